@@ -1,0 +1,57 @@
+"""vmspec's reference model of memory-preserving VM maintenance (standard library only).
+
+Public API: the topology values and their validation, the parameter profiles, the state
+values, `Spec` (actions, `successors`, `enabled_actions`, `step`) and the named configurations.
+"""
+
+from .configs import AZURE_DEFAULT, CONFIGS, SMALL, TINY, UNSAFE_SHARED_HOST, Config
+from .params import EVENT_TYPES, MIN_NOTICE, PROFILES, SHORT_NOTICE, SLICES, InvalidParams, Params, profile
+from .spec import ACTION_INFO, ACTIONS, MAX_ROUNDS, ActionInfo, ActionNotEnabled, Spec, Step
+from .state import (
+    EVENT_STATUSES,
+    HOST_PHASES,
+    VM_STATUSES,
+    Event,
+    HostState,
+    State,
+    VMState,
+)
+from .topology import VM, AvailabilitySet, Host, InvalidTopology, Topology, build, round_robin
+
+__all__ = [
+    "ACTIONS",
+    "ACTION_INFO",
+    "AZURE_DEFAULT",
+    "CONFIGS",
+    "EVENT_STATUSES",
+    "EVENT_TYPES",
+    "HOST_PHASES",
+    "MAX_ROUNDS",
+    "MIN_NOTICE",
+    "PROFILES",
+    "SHORT_NOTICE",
+    "SLICES",
+    "SMALL",
+    "TINY",
+    "UNSAFE_SHARED_HOST",
+    "VM",
+    "VM_STATUSES",
+    "ActionInfo",
+    "ActionNotEnabled",
+    "AvailabilitySet",
+    "Config",
+    "Event",
+    "Host",
+    "HostState",
+    "InvalidParams",
+    "InvalidTopology",
+    "Params",
+    "Spec",
+    "State",
+    "Step",
+    "Topology",
+    "VMState",
+    "build",
+    "profile",
+    "round_robin",
+]

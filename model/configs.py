@@ -1,0 +1,76 @@
+"""Named configurations, kept apart from the model the way TLA+ keeps .cfg files beside a spec.
+
+Tests and commands name the configuration they run.  `TINY` and `SMALL` are small enough
+for exhaustive search; `AZURE_DEFAULT` is the documented default shape (five update
+domains, three fault domains, round-robin placement) for random walks and Hypothesis;
+`UNSAFE_SHARED_HOST` is valid but unsafe on purpose: one host carries two update domains
+of the same availability set, which the checkers must find and explain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .params import Params, profile
+from .spec import Spec
+from .topology import VM, AvailabilitySet, Host, Topology, build
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    topology: Topology
+    params: Params = field(default_factory=Params)
+    description: str = ""
+
+    def spec(self) -> Spec:
+        return Spec(self.topology, self.params)
+
+
+_AS2 = AvailabilitySet("as0", update_domains=2, fault_domains=2)
+_AS3 = AvailabilitySet("as0", update_domains=3, fault_domains=2)
+
+TINY = Config(
+    "TINY",
+    Topology((_AS2,), (Host("h0"), Host("h1")), (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 1, "h1"))),
+    profile("dev-timing"),
+    "one availability set of 2 UDs, two hosts with one VM each, in-place updates",
+)
+
+SMALL = Config(
+    "SMALL",
+    Topology(
+        (_AS3,),
+        (Host("h0"), Host("h1"), Host("h2", update="reboot")),
+        (
+            VM("vm0", "as0", 0, 0, "h0"),
+            VM("vm1", "as0", 1, 1, "h1"),
+            VM("vm2", "as0", 2, 0, "h2"),
+        ),
+    ),
+    profile("dev-timing"),
+    "one availability set of 3 UDs over three hosts; h2's update needs a reboot (S5)",
+)
+
+AZURE_DEFAULT = Config(
+    "AZURE_DEFAULT",
+    build(
+        ((AvailabilitySet("web"), 10), (AvailabilitySet("db", update_domains=5, fault_domains=2), 4)),
+        reboot_hosts=frozenset({"web-ud4-fd1"}),
+    ),
+    profile("azure-2017"),
+    "two availability sets with the default 5 UDs, round-robin placement, one reboot update",
+)
+
+UNSAFE_SHARED_HOST = Config(
+    "UNSAFE_SHARED_HOST",
+    Topology(
+        (_AS2,),
+        (Host("h0"), Host("h1")),
+        (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 1, "h0"), VM("vm2", "as0", 1, 0, "h1")),
+    ),
+    profile("dev-timing"),
+    "valid but unsafe: host h0 carries VMs of both UDs of as0, so it can never be frozen within R5",
+)
+
+CONFIGS: dict[str, Config] = {c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST)}

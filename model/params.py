@@ -1,0 +1,90 @@
+"""Parameters of the maintenance rules, as a frozen value with named profiles.
+
+Each profile follows one generation of the documentation (research section 1.1 and
+notes/decisions.md): the 2017 seed (30 s pause, one update domain at a time), the
+2019-2026 rebootless wording (under 10 s typical, one fault domain at a time) and live
+migration (about 5 s, one VM at a time).  Every duration is in whole seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+SLICES = ("update_domain", "fault_domain", "vm")
+EVENT_TYPES = ("Freeze", "Reboot", "Redeploy")
+
+# research 3.4: minimum NotBefore lead time per event type, in seconds
+MIN_NOTICE = {"Freeze": 900, "Reboot": 900, "Redeploy": 600}
+# research 3.4: "in some cases advance notice might be as little as 30 seconds"
+SHORT_NOTICE = 30
+
+
+class InvalidParams(ValueError):
+    """Parameters that no deployment could have; the message says what to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    pause_bound: int = 30  # S3: a frozen VM resumes within this many seconds
+    min_notice: int = MIN_NOTICE["Freeze"]  # research 3.4: NotBefore lead time of a Freeze
+    short_notice: bool = False  # research 3.4: allow the rare 30 s notice (a soft exception)
+    resync_latency: int = 0  # S4: seconds after resume by which the guest clock is synced (0 = on resume)
+    slice: str = "update_domain"  # S6 / research 1.5: the unit sequenced one at a time
+    granularity: int = 10  # seconds of one time step while something is timing
+    expected_pause: int = 9  # DurationInSeconds announced for a Freeze (-1 = unknown)
+    allow_redeploy: bool = False  # may a reboot update be served by a Redeploy instead of a Reboot
+    notice_divisor: int = 1  # "dev timing": every notice divided by this (decisions D5)
+
+    def __post_init__(self) -> None:
+        if self.slice not in SLICES:
+            raise InvalidParams(f"slice must be one of {', '.join(SLICES)}, got {self.slice!r}")
+        if not isinstance(self.notice_divisor, int) or self.notice_divisor < 1:
+            raise InvalidParams(f"notice_divisor must be a whole number >= 1, got {self.notice_divisor!r}")
+        if not isinstance(self.granularity, int) or self.granularity < 1:
+            raise InvalidParams(f"granularity must be a positive whole number of seconds, got {self.granularity!r}")
+        for name in ("pause_bound", "min_notice", "resync_latency"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise InvalidParams(f"{name} must be a whole number of seconds >= 0, got {value!r}")
+        if self.pause_bound < self.granularity:
+            raise InvalidParams(
+                f"pause_bound ({self.pause_bound} s) must be at least one granularity step ({self.granularity} s)"
+            )
+        if self.expected_pause < -1:
+            raise InvalidParams(f"expected_pause must be -1 (unknown) or >= 0, got {self.expected_pause}")
+
+    def notice_for(self, event_type: str) -> int:
+        """The minimum NotBefore lead time for `event_type` (research 3.4), in dev timing if set."""
+        base = self.min_notice if event_type == "Freeze" else MIN_NOTICE[event_type]
+        return base // self.notice_divisor
+
+    def required_notice(self, event_type: str) -> int:
+        """The least notice the rules accept: the minimum, or 30 s where the rare short
+        notice is allowed (research 3.4 documents it for every type)."""
+        if self.short_notice:
+            return min(SHORT_NOTICE // self.notice_divisor, self.notice_for(event_type))
+        return self.notice_for(event_type)
+
+
+# Named profiles, one per documentation generation (notes/decisions.md D3).
+PROFILES: dict[str, Params] = {
+    # S3, S4, S6: 2017 seed -- "resumed within 30 seconds", one update domain at a time
+    "azure-2017": Params(),
+    # research 1.1 (2019-2026): "pause for less than 10 seconds", one fault domain at a time
+    "typical-2026": Params(pause_bound=10, slice="fault_domain", granularity=5, expected_pause=9),
+    # research 1.1/1.5: live migration "typically ... no more than 5 seconds", one VM at a time
+    "live-migration": Params(pause_bound=5, slice="vm", granularity=5, expected_pause=5),
+    # research 3.4: the rare case of a notice "as little as 30 seconds"
+    "short-notice": Params(short_notice=True),
+    # the 2017 rules with every notice divided by 30 (15 min -> 30 s), for exhaustive search
+    "dev-timing": Params(notice_divisor=30),
+}
+
+
+def profile(name: str, **overrides: object) -> Params:
+    """The named profile, with any field overridden."""
+    try:
+        base = PROFILES[name]
+    except KeyError:
+        raise InvalidParams(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}") from None
+    return replace(base, **overrides) if overrides else base

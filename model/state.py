@@ -1,0 +1,92 @@
+"""The state of a maintenance rollout: hosts, VMs and the Scheduled Events document.
+
+Every timer is relative to now (seconds frozen, seconds to NotBefore, seconds since
+resume), never an absolute clock, so the reachable state space is finite and two runs
+that reach the same situation at different times meet in the same state.  Elapsed time
+lives in traces, not in states.  Values are frozen and hashable: a state is a dict key
+and a graph node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# VM status
+RUNNING, FROZEN, REBOOTING = "running", "frozen", "rebooting"
+VM_STATUSES = (RUNNING, FROZEN, REBOOTING)
+
+# Host maintenance phase
+IDLE = "idle"  # no maintenance in flight
+ANNOUNCED = "announced"  # its event is Scheduled
+STARTED = "started"  # its event is Started, VMs not yet impacted
+IN_FREEZE = "frozen"  # its VMs are frozen while the update is applied
+IN_REBOOT = "rebooting"  # its VMs are rebooting (Reboot or Redeploy)
+RECOVERED = "recovered"  # its VMs run again; the event is not yet removed
+HOST_PHASES = (IDLE, ANNOUNCED, STARTED, IN_FREEZE, IN_REBOOT, RECOVERED)
+
+# Scheduled Events status (research 3.3: "No Completed or similar status is ever provided")
+SCHEDULED, STARTED_STATUS = "Scheduled", "Started"
+EVENT_STATUSES = (SCHEDULED, STARTED_STATUS)
+
+# Abstract memory contents: BLANK after a boot, LOADED for the contents a VM starts the
+# rollout with, WRITTEN once the running guest has written since (notes/decisions.md D2).
+BLANK, LOADED, WRITTEN = 0, 1, 2
+
+
+def written(memory: int) -> int:
+    """The memory token after a running guest writes: it always differs from BLANK, and
+    from the token before unless the guest had already written."""
+    return WRITTEN if memory != BLANK else LOADED
+
+
+@dataclass(frozen=True, slots=True)
+class HostState:
+    patched: bool  # the pending update has been applied to this host
+    needs_reboot: bool  # the pending update can only be applied with a reboot (S5)
+    phase: str  # one of HOST_PHASES
+    rounds: int  # events announced for this host so far; names its EventIds
+
+
+@dataclass(frozen=True, slots=True)
+class VMState:
+    status: str  # one of VM_STATUSES
+    host: int  # index of the host the VM currently runs on
+    memory: int  # abstract memory token (BLANK, 1 or 2)
+    snapshot: int | None  # memory token taken at freeze; None unless frozen
+    frozen_for: int | None  # seconds frozen so far; None unless frozen
+    clock_lag: int  # seconds the guest wall clock is behind host time
+    unsynced_for: int | None  # seconds since resume while the clock lags; None when synced
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    event_id: str  # EventId, stable for the event's whole life
+    event_type: str  # Freeze, Reboot or Redeploy
+    host: int  # the host under maintenance
+    resources: tuple[int, ...]  # Resources: indices of the VMs the event names
+    status: str  # EventStatus: Scheduled or Started
+    not_before_in: int | None  # seconds until NotBefore while Scheduled (0 = passed); None once Started
+    notice: int  # NotBefore minus the announcement time, in seconds
+    duration: int  # DurationInSeconds (-1 = unknown)
+    approved: bool  # an application approved it (StartRequests)
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    hosts: tuple[HostState, ...]  # per host, in topology order
+    vms: tuple[VMState, ...]  # per VM, in topology order
+    events: tuple[Event, ...]  # the Scheduled Events document, ordered by EventId
+    incarnation: int  # DocumentIncarnation
+    removed: frozenset[str]  # EventIds that have left the document
+
+    def event(self, event_id: str) -> Event | None:
+        for e in self.events:
+            if e.event_id == event_id:
+                return e
+        return None
+
+    def event_of_host(self, host: int) -> Event | None:
+        for e in self.events:
+            if e.host == host:
+                return e
+        return None

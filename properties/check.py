@@ -1,0 +1,43 @@
+"""`vmspec check`: run every engine's stage on one target and gather the verdicts.
+
+An engine joins `vmspec check` by appending a `Stage` to `STAGES`; its function receives
+the target and the parsed command-line options and returns a `StageResult`: its verdicts
+(details only where something failed) and a one-line summary of what it did (figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import walk
+from .verdict import Target, Verdict
+
+
+@dataclass(frozen=True)
+class StageResult:
+    engine: str
+    verdicts: list[Verdict]
+    summary: str  # one line: what the engine did, with its figures
+    figures: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[Target, argparse.Namespace], StageResult]
+    doc: str
+
+
+def _walk(target: Target, opts: argparse.Namespace) -> StageResult:
+    return walk.stage(target, steps=opts.steps, seed=opts.seed)
+
+
+STAGES: list[Stage] = [
+    Stage("walk", _walk, "seeded random walks checking every always-property after every step"),
+]
+
+
+def run(target: Target, opts: argparse.Namespace) -> list[StageResult]:
+    return [stage.run(target, opts) for stage in STAGES if stage.name not in getattr(opts, "skip", ())]

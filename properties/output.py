@@ -1,0 +1,47 @@
+"""Terminal and file output shared by the commands: verdict tables, JSON, counterexample files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+from rich.console import Console
+from rich.table import Table
+
+from .verdict import FAILING, Verdict
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+_STYLE = {"holds": "green", "proved": "green", "reached": "green", "violated": "bold red", "not reached": "bold red",
+          "unknown": "bold red"}
+
+
+def verdict_table(title: str, verdicts: Iterable[Verdict]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ("property", "rule", "kind", "engine", "verdict", "detail"):
+        table.add_column(col, overflow="fold")
+    for v in verdicts:
+        style = _STYLE.get(v.status, "")
+        table.add_row(v.property, v.rule, v.kind, v.engine, f"[{style}]{v.status}[/]", v.detail)
+    return table
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def save_counterexamples(verdicts: Iterable[Verdict], out: Path) -> list[Path]:
+    """Write each failing verdict's counterexample as JSON under `out`; return the paths."""
+    from .reporting import write_reports
+
+    written = []
+    for v in verdicts:
+        c = v.counterexample
+        if c is None or v.status not in FAILING:
+            continue
+        stem = f"{c.engine}-{c.mutant or 'model'}-{c.property}"
+        written.extend(write_reports(c, out / stem))
+    return written
