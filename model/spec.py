@@ -24,6 +24,7 @@ when there is none (notes/decisions.md D1).
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, NamedTuple
 
@@ -482,8 +483,8 @@ class Spec:
                 raise TypeError("EventId must be a string")
             return (eid,)
         (dt,) = args
-        if not isinstance(dt, int) or isinstance(dt, bool):
-            raise TypeError("seconds must be a whole number")
+        if not isinstance(dt, numbers.Rational) or isinstance(dt, bool):
+            raise TypeError("seconds must be an int or a Fraction (exact time)")
         return (dt,)
 
     def guard(self, s: State, name: str, *args: object) -> bool:
