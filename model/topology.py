@@ -84,8 +84,6 @@ def _unique(kind: str, names: list[str]) -> None:
 
 def validate(topology: Topology) -> None:
     """Raise `InvalidTopology` naming the first thing to fix; return None when valid."""
-    if not topology.hosts:
-        raise InvalidTopology("a topology needs at least one host")
     _unique("availability set", [a.name for a in topology.availability_sets])
     _unique("host", [h.name for h in topology.hosts])
     _unique("VM", [v.name for v in topology.vms])
@@ -98,6 +96,8 @@ def validate(topology: Topology) -> None:
             raise InvalidTopology(
                 f"availability set {a.name!r}: fault_domains must be 1..{MAX_FAULT_DOMAINS}, got {a.fault_domains!r}"
             )
+    if not topology.hosts:
+        raise InvalidTopology("a topology needs at least one host")
     for h in topology.hosts:
         if h.update not in UPDATE_KINDS:
             raise InvalidTopology(f"host {h.name!r}: update must be one of {', '.join(UPDATE_KINDS)}, got {h.update!r}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from model import Spec, State
-from model.state import ANNOUNCED, BLANK, FROZEN, IN_FREEZE, RUNNING, Event, VMState
+from model.state import ANNOUNCED, BLANK, FROZEN, IN_FREEZE, RUNNING, Event, VMState, written
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,14 @@ class ShortNotice(Spec):
         return self.params.notice_for(event_type) - self.params.granularity
 
 
+class FrozenGuestKeepsWriting(Spec):
+    def time_passes(self, s: State, dt: int) -> State | None:
+        nxt = super().time_passes(s, dt)
+        if nxt is None:
+            return None
+        return replace(nxt, vms=tuple(replace(v, memory=written(v.memory)) if v.status == FROZEN else v for v in nxt.vms))
+
+
 class MemoryWipedAtFreeze(Spec):
     def host_freeze(self, s: State, h: int) -> State | None:
         nxt = super().host_freeze(s, h)
@@ -187,6 +195,13 @@ MUTANTS: tuple[Mutant, ...] = (
         MemoryResetOnResume,
     ),
     Mutant(
+        "frozen_guest_keeps_writing",
+        "R1",
+        ("frozen_memory_matches_snapshot",),
+        "a frozen guest's memory keeps changing as if it were still running",
+        FrozenGuestKeepsWriting,
+    ),
+    Mutant(
         "memory_wiped_at_freeze",
         "R15",
         ("memory_lost_only_by_reboot",),
@@ -224,7 +239,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "reboot_update_under_freeze",
         "R6",
-        ("reboot_update_never_under_freeze", "reboot_update_announced_as_reboot"),
+        ("reboot_update_announced_as_reboot", "reboot_update_never_under_freeze"),
         "an update that needs a reboot is announced as a Freeze and applied in place",
         RebootUpdateUnderFreeze,
         "SMALL",

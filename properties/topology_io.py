@@ -27,6 +27,7 @@ Format (notes/topology-format.md)::
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -57,12 +58,16 @@ def _expect(path: str, where: str, value: Any, kind: type | tuple[type, ...], wh
 
 def _table(path: str, where: str, value: Any, allowed: set[str], required: set[str]) -> dict:
     _expect(path, where, value, dict, "a table")
+
+    def field(key: str) -> str:
+        return key if where == "<top>" else f"{where}.{key}"
+
     for key in value:
         if key not in allowed:
-            raise InputError(path, None, f"{where}.{key}", f"unknown field; expected one of {', '.join(sorted(allowed))}")
+            raise InputError(path, None, field(str(key)), f"unknown field; expected one of {', '.join(sorted(allowed))}")
     for key in sorted(required):
         if key not in value:
-            raise InputError(path, None, f"{where}.{key}", "missing required field")
+            raise InputError(path, None, field(key), "missing required field")
     return value
 
 
@@ -157,7 +162,8 @@ def load_topology(path: str | Path) -> tuple[Topology, Params]:
         except UnicodeDecodeError:
             raise InputError(str(p), None, None, "file is not UTF-8 text") from None
         except tomllib.TOMLDecodeError as exc:
-            line = getattr(exc, "lineno", None)
+            found = re.search(r"at line (\d+)", str(exc))
+            line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
             raise InputError(str(p), line, None, f"invalid TOML: {exc}") from None
     return topology_from_dict(data, str(p))
 

@@ -1,0 +1,258 @@
+"""Every action's guard and effect, on the TINY and SMALL configurations."""
+
+from dataclasses import replace
+
+import pytest
+
+from model import SMALL, TINY, ActionNotEnabled, Params, Spec, Step
+from model.configs import Config
+from model.state import BLANK, LOADED, WRITTEN
+
+FREEZE = ("platform_announce_event", ("h0", "Freeze"))
+
+
+def run(spec, *steps, state=None):
+    s = state or spec.initial_state()
+    for name, args in steps:
+        s = spec.step(s, Step(name, args))
+    return s
+
+
+def enabled(spec, s):
+    return [str(st) for st in spec.enabled_actions(s)]
+
+
+@pytest.fixture
+def tiny():
+    return TINY.spec()
+
+
+def frozen_h0(spec):
+    return run(spec, FREEZE, ("app_approve_event", ("h0#1",)), ("platform_start_event", ("h0#1",)),
+               ("host_freeze", ("h0",)))
+
+
+def test_initial_state(tiny):
+    s = tiny.initial_state()
+    assert [v.status for v in s.vms] == ["running", "running"]
+    assert [v.memory for v in s.vms] == [LOADED, LOADED]
+    assert s.events == () and s.incarnation == 1 and not s.removed
+    assert enabled(tiny, s) == [
+        "platform_announce_event(h0, Freeze)",
+        "platform_announce_event(h1, Freeze)",
+        "time_passes(10)",
+    ]
+
+
+def test_announce_schedules_an_event_with_the_minimum_notice(tiny):
+    s = run(tiny, FREEZE)
+    (e,) = s.events
+    assert (e.event_id, e.event_type, e.resources, e.status) == ("h0#1", "Freeze", (0,), "Scheduled")
+    assert e.not_before_in == e.notice == 30 and not e.approved and e.duration == 9
+    assert s.incarnation == 2 and s.hosts[0].phase == "announced" and s.hosts[0].rounds == 1
+    with pytest.raises(ActionNotEnabled):  # a second announcement while one is in flight
+        tiny.step(s, Step(*FREEZE))
+
+
+def test_announce_type_follows_the_update(tiny):
+    small = SMALL.spec()
+    s = small.initial_state()
+    assert "platform_announce_event(h2, Reboot)" in enabled(small, s)
+    with pytest.raises(ActionNotEnabled):
+        small.step(s, Step("platform_announce_event", ("h2", "Freeze")))
+    with pytest.raises(ActionNotEnabled):
+        tiny.step(tiny.initial_state(), Step("platform_announce_event", ("h0", "Reboot")))
+
+
+def test_approve_only_while_scheduled_and_before_notbefore(tiny):
+    s = run(tiny, FREEZE)
+    a = tiny.step(s, Step("app_approve_event", ("h0#1",)))
+    assert a.events[0].approved and a.incarnation == s.incarnation  # not visible in the document
+    with pytest.raises(ActionNotEnabled):
+        tiny.step(a, Step("app_approve_event", ("h0#1",)))
+    late = run(tiny, ("time_passes", (30,)), state=s)
+    assert late.events[0].not_before_in == 0
+    assert not tiny.guard(late, "app_approve_event", "h0#1")
+    assert not tiny.guard(s, "app_approve_event", "nope#1")
+
+
+def test_start_needs_notbefore_or_approval(tiny):
+    s = run(tiny, FREEZE)
+    assert not tiny.guard(s, "platform_start_event", "h0#1")
+    by_time = run(tiny, ("time_passes", (30,)), ("platform_start_event", ("h0#1",)), state=s)
+    by_approval = run(tiny, ("app_approve_event", ("h0#1",)), ("platform_start_event", ("h0#1",)), state=s)
+    for t in (by_time, by_approval):
+        e = t.events[0]
+        assert e.status == "Started" and e.not_before_in is None
+        assert t.hosts[0].phase == "started" and t.incarnation == s.incarnation + 1
+
+
+def test_start_respects_the_slice(tiny):
+    s = frozen_h0(tiny)
+    s = run(tiny, ("platform_announce_event", ("h1", "Freeze")), ("app_approve_event", ("h1#1",)), state=s)
+    assert not tiny.guard(s, "platform_start_event", "h1#1")  # h1 carries the other UD of as0
+    same_ud = Spec(TINY.topology, replace(TINY.params, slice="vm"))
+    assert not same_ud.slice_allows(s, (1,))
+    one_fd = replace(TINY.topology.availability_sets[0], fault_domains=1)
+    topo = replace(TINY.topology, availability_sets=(one_fd,),
+                   vms=tuple(replace(v, fault_domain=0) for v in TINY.topology.vms))
+    fd_spec = Spec(topo, replace(TINY.params, slice="fault_domain"))
+    assert fd_spec.slice_allows(s, (1,))  # both VMs share fault domain 0
+
+
+def test_cancel_only_scheduled_and_only_once_per_host(tiny):
+    s = run(tiny, FREEZE)
+    c = tiny.step(s, Step("platform_cancel_event", ("h0#1",)))
+    assert c.events == () and c.removed == {"h0#1"} and c.hosts[0].phase == "idle"
+    assert c.incarnation == s.incarnation + 1
+    again = run(tiny, FREEZE, state=c)
+    assert again.events[0].event_id == "h0#2"
+    assert not tiny.guard(again, "platform_cancel_event", "h0#2")
+    started = run(tiny, ("app_approve_event", ("h0#1",)), ("platform_start_event", ("h0#1",)), state=s)
+    assert not tiny.guard(started, "platform_cancel_event", "h0#1")
+
+
+def test_freeze_keeps_memory_and_host(tiny):
+    before = run(tiny, FREEZE, ("time_passes", (30,)), ("platform_start_event", ("h0#1",)))
+    s = tiny.step(before, Step("host_freeze", ("h0",)))
+    v = s.vms[0]
+    assert (v.status, v.host, v.memory, v.snapshot, v.frozen_for) == ("frozen", 0, WRITTEN, WRITTEN, 0)
+    assert s.hosts[0].phase == "frozen" and s.vms[1] == before.vms[1]
+    assert not tiny.guard(run(tiny, FREEZE), "host_freeze", "h0")  # not before the event starts
+
+
+def test_time_while_frozen_stops_the_guest_clock_and_bounds_the_pause(tiny):
+    s = frozen_h0(tiny)
+    s = run(tiny, ("time_passes", (10,)), ("time_passes", (10,)), ("time_passes", (10,)), state=s)
+    v = s.vms[0]
+    assert (v.frozen_for, v.clock_lag, v.memory) == (30, 30, LOADED)  # frozen guests neither write nor tick
+    assert s.vms[1].memory == WRITTEN and s.vms[1].clock_lag == 0  # the running guest writes
+    assert enabled(tiny, s).count("time_passes(10)") == 0  # the bound: time waits for the watchdog
+    assert not tiny.guard(s, "time_passes", 1)
+
+
+def test_patch_then_resume_keeps_memory_and_leaves_the_clock_lagging(tiny):
+    s = run(tiny, ("time_passes", (10,)), ("host_apply_patch", ("h0",)), state=frozen_h0(tiny))
+    assert s.hosts[0].patched and s.hosts[0].phase == "frozen"
+    assert not tiny.guard(s, "host_apply_patch", "h0")
+    r = tiny.step(s, Step("platform_resume_host", ("h0",)))
+    v = r.vms[0]
+    assert (v.status, v.memory, v.snapshot, v.frozen_for, v.clock_lag, v.unsynced_for) == (
+        "running", LOADED, None, None, 10, 0)
+    assert r.hosts[0].phase == "recovered"
+    assert not tiny.guard(r, "time_passes", 10)  # resync latency 0: the clock is synced first
+    synced = tiny.step(r, Step("vm_clock_resync", ("vm0",)))
+    assert synced.vms[0].clock_lag == 0 and synced.vms[0].unsynced_for is None
+    assert not tiny.guard(synced, "vm_clock_resync", "vm0")
+
+
+def test_resume_needs_the_patch(tiny):
+    assert not tiny.guard(frozen_h0(tiny), "platform_resume_host", "h0")
+
+
+def test_resync_latency_lets_time_pass_until_it_expires():
+    spec = Spec(TINY.topology, replace(TINY.params, resync_latency=10))
+    s = run(spec, ("time_passes", (10,)), ("host_apply_patch", ("h0",)), ("platform_resume_host", ("h0",)),
+            state=frozen_h0(spec))
+    s = spec.step(s, Step("time_passes", (10,)))
+    assert s.vms[0].unsynced_for == 10 and s.vms[0].clock_lag == 10
+    assert not spec.guard(s, "time_passes", 10)
+
+
+def test_watchdog_fires_only_at_the_bound_and_turns_the_update_into_a_reboot(tiny):
+    s = frozen_h0(tiny)
+    assert not tiny.guard(s, "platform_watchdog_resume", "h0")
+    s = run(tiny, *[("time_passes", (10,))] * 3, state=s)
+    w = tiny.step(s, Step("platform_watchdog_resume", ("h0",)))
+    assert w.vms[0].status == "running" and w.vms[0].memory == LOADED
+    assert w.hosts[0].needs_reboot and not w.hosts[0].patched and w.hosts[0].phase == "recovered"
+    done = run(tiny, ("vm_clock_resync", ("vm0",)), ("platform_complete_event", ("h0#1",)), state=w)
+    assert enabled(tiny, done)[0] == "platform_announce_event(h0, Reboot)"
+    patched = run(tiny, *[("time_passes", (10,))] * 3, ("host_apply_patch", ("h0",)), state=frozen_h0(tiny))
+    assert not tiny.guard(patched, "platform_watchdog_resume", "h0")
+
+
+def test_reboot_loses_memory_and_patches():
+    small = SMALL.spec()
+    s = run(small, ("platform_announce_event", ("h2", "Reboot")), ("app_approve_event", ("h2#1",)),
+            ("platform_start_event", ("h2#1",)))
+    r = small.step(s, Step("host_reboot", ("h2",)))
+    v = r.vms[2]
+    assert (v.status, v.memory, v.clock_lag) == ("rebooting", BLANK, 0)
+    assert r.hosts[2].patched and not r.hosts[2].needs_reboot and r.hosts[2].phase == "rebooting"
+    assert not small.guard(s, "host_freeze", "h2")
+    b = small.step(r, Step("host_boot_vms", ("h2",)))
+    assert b.vms[2].status == "running" and b.hosts[2].phase == "recovered"
+    assert not small.guard(r, "host_boot_vms", "h0")
+
+
+def test_redeploy_moves_vms_to_a_patched_host():
+    cfg = SMALL
+    spec = Spec(cfg.topology, replace(cfg.params, allow_redeploy=True))
+    s = spec.initial_state()
+    assert "platform_announce_event(h2, Redeploy)" not in enabled(spec, s)  # no patched host yet
+    s = replace(s, hosts=(replace(s.hosts[0], patched=True),) + s.hosts[1:])
+    s = run(spec, ("platform_announce_event", ("h2", "Redeploy")), ("app_approve_event", ("h2#1",)),
+            ("platform_start_event", ("h2#1",)), ("host_redeploy", ("h2",)), state=s)
+    v = s.vms[2]
+    assert (v.status, v.host, v.memory) == ("rebooting", 0, BLANK) and s.hosts[2].patched
+    assert s.events[0].notice == 20  # Redeploy notice, dev timing
+
+
+def test_patch_empty_host():
+    topo = replace(TINY.topology, hosts=TINY.topology.hosts + (replace(TINY.topology.hosts[0], name="spare"),))
+    spec = Spec(topo, TINY.params)
+    s = spec.step(spec.initial_state(), Step("platform_patch_empty_host", ("spare",)))
+    assert s.hosts[2].patched and s.events == ()
+    assert not spec.guard(spec.initial_state(), "platform_patch_empty_host", "h0")
+
+
+def test_complete_removes_the_event_once_vms_are_back(tiny):
+    s = run(tiny, ("host_apply_patch", ("h0",)), state=frozen_h0(tiny))
+    assert not tiny.guard(s, "platform_complete_event", "h0#1")
+    s = tiny.step(s, Step("platform_resume_host", ("h0",)))
+    c = tiny.step(s, Step("platform_complete_event", ("h0#1",)))
+    assert c.events == () and c.removed == {"h0#1"} and c.incarnation == s.incarnation + 1
+    assert c.hosts[0].phase == "idle" and c.hosts[0].patched
+
+
+def test_time_jumps_to_the_next_deadline_when_nothing_is_timing(tiny):
+    s = run(tiny, FREEZE)
+    assert tiny.time_choices(s) == (30,)
+    assert tiny.time_choices(frozen_h0(tiny)) == (10,)
+    assert tiny.time_choices(tiny.initial_state()) == (10,)
+
+
+def test_step_rejects_unknown_actions_and_bad_arguments(tiny):
+    s = tiny.initial_state()
+    with pytest.raises(ActionNotEnabled, match="unknown action 'reboot_everything'"):
+        tiny.step(s, Step("reboot_everything", ()))
+    with pytest.raises(ActionNotEnabled, match="bad arguments"):
+        tiny.step(s, Step("host_freeze", ("nohost",)))
+    with pytest.raises(ActionNotEnabled, match="bad arguments"):
+        tiny.step(s, Step("time_passes", (1.5,)))
+    with pytest.raises(ActionNotEnabled, match="bad arguments"):
+        tiny.step(s, Step("time_passes", (True,)))
+    with pytest.raises(ActionNotEnabled, match="not enabled"):
+        tiny.step(s, Step("time_passes", (0,)))
+
+
+def test_successors_and_step_agree(tiny):
+    s = frozen_h0(tiny)
+    for st, t in tiny.successors(s):
+        assert tiny.step(s, st) == t
+
+
+def test_rollout_completes_and_time_still_passes(tiny):
+    s = tiny.initial_state()
+    for h in ("h0", "h1"):
+        s = run(tiny, ("platform_announce_event", (h, "Freeze")), ("app_approve_event", (f"{h}#1",)),
+                ("platform_start_event", (f"{h}#1",)), ("host_freeze", (h,)), ("host_apply_patch", (h,)),
+                ("platform_resume_host", (h,)), ("platform_complete_event", (f"{h}#1",)), state=s)
+    assert tiny.rollout_complete(s)
+    assert enabled(tiny, s) == ["time_passes(10)"]
+
+
+def test_configs_are_values_apart_from_the_model():
+    assert isinstance(TINY, Config) and TINY.spec().topology is TINY.topology
+    assert Params() != TINY.params  # exhaustive configs use dev timing

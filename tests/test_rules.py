@@ -1,0 +1,50 @@
+"""Rules and properties stay in step: every rule is checked or says why not, every property names
+a rule, and notes/spec.md shows exactly the rule catalogue."""
+
+import re
+from pathlib import Path
+
+from properties.commands import properties_by_rule
+from properties.mutants import MUTANTS
+from properties.registry import ALWAYS, EVENTUALLY, REGISTRY
+from properties.rules import RULE_BY_ID, RULES, markdown
+
+SPEC = Path(__file__).resolve().parents[1] / "notes" / "spec.md"
+
+
+def test_every_rule_has_a_property_or_a_reason():
+    by_rule = properties_by_rule()
+    for r in RULES:
+        assert by_rule.get(r.rule_id) or r.not_checked, f"{r.rule_id} has neither a property nor a reason"
+        assert not (by_rule.get(r.rule_id) and r.not_checked), f"{r.rule_id} is checked yet says it is not"
+        assert r.source.strip(), f"{r.rule_id} cites no source"
+
+
+def test_every_property_names_a_known_rule():
+    for p in REGISTRY:
+        assert p.rule in RULE_BY_ID, f"{p.name} names unknown rule {p.rule}"
+        assert p.doc, f"{p.name} has no docstring"
+
+
+def test_rules_are_numbered_in_order():
+    assert [r.rule_id for r in RULES] == [f"R{i}" for i in range(len(RULES))]
+
+
+def test_spec_md_shows_the_rule_catalogue():
+    text = SPEC.read_text()
+    section = re.search(r"<!-- rules:begin.*?-->\n(.*)<!-- rules:end -->", text, re.S)
+    assert section, "notes/spec.md lost its rules markers"
+    assert section.group(1) == markdown(properties_by_rule()), "run: vmspec rules --markdown"
+
+
+def test_every_checked_safety_and_liveness_property_has_a_mutant():
+    broken = {name for m in MUTANTS for name in m.breaks}
+    for p in REGISTRY:
+        if p.kind in (ALWAYS, EVENTUALLY):
+            assert p.name in broken, f"no mutant violates {p.name}"
+
+
+def test_every_mutant_names_the_rule_of_its_headline_property():
+    rules = {p.name: p.rule for p in REGISTRY}
+    for m in MUTANTS:
+        assert rules[m.breaks[0]] == m.rule, m.name
