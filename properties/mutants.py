@@ -167,6 +167,15 @@ class FreezeWithoutStartedEvent(Spec):
         return super().host_freeze(s, h)
 
 
+class HostPhaseTypo(Spec):
+    def platform_complete_event(self, s: State, event_id: str) -> State | None:
+        nxt = super().platform_complete_event(s, event_id)
+        e = s.event(event_id)
+        if nxt is None or e is None:
+            return None
+        return replace(nxt, hosts=self._set(nxt.hosts, e.host, replace(nxt.hosts[e.host], phase="done")))
+
+
 class ResumeForgotten(Spec):
     def platform_resume_host(self, s: State, h: int) -> State | None:
         return None
@@ -260,10 +269,17 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "completed_status_published",
-        "R0",
-        ("type_ok",),
+        "R11",
+        ("only_scheduled_or_started", "finished_event_removed"),
         "a finished event is published with a Completed status instead of being removed",
         CompletedStatusPublished,
+    ),
+    Mutant(
+        "host_phase_typo",
+        "R0",
+        ("type_ok",),
+        "a completed host is left in a phase that does not exist",
+        HostPhaseTypo,
     ),
     Mutant(
         "event_id_reused",
