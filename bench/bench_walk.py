@@ -1,0 +1,39 @@
+"""Random-walk throughput per named configuration: one JSON line each (steps/s, successors/s).
+
+Run: python bench/bench_walk.py [--steps N] [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from model import CONFIGS  # noqa: E402
+from properties.walk import random_walks  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--steps", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=0)
+    opts = ap.parse_args()
+    for name, config in CONFIGS.items():
+        r = random_walks(config.spec(), steps=opts.steps, seed=opts.seed, config=name)
+        print(json.dumps({
+            "bench": "walk",
+            "config": name,
+            "steps": r.steps,
+            "rollouts": r.rollouts,
+            "completed": r.completed,
+            "distinct_states": r.distinct_states,
+            "seconds": round(r.seconds, 3),
+            "steps_per_s": round(r.steps_per_second),
+        }), flush=True)
+
+
+if __name__ == "__main__":
+    main()
