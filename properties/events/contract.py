@@ -128,8 +128,9 @@ def format_rfc1123(instant: datetime) -> str:
 
 
 def _lenient_instant(text: str) -> datetime | None:
-    """A NotBefore in ISO 8601 (a deviation E2 reports) still dates the event for R8 and R9."""
-    instant = parse_rfc3339(text)
+    """The instant of a NotBefore: RFC 1123, or ISO 8601 (a deviation E2 reports) which
+    still dates the event for R8 and R9."""
+    instant = parse_rfc1123(text) or parse_rfc3339(text)
     if instant is not None:
         return instant
     try:
@@ -207,14 +208,26 @@ class StreamChecker:
         self._seen: set[str] = set()
         self._approved: set[str] = set()
         self._previous: tuple[int, tuple[str, ...], int, int] | None = None  # incarnation, content, time, line
+        self._said: dict[str | None, set[str]] = {}  # standing conditions reported, per live EventId
         self._out: list[Finding] = []
         self._line = 0
 
     # -------------------------------------------------------------- reporting
 
     def _find(self, event_id: str | None, rule: str, message: str, source: str | None = None,
-              soft: bool = False) -> None:
+              soft: bool = False, once: bool = False) -> None:
+        """Record a finding; with `once`, a standing condition (a bad field that every poll
+        repeats) is reported only the first time while its event stays in the document."""
+        if once:
+            said = self._said.setdefault(event_id, set())
+            if message in said:
+                return
+            if len(said) >= 1000:
+                said.clear()
+            said.add(message)
         severity = WARNING if soft and not self.strict else ERROR
+        if soft:
+            message += " (a documented soft exception" + ("; an error under --strict)" if self.strict else ")")
         src = source or SOURCE.get(rule) or API_RULE_BY_ID[rule].source
         (self.summary.warnings if severity == WARNING else self.summary.errors)[rule] += 1
         self._out.append(Finding(self._line, event_id, rule, severity, message, src))
@@ -229,7 +242,7 @@ class StreamChecker:
         s.last_observed = obs.observed_at
         self._approved.update(obs.approved)
         if obs.http_status not in IMDS_STATUS_CODES:
-            self._find(None, "E7", f"HTTP status {obs.http_status} is not a documented IMDS status code")
+            self._find(None, "E7", f"HTTP status {obs.http_status} is not a documented IMDS status code", once=True)
         if obs.events is not None and obs.incarnation is not None:
             s.documents += 1
             self._document(obs, obs.incarnation, obs.events)
@@ -244,7 +257,7 @@ class StreamChecker:
             if eid is None:
                 continue
             if eid in ids:
-                self._find(eid, "E6", "the EventId appears twice in one document")
+                self._find(eid, "E6", "the EventId appears twice in one document", once=True)
                 continue
             ids[eid] = event
         content = _canonical(events)
@@ -255,6 +268,7 @@ class StreamChecker:
         for eid in [e for e in self._live if e not in ids]:
             del self._live[eid]
             self._removed.add(eid)
+            self._said.pop(eid, None)
         self._previous = (incarnation, content, obs.observed_at, obs.line)
 
     # -------------------------------------------------------------- E1-E6: fields and values
@@ -262,42 +276,43 @@ class StreamChecker:
     def _document_fields(self, obs: Observation, incarnation: int) -> None:
         extra = [k for k in obs.document_keys if k not in ("DocumentIncarnation", "Events")]
         if extra:
-            self._find(None, "E1", f"the document has keys no api-version defines: {', '.join(extra)}")
+            self._find(None, "E1", f"the document has keys no api-version defines: {', '.join(extra)}", once=True)
         if incarnation < 0:
-            self._find(None, "E4", f"DocumentIncarnation is {incarnation}; it counts up from 0")
+            self._find(None, "E4", f"DocumentIncarnation is {incarnation}; it counts up from 0", once=True)
 
     def _event_fields(self, obs: Observation, event: dict[str, Any]) -> None:
         eid, version = event.get("EventId"), obs.api_version
         expected = list(BASE_FIELDS) + [f for f, since in FIELD_SINCE.items() if version >= since]
         missing = [f for f in expected if f not in event]
         if missing:
-            self._find(eid, "E1", f"missing {', '.join(missing)}, which api-version {version} requires")
+            self._find(eid, "E1", f"missing {', '.join(missing)}, which api-version {version} requires", once=True)
         extra = [f for f in event if f not in expected]
         if extra:
             later = [f"{f} (from {FIELD_SINCE[f]})" for f in extra if f in FIELD_SINCE]
             unknown = [f for f in extra if f not in FIELD_SINCE]
             what = "; ".join(x for x in (", ".join(later), ("unknown " + ", ".join(unknown)) if unknown else "") if x)
-            self._find(eid, "E1", f"fields api-version {version} does not define: {what}")
+            self._find(eid, "E1", f"fields api-version {version} does not define: {what}", once=True)
         etype = event.get("EventType")
         if etype is not None:
             since = EVENT_TYPE_SINCE.get(etype)
             if since is None:
-                self._find(eid, "E3", f"EventType {etype!r} is not one of {', '.join(EVENT_TYPE_SINCE)}")
+                self._find(eid, "E3", f"EventType {etype!r} is not one of {', '.join(EVENT_TYPE_SINCE)}", once=True)
             elif version < since:
-                self._find(eid, "E3", f"EventType {etype} exists only from api-version {since}, not {version}")
+                self._find(eid, "E3", f"EventType {etype} exists only from api-version {since}, not {version}", once=True)
         if "ResourceType" in event and event["ResourceType"] != "VirtualMachine":
-            self._find(eid, "E3", f"ResourceType is {event['ResourceType']!r}, not 'VirtualMachine'")
+            self._find(eid, "E3", f"ResourceType is {event['ResourceType']!r}, not 'VirtualMachine'", once=True)
         if "EventSource" in event and event["EventSource"] not in EVENT_SOURCES:
-            self._find(eid, "E3", f"EventSource {event['EventSource']!r} is not Platform or User")
+            self._find(eid, "E3", f"EventSource {event['EventSource']!r} is not Platform or User", once=True)
         duration = event.get("DurationInSeconds")
         if duration is not None and duration < -1:
-            self._find(eid, "E4", f"DurationInSeconds is {duration}; -1 means unknown, otherwise it is >= 0")
+            self._find(eid, "E4", f"DurationInSeconds is {duration}; -1 means unknown, otherwise it is >= 0", once=True)
         resources = event.get("Resources")
         if resources is not None and (not resources or "" in resources or len(set(resources)) != len(resources)):
-            self._find(eid, "E5", f"Resources {resources!r} must name at least one VM, each once")
+            self._find(eid, "E5", f"Resources {resources!r} must name at least one VM, each once", once=True)
         nb = event.get("NotBefore")
         if nb and parse_rfc1123(nb) is None:
-            self._find(eid, "E2", f"NotBefore {nb!r} is not an RFC 1123 date such as 'Mon, 19 Sep 2016 18:29:47 GMT'")
+            self._find(eid, "E2", f"NotBefore {nb!r} is not an RFC 1123 date such as "
+                                  "'Mon, 19 Sep 2016 18:29:47 GMT'", once=True)
 
     # -------------------------------------------------------------- R10: the incarnation
 
@@ -318,7 +333,7 @@ class StreamChecker:
         resources = event.get("Resources")
         if status is not None and status not in STATUSES:
             self._find(eid, "R13", f"EventStatus {status!r}: the only statuses are Scheduled and Started; "
-                                   "a finished event is removed instead")
+                                   "a finished event is removed instead", once=True)
         not_before = self._not_before(eid, status, event.get("NotBefore"))
         if eid in self._removed:
             self._find(eid, "R12", "the event is back in the document after it was removed")
@@ -338,9 +353,9 @@ class StreamChecker:
         if value is None:
             return None
         if status == "Scheduled" and value == "":
-            self._find(eid, "R11", "a Scheduled event has an empty NotBefore")
+            self._find(eid, "R11", "a Scheduled event has an empty NotBefore", once=True)
         if status == "Started" and value != "":
-            self._find(eid, "R11", f"a Started event still carries NotBefore {value!r}; it is empty once Started")
+            self._find(eid, "R11", f"a Started event still carries NotBefore {value!r}; it is empty once Started", once=True)
         instant = _lenient_instant(value) if value else None
         return None if instant is None else to_micros(instant)
 

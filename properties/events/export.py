@@ -82,7 +82,11 @@ class _Projection:
         return self.start + timedelta(seconds=float(elapsed) * self.scale)
 
     def document(self, s: State, now: datetime) -> dict[str, Any]:
-        events = [self.event(e, now) for e in s.events if self.vm in e.resources]
+        mine = [e for e in s.events if self.vm in e.resources]
+        ids = {e.event_id for e in mine}
+        for gone in [k for k in self.not_before if k not in ids]:
+            del self.not_before[gone]  # an event that left keeps no NotBefore, should its id come back
+        events = [self.event(e, now) for e in mine]
         return {"DocumentIncarnation": s.incarnation, "Events": events}
 
     def event(self, e: Any, now: datetime) -> dict[str, Any]:
