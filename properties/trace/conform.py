@@ -218,6 +218,23 @@ class TraceChecker:
                                   replace_last=believed)
         return self._fail(line, None, None, msg, None, observed=observed)
 
+    def finish(self, line: int | None = None) -> Violation | None:
+        """For a trace that records a whole rollout: every eventually-obligation (R18, R19)
+        must be discharged and the rollout complete when the trace ends."""
+        if self.violation:
+            return self.violation
+        for p in REGISTRY:
+            if p.kind == EVENTUALLY:
+                pending = sorted(p.check(self.spec, self.state))
+                if pending:
+                    return self._fail(line, p.name, p.rule, "the trace ends with an obligation pending: "
+                                      + ", ".join(pending), None)
+        if not self.spec.rollout_complete(self.state):
+            rule = next(p.rule for p in REGISTRY if p.name == "reach_rollout_complete")
+            return self._fail(line, None, rule, "the trace ends before the rollout is complete (events left, "
+                              "or a guest clock still behind host time)", None)
+        return None
+
     # ------------------------------------------------------------ results
 
     def result(self) -> TraceResult:
@@ -316,9 +333,9 @@ class TraceChecker:
             if kind == ALWAYS:
                 return self._fail(line, headline, rule, msg, path, m.name)
             return self._fail(line, None, rule, msg, None, m.name)
-        cited = self._action_rules.get(step.name, ())
-        return self._fail(line, None, cited[0] if cited else None, f"{reason} (the action cites "
-                          f"{', '.join(cited) or 'no rule'})", None)
+        cited = ", ".join(self._action_rules.get(step.name, ())) or "no rule"
+        return self._fail(line, None, None, f"{reason} (no single relaxed guard allows it; the action "
+                          f"implements {cited})", None)
 
     def _fail(self, line: int | None, prop: str | None, rule: str | None, message: str,
               extra: list[tuple[Step, State]] | None, mutant: str | None = None, *,
@@ -392,7 +409,8 @@ def believed_state(spec: Spec, s: State, observed: dict, source: str, line: int 
     events = s.events
     if isinstance(doc.get("Events"), list):
         events = tuple(_believed_event(spec, s, e, source, line) for e in doc["Events"] if isinstance(e, dict))
-    return State(tuple(hosts), tuple(vms), events, incarnation, s.removed)
+    removed = s.removed - {e.event_id for e in events}  # an event it still shows is not removed in its view
+    return State(tuple(hosts), tuple(vms), events, incarnation, removed)
 
 
 VM_FIELDS = frozenset({"status", "host", "memory", "snapshot", "frozen_for", "clock_lag", "unsynced_for"})
@@ -470,10 +488,13 @@ def jsonable(c: Counterexample) -> Counterexample:
 
 
 def check_records(spec: Spec, items: Iterable[TraceHeader | TraceRecord], *, config: str = "?",
-                  source: str = "<trace>") -> tuple[TraceResult, TraceChecker]:
-    """Judge a stream of header/records; stop at the first violation."""
+                  source: str = "<trace>", complete: bool = False) -> tuple[TraceResult, TraceChecker]:
+    """Judge a stream of header/records; stop at the first violation.  With `complete`,
+    the trace must end with the rollout complete (see `TraceChecker.finish`)."""
     checker: TraceChecker | None = None
+    line = None
     for item in items:
+        line = item.line
         if isinstance(item, TraceHeader):
             checker = TraceChecker(spec, config=config, source=source, start=item.start or Fraction(0))
             continue
@@ -483,12 +504,15 @@ def check_records(spec: Spec, items: Iterable[TraceHeader | TraceRecord], *, con
             break
     if checker is None:
         checker = TraceChecker(spec, config=config, source=source)
+    if complete:
+        checker.finish(line)
     return checker.result(), checker
 
 
-def check_trace(spec: Spec, path: str | Path, *, config: str = "?") -> tuple[TraceResult, TraceChecker]:
+def check_trace(spec: Spec, path: str | Path, *, config: str = "?", complete: bool = False
+                ) -> tuple[TraceResult, TraceChecker]:
     """Stream the trace file at `path` through the checker (InputError on bad input)."""
-    return check_records(spec, read_trace(path), config=config, source=str(path))
+    return check_records(spec, read_trace(path), config=config, source=str(path), complete=complete)
 
 
 def write_violation(checker: TraceChecker, out: Path, stem: str | None = None) -> list[Path]:
