@@ -25,7 +25,7 @@ when there is none (notes/decisions.md D1).
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable, Iterator, NamedTuple
 
 from .params import Params
@@ -98,6 +98,30 @@ ACTIONS: tuple[ActionInfo, ...] = (
 )
 ACTION_INFO = {a.name: a for a in ACTIONS}
 
+# The per-host actions after the document's, in the order `successors` tries them.
+_HOST_ACTIONS = (
+    "host_freeze",
+    "host_apply_patch",
+    "platform_resume_host",
+    "platform_watchdog_resume",
+    "host_reboot",
+    "host_redeploy",
+    "host_boot_vms",
+)
+
+
+def _evolve_event(e: Event, kw: dict) -> Event:
+    """`e` with the fields in `kw` changed (a fast `dataclasses.replace`)."""
+    new = Event(
+        kw.pop("event_id", e.event_id), kw.pop("event_type", e.event_type), kw.pop("host", e.host),
+        kw.pop("resources", e.resources), kw.pop("status", e.status), kw.pop("not_before_in", e.not_before_in),
+        kw.pop("notice", e.notice), kw.pop("duration", e.duration), kw.pop("approved", e.approved),
+    )
+    if kw:
+        raise TypeError(f"unknown Event fields {sorted(kw)}")
+    return new
+
+
 # At most this many events are announced per host: the first may be cancelled and
 # re-announced once, and an aborted Freeze is redone as a Reboot (notes/decisions.md D4).
 MAX_ROUNDS = 3
@@ -135,6 +159,27 @@ class Spec:
             "unsynced_cap": self.params.resync_latency + self.params.granularity,
         }
         for k, val in derived.items():
+            object.__setattr__(self, k, val)
+        self._prepare_successors()
+
+    def _prepare_successors(self) -> None:
+        """Bind the actions and build their `Step` values once, so that `successors`, the
+        hot loop of every exhaustive search, does no name lookups (performance only: the
+        guards are still the methods below, overridable by mutants)."""
+        hn, vn = self.host_names, self.vm_names
+        host_actions = []
+        for name in _HOST_ACTIONS:
+            method = getattr(self, name)
+            host_actions.append(tuple((method, Step(name, (hn[h],))) for h in range(len(hn))))
+        cached = {
+            "_host_actions": tuple(host_actions),
+            "_patch_empty": tuple(Step("platform_patch_empty_host", (n,)) for n in hn),
+            "_resync": tuple(Step("vm_clock_resync", (n,)) for n in vn),
+            "_announce_steps": {},
+            "_event_steps": {},
+            "_time_steps": {},
+        }
+        for k, val in cached.items():
             object.__setattr__(self, k, val)
 
     # ------------------------------------------------------------------ queries
@@ -220,7 +265,7 @@ class Spec:
         return State(hosts, s.vms, events, s.incarnation + 1, s.removed)
 
     def _replace_event(self, s: State, e: Event, **kw: object) -> tuple[Event, ...]:
-        new = replace(e, **kw)
+        new = _evolve_event(e, kw)
         return tuple(new if x.event_id == e.event_id else x for x in s.events)
 
     def _without_event(self, s: State, e: Event) -> tuple[tuple[Event, ...], frozenset[str]]:
@@ -231,7 +276,13 @@ class Spec:
         return seq[:i] + (value,) + seq[i + 1 :]
 
     def _set_phase(self, s: State, h: int, phase: str, **kw: object) -> tuple[HostState, ...]:
-        return self._set(s.hosts, h, replace(s.hosts[h], phase=phase, **kw))
+        x = s.hosts[h]
+        new = HostState(
+            kw.pop("patched", x.patched), kw.pop("needs_reboot", x.needs_reboot), phase, kw.pop("rounds", x.rounds)
+        )
+        if kw:
+            raise TypeError(f"unknown HostState fields {sorted(kw)}")
+        return self._set(s.hosts, h, new)
 
     # ------------------------------------------------------------------ actions
 
@@ -255,14 +306,14 @@ class Spec:
         host = s.hosts[h]
         if host.patched or host.phase != IDLE or self.residents(s, h):
             return None
-        return replace(s, hosts=self._set_phase(s, h, IDLE, patched=True, needs_reboot=False))
+        return State(self._set_phase(s, h, IDLE, patched=True, needs_reboot=False), s.vms, s.events, s.incarnation, s.removed)
 
     def app_approve_event(self, s: State, event_id: str) -> State | None:
         """An application approves a Scheduled event; one approval releases it for all its Resources."""
         e = s.event(event_id)
         if e is None or e.status != SCHEDULED or e.approved or not e.not_before_in:
             return None  # after NotBefore the event is approved by default (research 3.5)
-        return replace(s, events=self._replace_event(s, e, approved=True))
+        return State(s.hosts, s.vms, self._replace_event(s, e, approved=True), s.incarnation, s.removed)
 
     def platform_start_event(self, s: State, event_id: str) -> State | None:
         """A Scheduled event starts: NotBefore passed or approved (R8), and the slice allows it (R5)."""
@@ -302,7 +353,7 @@ class Spec:
         host = s.hosts[h]
         if host.phase != IN_FREEZE or host.patched or host.needs_reboot:
             return None
-        return replace(s, hosts=self._set_phase(s, h, IN_FREEZE, patched=True))
+        return State(self._set_phase(s, h, IN_FREEZE, patched=True), s.vms, s.events, s.incarnation, s.removed)
 
     def platform_resume_host(self, s: State, h: int) -> State | None:
         """Resume the frozen VMs of a patched host with their memory intact (S3, R1)."""
@@ -367,7 +418,8 @@ class Spec:
         v = s.vms[vm]
         if v.status != RUNNING or v.clock_lag == 0:
             return None
-        return replace(s, vms=self._set(s.vms, vm, VMState(RUNNING, v.host, v.memory, None, None, 0, None)))
+        vms = self._set(s.vms, vm, VMState(RUNNING, v.host, v.memory, None, None, 0, None))
+        return State(s.hosts, vms, s.events, s.incarnation, s.removed)
 
     def platform_complete_event(self, s: State, event_id: str) -> State | None:
         """A Started event whose VMs are all back is removed from the document (R13)."""
@@ -404,7 +456,9 @@ class Spec:
                 v = VMState(FROZEN, v.host, v.memory, v.snapshot, frozen, min(v.clock_lag + dt, fcap), v.unsynced_for)
             vms.append(v)
         events = tuple(
-            replace(e, not_before_in=max(0, e.not_before_in - dt)) if e.not_before_in else e for e in s.events
+            Event(e.event_id, e.event_type, e.host, e.resources, e.status, max(0, e.not_before_in - dt), e.notice,
+                  e.duration, e.approved) if e.not_before_in else e
+            for e in s.events
         )
         return State(s.hosts, tuple(vms), events, s.incarnation, s.removed)
 
@@ -423,15 +477,7 @@ class Spec:
             yield "platform_start_event", (eid,), lambda eid=eid: self.platform_start_event(s, eid)
             yield "platform_cancel_event", (eid,), lambda eid=eid: self.platform_cancel_event(s, eid)
         for h in range(len(s.hosts)):
-            for name in (
-                "host_freeze",
-                "host_apply_patch",
-                "platform_resume_host",
-                "platform_watchdog_resume",
-                "host_reboot",
-                "host_redeploy",
-                "host_boot_vms",
-            ):
+            for name in _HOST_ACTIONS:
                 yield name, (hn[h],), lambda h=h, name=name: getattr(self, name)(s, h)
         for i in range(len(s.vms)):
             yield "vm_clock_resync", (vn[i],), lambda i=i: self.vm_clock_resync(s, i)
@@ -442,11 +488,75 @@ class Spec:
             yield "time_passes", (dt,), lambda dt=dt: self.time_passes(s, dt)
 
     def successors(self, s: State) -> Iterator[tuple[Step, State]]:
-        """Every enabled step from `s` with the state it leads to, in a stable order."""
-        for name, args, thunk in self.candidates(s):
-            nxt = thunk()
+        """Every enabled step from `s` with the state it leads to, in the stable order of
+        `candidates` (which it unrolls with pre-built steps: the hot loop of the explorer)."""
+        out: list[tuple[Step, State]] = []
+        add = out.append
+        hosts = range(len(s.hosts))
+        announce, patch_empty = self._announce_steps, self._patch_empty
+        for h in hosts:
+            for t in self.event_types_for(s, h):
+                nxt = self.platform_announce_event(s, h, t)
+                if nxt is not None:
+                    st = announce.get((h, t))
+                    if st is None:
+                        st = announce[(h, t)] = Step("platform_announce_event", (self.host_names[h], t))
+                    add((st, nxt))
+            nxt = self.platform_patch_empty_host(s, h)
             if nxt is not None:
-                yield Step(name, args), nxt
+                add((patch_empty[h], nxt))
+        if s.events:
+            approve, start, cancel = self.app_approve_event, self.platform_start_event, self.platform_cancel_event
+            for e in s.events:
+                steps = self._steps_of_event(e.event_id)
+                eid = e.event_id
+                nxt = approve(s, eid)
+                if nxt is not None:
+                    add((steps[0], nxt))
+                nxt = start(s, eid)
+                if nxt is not None:
+                    add((steps[1], nxt))
+                nxt = cancel(s, eid)
+                if nxt is not None:
+                    add((steps[2], nxt))
+        host_actions = self._host_actions
+        for h in hosts:
+            for per_host in host_actions:
+                method, st = per_host[h]
+                nxt = method(s, h)
+                if nxt is not None:
+                    add((st, nxt))
+        resync, resync_steps = self.vm_clock_resync, self._resync
+        for i in range(len(s.vms)):
+            nxt = resync(s, i)
+            if nxt is not None:
+                add((resync_steps[i], nxt))
+        if s.events:
+            complete = self.platform_complete_event
+            for e in s.events:
+                nxt = complete(s, e.event_id)
+                if nxt is not None:
+                    add((self._steps_of_event(e.event_id)[3], nxt))
+        times = self._time_steps
+        for dt in self.time_choices(s):
+            nxt = self.time_passes(s, dt)
+            if nxt is not None:
+                st = times.get(dt)
+                if st is None:
+                    st = times[dt] = Step("time_passes", (dt,))
+                add((st, nxt))
+        return iter(out)
+
+    def _steps_of_event(self, eid: str) -> tuple[Step, Step, Step, Step]:
+        """The approve, start, cancel and complete steps of one EventId, built once."""
+        steps = self._event_steps.get(eid)
+        if steps is None:
+            steps = self._event_steps[eid] = tuple(
+                Step(name, (eid,))
+                for name in ("app_approve_event", "platform_start_event", "platform_cancel_event",
+                             "platform_complete_event")
+            )
+        return steps
 
     def enabled_actions(self, s: State) -> Iterator[Step]:
         """Every enabled step from `s`, in a stable order."""
