@@ -66,15 +66,19 @@ def _by_rule(counts: dict) -> str:
     return ", ".join(f"{rule} {n}" for rule, n in sorted(counts.items()))
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def summary_line(report: Report, strict: bool) -> str:
     s = report.summary.to_json()
     span = f" from {s['first_observed']} to {s['last_observed']}" if s["first_observed"] else ""
-    errors = f"{s['errors']} errors" + (f" ({_by_rule(s['errors_by_rule'])})" if s["errors"] else "")
-    warnings = f"{s['warnings']} warnings" + (f" ({_by_rule(s['warnings_by_rule'])})" if s["warnings"] else "")
+    errors = _n(s["errors"], "error") + (f" ({_by_rule(s['errors_by_rule'])})" if s["errors"] else "")
+    warnings = _n(s["warnings"], "warning") + (f" ({_by_rule(s['warnings_by_rule'])})" if s["warnings"] else "")
     verdict = "FAILED" if report.failed else "ok"
     mode = " [strict]" if strict else ""
-    return (f"summary{mode}: {s['observations']} observations ({s['documents']} documents){span}, "
-            f"{s['events']} events; {errors}, {warnings}: {verdict}")
+    return (f"summary{mode}: {_n(s['observations'], 'observation')} ({_n(s['documents'], 'document')}){span}, "
+            f"{_n(s['events'], 'event')}; {errors}, {warnings}: {verdict}")
 
 
 def cmd_events_export(opts: argparse.Namespace) -> int:
