@@ -343,6 +343,7 @@ class TraceChecker:
         """Record the violation; with a registry property and the steps after the kept
         prefix (`extra`), build the counterexample of the prefix.  `replace_last` swaps the
         last state for the one the implementation reported believing it is in."""
+        message = _RATIO.sub(_decimal_text, message)
         kept = tuple(self._path) + tuple((st, u, line) for st, u in extra or ())
         if replace_last is not None and kept:
             st, _, ln = kept[-1]

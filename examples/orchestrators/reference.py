@@ -1,0 +1,103 @@
+"""A maintenance orchestrator that conforms to the specification.
+
+It rolls out one slice (update domain by default) of each availability set at a time: a
+host is announced only when no event of another slice of its set is in flight, started
+once its own NotBefore has passed or an application approved it, frozen, resumed as soon
+as the patch is applied (or by the watchdog when one more granule would cross the pause
+bound, in which case the update is redone as a Reboot), every lagging guest clock is
+resynced, and the event is completed.  Use it as ``--vmspec-impl=examples.orchestrators.reference:factory``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from model import Params, Topology
+from properties import impl
+from properties.impl import Observation
+
+
+class Reference:
+    def __init__(self, topology: Topology, params: Params) -> None:
+        self.topology, self.params = topology, params
+        self.phase = {h.name: "todo" for h in topology.hosts}
+        self.frozen_at: dict[str, Fraction] = {}
+        self.slice = {v.name: (v.availability_set, self._unit(i, v)) for i, v in enumerate(topology.vms)}
+
+    def _unit(self, i: int, vm: object) -> object:
+        kind = self.params.slice
+        return vm.update_domain if kind == "update_domain" else vm.fault_domain if kind == "fault_domain" else i  # type: ignore[attr-defined]
+
+    # -- the notice: when may this event start?
+    def may_start(self, obs: Observation, event: impl.EventView) -> bool:
+        return event.approved or obs.now >= event.not_before
+
+    def slice_free(self, obs: Observation, vms: tuple[str, ...], statuses: tuple[str, ...]) -> bool:
+        """No event in `statuses` covers another slice of the availability sets of `vms`."""
+        mine = {self.slice[v] for v in vms}
+        sets = {s for s, _ in mine}
+        for e in obs.events:
+            if e.status in statuses:
+                for v in e.resources:
+                    s, unit = self.slice[v]
+                    if s in sets and (s, unit) not in mine:
+                        return False
+        return True
+
+    def decide(self, obs: Observation) -> list:
+        """The steps of the first host with something to do: one host per call, so each
+        decision is taken on an observation that includes the previous ones."""
+        for host in self.topology.hosts:
+            steps = self.step_host(obs, host.name)
+            if steps:
+                return steps
+        return []
+
+    def step_host(self, obs: Observation, h: str) -> list:
+        phase, event = self.phase[h], obs.event_of(h)
+        residents = tuple(v.name for v in obs.vms.values() if v.host == h)
+        if phase == "todo":
+            if obs.hosts[h].patched:
+                self.phase[h] = "done"
+                return []
+            if not residents:
+                self.phase[h] = "done"
+                return [impl.patch_empty_host(h)]
+            if not self.slice_free(obs, residents, ("Scheduled", "Started")):
+                return []
+            self.phase[h] = "announced"
+            return [impl.announce(h, "Reboot" if obs.hosts[h].needs_reboot else "Freeze")]
+        if phase == "announced":
+            if event is None or not self.may_start(obs, event):
+                return []
+            if not self.slice_free(obs, event.resources, ("Started",)):
+                return []
+            self.phase[h] = "started"
+            return [impl.start(event.event_id)]
+        if phase == "started":
+            if event.event_type == "Freeze":  # type: ignore[union-attr]
+                self.phase[h], self.frozen_at[h] = "frozen", obs.now
+                return [impl.freeze(h)]
+            self.phase[h] = "rebooting"
+            return [impl.reboot(h)]
+        if phase == "frozen":
+            if obs.hosts[h].patched:
+                self.phase[h] = "resumed"
+                return [impl.resume(h)]
+            if obs.now - self.frozen_at[h] + self.params.granularity > self.params.pause_bound:
+                self.phase[h] = "resumed"
+                return [impl.watchdog_resume(h)]
+            return []
+        if phase == "resumed":
+            self.phase[h] = "todo"
+            lagging = [impl.resync(v) for v in residents if obs.vms[v].clock_lag]
+            return lagging + [impl.complete(event.event_id)]  # type: ignore[union-attr]
+        if phase == "rebooting":
+            if all(obs.vms[v].status == "running" for v in residents):
+                self.phase[h] = "todo"
+                return [impl.complete(event.event_id)]  # type: ignore[union-attr]
+        return []
+
+
+def factory(topology: Topology, params: Params) -> Reference:
+    return Reference(topology, params)
