@@ -1,0 +1,134 @@
+"""The model's behaviour exported as a capture: every named configuration passes the
+checker (strictly) for every VM it is exported for, and captures of mutants that break a
+rule the endpoint shows are caught with the rule and line that mark the broken step."""
+
+import json
+
+import pytest
+
+from model import CONFIGS
+from properties.cli import main
+from properties.events import check_observations, event_guid, export, parse_rfc1123, read_capture, read_lines, walk
+from properties.events.stream import parse_rfc3339
+from properties.mutants import mutant
+
+
+def check(lines, strict=True):
+    raw = [(line.text() + "\n").encode() for line in lines]
+    return check_observations(read_lines(raw, "export.jsonl"), strict=strict)
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_every_named_configuration_exports_captures_that_pass_strictly(config):
+    spec = CONFIGS[config].spec()
+    vms = spec.vm_names if len(spec.vm_names) <= 3 else spec.vm_names[:1] + spec.vm_names[-1:]
+    events = 0
+    for vm in vms:
+        for seed in range(4):
+            report = check(export(spec, vm, seed=seed))
+            assert report.findings == [], (vm, seed, report.findings[:3])
+            events += report.summary.events
+    assert events > 0  # not vacuous: the VMs saw maintenance
+
+
+def test_an_export_is_a_deterministic_well_formed_capture():
+    spec = CONFIGS["TINY"].spec()
+    a, b = export(spec, seed=3), export(spec, seed=3)
+    assert [x.text() for x in a] == [x.text() for x in b]
+    first = a[0].observation
+    assert first == {"observed_at": "2024-01-01T00:00:00Z", "api_version": "2020-07-01", "http_status": 200,
+                     "document": {"DocumentIncarnation": 1, "Events": []}}
+    scheduled = next(e for x in a for e in x.observation["document"]["Events"] if e["EventStatus"] == "Scheduled")
+    assert scheduled["EventId"] == event_guid("h0#1") and len(scheduled["EventId"]) == 36
+    assert scheduled["NotBefore"].endswith(" GMT") and scheduled["Resources"] == ["vm0"]
+    assert scheduled["DurationInSeconds"] == spec.params.expected_pause
+
+
+def test_dev_timing_is_stretched_back_to_real_time():
+    """TINY announces its Freeze 30 model seconds ahead (dev timing, divisor 30); the capture
+    shows the 15 minutes it stands for."""
+    lines = export(CONFIGS["TINY"].spec(), seed=0)
+    announced = next(x for x in lines if x.observation["document"]["Events"])
+    ev = announced.observation["document"]["Events"][0]
+    seen = parse_rfc3339(announced.observation["observed_at"])
+    assert (parse_rfc1123(ev["NotBefore"]) - seen).total_seconds() == 900
+
+
+# mutant -> (seed, the first finding on TINY under --strict: line, rule, message start)
+CAUGHT = {
+    "incarnation_not_bumped": (0, 8, "R10", "the Events array changed since line 7 but DocumentIncarnation stayed 4"),
+    "start_before_notbefore": (0, 5, "R8", "started at least 900 s before NotBefore 2024-01-01T00:15:00Z with no approval"),
+    "event_id_changes_on_start": (0, 9, "R11", "a Freeze appeared already Started, 0 s after the previous document"),
+    "event_id_reused": (2, 9, "R12", "the event is back in the document after it was removed"),
+    "short_notice": (0, 4, "R9", "Freeze announced with at most 600 s of notice; the minimum is 900 s"),
+    "completed_status_published": (0, 11, "R13", "EventStatus 'Completed': the only statuses are Scheduled and Started"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CAUGHT))
+def test_mutant_captures_are_caught_at_the_broken_step(name):
+    seed, line, rule, message = CAUGHT[name]
+    config = CONFIGS["TINY"]
+    spec = mutant(name).spec(config.topology, config.params)
+    lines = export(spec, seed=seed)
+    report = check(lines)
+    f = report.findings[0]
+    assert (f.line, f.rule, f.severity) == (line, rule, "error") and f.message.startswith(message)
+    assert {x.rule for x in report.findings} == {rule}
+    broken = lines[line - 1].steps  # the walk step the VM polled after
+    path_names = [st.name for st, _ in walk(spec, seed=seed)]
+    assert path_names[broken - 1] in ("platform_start_event", "platform_announce_event", "platform_complete_event")
+    assert not check(export(config.spec(), seed=seed)).findings  # the unbroken model passes on the same seed
+
+
+@pytest.mark.parametrize("name", sorted(CAUGHT))
+def test_mutants_are_caught_on_azure_default_within_a_few_seeds(name):
+    config = CONFIGS["AZURE_DEFAULT"]
+    spec = mutant(name).spec(config.topology, config.params)
+    rules = next(({f.rule for f in r.findings} for r in (check(export(spec, seed=s)) for s in range(6)) if r.failed),
+                 None)
+    assert rules == {CAUGHT[name][2]}
+
+
+def test_short_notice_is_a_soft_exception_until_strict():
+    config = CONFIGS["AZURE_DEFAULT"]
+    lines = export(mutant("short_notice").spec(config.topology, config.params), seed=0)
+    loose, strict = check(lines, strict=False), check(lines, strict=True)
+    assert not loose.failed and set(loose.summary.warnings) == {"R9"}
+    assert strict.failed and set(strict.summary.errors) == {"R9"}
+    assert "at most 890 s of notice" in strict.findings[0].message
+
+
+# ---------------------------------------------------------------- the command
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_export_then_check_round_trip(capsys, tmp_path):
+    out_file = tmp_path / "sub" / "capture.jsonl"
+    code, out, err = run(capsys, "events", "export", "--config", "SMALL", "--vm", "vm2", "--seed", "1", "-o", str(out_file))
+    assert code == 0 and out == "" and err == ""
+    lines = out_file.read_text().splitlines()
+    assert all(json.loads(x)["api_version"] == "2020-07-01" for x in lines)
+    assert any('"EventType":"Reboot"' in x for x in lines)  # h2's update needs a reboot (S5)
+    assert len(list(read_capture(out_file))) == len(lines)
+    code, out, _ = run(capsys, "events", "check", str(out_file), "--strict")
+    assert code == 0 and out.rstrip().endswith("0 errors, 0 warnings: ok")
+
+
+def test_export_of_a_mutant_fails_the_check(capsys, tmp_path):
+    out_file = tmp_path / "m.jsonl"
+    assert run(capsys, "events", "export", "--mutant", "incarnation_not_bumped", "-o", str(out_file))[0] == 0
+    code, out, _ = run(capsys, "events", "check", str(out_file))
+    assert code == 1 and " error R10" in out
+
+
+def test_export_rejects_an_unknown_vm_with_status_2(capsys, tmp_path):
+    out_file = tmp_path / "never.jsonl"
+    code, out, err = run(capsys, "events", "export", "--config", "TINY", "--vm", "vm9", "-o", str(out_file))
+    assert code == 2 and out == "" and "--vm: unknown VM 'vm9'; choose one of vm0, vm1" in err
+    assert not out_file.exists() and not list(tmp_path.iterdir())
