@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def output_format(opts: argparse.Namespace) -> str:
-    """--format, else the suffix of -o (.md, .markdown, .html, .htm, .json), else md."""
+    """--format, else the suffix of -o (.html or .htm: html, .json: json), else md."""
     if opts.format:
         return opts.format
     suffix = opts.output.suffix.lower() if opts.output else ""

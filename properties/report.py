@@ -399,7 +399,7 @@ def facts(cx: Counterexample, source: str = DEFAULT_SOURCE, verdict: ReplayVerdi
     n = len(cx.steps)
     when = f"Reached after step {n} of {n}, at t = {fmt_time(cx.steps[-1].time)} s" if n else "In the initial state"
     if cx.kind == LASSO:
-        when = f"Pending all along the cycle of steps {cx.loop_start}-{n}, which repeats forever"
+        when = f"Pending all along the cycle ({_span(cx.loop_start, n)}), which repeats forever"
     model = f"{cx.config}"
     if cx.mutant:
         m = MUTANT_BY_NAME[cx.mutant]
@@ -424,13 +424,17 @@ def facts(cx: Counterexample, source: str = DEFAULT_SOURCE, verdict: ReplayVerdi
     return Facts(title, f"{cx.message}. {when}.", rows, f"vmspec replay {source}", verdict)
 
 
+def _span(first: int, last: int) -> str:
+    return f"step {first}" if first == last else f"steps {first}-{last}"
+
+
 def _cycle_split(cx: Counterexample) -> list[tuple[str, list]]:
     if cx.kind == LASSO and cx.loop_start is not None:
         k = cx.loop_start
         prefix = [s for s in cx.steps if s.index < k]
         cycle = [s for s in cx.steps if s.index >= k]
-        return [(f"Prefix (steps 1-{k - 1})" if prefix else "Prefix (empty)", prefix),
-                (f"Cycle (steps {k}-{len(cx.steps)}, repeats forever)", cycle)]
+        return [(f"Prefix ({_span(1, k - 1)})" if prefix else "Prefix (empty)", prefix),
+                (f"Cycle ({_span(k, len(cx.steps))}, repeats forever)", cycle)]
     return [("Trace", list(cx.steps))]
 
 
@@ -502,7 +506,7 @@ def _md_trace_table(cx: Counterexample, steps: list) -> list[str]:
         action = f"`{s.step}`"
         if s.index == last and cx.kind != LASSO:
             action = f"**{action}** (violation)" if cx.kind == SAFETY else f"**{action}** (stuck after it)"
-        changed = "<br>".join(f"`{_md_cell(c)}`" for c in s.changes) or "(nothing visible)"
+        changed = "<br>".join(f"`{_md_cell(c)}`" for c in s.changes) or "(no visible change)"
         out.append(f"| {s.index} | {fmt_time(s.time)} | {action} | {changed} |")
     return out
 
@@ -787,7 +791,7 @@ def _html_trace(cx: Counterexample, steps: list) -> list[str]:
     out = ["<table>", "<tr><th>#</th><th>t (s)</th><th>action</th><th>what changed</th></tr>"]
     for s in steps:
         cls = "cycle" if cx.kind == LASSO else ("violation" if s.index == last else "")
-        changes = "".join(f'<code class="chg">{_h(c)}</code>' for c in s.changes) or "(nothing visible)"
+        changes = "".join(f'<code class="chg">{_h(c)}</code>' for c in s.changes) or "(no visible change)"
         out.append(f'<tr class="{cls}"><td class="num">{s.index}</td><td class="num">{_h(fmt_time(s.time))}</td>'
                    f"<td><code>{_h(s.step)}</code></td><td>{changes}</td></tr>")
     out.append("</table>")

@@ -143,7 +143,7 @@ def test_report_top_says_rule_text_source_engine_and_replay():
 def test_lasso_report_shows_prefix_and_cycle():
     cx = waits_for_approval()
     md = R.render_markdown(cx)
-    assert "## Prefix (steps 1-3)" in md and "## Cycle (steps 4-4, repeats forever)" in md
+    assert "## Prefix (steps 1-3)" in md and "## Cycle (step 4, repeats forever)" in md
     assert "pending forever: host h0 patched, host h1 patched" in md
     assert "cycle repeats forever :crit, 30000, 40000" in md
     tl = R.timeline(cx, replay(cx).states)
