@@ -397,7 +397,7 @@ def facts(cx: Counterexample, source: str = DEFAULT_SOURCE, verdict: ReplayVerdi
     verdict = verdict if verdict is not None else replay(cx)
     p = by_name(cx.property)
     n = len(cx.steps)
-    when = f"Reached after step {n} of {n}, at t = {fmt_time(cx.steps[-1].time)} s" if n else "In the initial state"
+    when = f"Reached after step {n} of {n}, at t = {fmt_time(cx.steps[-1].time)} s" if n else "Already so in the initial state"
     if cx.kind == LASSO:
         when = f"Pending all along the cycle ({_span(cx.loop_start, n)}), which repeats forever"
     model = f"{cx.config}"

@@ -173,6 +173,13 @@ def test_report_of_a_counterexample_that_does_not_replay_says_so():
     ET.fromstring(R.svg(cx, tl))
 
 
+def test_report_of_an_empty_trace():
+    cx = build(CONFIGS["TINY"].spec(), [], "type_ok", "a made-up initial violation", engine="walk", config="TINY")
+    md = R.render_markdown(cx)
+    assert "Already so in the initial state." in md and "(no steps)" in md and "does NOT reproduce" in md
+    ET.fromstring(R.svg(cx, R.timeline(cx, R.facts(cx).replay.states)))
+
+
 # ---------------------------------------------------------------- the timeline catches each mutant
 
 
