@@ -1,8 +1,9 @@
 """Seeded random walks: the model's own sanity run.
 
 Each walk starts a rollout from the initial state and picks uniformly among the enabled
-steps until the rollout completes, a property fails or the rollout grows too long, then
-starts again, until the step budget is spent.  Every always-property is checked after
+steps until the rollout completes, gets stuck or grows too long, then starts again, until
+the step budget is spent.  A violation does not end the rollout: later properties may fail
+further on, and each property keeps the shortest trace found.  Every always-property is checked after
 every step; sometimes-properties record whether they were reached.  Liveness needs the
 whole state graph and is left to the explorer.
 """
@@ -88,17 +89,14 @@ def random_walks(
             path.append((st, t))
             result.steps += 1
             result.actions[st.name] += 1
-            failed = False
             for p in trans_props:
                 msg = p.check(spec, s, st, t)
                 if msg:
                     record(p.name, path, msg)
-                    failed = True
             for p in state_props:
                 msg = p.check(spec, t)
                 if msg:
                     record(p.name, path, msg)
-                    failed = True
             for p in sometimes_trans:
                 if p.name not in result.reached and p.check(spec, s, st, t):
                     result.reached.add(p.name)
@@ -106,8 +104,6 @@ def random_walks(
                 if p.name not in result.reached and p.check(spec, t):
                     result.reached.add(p.name)
             s = t
-            if failed:
-                break
             if spec.rollout_complete(s):
                 result.completed += 1
                 break
