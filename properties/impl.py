@@ -145,14 +145,18 @@ class ImplementationError(Exception):
 class SpecViolation(AssertionError):
     """The specification refused a decision or a property failed; carries the report files."""
 
-    def __init__(self, violation: Violation, files: Sequence[Path]) -> None:
-        self.violation, self.files = violation, tuple(files)
+    def __init__(self, violation: Violation, files: Sequence[Path], checker: TraceChecker | None = None) -> None:
+        self.violation, self.files, self.checker = violation, tuple(files), checker
         report = "\n".join(f"  report: {f}" for f in files)
-        super().__init__(f"{violation.describe()}\n{report}")
+        super().__init__(f"{violation.describe()}\n{report}".rstrip())
 
 
 class Stalled(AssertionError):
     """Under a cooperative environment the implementation did not complete the rollout."""
+
+    def __init__(self, message: str, checker: TraceChecker | None = None) -> None:
+        self.message, self.checker = message, checker
+        super().__init__(message)
 
 
 def load_factory(spec: str) -> Factory:
@@ -243,7 +247,8 @@ class Episode:
         raise Stalled(
             f"the rollout did not complete within {self.drain} cooperative environment moves"
             + (f"; pending: {', '.join(pending)}" if pending else "")
-            + "".join(f"\n  trace: {f}" for f in files)
+            + "".join(f"\n  trace: {f}" for f in files),
+            self.checker,
         )
 
     def _settle_and_done(self) -> bool:
@@ -281,15 +286,20 @@ class Episode:
             if e.event_id not in self.not_before and e.not_before_in is not None:
                 self.not_before[e.event_id] = self.checker.now + e.not_before_in
         if violation is not None:
-            raise SpecViolation(violation, self._write() if self.out else [])
+            raise SpecViolation(violation, self._write() if self.out else [], self.checker)
 
     def _write(self) -> list[Path]:
         assert self.out is not None
-        if self.checker.violation is not None:
-            return write_violation(self.checker, self.out, self.stem)
-        from .counterexample import write_atomic
+        return write_report(self.checker, self.out, self.stem)
 
-        return [write_atomic(self.out / f"{self.stem}.trace.jsonl", "\n".join(self.checker.prefix_lines()) + "\n")]
+
+def write_report(checker: TraceChecker, out: Path, stem: str) -> list[Path]:
+    """The counterexample report of a violation (or, for a stall, the trace so far)."""
+    if checker.violation is not None:
+        return write_violation(checker, out, stem)
+    from .counterexample import write_atomic
+
+    return [write_atomic(out / f"{stem}.trace.jsonl", "\n".join(checker.prefix_lines()) + "\n")]
 
 
 def _pending(spec: Spec, name: str, s: State) -> frozenset[str]:
@@ -309,6 +319,6 @@ def _as_step(obj: object) -> Step:
 __all__ = [
     "DECISIONS", "ENVIRONMENT_ACTIONS", "Cooperative", "Environment", "Episode", "EventView", "Factory", "HostView",
     "ImplementationError", "Observation", "Orchestrator", "SpecViolation", "Stalled", "VMView", "announce", "cancel",
-    "complete", "freeze", "load_factory", "observe", "patch_empty_host", "reboot", "redeploy", "resume", "resync",
+    "complete", "freeze", "load_factory", "write_report", "observe", "patch_empty_host", "reboot", "redeploy", "resume", "resync",
     "start", "watchdog_resume",
 ]
