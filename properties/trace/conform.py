@@ -524,7 +524,7 @@ def write_violation(checker: TraceChecker, out: Path, stem: str | None = None) -
     v = checker.violation
     if v is None:
         return []
-    name = stem or f"{ENGINE}-{v.property or 'refused'}"
+    name = stem or f"{ENGINE}-{v.property or 'divergence'}"
     written: list[Path] = []
     if v.counterexample is not None:
         written.extend(write_reports(v.counterexample, out / name))

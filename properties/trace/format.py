@@ -87,7 +87,7 @@ def parse_time(value: Any) -> Fraction:
         return Fraction(value)
     if isinstance(value, str):
         try:
-            return _exact(value.strip())
+            return _exact(value)
         except _BadNumber as exc:
             raise ValueError(f"expected seconds as a decimal, got {value!r} ({exc})") from None
     raise ValueError(f"expected seconds as a number or a decimal string, got {_show(value)}")
