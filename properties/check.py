@@ -34,8 +34,15 @@ def _walk(target: Target, opts: argparse.Namespace) -> StageResult:
     return walk.stage(target, steps=opts.steps, seed=opts.seed)
 
 
+def _explore(target: Target, opts: argparse.Namespace) -> StageResult:
+    from .explore import stage
+
+    return stage(target, opts)
+
+
 STAGES: list[Stage] = [
     Stage("walk", _walk, "seeded random walks checking every always-property after every step"),
+    Stage("explore", _explore, "exhaustive breadth-first search (bounded to 300,000 states), liveness under fairness"),
 ]
 
 
