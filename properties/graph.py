@@ -231,3 +231,14 @@ def write_graph(g: nx.MultiDiGraph, path: Path) -> Path:
     if suffix == ".graphml":
         return write_atomic(path, "\n".join(nx.generate_graphml(g)) + "\n")
     raise ValueError(f"unknown graph format {suffix!r}; use .dot or .graphml")
+
+
+def starved_on_cycle(spec: object, states: Sequence[Hashable], steps: Sequence[Step]) -> set[Step]:
+    """The fair action instances enabled in every state of a cycle (`states`, the states
+    the cycle visits) but never taken by its `steps`: empty exactly when the cycle, repeated
+    forever, is a weakly fair run of `spec`."""
+    always: set[Step] | None = None
+    for x in states:
+        here = {st for st, _ in spec.successors(x) if _fair(st)}  # type: ignore[attr-defined]
+        always = here if always is None else always & here
+    return (always or set()) - set(steps)
