@@ -16,7 +16,6 @@ from typing import Iterator
 
 from model import Spec
 
-from ..counterexample import write_atomic
 from ..diff import describe_state
 from .format import dumps_header, dumps_record
 
@@ -56,4 +55,4 @@ def write_walk(spec: Spec, path: str | Path, **kw: object) -> Path:
     return p
 
 
-__all__ = ["walk_lines", "write_walk", "write_atomic"]
+__all__ = ["walk_lines", "write_walk"]
