@@ -39,6 +39,7 @@ from .strategies import World
 from .verdict import HOLDS, NOT_REACHED, REACHED, VIOLATED, Target, Verdict
 
 ENGINE = "fuzz"
+CHECK_EXAMPLES = 20  # examples per run length in `vmspec check`
 
 __all__ = ["CAMPAIGNS", "ENGINE", "FuzzError", "FuzzResult", "fuzz", "hypothesis_settings", "reduce_path",
            "stage", "steps_for"]
@@ -315,7 +316,8 @@ def fuzz_target(target: Target, **kw: Any) -> FuzzResult:
     """`fuzz` on one fixed topology and parameter set (a named configuration or a file)."""
     spec = target.spec()
     campaign = kw.get("campaign", "ci")
-    kw.setdefault("steps", steps_for(spec, campaign))
+    if kw.get("steps") is None:
+        kw["steps"] = steps_for(spec, campaign)
     world = World(target.label, target.topology, target.params)
     return fuzz(st.just(world), mutant=target.mutant, config=target.label, **kw)
 
@@ -341,14 +343,15 @@ def verdicts(result: FuzzResult) -> list[Verdict]:
     return out
 
 
-def stage(target: Target, *, examples: int | None = None, seed: int | None = None) -> "StageResult":
-    """Verdicts of a `ci` fuzz campaign for `vmspec check`."""
+def stage(target: Target, opts: Any = None) -> "StageResult":
+    """Verdicts of a `ci` fuzz campaign for `vmspec check` (CHECK_EXAMPLES examples per
+    run length, seeded by check's --seed)."""
     from .check import StageResult
 
-    r = fuzz_target(target, examples=examples, seed=seed)
+    seed = getattr(opts, "seed", None)
+    r = fuzz_target(target, examples=CHECK_EXAMPLES, seed=seed)
     summary = (f"{r.coverage.summary()}; {r.steps_per_second:,.0f} steps/s, "
                f"{r.examples_per_second:,.1f} examples/s, campaign ci" + (f", seed {seed}" if seed is not None else ""))
     figures = {"seconds": round(r.seconds, 3), "coverage": r.coverage.to_json(), "settings": r.settings,
                "hypothesis_shrunk_steps": r.shrunk_lengths}
     return StageResult(ENGINE, verdicts(r), summary, figures)
-
