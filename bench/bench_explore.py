@@ -1,0 +1,72 @@
+"""Explorer throughput: one JSON line per (configuration, symmetry on/off).
+
+Each run happens in a fresh subprocess so that peak RSS is the run's own.  Usage:
+
+    python bench/bench_explore.py [CONFIG ...] [--max-states N] [--successors-only]
+
+`--successors-only` measures the model's next-state relation alone (breadth-first search
+with no property checks), which bounds what any checker on top of it can reach.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+DEFAULT = ("TINY", "UNSAFE_SHARED_HOST", "SMALL")
+
+
+def _one(config: str, symmetry: bool, max_states: int | None, successors_only: bool) -> dict:
+    import gc
+    import resource
+    import time
+
+    from model import CONFIGS
+    from properties.explore import explore
+
+    spec = CONFIGS[config].spec()
+    if successors_only:
+        gc.disable()
+        started = time.perf_counter()
+        s0 = spec.initial_state()
+        seen, order, transitions = {s0}, [s0], 0
+        for s in order:
+            for _, t in spec.successors(s):
+                transitions += 1
+                if t not in seen:
+                    seen.add(t)
+                    order.append(t)
+        seconds = time.perf_counter() - started
+        return {"config": config, "mode": "successors-only", "symmetry": False, "states": len(order),
+                "transitions": transitions, "seconds": round(seconds, 3),
+                "states_per_second": round(len(order) / seconds),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    r = explore(spec, config=config, symmetry=symmetry, max_states=max_states, keep_graph=False)
+    return {"config": config, "mode": "explore", **r.figures(), "violated": sorted(r.counterexamples)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("configs", nargs="*", default=list(DEFAULT))
+    ap.add_argument("--max-states", type=int)
+    ap.add_argument("--successors-only", action="store_true")
+    ap.add_argument("--child", nargs=2, metavar=("CONFIG", "SYMMETRY"), help=argparse.SUPPRESS)
+    opts = ap.parse_args()
+    if opts.child:
+        config, sym = opts.child
+        print(json.dumps(_one(config, sym == "on", opts.max_states, opts.successors_only)), flush=True)
+        return
+    for config in opts.configs:
+        for sym in (("off",) if opts.successors_only else ("on", "off")):
+            cmd = [sys.executable, __file__, "--child", config, sym]
+            if opts.max_states:
+                cmd += ["--max-states", str(opts.max_states)]
+            if opts.successors_only:
+                cmd.append("--successors-only")
+            subprocess.run(cmd, check=True)
+
+
+if __name__ == "__main__":
+    main()
