@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from model import CONFIGS, Params, Spec, State, Step, Topology
+from model import CONFIGS, ActionNotEnabled, Params, Spec, State, Step, Topology
 
 from .diff import changes
 from .errors import InputError
@@ -104,7 +106,7 @@ class Counterexample:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
+        return dumps_exact(self.to_json())
 
     def save(self, path: str | Path) -> Path:
         """Write atomically: a reader never sees a half-written file."""
@@ -145,7 +147,7 @@ class Counterexample:
         except UnicodeDecodeError:
             raise InputError(str(p), None, None, "file is not UTF-8 text") from None
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_float=_exact_number)
         except json.JSONDecodeError as exc:
             raise InputError(str(p), exc.lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
         return cls.from_json(data, str(p))
@@ -249,10 +251,10 @@ def replay_steps(
     states = [spec.initial_state()]
     steps = list(steps)
     for i, st in enumerate(steps, 1):
-        nxt = next((t for s2, t in spec.successors(states[-1]) if s2 == st), None)
-        if nxt is None:
-            return ReplayVerdict(False, f"step {i} {st} is not enabled", tuple(states))
-        states.append(nxt)
+        try:  # `step` takes any exact duration, not only the search's time choices
+            states.append(spec.step(states[-1], Step(st[0], tuple(st[1]))))
+        except ActionNotEnabled as exc:
+            return ReplayVerdict(False, f"step {i} {Step(st[0], tuple(st[1]))} is not enabled: {exc}", tuple(states))
     last = states[-1]
     if kind == LASSO:
         if loop_start is None or not 1 <= loop_start <= len(steps):
@@ -301,6 +303,49 @@ def validate_json(data: Any, path: str) -> None:
         e = errors[0]
         where = ".".join(str(x) for x in e.absolute_path) or "<top>"
         raise InputError(path, None, where, e.message)
+
+
+# ---------------------------------------------------------------- exact numbers in JSON
+
+_EXACT = "\x00exact:"
+
+
+def _exact_number(text: str) -> Fraction | int:
+    """A JSON number read exactly: implementation traces carry decimal seconds."""
+    value = Fraction(text)
+    return int(value) if value.denominator == 1 else value
+
+
+def _decimal(value: Fraction) -> str | None:
+    """The finite decimal expansion of `value`, or None when it has none."""
+    d = value.denominator
+    twos = fives = 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    if d != 1:
+        return None
+    places = max(twos, fives)
+    scaled = abs(value.numerator) * (10**places // value.denominator)
+    digits = str(scaled).rjust(places + 1, "0")
+    sign = "-" if value < 0 else ""
+    return f"{sign}{digits[:-places]}.{digits[-places:]}" if places else f"{sign}{digits}"
+
+
+def dumps_exact(data: Any) -> str:
+    """JSON text in which Fractions appear as exact decimal numbers (never through a float)."""
+
+    def encode(obj: Any) -> Any:
+        if isinstance(obj, Fraction):
+            if obj.denominator == 1:
+                return int(obj)
+            text = _decimal(obj)
+            return _EXACT + text if text is not None else float(obj)
+        raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+    text = json.dumps(data, indent=2, default=encode)
+    return re.sub(r'"\\u0000exact:(-?[0-9.]+)"', r"\1", text) + "\n"
 
 
 def write_atomic(path: Path, text: str) -> Path:

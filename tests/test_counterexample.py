@@ -99,3 +99,23 @@ def test_unreadable_counterexample_file(tmp_path):
     with pytest.raises(InputError) as exc:
         Counterexample.load(p)
     assert exc.value.line == 2
+
+
+def test_exact_time_survives_json_and_replays(tmp_path):
+    """Implementation traces carry fractional seconds; the JSON keeps them exact and replay
+    goes through `step`, which takes any exact duration."""
+    from fractions import Fraction
+
+    spec = mutant("no_watchdog").spec(TINY.topology, TINY.params)
+    steps = NO_WATCHDOG_STEPS[:4] + [Step("time_passes", (Fraction(30001, 1000),))]
+    path, s = [], spec.initial_state()
+    for st in steps:
+        s = spec.step(s, st)
+        path.append((st, s))
+    cx = build(spec, path, "freeze_within_bound", "frozen 30.001 s", engine="trace", config="TINY",
+               mutant="no_watchdog")
+    p = cx.save(tmp_path / "exact.json")
+    assert '"time": 30.001' in p.read_text()
+    loaded = Counterexample.load(p)
+    assert loaded.steps[-1].args == (Fraction(30001, 1000),) and loaded == cx
+    assert replay(loaded).reproduced

@@ -10,6 +10,7 @@ model or the reports, regenerate them with
 from __future__ import annotations
 
 import json
+import functools
 import os
 import re
 import subprocess
@@ -28,6 +29,7 @@ from properties.mutants import MUTANTS
 from properties.pytest_report import assert_no_counterexample, assert_verdicts_hold, fail_with_report
 from properties.reporting import write_reports
 from properties.verdict import VIOLATED, Verdict
+from properties.explore import explore
 from properties.walk import random_walks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +49,15 @@ def pinned(mutant, prop, steps, kind=SAFETY, loop_start=None, config="TINY") -> 
     spec = spec_for(c.topology, c.params, mutant)
     return build(spec, list(zip(steps, verdict.states[1:])), prop, verdict.detail, kind=kind, engine="replay",
                  config=config, mutant=mutant, loop_start=loop_start, engine_settings=PINNED)
+
+
+@functools.lru_cache(maxsize=None)
+def explored(mutant, prop, config="TINY") -> Counterexample:
+    """The shortest counterexample of the exhaustive breadth-first explorer (no randomness)."""
+    c = CONFIGS[config]
+    r = explore(spec_for(c.topology, c.params, mutant), config=config, mutant=mutant, symmetry=False,
+                keep_graph=False)
+    return r.counterexamples[prop]
 
 
 def walked(mutant, prop, seed, steps=400, config="TINY") -> Counterexample:
@@ -78,10 +89,10 @@ def waits_for_approval():
 CASES = {
     "slice_guard_dropped": slice_guard_dropped,
     "no_watchdog": no_watchdog,
-    "memory_reset_on_resume": lambda: walked("memory_reset_on_resume", "memory_kept_at_resume", 13),
-    "start_before_notbefore": lambda: walked("start_before_notbefore", "start_after_notbefore_or_approval", 0),
+    "memory_reset_on_resume": lambda: explored("memory_reset_on_resume", "memory_kept_at_resume"),
+    "start_before_notbefore": lambda: explored("start_before_notbefore", "start_after_notbefore_or_approval"),
     "waits_for_approval": waits_for_approval,
-    "resync_never_runs": lambda: walked("resync_never_runs", "deadlock_free", 0),
+    "resync_never_runs": lambda: explored("resync_never_runs", "deadlock_free"),
 }
 
 
@@ -120,7 +131,7 @@ def test_golden_cases_are_the_shortest_known_traces():
     """Pinned lengths: a longer trace here means the engine or the model changed."""
     assert {c: len(f()) for c, f in CASES.items()} == {
         "slice_guard_dropped": 7, "no_watchdog": 8, "memory_reset_on_resume": 6, "start_before_notbefore": 2,
-        "waits_for_approval": 4, "resync_never_runs": 16,
+        "waits_for_approval": 4, "resync_never_runs": 14,
     }
 
 
@@ -128,16 +139,16 @@ def test_golden_cases_are_the_shortest_known_traces():
 
 
 def test_report_top_says_rule_text_source_engine_and_replay():
-    cx = walked("memory_reset_on_resume", "memory_kept_at_resume", 13)
+    cx = CASES["memory_reset_on_resume"]()
     md = R.render_markdown(cx, "out/cx.json")
     head = md.split("## Timeline")[0]
     for needle in ("# R1 broken: Memory is preserved across a freeze", cx.message, cx.rule_text, cx.rule_source,
-                   "walk (max_rollout 2000, seed 13, steps 400)", "TINY with mutant memory_reset_on_resume",
-                   "`vmspec replay out/cx.json`", "reproduces: VM vm1 resumed with memory 0"):
+                   "explore (max_states null, stop_when [], symmetry false)", "TINY with mutant memory_reset_on_resume",
+                   "`vmspec replay out/cx.json`", "reproduces: VM vm0 resumed with memory 0"):
         assert needle in head, needle
     rows = [line for line in md.split("## Trace")[1].splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert [int(r.split("|")[1]) for r in rows] == list(range(1, len(cx) + 1))
-    assert "**`platform_resume_host(h1)`** (violation)" in rows[-1] and "`vm1.memory: 2 -> 0`" in rows[-1]
+    assert "**`platform_resume_host(h0)`** (violation)" in rows[-1] and "`vm0.memory: 2 -> 0`" in rows[-1]
 
 
 def test_lasso_report_shows_prefix_and_cycle():
@@ -154,7 +165,7 @@ def test_deadlock_report_says_stuck():
     cx = CASES["resync_never_runs"]()
     md = R.render_markdown(cx)
     assert "deadlock: in the last state no action is enabled" in md
-    assert "stuck, nothing enabled :crit, milestone, 80000, 80000" in md
+    assert "stuck, nothing enabled :crit, milestone, 40000, 40000" in md
 
 
 def test_report_of_a_counterexample_that_does_not_replay_says_so():
@@ -237,7 +248,7 @@ def test_timeline_shows_notbefore_after_an_early_start():
 def test_timeline_marks_memory_lost_at_the_resume():
     cx = CASES["memory_reset_on_resume"]()
     tl = R.timeline(cx, replay(cx).states)
-    assert [(m.lane, m.kind, m.x) for m in tl.markers if m.kind == R.MEMORY_LOST] == [("vm:vm1", R.MEMORY_LOST, 6.0)]
+    assert [(m.lane, m.kind, m.x) for m in tl.markers if m.kind == R.MEMORY_LOST] == [("vm:vm0", R.MEMORY_LOST, 6.0)]
 
 
 def test_mermaid_lines_are_well_formed():
