@@ -148,7 +148,7 @@ def test_report_top_says_rule_text_source_engine_and_replay():
         assert needle in head, needle
     rows = [line for line in md.split("## Trace")[1].splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert [int(r.split("|")[1]) for r in rows] == list(range(1, len(cx) + 1))
-    assert "**`platform_resume_host(h0)`** (violation)" in rows[-1] and "`vm0.memory: 2 -> 0`" in rows[-1]
+    assert "**`platform_resume_host(h0)`** (violation)" in rows[-1] and "`vm0.memory: 1 -> 0`" in rows[-1]
 
 
 def test_lasso_report_shows_prefix_and_cycle():
