@@ -1,14 +1,16 @@
 """`vmspec fuzz`: the Hypothesis machine run outside pytest, its failures turned into the
 shared counterexample value.
 
-Hypothesis generates runs of `properties.machine.RolloutMachine`, finds a failing one and
-shrinks it.  The shrunk run is then reduced once more at the level of named steps: each
-step, and each pair of nearby steps, is deleted in turn and the rest replayed through
-`Spec.successors` (an event step keeps naming its host's event, time takes the one
-enabled time step), keeping any shorter run that still violates the same property.  The
-result is built with `properties.counterexample.build` (engine ``fuzz``) and replayed
-before it is returned, so a counterexample that does not reproduce is an error here, not
-a file on disk.
+Hypothesis generates runs of `properties.machine.RolloutMachine` and finds a failing one
+(under the ``dev`` and ``thorough`` campaigns it also shrinks it).  The run is then
+reduced at the level of named steps (`reduce_path`): chunks and pairs of steps are
+deleted, steps moved earlier, a few steps replaced by fewer, and each candidate replayed
+through `Spec.successors` (an event step keeps naming its host's event, time takes the
+one enabled time step), keeping any smaller run that still violates the same property.
+On the catalogue's mutants this reaches the explorer's shortest counterexample
+(tests/test_fuzz_mutants.py).  The result is built with `properties.counterexample.build`
+(engine ``fuzz``) and replayed before it is returned, so a counterexample that does not
+reproduce is an error here, not a file on disk.
 
 A campaign looks for every property: after a violation it runs again with that property
 no longer failing the run, until a run passes or every watched property has failed.
@@ -30,7 +32,7 @@ from hypothesis import strategies as st
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
-from model import Spec, State, Step
+from model import ACTIONS, Spec, State, Step
 
 from . import counterexample as cx
 from .machine import Coverage, Monitor, PropertyViolated, Violation, machine_class
@@ -59,12 +61,12 @@ _COMMON: dict[str, Any] = {
 # runs and never ends shorter than the step-level reduction; notes/hypothesis.md).
 CAMPAIGNS: dict[str, dict[str, Any]] = {
     "ci": {**_COMMON, "derandomize": True, "max_examples": 100, "stateful_step_count": 40,
-           "phases": (Phase.explicit, Phase.reuse, Phase.generate, Phase.target), "short_runs": (10, 20)},
-    "dev": {**_COMMON, "derandomize": False, "max_examples": 100, "stateful_step_count": 60, "short_runs": (10,)},
+           "phases": (Phase.explicit, Phase.reuse, Phase.generate, Phase.target), "short_runs": (20,)},
+    "dev": {**_COMMON, "derandomize": False, "max_examples": 100, "stateful_step_count": 60, "short_runs": (20,)},
     "thorough": {**_COMMON, "derandomize": False, "max_examples": 2000, "stateful_step_count": 200,
-                 "short_runs": (10, 30, 60)},
+                 "short_runs": (20,)},
 }
-_NOT_SETTINGS = ("short_runs",)
+NOT_SETTINGS = ("short_runs",)
 
 
 class FuzzError(AssertionError):
@@ -75,7 +77,7 @@ def hypothesis_settings(campaign: str = "ci", **overrides: Any) -> settings:
     """The Hypothesis settings of a named campaign, with any field overridden."""
     if campaign not in CAMPAIGNS:
         raise ValueError(f"unknown campaign {campaign!r}; choose one of {', '.join(CAMPAIGNS)}")
-    fields = {k: v for k, v in CAMPAIGNS[campaign].items() if k not in _NOT_SETTINGS}
+    fields = {k: v for k, v in CAMPAIGNS[campaign].items() if k not in NOT_SETTINGS}
     return settings(**{**fields, **overrides})
 
 
@@ -149,61 +151,102 @@ def _resolve(m: Monitor, step: Step, host: int | None) -> Step | None:
     return None
 
 
-def _replay(spec: Spec, prop: str, plan: Plan, lenient: bool = False) -> tuple[Monitor, Violation] | None:
-    """Replay `plan`, failing only on `prop`; the monitor and violation when it fails.
-    With `lenient`, a step that matches nothing enabled is skipped: what runs is still a
-    run of the model, only shorter."""
-    m = Monitor(spec, frozenset({prop}))
-    found = m.check_state()
-    for step, host in plan:
-        if found:
-            break
-        chosen = _resolve(m, step, host)
-        if chosen is None:
-            if lenient:
-                continue
-            return None
-        found = m.take(chosen) or m.check_state()
-    return (m, found) if found else None
+class _Reducer:
+    """Replays candidate plans for one property, counting the steps it spends."""
+
+    def __init__(self, spec: Spec, prop: str, budget: int) -> None:
+        self.spec, self.prop, self.budget, self.spent = spec, prop, budget, 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.spent >= self.budget
+
+    def replay(self, plan: Plan, lenient: bool = True) -> tuple[Monitor, Violation] | None:
+        """Replay `plan`, failing only on the property; the monitor and violation when it
+        fails.  With `lenient`, a step that matches nothing enabled is skipped: what runs
+        is still a run of the model, only shorter."""
+        m = Monitor(self.spec, frozenset({self.prop}))
+        found = m.check_state()
+        for step, host in plan:
+            if found:
+                break
+            chosen = _resolve(m, step, host)
+            if chosen is None:
+                if lenient:
+                    continue
+                return None
+            self.spent += 1
+            found = m.take(chosen) or m.check_state()
+        return (m, found) if found else None
+
+    def sweep_deletions(self, best: tuple[Monitor, Violation]) -> tuple[Monitor, Violation]:
+        """Delete chunks of halving size, from the end, keeping every deletion that works."""
+        size = 1 << max(0, len(best[0].path).bit_length() - 1)
+        while size >= 1 and not self.exhausted:
+            end = len(best[0].path)
+            while end > 0 and not self.exhausted:
+                plan = _plan_of(best[0])
+                got = self.replay(plan[: max(0, end - size)] + plan[end:])
+                if got is not None and len(got[0].path) < len(best[0].path):
+                    best = got
+                end -= size
+            size //= 2
+        return best
+
+    def first_improvement(self, best: tuple[Monitor, Violation], moves: Iterable[Plan]) -> tuple[Monitor, Violation]:
+        """The first candidate whose run is smaller in shortlex order (`_order`), or `best`."""
+        bound = _order(best[0])
+        for cand in moves:
+            if self.exhausted:
+                break
+            got = self.replay(cand)
+            if got is not None and _order(got[0]) < bound:
+                return got
+        return best
+
+
+_ACTION_RANK = {a.name: i for i, a in enumerate(ACTIONS)}
+
+
+def _order(m: Monitor) -> tuple:
+    """Shortlex order on runs: shorter first, then by action (in `ACTIONS` order, so
+    announcements before approvals before time) and arguments.  A same-length move that
+    goes down in this order (an announcement moved earlier) is kept: it often opens the
+    way to a shorter run, and the order being well founded, reduction still ends."""
+    return len(m.path), tuple((_ACTION_RANK[st_.name], repr(st_.args)) for st_, _ in m.path)
 
 
 def reduce_path(spec: Spec, path: list[tuple[Step, State]], prop: str, span: int = 8,
-                budget: int = 4000) -> tuple[Monitor, Violation]:
-    """Shorten a failing run while it still violates `prop`: delete single steps, then
-    pairs at most `span` apart, move a step earlier, replace two or three consecutive
-    steps by fewer enabled ones, until no move helps or `budget` replays are spent.  Each
-    candidate is replayed leniently (steps no longer enabled are skipped) and kept when
-    the run that results is shorter.  Returns that run (as a monitor) and its violation."""
+                budget: int = 60_000) -> tuple[Monitor, Violation]:
+    """Shorten a failing run while it still violates `prop`.  Moves, cheapest first:
+    delete chunks of steps; delete two steps at most `span` apart; move one step earlier;
+    put one step in place of two; replace two or three consecutive steps by fewer.  Each
+    candidate is replayed leniently (a step no longer enabled is skipped) and kept when the
+    run that results is smaller in shortlex order (`_order`), until no move helps or
+    `budget` steps have been replayed.  Returns that run (as a monitor) and its violation."""
+    r = _Reducer(spec, prop, budget)
     states = [spec.initial_state()] + [t for _, t in path]
-    best = _replay(spec, prop, [(st_, _host_of(states[i], st_)) for i, (st_, _) in enumerate(path)])
+    best = r.replay([(st_, _host_of(states[i], st_)) for i, (st_, _) in enumerate(path)], lenient=False)
     if best is None:
         raise FuzzError(f"the shrunk run does not violate {prop} when replayed")
-    spent, length = 0, None
-    while length != len(best[0].path) and spent < budget:  # until no move helps
-        length = len(best[0].path)
-        for moves in (_deletions_of_one, _deletions_of_two, _moves_earlier, _replacements):
-            for cand in moves(spec, best[0], span):
-                spent += 1
-                got = _replay(spec, prop, cand, lenient=True)
-                if got is not None and len(got[0].path) < len(best[0].path):
-                    best = got
-                    break  # the moves were planned on the old run: plan again
-                if spent >= budget:
-                    break
+    order = None
+    while order != _order(best[0]) and not r.exhausted:  # until no move helps
+        order = _order(best[0])
+        best = r.sweep_deletions(best)
+        for moves in (_deletions_of_two, _moves_earlier, _pairs_to_one, _replacements):
+            smaller = r.first_improvement(best, moves(spec, best[0], span))
+            if smaller is not best:
+                best = smaller
+                break  # cheap moves again on the smaller run
     return best
 
 
-def _deletions_of_one(spec: Spec, m: Monitor, span: int) -> Iterable[Plan]:
-    """The run without one of its steps, from the last to the first."""
-    plan = _plan_of(m)
-    return ([p for i, p in enumerate(plan) if i != k] for k in reversed(range(len(plan))))
-
-
-def _deletions_of_two(spec: Spec, m: Monitor, span: int) -> Iterable[Plan]:
+def _deletions_of_two(spec: Spec, m: Monitor, span: int) -> Iterator[Plan]:
     """The run without two steps at most `span` apart (a cancel and its re-announce...)."""
     plan = _plan_of(m)
-    pairs = ((i, j) for i, j in combinations(reversed(range(len(plan))), 2) if i - j <= span)
-    return ([p for k, p in enumerate(plan) if k not in (i, j)] for i, j in pairs)
+    for i, j in combinations(reversed(range(len(plan))), 2):
+        if i - j <= span:
+            yield [p for k, p in enumerate(plan) if k not in (i, j)]
 
 
 def _moves_earlier(spec: Spec, m: Monitor, span: int) -> Iterator[Plan]:
@@ -213,6 +256,20 @@ def _moves_earlier(spec: Spec, m: Monitor, span: int) -> Iterator[Plan]:
     for i in reversed(range(1, len(plan))):
         for p in range(i):
             yield plan[:p] + [plan[i]] + plan[p:i] + plan[i + 1:]
+
+
+def _pairs_to_one(spec: Spec, m: Monitor, span: int) -> Iterator[Plan]:
+    """Steps j < i at most `span` apart replaced by one step enabled before step p, at p,
+    for j <= p <= i (one wait for NotBefore instead of two approvals...)."""
+    plan = _plan_of(m)
+    for i, j in combinations(reversed(range(len(plan))), 2):
+        if i - j > span:
+            continue
+        rest = plan[:j] + plan[j + 1:i] + plan[i + 1:]
+        for p in range(j, i + 1):
+            at = p if p == j else p - 1  # where position p lands once step j is gone
+            for step, _ in m.spec.successors(m.states[p]):
+                yield rest[:at] + [(step, _host_of(m.states[p], step))] + rest[at:]
 
 
 def _replacements(spec: Spec, m: Monitor, span: int) -> Iterator[Plan]:
@@ -235,7 +292,7 @@ def _paths_from(spec: Spec, s: State, depth: int) -> Iterator[Plan]:
                 yield [(step, _host_of(s, step))] + rest
 
 
-def _plan_of(m: Monitor) -> list[tuple[Step, int | None]]:
+def _plan_of(m: Monitor) -> Plan:
     return [(st_, _host_of(m.states[i], st_)) for i, (st_, _) in enumerate(m.path)]
 
 
