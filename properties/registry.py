@@ -543,7 +543,7 @@ def event_ids_current(spec: Spec, s: State) -> str | None:
     earlier-announced round of its host (notes/decisions.md D4)."""
     for e in s.events:
         want = f"{_host(spec, e.host)}#{s.hosts[e.host].rounds}"
-        if e.event_id != want:
+        if e.event_id != want or s.hosts[e.host].rounds < 1:
             return f"event {e.event_id} of host {_host(spec, e.host)} should be {want}"
     used = {f"{_host(spec, h)}#{r}" for h, x in enumerate(s.hosts) for r in range(1, x.rounds + 1)}
     for eid in sorted(s.removed - used):

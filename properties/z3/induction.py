@@ -81,19 +81,26 @@ def _hypotheses(enc: Encoding, s, invariants: list[str]) -> list[tuple[str, z3.B
     return out
 
 
-def _solve(solver: z3.Solver, goal_negation: z3.BoolRef, ob: Obligation, explain) -> None:
-    """Check one obligation in its own frame: unsat proves it."""
+def _solve(solver: z3.Solver, goal_negation: z3.BoolRef | list[z3.BoolRef], ob: Obligation, explain) -> None:
+    """Check one obligation in its own frame: unsat proves it.  A list is one frame per
+    case (one per argument of the action): the obligation holds when every case is unsat."""
     started = time.perf_counter()
-    solver.push()
-    solver.add(goal_negation)
-    answer = solver.check()
-    if answer == z3.unsat:
-        ob.status, ob.used = OK, tuple(sorted(str(c) for c in solver.unsat_core()))
-    elif answer == z3.sat:
-        ob.status, ob.detail = FAILED, explain(solver.model())
-    else:
-        ob.status, ob.detail = UNKNOWN, f"Z3 answered unknown: {solver.reason_unknown()}"
-    solver.pop()
+    used: set[str] = set()
+    ob.status = OK
+    for phi in goal_negation if isinstance(goal_negation, list) else [goal_negation]:
+        solver.push()
+        solver.add(phi)
+        answer = solver.check()
+        if answer == z3.unsat:
+            used.update(str(c) for c in solver.unsat_core())
+        elif answer == z3.sat:
+            ob.status, ob.detail = FAILED, explain(solver.model())
+        else:
+            ob.status, ob.detail = UNKNOWN, f"Z3 answered unknown: {solver.reason_unknown()}"
+        solver.pop()
+        if ob.status != OK:
+            break
+    ob.used = tuple(sorted(used)) if ob.status == OK else ()
     ob.seconds = round(time.perf_counter() - started, 4)
 
 
@@ -127,11 +134,11 @@ def prove(enc: Encoding, *, invariants: list[str] | None = None, transitions: li
         for name in [WELLFORMED] + invariants:
             ob = Obligation(action, name, _label(name).split(":")[0])
             post = (lambda t: enc.wellformed(t)) if name == WELLFORMED else (lambda t, n=name: P.STATE_FORMULAS[n](enc, t))
-            _solve(solver, z3.Or([z3.And(i.guard, z3.Not(post(i.post))) for i in mine]), ob, explain)
+            _solve(solver, [z3.And(i.guard, z3.Not(post(i.post))) for i in mine], ob, explain)
             result.obligations.append(ob)
         for name in transitions:
             ob = Obligation(action, name, by_name(name).rule)
-            phi = z3.Or([z3.And(i.guard, z3.Not(P.TRANSITION_FORMULAS[name](enc, s, i.post, _info(i)))) for i in mine])
+            phi = [z3.And(i.guard, z3.Not(P.TRANSITION_FORMULAS[name](enc, s, i.post, _info(i)))) for i in mine]
             _solve(solver, phi, ob, explain)
             result.obligations.append(ob)
     if deadlock:
