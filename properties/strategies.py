@@ -40,9 +40,11 @@ __all__ = [
     "params",
     "round_robin_topologies",
     "safe_topologies",
+    "safe_worlds",
     "timings",
     "topologies",
     "unsafe_topologies",
+    "unsafe_worlds",
     "worlds",
 ]
 
@@ -78,13 +80,13 @@ def availability_sets(draw: st.DrawFn, max_sets: int = 3, max_update_domains: in
 
 @st.composite
 def topologies(draw: st.DrawFn, max_hosts: int = 4, max_vms: int = 5, max_sets: int = 2,
-               max_update_domains: int = MAX_UPDATE_DOMAINS) -> Topology:
+               max_update_domains: int = MAX_UPDATE_DOMAINS, min_vms: int = 1) -> Topology:
     """Any valid topology: each VM lands in any set, UD, FD and host, so shared hosts
     (valid but unsafe), hosts without VMs and reboot updates all occur."""
     sets = draw(availability_sets(max_sets, max_update_domains))
     n_hosts = draw(st.integers(1, max_hosts))
     hosts = tuple(Host(f"h{i}", draw(st.sampled_from(UPDATE_KINDS))) for i in range(n_hosts))
-    n_vms = draw(st.integers(0, max_vms))
+    n_vms = draw(st.integers(min_vms, max(min_vms, max_vms)))
     vms = []
     for i in range(n_vms):
         a = draw(st.sampled_from(sets))
@@ -198,6 +200,16 @@ def safe_topologies(draw: st.DrawFn, parameters: Params, **kw: Any) -> Topology:
     if mixed_slice_hosts(t, parameters):
         t = _separate(t)
     return t
+
+
+def safe_worlds(max_ticks: int = 4, **kw: Any) -> st.SearchStrategy[World]:
+    """Worlds whose topology is safe under their own parameters (no mixed-slice host)."""
+    return params(max_ticks).flatmap(lambda p: safe_topologies(p, **kw).map(lambda t: World("drawn-safe", t, p)))
+
+
+def unsafe_worlds(max_ticks: int = 4, **kw: Any) -> st.SearchStrategy[World]:
+    """Worlds in which some host carries two slices of one set under their parameters."""
+    return params(max_ticks).flatmap(lambda p: unsafe_topologies(p, **kw).map(lambda t: World("drawn-unsafe", t, p)))
 
 
 def _separate(t: Topology) -> Topology:

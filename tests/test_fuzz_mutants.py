@@ -1,0 +1,95 @@
+"""The fuzz engine catches every mutant of the catalogue under the ci campaign, and its
+counterexample is as short as the explorer's breadth-first one.
+
+For each mutant, a ci campaign (derandomised) watches the properties the mutant breaks
+(`Mutant.breaks`); each must be found, replay, survive a JSON round trip and not fail on
+the correct model.  Its length (and kind, and a lasso's loop start) must equal the
+explorer's shortest counterexample for the same property: Hypothesis finds a failing
+run, the step-level reduction of `properties.fuzz` brings it down to the shortest.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from model import CONFIGS
+from properties.counterexample import Counterexample, replay
+from properties.explore import explore
+from properties.fuzz import fuzz, fuzz_target
+from properties.mutants import MUTANTS
+from properties.registry import EVENTUALLY, by_name
+from properties.strategies import World
+from properties.verdict import Target
+from hypothesis import strategies as st
+
+
+def _target(m) -> Target:
+    cfg = CONFIGS[m.config]
+    return Target(cfg.topology, cfg.params, cfg.name, m.name)
+
+
+def _shortest(m) -> dict:
+    """The explorer's shortest counterexample of each property the mutant breaks."""
+    cfg = CONFIGS[m.config]
+    stop = () if any(by_name(p).kind == EVENTUALLY for p in m.breaks) else m.breaks
+    result = explore(m.spec(cfg.topology, cfg.params), config=cfg.name, mutant=m.name, keep_graph=False, stop_when=stop)
+    return result.counterexamples
+
+
+@pytest.mark.parametrize("m", MUTANTS, ids=lambda m: m.name)
+def test_mutant_caught_under_ci_with_the_explorers_shortest_length(m):
+    result = fuzz_target(_target(m), campaign="ci", watch=m.breaks)
+    shortest = _shortest(m)
+    for prop in m.breaks:
+        c = result.counterexamples.get(prop)
+        assert c is not None, f"{m.name}: fuzz did not catch {prop} ({result.coverage.summary()})"
+        assert (c.engine, c.mutant, c.property, c.config) == ("fuzz", m.name, prop, m.config)
+        e = shortest[prop]
+        assert (c.kind, len(c), c.loop_start) == (e.kind, len(e), e.loop_start), (
+            f"{m.name}/{prop}: fuzz {c.kind} of {len(c)} steps, explorer {e.kind} of {len(e)}\n{c.render()}")
+        assert c.engine_settings["hypothesis_shrunk_steps"] >= len(c)
+        verdict = replay(c)
+        assert verdict.reproduced, verdict.detail
+        assert Counterexample.from_json(json.loads(c.dumps())) == c
+        if c.kind != "lasso":  # a lasso's fairness is judged on the mutant's own enabled steps
+            correct = replay(replace(c, mutant=None))
+            assert not correct.reproduced, f"{m.name}: {prop} also fails on the correct model"
+
+
+# The shortest of all: cheap enough to run with Hypothesis' own shrinker on in the default run.
+@pytest.mark.parametrize("name", ["short_notice", "freeze_without_started_event", "event_id_reused"])
+def test_hypothesis_shrinker_then_reduction_reach_the_same_length(name):
+    m = next(x for x in MUTANTS if x.name == name)
+    result = fuzz_target(_target(m), campaign="dev", seed=0, watch=m.breaks[:1], all_properties=False)
+    c = result.counterexamples[m.breaks[0]]
+    assert len(c) == len(_shortest(m)[m.breaks[0]])
+    assert result.programs[m.breaks[0]]  # Hypothesis' report of the minimal run was captured
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("m", MUTANTS, ids=lambda m: m.name)
+def test_mutant_caught_with_hypothesis_shrinking_on(m):
+    result = fuzz_target(_target(m), campaign="dev", seed=1, examples=300, watch=m.breaks)
+    shortest = _shortest(m)
+    for prop in m.breaks:
+        c = result.counterexamples.get(prop)
+        assert c is not None and len(c) == len(shortest[prop]) and replay(c).reproduced
+
+
+def test_unwatched_campaign_finds_the_headline_property_first_or_among_others():
+    m = next(x for x in MUTANTS if x.name == "memory_reset_on_resume")
+    result = fuzz_target(_target(m), campaign="ci")
+    assert m.breaks[0] in result.counterexamples
+    assert all(replay(c).reproduced for c in result.counterexamples.values())
+
+
+def test_correct_model_is_not_flagged_on_tiny():
+    cfg = CONFIGS["TINY"]
+    result = fuzz(st.just(World("TINY", cfg.topology, cfg.params)), config="TINY", campaign="ci", steps=30)
+    assert result.counterexamples == {}
+    cov = result.coverage
+    assert cov.completed > 0 and cov.actions["host_freeze"] > 0 and cov.actions["platform_resume_host"] > 0
+    assert cov.reached["reach_freeze"] and cov.reached["reach_rollout_complete"]
