@@ -93,3 +93,49 @@ def test_correct_model_is_not_flagged_on_tiny():
     cov = result.coverage
     assert cov.completed > 0 and cov.actions["host_freeze"] > 0 and cov.actions["platform_resume_host"] > 0
     assert cov.reached["reach_freeze"] and cov.reached["reach_rollout_complete"]
+
+
+# ---------------------------------------------------------------------- vmspec fuzz
+
+
+def test_cli_writes_a_replayable_counterexample(tmp_path, capsys):
+    from properties.cli import main
+
+    status = main(["fuzz", "--mutant", "short_notice", "--examples", "20", "--out", str(tmp_path), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert status == 1 and not out["ok"] and out["target"] == "TINY"
+    files = [f for f in out["counterexamples"] if f.endswith(".json")]
+    assert files and all(replay(Counterexample.load(f)).reproduced for f in files)
+    assert out["figures"]["coverage"]["actions"]["platform_announce_event"] > 0
+
+
+def test_cli_passes_the_correct_model_and_reports_coverage(tmp_path, capsys):
+    from properties.cli import main
+
+    status = main(["fuzz", "--config", "TINY", "--examples", "10", "--seed", "3", "--out", str(tmp_path)])
+    text = capsys.readouterr().out
+    assert status == 0 and "all properties hold" in text and "completed rollouts" in text
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("argv, where", [
+    (["--examples", "0"], "--examples"),
+    (["--steps", "-3"], "--steps"),
+])
+def test_cli_rejects_bad_numbers_with_status_2(argv, where, tmp_path, capsys):
+    from properties.cli import main
+
+    assert main(["fuzz", "--config", "TINY", "--out", str(tmp_path), *argv]) == 2
+    err = capsys.readouterr().err
+    assert where in err and "Traceback" not in err
+
+
+def test_cli_rejects_a_bad_topology_file_with_status_2(tmp_path, capsys):
+    from properties.cli import main
+
+    bad = tmp_path / "t.toml"
+    bad.write_text('[[availability_sets]]\nname = "a"\nupdate_domains = 40\n')
+    assert main(["fuzz", "--topology", str(bad), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "t.toml" in err and "update_domains" in err
+    assert not (tmp_path / "out").exists()
