@@ -45,6 +45,8 @@ STAGES: list[Stage] = [
     Stage("explore", _explore, "exhaustive breadth-first search (bounded to 300,000 states), liveness under fairness"),
     Stage("fuzz", lambda target, opts: __import__("properties.fuzz", fromlist=["stage"]).stage(target, opts),
           "Hypothesis stateful runs (ci campaign), shrunk counterexamples, bounded fair-lasso liveness"),
+    Stage("prove", lambda target, opts: __import__("properties.z3.engine", fromlist=["stage"]).stage(target, opts),
+          "Z3: all-sizes proof, inductive checklist (small configurations), bounded model checking"),
 ]
 
 

@@ -17,7 +17,7 @@ from .output import err_console
 from .verdict import Target
 
 # Each module registers its subcommands with `register(subparsers)`.
-COMMAND_MODULES = ("properties.commands", "properties.cmd_events", "properties.cmd_report", "properties.cmd_trace", "properties.cmd_explore", "properties.cmd_fuzz")
+COMMAND_MODULES = ("properties.commands", "properties.cmd_events", "properties.cmd_report", "properties.cmd_trace", "properties.cmd_explore", "properties.cmd_fuzz", "properties.cmd_prove")
 
 DEFAULT_CONFIG = "AZURE_DEFAULT"
 

@@ -128,10 +128,12 @@ def _python_message(enc: Encoding, prop: str, path: list, trace: DecodedTrace) -
 
 
 def bmc(
-    enc: Encoding, properties: list[str], *, max_depth: int, config: str, timeout_ms: int = 0
+    enc: Encoding, properties: list[str], *, max_depth: int, config: str, timeout_ms: int = 0,
+    stop_when: set[str] | None = None, depth_seconds: list[float] | None = None,
 ) -> dict[str, BmcResult]:
     """Check `properties` at depths 0..max_depth; each stops at its first (minimal) violation.
-    Per-depth solver times are kept in `bmc.depth_seconds` of the returned results' settings."""
+    The run ends early once every property in `stop_when` is violated (the others then
+    hold up to that depth).  `depth_seconds`, when given, receives the time of each depth."""
     for name in properties:
         p = by_name(name)
         if p.kind != ALWAYS or not P.encoded(name):
@@ -156,9 +158,15 @@ def bmc(
             if answer == z3.sat:
                 pending.remove(name)
                 _record(enc, results[name], u, model, config)  # type: ignore[arg-type]
-        if not pending or u.depth >= max_depth:
+        if depth_seconds is not None:
+            depth_seconds.append(round(time.perf_counter() - started - sum(depth_seconds), 4))
+        done = stop_when is not None and all(results[n].depth is not None for n in stop_when if n in results)
+        if not pending or u.depth >= max_depth or done:
             break
         u.extend()
+    for r in results.values():
+        if r.depth is None:
+            r.max_depth = u.depth
     for r in results.values():
         r.seconds = round(time.perf_counter() - started, 3)
     return results
