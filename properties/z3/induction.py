@@ -190,3 +190,25 @@ def _cti(enc: Encoding, s, mine, model: z3.ModelRef) -> str:
 
 __all__ = ["FAILED", "OK", "UNKNOWN", "InductionResult", "Obligation", "invariants_for", "prove"]
 
+
+
+def enabled_somewhere(enc: Encoding, invariants: list[str] | None = None) -> dict[str, bool]:
+    """Vacuity check: per action, whether some state satisfying every invariant enables it.
+    An action that none enables would make its preservation obligations hold trivially."""
+    invariants = invariants if invariants is not None else invariants_for(enc)
+    s = enc.variables("pre")
+    solver = z3.Solver()
+    for _, fml in _hypotheses(enc, s, invariants):
+        solver.add(fml)
+    out: dict[str, bool] = {}
+    for inst in enc.instances(s):
+        if out.get(inst.name):
+            continue
+        answer = solver.check(inst.guard)
+        if answer == z3.unknown:
+            raise RuntimeError(f"vacuity check of {inst.name}: Z3 answered unknown")
+        out[inst.name] = answer == z3.sat
+    return out
+
+
+__all__ += ["enabled_somewhere"]
