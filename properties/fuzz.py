@@ -41,7 +41,7 @@ from .strategies import World
 from .verdict import HOLDS, NOT_REACHED, REACHED, VIOLATED, Target, Verdict
 
 ENGINE = "fuzz"
-CHECK_EXAMPLES = 20  # examples per run length in `vmspec check`
+CHECK_EXAMPLES = 30  # examples per run length in `vmspec check`
 
 __all__ = ["CAMPAIGNS", "ENGINE", "FuzzError", "FuzzResult", "fuzz", "hypothesis_settings", "reduce_path",
            "stage", "steps_for"]

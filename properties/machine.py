@@ -16,9 +16,16 @@ all of its states is taken on it -- the run is a genuine fair infinite behaviour
 violates the property: a lasso.  A run that is merely too short to finish proves nothing
 and is never reported.  A deadlock with a pending obligation is reported the same way.
 
+Swarm over unfair actions: each run draws a set of unfair actions (`ActionInfo.fair`
+false: approvals, cancellations, the in-place patch) that it never takes.  Every such run
+is a behaviour the model allows -- nothing obliges those actions to happen -- and it
+reaches what uniform choice among rules rarely does: a patch that never finishes, so the
+watchdog resumes the VMs at the pause bound (R2).  Fair actions are never silenced, so a
+lasso stays a fair lasso.
+
 Coverage: each run records `event()`s (actions taken, sometimes-properties reached,
 whether the rollout completed, "no VM was ever frozen") for Hypothesis' statistics,
-`target()`s the number of hosts patched, and adds its counts to the class's `Coverage`,
+`target()`s the number of hosts patched and the longest pause, and adds its counts to the class's `Coverage`,
 which `vmspec fuzz` prints, so a run that never froze a VM is visible as such.
 """
 
@@ -243,6 +250,11 @@ class Coverage:
 # ---------------------------------------------------------------------- the machine
 
 
+# Actions the model does not promise ever to take (`ActionInfo.fair` false): an
+# application may never approve, the platform may never cancel, a patch may never finish.
+UNFAIR_ACTIONS = tuple(a.name for a in ACTIONS if not a.fair)
+
+
 def _should_note() -> bool:
     """Whether a note() would be shown (the final, minimal run): skip building it otherwise."""
     from hypothesis.control import should_note
@@ -264,6 +276,7 @@ class RolloutMachine(RuleBasedStateMachine):
         self.world: World | None = None
         self.monitor: Monitor | None = None
         self.domains: dict[str, tuple[tuple, ...]] = {}
+        self.silenced: frozenset[str] = frozenset()
 
     @initialize(data=st.data())
     def start(self, data: st.DataObject) -> None:
@@ -272,12 +285,18 @@ class RolloutMachine(RuleBasedStateMachine):
         spec = spec_for(self.world.topology, self.world.params, self.mutant)
         self.monitor = Monitor(spec, self.watch)
         self.domains = argument_domains(spec)
+        self.silenced = data.draw(st.frozensets(st.sampled_from(UNFAIR_ACTIONS)), label="silenced")
         if _should_note():
             note(f"world {self.world.label}: {len(spec.host_names)} hosts, {len(spec.vm_names)} VMs, "
                  f"{self.world.params}")
 
     def is_enabled(self, name: str) -> bool:
-        return self.monitor is not None and name in self.monitor.enabled
+        """The action has an enabled step, and is not silenced in this run (unless every
+        enabled action is: then the run goes on with what there is)."""
+        m = self.monitor
+        if m is None or name not in m.enabled:
+            return False
+        return name not in self.silenced or all(n in self.silenced for n in m.enabled)
 
     def fail(self, v: Violation | None) -> None:
         if v is None:
@@ -319,7 +338,8 @@ class RolloutMachine(RuleBasedStateMachine):
         self.fail(self.monitor.check_state())
 
     def teardown(self) -> None:
-        """Add this run's counts to the class coverage and steer the search toward progress."""
+        """Add this run's counts to the class coverage and steer the search toward progress
+        and toward long pauses."""
         m = self.monitor
         if m is None:
             return
@@ -332,6 +352,8 @@ class RolloutMachine(RuleBasedStateMachine):
         if not any(st_.name == "host_freeze" for st_, _ in m.path):
             event("no VM was ever frozen")
         target(float(sum(h.patched for h in m.state.hosts)), label="hosts patched")
+        longest = max((v.frozen_for or 0 for x in m.states for v in x.vms), default=0)
+        target(float(longest), label="longest pause")  # toward the pause bound and the watchdog (R2)
 
 
 def _action_rule(name: str) -> Callable[..., None]:

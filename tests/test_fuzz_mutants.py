@@ -93,6 +93,7 @@ def test_correct_model_is_not_flagged_on_tiny():
     cov = result.coverage
     assert cov.completed > 0 and cov.actions["host_freeze"] > 0 and cov.actions["platform_resume_host"] > 0
     assert cov.reached["reach_freeze"] and cov.reached["reach_rollout_complete"]
+    assert cov.reached["reach_watchdog_abort"]  # runs that silence the (unfair) patch reach the watchdog
 
 
 # ---------------------------------------------------------------------- vmspec fuzz

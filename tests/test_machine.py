@@ -104,6 +104,19 @@ def test_a_run_that_never_freezes_is_visible():
     assert not result.coverage.reached["reach_freeze"]
 
 
+def test_silenced_actions_are_unfair_and_never_taken_while_others_are_enabled():
+    from properties.machine import UNFAIR_ACTIONS
+
+    assert set(UNFAIR_ACTIONS) == {a.name for a in ACTIONS if not a.fair}
+    assert "host_apply_patch" in UNFAIR_ACTIONS and "time_passes" not in UNFAIR_ACTIONS
+    machine = machine_class(_world("TINY"))()
+    machine.monitor = Monitor(CONFIGS["TINY"].spec())
+    machine.silenced = frozenset({"platform_announce_event"})  # not unfair; only to see the rule at work
+    assert not machine.is_enabled("platform_announce_event") and machine.is_enabled("time_passes")
+    machine.silenced = frozenset({"platform_announce_event", "time_passes"})  # everything silenced: go on
+    assert machine.is_enabled("platform_announce_event")
+
+
 def test_redeploy_is_reachable_when_allowed():
     a = AvailabilitySet("as0", 2, 1)
     t = Topology((a,), (Host("spare"), Host("h1", "reboot")), (VM("vm0", "as0", 0, 0, "h1"),))
