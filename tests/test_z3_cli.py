@@ -1,0 +1,58 @@
+"""`vmspec prove`: exit codes, the checklist, counterexample files, JSON and bad input."""
+
+from __future__ import annotations
+
+import json
+
+from properties.cli import main
+from properties.counterexample import Counterexample, replay
+
+
+def test_prove_tiny_passes(capsys):
+    assert main(["prove", "--config", "TINY", "--depth", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "platform_resume_host preserves R1 frozen_memory_matches_snapshot ... ok" in out
+    assert "all obligations proved" in out
+
+
+def test_prove_mutant_fails_and_writes_replayable_counterexample(tmp_path, capsys):
+    rc = main(["prove", "--config", "TINY", "--mutant", "no_watchdog", "--out", str(tmp_path)])
+    assert rc == 1
+    assert "VIOLATED" in capsys.readouterr().out
+    c = Counterexample.load(tmp_path / "bmc-no_watchdog-freeze_within_bound.json")
+    assert c.engine == "bmc" and len(c) == 8 and replay(c).reproduced
+
+
+def test_prove_json(capsys):
+    assert main(["prove", "--config", "UNSAFE_SHARED_HOST", "--depth", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] and not data["topology"]["safe"]
+    assert data["topology"]["witnesses"][0]["host"] == "h0"
+    assert all(v["status"] in ("proved", "holds") for v in data["verdicts"])
+
+
+def test_all_sizes(capsys):
+    assert main(["prove", "--all-sizes"]) == 0
+    out = capsys.readouterr().out
+    assert "rules proved for all sizes: R0, R1" in out
+    assert main(["prove", "--all-sizes", "--mutant", "slice_guard_dropped"]) == 1
+
+
+def test_bad_input_exits_2(tmp_path, capsys):
+    bad = tmp_path / "t.toml"
+    bad.write_text("[[hosts]]\nname = 3\n")
+    assert main(["prove", "--topology", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "Traceback" not in err
+    assert main(["prove", "--all-sizes", "--mutant", "event_id_reused"]) == 2
+    assert "--mutant" in capsys.readouterr().err
+    assert not list(tmp_path.glob("bmc-*"))
+
+
+def test_depth_must_be_a_number(capsys):
+    try:
+        main(["prove", "--depth", "-3"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    else:
+        raise AssertionError("argparse accepted a negative depth")
