@@ -2,7 +2,9 @@
 
 A checker is trusted only once it has caught these.  Each mutant is a subclass of
 `model.Spec` that overrides the one guard or effect it breaks, so the rest of the model
-stays the reference.  `breaks` lists the properties the mutant must be caught violating;
+stays the reference.  `breaks` lists the properties the mutant must be caught violating (their shortest traces are
+pinned by the engines' tests); `also_breaks` lists strengthening invariants it is shown to
+violate as well;
 `config` names the smallest named configuration on which it shows.
 """
 
@@ -22,6 +24,8 @@ class Mutant:
     description: str
     spec_class: type[Spec]
     config: str = "TINY"
+    also_breaks: tuple[str, ...] = ()  # strengthening invariants it violates on the way
+
 
     def spec(self, topology: object, params: object) -> Spec:
         return self.spec_class(topology, params)  # type: ignore[arg-type]
@@ -176,6 +180,22 @@ class HostPhaseTypo(Spec):
         return replace(nxt, hosts=self._set(nxt.hosts, e.host, replace(nxt.hosts[e.host], phase="done")))
 
 
+class NotBeforeKeptWhenStarted(Spec):
+    def platform_start_event(self, s: State, event_id: str) -> State | None:
+        nxt = super().platform_start_event(s, event_id)
+        e = s.event(event_id)
+        if nxt is None or e is None:
+            return None
+        started = nxt.event(event_id)
+        events = tuple(replace(x, not_before_in=e.not_before_in) if x is started else x for x in nxt.events)
+        return replace(nxt, events=events)
+
+
+class PauseTimerKeptAfterResume(Spec):
+    def resumed_vm(self, v: VMState) -> VMState:
+        return replace(super().resumed_vm(v), frozen_for=v.frozen_for)
+
+
 class ResumeForgotten(Spec):
     def platform_resume_host(self, s: State, h: int) -> State | None:
         return None
@@ -188,6 +208,7 @@ MUTANTS: tuple[Mutant, ...] = (
         ("one_slice_at_a_time", "aset_keeps_a_running_vm"),
         "events start without the slice guard, so two update domains freeze at once",
         SliceGuardDropped,
+        also_breaks=('started_events_one_slice',),
     ),
     Mutant(
         "no_watchdog",
@@ -252,6 +273,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "an update that needs a reboot is announced as a Freeze and applied in place",
         RebootUpdateUnderFreeze,
         "SMALL",
+        also_breaks=('freeze_only_for_in_place_update',),
     ),
     Mutant(
         "incarnation_not_bumped",
@@ -266,6 +288,7 @@ MUTANTS: tuple[Mutant, ...] = (
         ("event_lifecycle",),
         "a started event appears under a new EventId, as an emulator that renames approved events",
         EventIdChangesOnStart,
+        also_breaks=('event_ids_current',),
     ),
     Mutant(
         "completed_status_published",
@@ -280,6 +303,21 @@ MUTANTS: tuple[Mutant, ...] = (
         ("type_ok",),
         "a completed host is left in a phase that does not exist",
         HostPhaseTypo,
+        also_breaks=('event_matches_phase',),
+    ),
+    Mutant(
+        "pause_timer_kept_after_resume",
+        "R0",
+        ("timers_in_range",),
+        "a resumed VM keeps the pause timer of its freeze",
+        PauseTimerKeptAfterResume,
+    ),
+    Mutant(
+        "notbefore_kept_when_started",
+        "R11",
+        ("notbefore_while_scheduled", "event_lifecycle"),
+        "a started event keeps its NotBefore instead of publishing it empty",
+        NotBeforeKeptWhenStarted,
     ),
     Mutant(
         "event_id_reused",
@@ -294,6 +332,7 @@ MUTANTS: tuple[Mutant, ...] = (
         ("finished_event_removed",),
         "a completed event is left in the document",
         CompletedEventLeft,
+        also_breaks=('event_matches_phase', 'unsynced_clock_on_finished_host'),
     ),
     Mutant(
         "migrate_under_freeze",
@@ -301,6 +340,7 @@ MUTANTS: tuple[Mutant, ...] = (
         ("vm_stays_on_host",),
         "frozen VMs are moved to another host under a Freeze",
         MigrateUnderFreeze,
+        also_breaks=('impacted_vms_match_phase', 'impacted_vm_named_by_its_event', 'vm_named_by_one_event', 'named_vm_on_event_host_or_patched'),
     ),
     Mutant(
         "freeze_without_started_event",
@@ -308,6 +348,7 @@ MUTANTS: tuple[Mutant, ...] = (
         ("impact_needs_started_event",),
         "VMs are frozen as soon as the event is Scheduled, before it starts",
         FreezeWithoutStartedEvent,
+        also_breaks=('unpatched_until_impact',),
     ),
     Mutant(
         "waits_for_approval",

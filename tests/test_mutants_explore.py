@@ -85,6 +85,13 @@ PINS = {
         'frozen_vm_resumes': ('deadlock', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('platform_cancel_event', ('h1#1',)), ('platform_announce_event', ('h1', 'Freeze')), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,))]),
         'deadlock_free': ('deadlock', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('platform_cancel_event', ('h1#1',)), ('platform_announce_event', ('h1', 'Freeze')), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,))]),
     },
+    'pause_timer_kept_after_resume': {
+        'timers_in_range': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',))]),
+    },
+    'notbefore_kept_when_started': {
+        'notbefore_while_scheduled': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',))]),
+        'event_lifecycle': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',))]),
+    },
 }
 
 

@@ -745,6 +745,21 @@ class ResumeForgotten(Encoding):
         return z3.BoolVal(False), t
 
 
+class NotBeforeKeptWhenStarted(Encoding):
+    mutant = "notbefore_kept_when_started"
+
+    def platform_start_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        guard, t = super().platform_start_event(s, h)
+        return guard, self._with_slot(t, h, not_before_in=s.slots[h].not_before_in)
+
+
+class PauseTimerKeptAfterResume(Encoding):
+    mutant = "pause_timer_kept_after_resume"
+
+    def resumed_vm(self, v: SymVM) -> SymVM:
+        return replace(super().resumed_vm(v), frozen_for=v.frozen_for)
+
+
 ENCODINGS: dict[str | None, type[Encoding]] = {None: Encoding}
 for _cls in list(globals().values()):
     if isinstance(_cls, type) and issubclass(_cls, Encoding) and _cls.mutant is not None:
