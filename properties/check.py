@@ -42,7 +42,7 @@ def _explore(target: Target, opts: argparse.Namespace) -> StageResult:
 
 STAGES: list[Stage] = [
     Stage("walk", _walk, "seeded random walks checking every always-property after every step"),
-    Stage("explore", _explore, "exhaustive breadth-first search (bounded to 300,000 states), liveness under fairness"),
+    Stage("explore", _explore, "exhaustive breadth-first search (bounded by --max-states, default 50,000), liveness under fairness"),
     Stage("fuzz", lambda target, opts: __import__("properties.fuzz", fromlist=["stage"]).stage(target, opts),
           "Hypothesis stateful runs (ci campaign), shrunk counterexamples, bounded fair-lasso liveness"),
     Stage("prove", lambda target, opts: __import__("properties.z3.engine", fromlist=["stage"]).stage(target, opts),

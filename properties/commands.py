@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_target_arguments(p)
     p.add_argument("--steps", type=int, default=5000, help="random-walk steps (default 5000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--max-states", type=int, default=None, metavar="N",
+                   help="bound of the exhaustive explore stage (default 50,000 states)")
     p.add_argument("--out", type=Path, default=Path("vmspec-results"), help="where counterexamples go")
     p.add_argument("--skip", action="append", default=[], metavar="STAGE",
                    help="skip an engine stage (repeatable): " + ", ".join(s.name for s in check_mod.STAGES))

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["ENGINE", "ExploreResult", "explore", "stage", "verdicts"]
 
 ENGINE = "explore"
-CHECK_MAX_STATES = 300_000  # the bound `vmspec check` gives the explorer unless told otherwise
+CHECK_MAX_STATES = 50_000  # bound of the explore stage of `vmspec check` (--max-states)
 _PROGRESS_AFTER = 2.0  # seconds before the progress display appears
 
 
@@ -405,8 +405,8 @@ def summary(result: ExploreResult) -> str:
 
 
 def stage(target: Target, opts: Any) -> StageResult:
-    """The explorer's verdicts for `vmspec check`: bounded by ``--max-states`` (default
-    300,000); a search cut by the bound reports only what it decided."""
+    """The explorer's verdicts for `vmspec check`: bounded by ``--max-states`` (default 50,000);
+    a search cut by the bound reports only what it decided."""
     from .check import StageResult
 
     max_states = getattr(opts, "max_states", None) or CHECK_MAX_STATES

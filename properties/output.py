@@ -12,8 +12,9 @@ from rich.table import Table
 
 from .verdict import FAILING, Verdict
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# A terminal gets its own width; a pipe or a file gets room for the verdict table's details.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
 
 _STYLE = {"holds": "green", "proved": "green", "reached": "green", "violated": "bold red", "not reached": "bold red",
           "unknown": "bold red"}
