@@ -52,7 +52,7 @@ def test_mutant_is_refuted_where_it_breaks(variant):
     r = prove_all_sizes(variant, actions={action}, only={prop}, timeout_ms=30_000)
     assert not r.ok
     ob = next(o for o in r.obligations if (o.action, o.property) == (action, prop))
-    assert ob.status == "failed"  # sat: a counterexample to induction, not a timeout
+    assert ob.status == "failed", ob.detail  # sat: a counterexample to induction, not a timeout
 
 
 @pytest.mark.slow

@@ -646,12 +646,13 @@ def _check(solver: z3.Solver, negated_goal: z3.BoolRef, ob: Obligation) -> None:
         solver.set("random_seed", seed)
         answer = solver.check()
     solver.set("random_seed", 0)
+    reason = solver.reason_unknown() if answer == z3.unknown else ""
     if answer == z3.unsat:
         ob.status, ob.used = OK, tuple(sorted(str(c) for c in solver.unsat_core()))
     elif answer == z3.sat:
         ob.status, ob.detail = FAILED, "a counterexample to induction exists (some size and parameters)"
     else:
-        ob.status, ob.detail = UNKNOWN, f"Z3 answered unknown: {solver.reason_unknown()}"
+        ob.status, ob.detail = UNKNOWN, f"Z3 answered unknown: {reason}"
     solver.pop()
     ob.seconds = round(time.perf_counter() - started, 4)
 
