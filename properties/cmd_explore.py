@@ -9,7 +9,7 @@ from pathlib import Path
 from .cli import add_target_arguments, target_from
 from .errors import InputError
 from .explore import explore, summary, verdicts
-from .output import console, print_json, save_counterexamples, verdict_table
+from .output import console, print_json, print_outcome, print_written, save_counterexamples, verdict_table
 
 GRAPH_LIMIT = 100_000  # states: beyond this a DOT or GraphML file is no longer readable
 GRAPH_SUFFIXES = (".dot", ".gv", ".graphml")
@@ -61,10 +61,8 @@ def cmd_explore(opts: argparse.Namespace) -> int:
         title = f"vmspec explore {target.label}" + (f" (mutant {target.mutant})" if target.mutant else "")
         console.print(verdict_table(title, vs))
         console.print(f"explore: {summary(result)}")
-        for f in files:
-            console.print(f"counterexample written to {f}")
+        print_written(files)
         if graph_file:
             console.print(f"state graph written to {graph_file}")
-        console.print("[bold red]FAILED[/]" if failed else "[green]all properties hold[/]",
-                      f"({len(failed)} of {len(vs)} verdicts failing)" if failed else "")
+        print_outcome(len(failed), len(vs))
     return 1 if failed else 0

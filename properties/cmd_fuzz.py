@@ -12,7 +12,7 @@ from pathlib import Path
 from .cli import add_target_arguments, target_from
 from .errors import InputError
 from .fuzz import CAMPAIGNS, fuzz_target, verdicts
-from .output import console, print_json, save_counterexamples, verdict_table
+from .output import console, print_json, print_outcome, print_written, save_counterexamples, verdict_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,8 +58,6 @@ def cmd_fuzz(opts: argparse.Namespace) -> int:
         console.print("[bold yellow]warning:[/] no run froze a VM; the freeze rules were not exercised")
     for name, c in result.counterexamples.items():
         console.print(f"{name}: {len(c)} steps (Hypothesis' run: {result.shrunk_lengths[name]} steps)")
-    for f in files:
-        console.print(f"counterexample written to {f}")
-    console.print("[bold red]FAILED[/]" if failed else "[green]all properties hold[/]",
-                  f"({len(failed)} of {len(vs)} verdicts failing)" if failed else "")
+    print_written(files)
+    print_outcome(len(failed), len(vs))
     return 1 if failed else 0

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .cli import add_target_arguments, target_from
 from .errors import InputError
-from .output import console, print_json
+from .output import console, print_json, print_written
 from .z3 import engine
 from .z3.encode import is_encoded
 from .z3.induction import InductionResult
@@ -92,8 +92,7 @@ def cmd_prove(opts: argparse.Namespace) -> int:
         console.print(f"  {v.rule} {v.property} ... {mark}  {v.detail}", soft_wrap=True)
     for e in run.errors:
         console.print(f"[bold red]error:[/] {e}")
-    for f in files:
-        console.print(f"counterexample written to {f}", soft_wrap=True)
+    print_written(files)
     console.print(f"finished in {run.seconds} s: " + ("[green]all obligations proved, nothing violated[/]" if ok
                                                       else "[bold red]FAILED[/]"))
     return 0 if ok else 1

@@ -11,7 +11,7 @@ from . import check as check_mod
 from .cli import add_target_arguments, target_from
 from .counterexample import Counterexample, replay
 from .mutants import MUTANTS
-from .output import console, print_json, save_counterexamples, verdict_table
+from .output import console, print_json, print_outcome, print_written, save_counterexamples, verdict_table
 from .registry import REGISTRY
 from .rules import RULES, markdown
 
@@ -68,10 +68,8 @@ def cmd_check(opts: argparse.Namespace) -> int:
         console.print(verdict_table(title, verdicts))
         for r in results:
             console.print(f"{r.engine}: {r.summary}")
-        for f in files:
-            console.print(f"counterexample written to {f}")
-        console.print("[bold red]FAILED[/]" if failed else "[green]all properties hold[/]",
-                      f"({len(failed)} of {len(verdicts)} verdicts failing)" if failed else "")
+        print_written(files)
+        print_outcome(len(failed), len(verdicts))
     return 1 if failed else 0
 
 

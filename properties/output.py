@@ -30,6 +30,21 @@ def verdict_table(title: str, verdicts: Iterable[Verdict]) -> Table:
     return table
 
 
+def print_written(files: Iterable[Path]) -> None:
+    """Say where each file went: the counterexample (.json) and its reports (.md, .html)."""
+    for f in files:
+        what = "counterexample" if Path(f).suffix == ".json" else "report"
+        console.print(f"{what} written to {f}", soft_wrap=True)
+
+
+def print_outcome(failed: int, total: int) -> None:
+    """The last line of a verdict table's command."""
+    if failed:
+        console.print(f"[bold red]FAILED[/] ({failed} of {total} verdicts failing)")
+    else:
+        console.print("[green]all properties hold[/]")
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
