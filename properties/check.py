@@ -40,13 +40,30 @@ def _explore(target: Target, opts: argparse.Namespace) -> StageResult:
     return stage(target, opts)
 
 
+def _fuzz(target: Target, opts: argparse.Namespace) -> StageResult:
+    from .fuzz import stage
+
+    return stage(target, opts)
+
+
+def _prove(target: Target, opts: argparse.Namespace) -> StageResult:
+    from .z3.engine import stage
+
+    return stage(target, opts)
+
+
+def _events(target: Target, opts: argparse.Namespace) -> StageResult:
+    from .events.stage import stage
+
+    return stage(target, opts)
+
+
 STAGES: list[Stage] = [
     Stage("walk", _walk, "seeded random walks checking every always-property after every step"),
     Stage("explore", _explore, "exhaustive breadth-first search (bounded by --max-states, default 50,000), liveness under fairness"),
-    Stage("fuzz", lambda target, opts: __import__("properties.fuzz", fromlist=["stage"]).stage(target, opts),
-          "Hypothesis stateful runs (ci campaign), shrunk counterexamples, bounded fair-lasso liveness"),
-    Stage("prove", lambda target, opts: __import__("properties.z3.engine", fromlist=["stage"]).stage(target, opts),
-          "Z3: all-sizes proof, inductive checklist (small configurations), bounded model checking"),
+    Stage("fuzz", _fuzz, "Hypothesis stateful runs (ci campaign), shrunk counterexamples, bounded fair-lasso liveness"),
+    Stage("prove", _prove, "Z3: all-sizes proof, inductive checklist (small configurations), bounded model checking"),
+    Stage("events", _events, "each VM's Scheduled Events capture of a seeded rollout, checked against the API contract"),
 ]
 
 
