@@ -138,12 +138,7 @@ def record_from_json(data: Any, path: str, line: int) -> TraceRecord:
     for key in ("time", "action"):
         if key not in data:
             raise InputError(path, line, key, "missing required field")
-    try:
-        time = parse_time(data["time"])
-    except ValueError as exc:
-        raise InputError(path, line, "time", str(exc)) from None
-    if time < 0:
-        raise InputError(path, line, "time", f"expected seconds >= 0, got {format_time(time)}")
+    time = _seconds(data["time"], path, line, "time")
     action = data["action"]
     if not isinstance(action, str) or action not in ACTION_INFO:
         raise InputError(path, line, "action", f"unknown action {_show(action)}; known: {', '.join(ACTION_INFO)}")
@@ -168,6 +163,17 @@ def record_from_json(data: Any, path: str, line: int) -> TraceRecord:
     return TraceRecord(line, time, action, tuple(args), state)
 
 
+def _seconds(value: object, path: str, line: int, field: str) -> Fraction:
+    """An exact, non-negative number of seconds read from `field`."""
+    try:
+        seconds = parse_time(value)
+    except ValueError as exc:
+        raise InputError(path, line, field, str(exc)) from None
+    if seconds < 0:
+        raise InputError(path, line, field, f"expected seconds >= 0, got {format_time(seconds)}")
+    return seconds
+
+
 def header_from_json(data: dict, path: str, line: int) -> TraceHeader:
     for key in data:
         if key not in HEADER_FIELDS:
@@ -176,12 +182,7 @@ def header_from_json(data: dict, path: str, line: int) -> TraceHeader:
         raise InputError(path, line, "format", f"expected {FORMAT!r}, got {_show(data['format'])}")
     start = None
     if data.get("start") is not None:
-        try:
-            start = parse_time(data["start"])
-        except ValueError as exc:
-            raise InputError(path, line, "start", str(exc)) from None
-        if start < 0:
-            raise InputError(path, line, "start", f"expected seconds >= 0, got {format_time(start)}")
+        start = _seconds(data["start"], path, line, "start")
     meta = data.get("meta", {})
     if not isinstance(meta, dict):
         raise InputError(path, line, "meta", f"expected an object, got {_show(meta)}")
