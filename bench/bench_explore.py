@@ -23,8 +23,8 @@ def _one(config: str, symmetry: bool, max_states: int | None, successors_only: b
     import resource
     import time
 
-    from model import CONFIGS
-    from properties.explore import explore
+    from vmspec.model import CONFIGS
+    from vmspec.properties.engines.explore import explore
 
     spec = CONFIGS[config].spec()
     if successors_only:

@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hypothesis import strategies as st  # noqa: E402
 
-from model import CONFIGS  # noqa: E402
-from properties.fuzz import fuzz, fuzz_target, steps_for  # noqa: E402
-from properties.mutants import MUTANTS  # noqa: E402
-from properties.strategies import World  # noqa: E402
-from properties.verdict import Target  # noqa: E402
+from vmspec.model import CONFIGS  # noqa: E402
+from vmspec.properties.engines.fuzz import fuzz, fuzz_target, steps_for  # noqa: E402
+from vmspec.properties.catalogue.mutants import MUTANTS  # noqa: E402
+from vmspec.properties.engines.strategies import World  # noqa: E402
+from vmspec.properties.evidence.verdict import Target  # noqa: E402
 
 
 def machine_throughput(examples: int, seed: int) -> None:

@@ -15,15 +15,15 @@ import json
 import sys
 import time
 
-from model import CONFIGS
-from properties.counterexample import spec_for
-from properties.mutants import MUTANTS
-from properties.registry import ALWAYS, by_name
-from properties.z3 import props as P
-from properties.z3.bmc import bmc
-from properties.z3.encode import encoding_for
-from properties.z3.induction import prove
-from properties.z3.params_proof import prove_all_sizes
+from vmspec.model import CONFIGS
+from vmspec.properties.evidence.counterexample import spec_for
+from vmspec.properties.catalogue.mutants import MUTANTS
+from vmspec.properties.catalogue.registry import ALWAYS, by_name
+from vmspec.properties.engines.z3 import props as P
+from vmspec.properties.engines.z3.bmc import bmc
+from vmspec.properties.engines.z3.encode import encoding_for
+from vmspec.properties.engines.z3.induction import prove
+from vmspec.properties.engines.z3.params_proof import prove_all_sizes
 
 
 def emit(**row: object) -> None:

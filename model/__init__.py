@@ -4,10 +4,10 @@ Public API: the topology values and their validation, the parameter profiles, th
 values, `Spec` (actions, `successors`, `enabled_actions`, `step`) and the named configurations.
 """
 
-from .configs import AZURE_DEFAULT, CONFIGS, SMALL, TINY, UNSAFE_SHARED_HOST, Config
-from .params import EVENT_TYPES, MIN_NOTICE, PROFILES, SHORT_NOTICE, SLICES, InvalidParams, Params, profile
-from .spec import ACTION_INFO, ACTIONS, MAX_ROUNDS, ActionInfo, ActionNotEnabled, Spec, Step
-from .state import (
+from vmspec.model.configs import AZURE_DEFAULT, CONFIGS, SMALL, TINY, UNSAFE_SHARED_HOST, Config
+from vmspec.model.params import EVENT_TYPES, MIN_NOTICE, PROFILES, SHORT_NOTICE, SLICES, InvalidParams, Params, profile
+from vmspec.model.spec import ACTION_INFO, ACTIONS, MAX_ROUNDS, ActionInfo, ActionNotEnabled, Spec, Step
+from vmspec.model.state import (
     EVENT_STATUSES,
     HOST_PHASES,
     VM_STATUSES,
@@ -16,7 +16,7 @@ from .state import (
     State,
     VMState,
 )
-from .topology import VM, AvailabilitySet, Host, InvalidTopology, Topology, build, round_robin
+from vmspec.model.topology import VM, AvailabilitySet, Host, InvalidTopology, Topology, build, round_robin
 
 __all__ = [
     "ACTIONS",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .params import Params, profile
-from .spec import Spec
-from .topology import VM, AvailabilitySet, Host, Topology, build
+from vmspec.model.params import Params, profile
+from vmspec.model.spec import Spec
+from vmspec.model.topology import VM, AvailabilitySet, Host, Topology, build
 
 
 @dataclass(frozen=True)

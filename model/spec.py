@@ -28,8 +28,8 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, NamedTuple
 
-from .params import Params
-from .state import (
+from vmspec.model.params import Params
+from vmspec.model.state import (
     ANNOUNCED,
     BLANK,
     FROZEN,
@@ -49,7 +49,7 @@ from .state import (
     VMState,
     written,
 )
-from .topology import Topology
+from vmspec.model.topology import Topology
 
 PLATFORM, APPLICATION, ENVIRONMENT = "platform", "application", "environment"
 

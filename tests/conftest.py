@@ -6,7 +6,7 @@
 - ``thorough``: many examples and long stateful runs, for campaigns (mark-free, but slow).
 
 Choose one with ``--vmspec-profile NAME`` or the environment variable
-``VMSPEC_HYPOTHESIS_PROFILE``.  The settings come from `properties.fuzz.CAMPAIGNS`, so
+``VMSPEC_HYPOTHESIS_PROFILE``.  The settings come from `vmspec.properties.engines.fuzz.CAMPAIGNS`, so
 `vmspec fuzz --campaign NAME` and the tests agree on what a profile means; the pytest
 profiles keep Hypothesis' shrinker on (the fuzz engine's ``ci`` campaign replaces it with
 its own step-level reduction, see notes/hypothesis.md).
@@ -19,7 +19,7 @@ import os
 import pytest
 from hypothesis import settings
 
-from properties.fuzz import CAMPAIGNS, NOT_SETTINGS
+from vmspec.properties.engines.fuzz import CAMPAIGNS, NOT_SETTINGS
 
 PROFILE_ENV = "VMSPEC_HYPOTHESIS_PROFILE"
 

@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from model import SMALL, TINY, ActionNotEnabled, Params, Spec, Step
-from model.configs import Config
-from model.state import BLANK, LOADED, WRITTEN
+from vmspec.model import SMALL, TINY, ActionNotEnabled, Params, Spec, Step
+from vmspec.model.configs import Config
+from vmspec.model.state import BLANK, LOADED, WRITTEN
 
 FREEZE = ("platform_announce_event", ("h0", "Freeze"))
 

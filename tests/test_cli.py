@@ -2,7 +2,7 @@
 
 import json
 
-from properties.cli import main
+from vmspec.properties.cli.main import main
 
 
 def run(capsys, *argv):

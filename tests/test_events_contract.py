@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from properties.cli import main
-from properties.events import API_RULES, check_file, format_rfc1123, parse_rfc1123
+from vmspec.properties.cli.main import main
+from vmspec.properties.conformance.events import API_RULES, check_file, format_rfc1123, parse_rfc1123
 
 DATA = Path(__file__).parent / "data" / "events"
 DOC_ID = "C7061BAC-AFDC-4513-B24B-AA5F13A16123"
@@ -104,7 +104,7 @@ def test_a_standing_field_error_is_reported_once_per_event():
         {"EventId": "e", "EventType": "Freeze", "ResourceType": "VirtualMachine", "Resources": ["vm0"],
          "EventStatus": "Scheduled", "NotBefore": "2024-01-01T00:20:00Z", "Description": "", "EventSource": "Platform",
          "DurationInSeconds": 9}]}}
-    from properties.events import read_lines, check_observations
+    from vmspec.properties.conformance.events import read_lines, check_observations
     raw = [(json.dumps(line) + "\n").encode()] * 50
     report = check_observations(read_lines(raw, "x"))
     assert [(f.line, f.rule) for f in report.findings] == [(1, "E2")]

@@ -3,9 +3,9 @@ a mutant that breaks what a VM observes fails it."""
 
 from argparse import Namespace
 
-from model import CONFIGS
-from properties.events.stage import RULES, stage
-from properties.verdict import HOLDS, VIOLATED, Target
+from vmspec.model import CONFIGS
+from vmspec.properties.conformance.events.stage import RULES, stage
+from vmspec.properties.evidence.verdict import HOLDS, VIOLATED, Target
 
 
 def run(config, mutant=None, seed=0):

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from properties.errors import InputError
-from properties.events import StreamChecker, format_rfc1123, read_capture, read_lines
-from properties.events.stream import EVENT_FIELD_TYPES, LINE_KEYS
+from vmspec.properties.io.errors import InputError
+from vmspec.properties.conformance.events import StreamChecker, format_rfc1123, read_capture, read_lines
+from vmspec.properties.conformance.events.stream import EVENT_FIELD_TYPES, LINE_KEYS
 
 DATA = Path(__file__).parent / "data" / "events"
-SCHEMA = json.loads((Path(__file__).parents[1] / "properties" / "schemas" /
+SCHEMA = json.loads((Path(__file__).parents[1] / "properties" / "io" / "schemas" /
                      "scheduled-events-capture.schema.json").read_text())
 OK = '{"observed_at": "2024-01-01T00:00:00Z", "document": {"DocumentIncarnation": 1, "Events": []}}\n'
 

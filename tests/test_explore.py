@@ -8,12 +8,12 @@ import json
 import networkx as nx
 import pytest
 
-from model import CONFIGS, Step
-from properties.cli import main
-from properties.counterexample import LASSO, Counterexample, replay
-from properties.explore import explore, stage, verdicts
-from properties.graph import nontrivial_sccs, starved_on_cycle
-from properties.verdict import Target
+from vmspec.model import CONFIGS, Step
+from vmspec.properties.cli.main import main
+from vmspec.properties.evidence.counterexample import LASSO, Counterexample, replay
+from vmspec.properties.engines.explore import explore, stage, verdicts
+from vmspec.properties.engines.graph import nontrivial_sccs, starved_on_cycle
+from vmspec.properties.evidence.verdict import Target
 
 
 def _run(name: str, **kw):

@@ -5,7 +5,7 @@ For each mutant, a ci campaign (derandomised) watches the properties the mutant 
 (`Mutant.breaks`); each must be found, replay, survive a JSON round trip and not fail on
 the correct model.  Its length (and kind, and a lasso's loop start) must equal the
 explorer's shortest counterexample for the same property: Hypothesis finds a failing
-run, the step-level reduction of `properties.fuzz` brings it down to the shortest.
+run, the step-level reduction of `vmspec.properties.engines.fuzz` brings it down to the shortest.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from dataclasses import replace
 
 import pytest
 
-from model import CONFIGS
-from properties.counterexample import Counterexample, replay
-from properties.explore import explore
-from properties.fuzz import fuzz, fuzz_target
-from properties.mutants import MUTANTS
-from properties.registry import EVENTUALLY, by_name
-from properties.strategies import World
-from properties.verdict import Target
+from vmspec.model import CONFIGS
+from vmspec.properties.evidence.counterexample import Counterexample, replay
+from vmspec.properties.engines.explore import explore
+from vmspec.properties.engines.fuzz import fuzz, fuzz_target
+from vmspec.properties.catalogue.mutants import MUTANTS
+from vmspec.properties.catalogue.registry import EVENTUALLY, by_name
+from vmspec.properties.engines.strategies import World
+from vmspec.properties.evidence.verdict import Target
 from hypothesis import strategies as st
 
 
@@ -100,7 +100,7 @@ def test_correct_model_is_not_flagged_on_tiny():
 
 
 def test_cli_writes_a_replayable_counterexample(tmp_path, capsys):
-    from properties.cli import main
+    from vmspec.properties.cli.main import main
 
     status = main(["fuzz", "--mutant", "short_notice", "--examples", "20", "--out", str(tmp_path), "--json"])
     out = json.loads(capsys.readouterr().out)
@@ -111,7 +111,7 @@ def test_cli_writes_a_replayable_counterexample(tmp_path, capsys):
 
 
 def test_cli_passes_the_correct_model_and_reports_coverage(tmp_path, capsys):
-    from properties.cli import main
+    from vmspec.properties.cli.main import main
 
     status = main(["fuzz", "--config", "TINY", "--examples", "10", "--seed", "3", "--out", str(tmp_path)])
     text = capsys.readouterr().out
@@ -124,7 +124,7 @@ def test_cli_passes_the_correct_model_and_reports_coverage(tmp_path, capsys):
     (["--steps", "-3"], "--steps"),
 ])
 def test_cli_rejects_bad_numbers_with_status_2(argv, where, tmp_path, capsys):
-    from properties.cli import main
+    from vmspec.properties.cli.main import main
 
     assert main(["fuzz", "--config", "TINY", "--out", str(tmp_path), *argv]) == 2
     err = capsys.readouterr().err
@@ -132,7 +132,7 @@ def test_cli_rejects_bad_numbers_with_status_2(argv, where, tmp_path, capsys):
 
 
 def test_cli_rejects_a_bad_topology_file_with_status_2(tmp_path, capsys):
-    from properties.cli import main
+    from vmspec.properties.cli.main import main
 
     bad = tmp_path / "t.toml"
     bad.write_text('[[availability_sets]]\nname = "a"\nupdate_domains = 40\n')

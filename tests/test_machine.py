@@ -1,4 +1,4 @@
-"""The Hypothesis stateful machine (properties.machine): a thin adapter over the model.
+"""The Hypothesis stateful machine (vmspec.properties.engines.machine): a thin adapter over the model.
 
 The machine's own run is a test: on safe drawn worlds, realistic round-robin topologies
 and AZURE_DEFAULT the correct model breaks no property and gets stuck nowhere.  On
@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from model import ACTIONS, CONFIGS, AvailabilitySet, Host, Topology, VM, profile
-from properties.explore import explore
-from properties.fuzz import fuzz, fuzz_target
-from properties.machine import Monitor, RolloutMachine, argument_domains, machine_class
-from properties.strategies import (
+from vmspec.model import ACTIONS, CONFIGS, AvailabilitySet, Host, Topology, VM, profile
+from vmspec.properties.engines.explore import explore
+from vmspec.properties.engines.fuzz import fuzz, fuzz_target
+from vmspec.properties.engines.machine import Monitor, RolloutMachine, argument_domains, machine_class
+from vmspec.properties.engines.strategies import (
     World,
     mixed_slice_hosts,
     params,
@@ -25,7 +25,7 @@ from properties.strategies import (
     safe_worlds,
     unsafe_worlds,
 )
-from properties.verdict import Target
+from vmspec.properties.evidence.verdict import Target
 
 
 def _world(name: str) -> st.SearchStrategy[World]:
@@ -75,7 +75,7 @@ def test_argument_domains_cover_every_enabled_step_on_a_walk():
 
 
 def test_monitor_reports_the_first_violation_with_its_path():
-    from properties.mutants import mutant
+    from vmspec.properties.catalogue.mutants import mutant
 
     m = mutant("short_notice")
     cfg = CONFIGS[m.config]
@@ -105,7 +105,7 @@ def test_a_run_that_never_freezes_is_visible():
 
 
 def test_silenced_actions_are_unfair_and_never_taken_while_others_are_enabled():
-    from properties.machine import UNFAIR_ACTIONS
+    from vmspec.properties.engines.machine import UNFAIR_ACTIONS
 
     assert set(UNFAIR_ACTIONS) == {a.name for a in ACTIONS if not a.fair}
     assert "host_apply_patch" in UNFAIR_ACTIONS and "time_passes" not in UNFAIR_ACTIONS

@@ -3,10 +3,10 @@ explorer, and its counterexample replays on the mutant but not on the correct mo
 
 import pytest
 
-from model import CONFIGS
-from properties.counterexample import replay
-from properties.explore import explore
-from properties.mutants import MUTANTS
+from vmspec.model import CONFIGS
+from vmspec.properties.evidence.counterexample import replay
+from vmspec.properties.engines.explore import explore
+from vmspec.properties.catalogue.mutants import MUTANTS
 
 WITH_ALSO = [m for m in MUTANTS if m.also_breaks]
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from model import CONFIGS, Step
-from properties.counterexample import replay
-from properties.explore import explore, verdicts
-from properties.graph import starved_on_cycle
-from properties.mutants import MUTANTS
-from properties.registry import EVENTUALLY, by_name
+from vmspec.model import CONFIGS, Step
+from vmspec.properties.evidence.counterexample import replay
+from vmspec.properties.engines.explore import explore, verdicts
+from vmspec.properties.engines.graph import starved_on_cycle
+from vmspec.properties.catalogue.mutants import MUTANTS
+from vmspec.properties.catalogue.registry import EVENTUALLY, by_name
 
 PINS = {
     'slice_guard_dropped': {

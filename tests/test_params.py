@@ -2,7 +2,7 @@
 
 import pytest
 
-from model import MIN_NOTICE, PROFILES, InvalidParams, Params, profile
+from vmspec.model import MIN_NOTICE, PROFILES, InvalidParams, Params, profile
 
 
 def test_default_follows_the_2017_seed():

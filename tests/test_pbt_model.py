@@ -1,7 +1,7 @@
 """Property-based tests of the pure parts: topology validation and round-robin placement,
 parameter profiles, and the counterexample value (JSON round trip, files, replay).
 
-The strategies are the shared ones of `properties.strategies`; every test states a law
+The strategies are the shared ones of `vmspec.properties.engines.strategies`; every test states a law
 that one bad line in the code under test would break.
 """
 
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from model import (
+from vmspec.model import (
     PROFILES,
     SLICES,
     VM,
@@ -29,10 +29,10 @@ from model import (
     profile,
     round_robin,
 )
-from model.topology import MAX_FAULT_DOMAINS, MAX_UPDATE_DOMAINS, validate
-from properties.counterexample import Counterexample, build as build_cx, replay, replay_steps
-from properties.errors import InputError
-from properties.strategies import (
+from vmspec.model.topology import MAX_FAULT_DOMAINS, MAX_UPDATE_DOMAINS, validate
+from vmspec.properties.evidence.counterexample import Counterexample, build as build_cx, replay, replay_steps
+from vmspec.properties.io.errors import InputError
+from vmspec.properties.engines.strategies import (
     availability_sets,
     invalid_param_fields,
     mixed_slice_hosts,
@@ -41,7 +41,7 @@ from properties.strategies import (
     timings,
     topologies,
 )
-from properties.topology_io import params_from_dict, topology_from_dict, topology_to_dict
+from vmspec.properties.io.topology import params_from_dict, topology_from_dict, topology_to_dict
 
 # ---------------------------------------------------------------------- topology validation
 
@@ -252,9 +252,9 @@ def test_saved_counterexample_loads_back(tmp_path_factory, walk):
 
 
 def test_mutant_counterexample_prints_as_a_passing_pytest_test():
-    from model import CONFIGS
-    from properties.fuzz import fuzz_target
-    from properties.verdict import Target
+    from vmspec.model import CONFIGS
+    from vmspec.properties.engines.fuzz import fuzz_target
+    from vmspec.properties.evidence.verdict import Target
 
     cfg = CONFIGS["TINY"]
     r = fuzz_target(Target(cfg.topology, cfg.params, "TINY", "memory_wiped_at_freeze"),

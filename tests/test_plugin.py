@@ -5,9 +5,9 @@ path is in the failure message."""
 import re
 from pathlib import Path
 
-from properties.counterexample import Counterexample
-from properties.trace import check_trace
-from model import TINY
+from vmspec.properties.evidence.counterexample import Counterexample
+from vmspec.properties.conformance.trace import check_trace
+from vmspec.model import TINY
 
 pytest_plugins = ["pytester"]
 

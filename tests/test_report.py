@@ -20,17 +20,17 @@ from pathlib import Path
 
 import pytest
 
-from model import CONFIGS, Step
-from properties import check as check_mod
-from properties import report as R
-from properties.cli import main
-from properties.counterexample import LASSO, SAFETY, Counterexample, build, replay, replay_steps, spec_for
-from properties.mutants import MUTANTS
-from properties.pytest_report import assert_no_counterexample, assert_verdicts_hold, fail_with_report
-from properties.reporting import write_reports
-from properties.verdict import VIOLATED, Verdict
-from properties.explore import explore
-from properties.walk import random_walks
+from vmspec.model import CONFIGS, Step
+from vmspec.properties.engines import check as check_mod
+from vmspec.properties.evidence import report as R
+from vmspec.properties.cli.main import main
+from vmspec.properties.evidence.counterexample import LASSO, SAFETY, Counterexample, build, replay, replay_steps, spec_for
+from vmspec.properties.catalogue.mutants import MUTANTS
+from vmspec.properties.conformance.plugin_report import assert_no_counterexample, assert_verdicts_hold, fail_with_report
+from vmspec.properties.evidence.reporting import write_reports
+from vmspec.properties.evidence.verdict import VIOLATED, Verdict
+from vmspec.properties.engines.explore import explore
+from vmspec.properties.engines.walk import random_walks
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
@@ -274,7 +274,7 @@ def test_reports_are_byte_identical_across_runs_and_processes(tmp_path):
     again = Counterexample.load(cx.save(tmp_path / "cx.json"))
     assert R.render_markdown(cx) == R.render_markdown(again)
     assert R.render_json(cx) == R.render_json(again)
-    code = ("import sys; from properties.counterexample import Counterexample; from properties.report import render;"
+    code = ("import sys; from vmspec.properties.evidence.counterexample import Counterexample; from vmspec.properties.evidence.report import render;"
             "c = Counterexample.load(sys.argv[1]); [sys.stdout.write(render(c, f)) for f in ('md', 'json', 'html')]")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "cx.json")], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout

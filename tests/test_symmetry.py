@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from model import CONFIGS, Step
-from properties.registry import ALWAYS, REGISTRY, STATE, TRANSITION
-from properties.symmetry import Symmetry
+from vmspec.model import CONFIGS, Step
+from vmspec.properties.catalogue.registry import ALWAYS, REGISTRY, STATE, TRANSITION
+from vmspec.properties.engines.symmetry import Symmetry
 
 
 def _bfs(spec, limit):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from model import VM, AvailabilitySet, Host, InvalidTopology, Topology, build, round_robin
+from vmspec.model import VM, AvailabilitySet, Host, InvalidTopology, Topology, build, round_robin
 
 AS = AvailabilitySet("as0", 2, 2)
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from properties.errors import InputError
-from properties.topology_io import load_topology, topology_from_dict, topology_to_dict
+from vmspec.properties.io.errors import InputError
+from vmspec.properties.io.topology import load_topology, topology_from_dict, topology_to_dict
 
 DATA = Path(__file__).parent / "data" / "topologies"
 

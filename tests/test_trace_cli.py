@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from properties.cli import main
+from vmspec.properties.cli.main import main
 
 DATA = Path(__file__).parent / "data" / "traces"
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import ACTION_INFO
-from properties.errors import InputError
-from properties.trace.format import (
+from vmspec.model import ACTION_INFO
+from vmspec.properties.io.errors import InputError
+from vmspec.properties.conformance.trace.format import (
     TraceHeader,
     TraceRecord,
     dumps_record,
@@ -26,7 +26,7 @@ from properties.trace.format import (
 )
 
 DATA = Path(__file__).parent / "data" / "traces"
-SCHEMA = json.loads((Path(__file__).parents[1] / "properties" / "schemas" / "trace.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).parents[1] / "properties" / "io" / "schemas" / "trace.schema.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 

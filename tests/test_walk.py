@@ -3,11 +3,11 @@ checked after every step, every sometimes-property reached."""
 
 import pytest
 
-from model import AZURE_DEFAULT, SMALL, TINY, UNSAFE_SHARED_HOST
-from properties.counterexample import replay
-from properties.mutants import MUTANTS
-from properties.registry import SOMETIMES, of_kind
-from properties.walk import random_walks
+from vmspec.model import AZURE_DEFAULT, SMALL, TINY, UNSAFE_SHARED_HOST
+from vmspec.properties.evidence.counterexample import replay
+from vmspec.properties.catalogue.mutants import MUTANTS
+from vmspec.properties.catalogue.registry import SOMETIMES, of_kind
+from vmspec.properties.engines.walk import random_walks
 
 SOMETIMES_NAMES = {p.name for p in of_kind(SOMETIMES)}
 
@@ -39,7 +39,7 @@ SAFETY_MUTANTS = [m for m in MUTANTS if m.name != "waits_for_approval"]
 
 @pytest.mark.parametrize("mutant", SAFETY_MUTANTS, ids=lambda m: m.name)
 def test_walks_catch_every_safety_mutant_and_the_trace_replays(mutant):
-    from model import CONFIGS
+    from vmspec.model import CONFIGS
 
     config = CONFIGS[mutant.config]
     spec = mutant.spec(config.topology, config.params)

@@ -8,13 +8,13 @@ from collections import deque
 
 import pytest
 
-from model import CONFIGS, Spec
-from properties.counterexample import Counterexample, replay, spec_for
-from properties.mutants import MUTANTS
-from properties.registry import ALWAYS, DEADLOCK, STATE, TRANSITION, by_name
-from properties.z3 import props as P
-from properties.z3.bmc import bmc
-from properties.z3.encode import ENCODINGS, Encoding, SliceGuardDropped, encoding_for
+from vmspec.model import CONFIGS, Spec
+from vmspec.properties.evidence.counterexample import Counterexample, replay, spec_for
+from vmspec.properties.catalogue.mutants import MUTANTS
+from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, STATE, TRANSITION, by_name
+from vmspec.properties.engines.z3 import props as P
+from vmspec.properties.engines.z3.bmc import bmc
+from vmspec.properties.engines.z3.encode import ENCODINGS, Encoding, SliceGuardDropped, encoding_for
 
 SAFETY_MUTANTS = [m for m in MUTANTS if any(by_name(b).kind == ALWAYS for b in m.breaks)]
 SLOW = {"resync_never_runs"}  # a deadlock 14 steps deep: about 10 s of solving
@@ -113,8 +113,8 @@ def test_stop_when_ends_at_the_headline():
 
 
 def test_encoding_rejects_unencodable_host_names():
-    from model import VM, AvailabilitySet, Host, Params, Topology
-    from properties.z3.encode import EncodingError
+    from vmspec.model import VM, AvailabilitySet, Host, Params, Topology
+    from vmspec.properties.engines.z3.encode import EncodingError
 
     t = Topology((AvailabilitySet("a", 1, 1),), (Host("h#1"),), (VM("v", "a", 0, 0, "h#1"),))
     with pytest.raises(EncodingError, match="host name"):

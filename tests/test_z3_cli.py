@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from properties.cli import main
-from properties.counterexample import Counterexample, replay
+from vmspec.properties.cli.main import main
+from vmspec.properties.evidence.counterexample import Counterexample, replay
 
 
 def test_prove_tiny_passes(capsys):

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from properties.registry import REGISTRY, ALWAYS
-from properties.z3.params_proof import CONSEQUENCES, INVARIANTS, TRANSITIONS, VARIANTS, enabled_somewhere, prove_all_sizes
+from vmspec.properties.catalogue.registry import REGISTRY, ALWAYS
+from vmspec.properties.engines.z3.params_proof import CONSEQUENCES, INVARIANTS, TRANSITIONS, VARIANTS, enabled_somewhere, prove_all_sizes
 
 EXPECTED_RULES = ["R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14",
                   "R15", "R16", "R20"]
@@ -52,7 +52,7 @@ WHERE = {
 
 _REFUTE = """
 import json, sys
-from properties.z3.params_proof import prove_all_sizes
+from vmspec.properties.engines.z3.params_proof import prove_all_sizes
 variant, action, prop = sys.argv[1:4]
 r = prove_all_sizes(variant, actions={action}, only={prop}, timeout_ms=30_000)
 ob = next(o for o in r.obligations if (o.action, o.property) == (action, prop))

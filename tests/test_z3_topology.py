@@ -3,8 +3,8 @@ VMs of two slices of one availability set; otherwise the witness names the host 
 
 from __future__ import annotations
 
-from model import CONFIGS, VM, AvailabilitySet, Host, Topology, profile
-from properties.z3.topology_check import check_topology
+from vmspec.model import CONFIGS, VM, AvailabilitySet, Host, Topology, profile
+from vmspec.properties.engines.z3.topology_check import check_topology
 
 
 def test_unsafe_shared_host_witness():

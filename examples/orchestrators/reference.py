@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from model import Params, Topology
-from properties import impl
-from properties.impl import Observation
+from vmspec.model import Params, Topology
+from vmspec.properties.conformance import impl
+from vmspec.properties.conformance.impl import Observation
 
 
 class Reference:

@@ -1,0 +1,383 @@
+"""The mutant catalogue: deliberately broken variants of the model, each breaking one rule.
+
+A checker is trusted only once it has caught these.  Each mutant is a subclass of
+`vmspec.model.Spec` that overrides the one guard or effect it breaks, so the rest of the model
+stays the reference.  `breaks` lists the properties the mutant must be caught violating (their shortest traces are
+pinned by the engines' tests); `also_breaks` lists strengthening invariants it is shown to
+violate as well;
+`config` names the smallest named configuration on which it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from vmspec.model import Spec, State
+from vmspec.model.state import ANNOUNCED, BLANK, FROZEN, IN_FREEZE, RUNNING, Event, VMState, written
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    rule: str
+    breaks: tuple[str, ...]  # properties it must be caught violating (the first is the headline)
+    description: str
+    spec_class: type[Spec]
+    config: str = "TINY"
+    also_breaks: tuple[str, ...] = ()  # strengthening invariants it violates on the way
+
+
+    def spec(self, topology: object, params: object) -> Spec:
+        return self.spec_class(topology, params)  # type: ignore[arg-type]
+
+
+class SliceGuardDropped(Spec):
+    def slice_allows(self, s: State, resources: tuple[int, ...]) -> bool:
+        return True
+
+
+class NoWatchdog(Spec):
+    def freeze_deadline_ok(self, s: State, dt: int) -> bool:
+        return True
+
+    def watchdog_due(self, s: State, h: int) -> bool:
+        return False
+
+
+class MemoryResetOnResume(Spec):
+    def resumed_vm(self, v: VMState) -> VMState:
+        return replace(super().resumed_vm(v), memory=BLANK)
+
+
+class NoClockResync(Spec):
+    def vm_clock_resync(self, s: State, vm: int) -> State | None:
+        return None
+
+    def resync_deadline_ok(self, s: State, dt: int) -> bool:
+        return True
+
+
+class ResyncNeverRuns(Spec):
+    def vm_clock_resync(self, s: State, vm: int) -> State | None:
+        return None
+
+
+class ClockStepsBack(Spec):
+    def resumed_vm(self, v: VMState) -> VMState:
+        resumed = super().resumed_vm(v)
+        return replace(resumed, clock_lag=resumed.clock_lag + self.params.granularity, unsynced_for=0)
+
+
+class StartBeforeNotBefore(Spec):
+    def start_allowed(self, e: Event) -> bool:
+        return True
+
+
+class RebootUpdateUnderFreeze(Spec):
+    def event_types_for(self, s: State, h: int) -> tuple[str, ...]:
+        return ("Freeze",)
+
+    def host_apply_patch(self, s: State, h: int) -> State | None:
+        host = s.hosts[h]
+        if host.phase != IN_FREEZE or host.patched:
+            return None
+        return replace(s, hosts=self._set_phase(s, h, IN_FREEZE, patched=True))
+
+
+class IncarnationNotBumped(Spec):
+    def platform_start_event(self, s: State, event_id: str) -> State | None:
+        nxt = super().platform_start_event(s, event_id)
+        return None if nxt is None else replace(nxt, incarnation=s.incarnation)
+
+
+class CompletedEventLeft(Spec):
+    def platform_complete_event(self, s: State, event_id: str) -> State | None:
+        nxt = super().platform_complete_event(s, event_id)
+        return None if nxt is None else replace(nxt, events=s.events, removed=s.removed)
+
+
+class CompletedStatusPublished(Spec):
+    def platform_complete_event(self, s: State, event_id: str) -> State | None:
+        nxt = super().platform_complete_event(s, event_id)
+        e = s.event(event_id)
+        if nxt is None or e is None:
+            return None
+        return replace(nxt, events=self._replace_event(s, e, status="Completed"), removed=s.removed)
+
+
+class MigrateUnderFreeze(Spec):
+    def host_freeze(self, s: State, h: int) -> State | None:
+        nxt = super().host_freeze(s, h)
+        if nxt is None or len(s.hosts) < 2:
+            return nxt
+        other = (h + 1) % len(s.hosts)
+        vms = tuple(replace(v, host=other) if v.status == FROZEN and v.host == h else v for v in nxt.vms)
+        return replace(nxt, vms=vms)
+
+
+class WaitsForApproval(Spec):
+    def start_allowed(self, e: Event) -> bool:
+        return e.approved
+
+
+class ShortNotice(Spec):
+    def announced_notice(self, event_type: str) -> int:
+        return self.params.notice_for(event_type) - self.params.granularity
+
+
+class FrozenGuestKeepsWriting(Spec):
+    def time_passes(self, s: State, dt: int) -> State | None:
+        nxt = super().time_passes(s, dt)
+        if nxt is None:
+            return None
+        return replace(nxt, vms=tuple(replace(v, memory=written(v.memory)) if v.status == FROZEN else v for v in nxt.vms))
+
+
+class MemoryWipedAtFreeze(Spec):
+    def host_freeze(self, s: State, h: int) -> State | None:
+        nxt = super().host_freeze(s, h)
+        if nxt is None:
+            return None
+        vms = tuple(
+            replace(v, memory=BLANK, snapshot=BLANK) if v.status == FROZEN and s.vms[i].status == RUNNING else v
+            for i, v in enumerate(nxt.vms)
+        )
+        return replace(nxt, vms=vms)
+
+
+class EventIdChangesOnStart(Spec):
+    """Like an emulator that answers an approval with a fresh EventId."""
+
+    def platform_start_event(self, s: State, event_id: str) -> State | None:
+        nxt = super().platform_start_event(s, event_id)
+        if nxt is None:
+            return None
+        events = tuple(
+            replace(e, event_id=e.event_id + "'") if e.event_id == event_id else e for e in nxt.events
+        )
+        return replace(nxt, events=events, removed=nxt.removed | {event_id})
+
+
+class EventIdReused(Spec):
+    def event_id(self, host: int, round_: int) -> str:
+        return f"{self.host_names[host]}#1"
+
+
+class FreezeWithoutStartedEvent(Spec):
+    def host_freeze(self, s: State, h: int) -> State | None:
+        e = s.event_of_host(h)
+        if s.hosts[h].phase == ANNOUNCED and e is not None and e.event_type == "Freeze":
+            return self.frozen(s, h, e)  # freezes while the event is still Scheduled
+        return super().host_freeze(s, h)
+
+
+class HostPhaseTypo(Spec):
+    def platform_complete_event(self, s: State, event_id: str) -> State | None:
+        nxt = super().platform_complete_event(s, event_id)
+        e = s.event(event_id)
+        if nxt is None or e is None:
+            return None
+        return replace(nxt, hosts=self._set(nxt.hosts, e.host, replace(nxt.hosts[e.host], phase="done")))
+
+
+class NotBeforeKeptWhenStarted(Spec):
+    def platform_start_event(self, s: State, event_id: str) -> State | None:
+        nxt = super().platform_start_event(s, event_id)
+        e = s.event(event_id)
+        if nxt is None or e is None:
+            return None
+        started = nxt.event(event_id)
+        events = tuple(replace(x, not_before_in=e.not_before_in) if x is started else x for x in nxt.events)
+        return replace(nxt, events=events)
+
+
+class PauseTimerKeptAfterResume(Spec):
+    def resumed_vm(self, v: VMState) -> VMState:
+        return replace(super().resumed_vm(v), frozen_for=v.frozen_for)
+
+
+class ResumeForgotten(Spec):
+    def platform_resume_host(self, s: State, h: int) -> State | None:
+        return None
+
+
+MUTANTS: tuple[Mutant, ...] = (
+    Mutant(
+        "slice_guard_dropped",
+        "R5",
+        ("one_slice_at_a_time", "aset_keeps_a_running_vm"),
+        "events start without the slice guard, so two update domains freeze at once",
+        SliceGuardDropped,
+        also_breaks=('started_events_one_slice',),
+    ),
+    Mutant(
+        "no_watchdog",
+        "R2",
+        ("freeze_within_bound",),
+        "no watchdog: an overrunning patch keeps the VMs frozen past the bound",
+        NoWatchdog,
+    ),
+    Mutant(
+        "memory_reset_on_resume",
+        "R1",
+        ("memory_kept_at_resume",),
+        "memory is re-initialised when a frozen VM resumes",
+        MemoryResetOnResume,
+    ),
+    Mutant(
+        "frozen_guest_keeps_writing",
+        "R1",
+        ("frozen_memory_matches_snapshot",),
+        "a frozen guest's memory keeps changing as if it were still running",
+        FrozenGuestKeepsWriting,
+    ),
+    Mutant(
+        "memory_wiped_at_freeze",
+        "R15",
+        ("memory_lost_only_by_reboot",),
+        "memory is wiped when a VM is frozen (the snapshot is taken of the wiped memory)",
+        MemoryWipedAtFreeze,
+    ),
+    Mutant(
+        "no_clock_resync",
+        "R3",
+        ("clock_synced_after_resume",),
+        "the guest clock is never resynchronised after a resume",
+        NoClockResync,
+    ),
+    Mutant(
+        "clock_steps_back",
+        "R4",
+        ("guest_clock_monotonic",),
+        "resume restores the guest clock one granule too early, stepping it back",
+        ClockStepsBack,
+    ),
+    Mutant(
+        "start_before_notbefore",
+        "R8",
+        ("start_after_notbefore_or_approval",),
+        "a Scheduled event starts before NotBefore without any approval",
+        StartBeforeNotBefore,
+    ),
+    Mutant(
+        "short_notice",
+        "R9",
+        ("notice_at_least_minimum",),
+        "events are announced one granule less than the minimum notice ahead",
+        ShortNotice,
+    ),
+    Mutant(
+        "reboot_update_under_freeze",
+        "R6",
+        ("reboot_update_announced_as_reboot", "reboot_update_never_under_freeze"),
+        "an update that needs a reboot is announced as a Freeze and applied in place",
+        RebootUpdateUnderFreeze,
+        "SMALL",
+        also_breaks=('freeze_only_for_in_place_update',),
+    ),
+    Mutant(
+        "incarnation_not_bumped",
+        "R10",
+        ("incarnation_tracks_changes",),
+        "DocumentIncarnation is not bumped when an event starts",
+        IncarnationNotBumped,
+    ),
+    Mutant(
+        "event_id_changes_on_start",
+        "R11",
+        ("event_lifecycle",),
+        "a started event appears under a new EventId, as an emulator that renames approved events",
+        EventIdChangesOnStart,
+        also_breaks=('event_ids_current',),
+    ),
+    Mutant(
+        "completed_status_published",
+        "R11",
+        ("only_scheduled_or_started", "finished_event_removed"),
+        "a finished event is published with a Completed status instead of being removed",
+        CompletedStatusPublished,
+    ),
+    Mutant(
+        "host_phase_typo",
+        "R0",
+        ("type_ok",),
+        "a completed host is left in a phase that does not exist",
+        HostPhaseTypo,
+        also_breaks=('event_matches_phase',),
+    ),
+    Mutant(
+        "pause_timer_kept_after_resume",
+        "R0",
+        ("timers_in_range",),
+        "a resumed VM keeps the pause timer of its freeze",
+        PauseTimerKeptAfterResume,
+    ),
+    Mutant(
+        "notbefore_kept_when_started",
+        "R11",
+        ("notbefore_while_scheduled", "event_lifecycle"),
+        "a started event keeps its NotBefore instead of publishing it empty",
+        NotBeforeKeptWhenStarted,
+    ),
+    Mutant(
+        "event_id_reused",
+        "R12",
+        ("removed_event_never_returns",),
+        "a re-announced host reuses the EventId of its removed event",
+        EventIdReused,
+    ),
+    Mutant(
+        "completed_event_left",
+        "R13",
+        ("finished_event_removed",),
+        "a completed event is left in the document",
+        CompletedEventLeft,
+        also_breaks=('event_matches_phase', 'unsynced_clock_on_finished_host'),
+    ),
+    Mutant(
+        "migrate_under_freeze",
+        "R14",
+        ("vm_stays_on_host",),
+        "frozen VMs are moved to another host under a Freeze",
+        MigrateUnderFreeze,
+        also_breaks=('impacted_vms_match_phase', 'impacted_vm_named_by_its_event', 'vm_named_by_one_event', 'named_vm_on_event_host_or_patched'),
+    ),
+    Mutant(
+        "freeze_without_started_event",
+        "R7",
+        ("impact_needs_started_event",),
+        "VMs are frozen as soon as the event is Scheduled, before it starts",
+        FreezeWithoutStartedEvent,
+        also_breaks=('unpatched_until_impact',),
+    ),
+    Mutant(
+        "waits_for_approval",
+        "R18",
+        ("every_host_patched",),
+        "the scheduler waits for an approval that may never come, ignoring NotBefore",
+        WaitsForApproval,
+    ),
+    Mutant(
+        "resync_never_runs",
+        "R20",
+        ("deadlock_free",),
+        "the clock resync never runs but time still waits for it: the platform deadlocks",
+        ResyncNeverRuns,
+    ),
+    Mutant(
+        "resume_forgotten",
+        "R19",
+        ("frozen_vm_resumes", "deadlock_free"),
+        "a patched host never resumes its VMs",
+        ResumeForgotten,
+    ),
+)
+
+MUTANT_BY_NAME: dict[str, Mutant] = {m.name: m for m in MUTANTS}
+
+
+def mutant(name: str) -> Mutant:
+    try:
+        return MUTANT_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown mutant {name!r}; `vmspec mutants` lists them") from None

@@ -1,0 +1,605 @@
+"""The one registry of properties: every invariant, transition rule, liveness goal and
+vacuity check, each naming the rule of notes/spec.md it enforces.
+
+Kinds:
+- ``always``: a deadlock check (`scope="deadlock"`, ``check(spec, s, n_successors)``), a state predicate (`scope="state"`, called as ``check(spec, s)``) or a
+  transition predicate (`scope="transition"`, ``check(spec, s, step, t)``).  It returns
+  None when it holds and a sentence naming the culprit when it does not.
+- ``sometimes``: same signatures; returns True when the situation is reached.  A checker
+  that never reaches it has proved nothing about the rule it guards (vacuity).
+- ``eventually``: ``check(spec, s)`` returns the frozenset of obligations still pending
+  in `s`; a fair run must discharge each one (a lasso that keeps one pending violates it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from vmspec.model import EVENT_STATUSES, EVENT_TYPES, HOST_PHASES, VM_STATUSES, Spec, State, Step
+from vmspec.model.state import (
+    ANNOUNCED,
+    BLANK,
+    LOADED,
+    WRITTEN,
+    FROZEN,
+    IDLE,
+    REBOOTING,
+    RUNNING,
+    SCHEDULED,
+    STARTED_STATUS,
+)
+
+ALWAYS, SOMETIMES, EVENTUALLY = "always", "sometimes", "eventually"
+STATE, TRANSITION, DEADLOCK = "state", "transition", "deadlock"
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    kind: str  # always / sometimes / eventually
+    rule: str  # the rule id in notes/spec.md, e.g. "R5"
+    scope: str  # state / transition
+    check: Callable[..., Any]
+    doc: str
+
+    def holds(self, spec: Spec, *args: Any) -> str | None:
+        """For an always-property: None when it holds, otherwise the explanation."""
+        return self.check(spec, *args)
+
+
+REGISTRY: list[Property] = []
+
+
+def prop(name: str, kind: str, rule: str, scope: str = STATE) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        REGISTRY.append(Property(name, kind, rule, scope, fn, (fn.__doc__ or "").strip()))
+        return fn
+
+    return register
+
+
+def _vm(spec: Spec, i: int) -> str:
+    return spec.vm_names[i]
+
+
+def _host(spec: Spec, h: int) -> str:
+    return spec.host_names[h]
+
+
+def _elapsed(step: Step) -> int:
+    return step.args[0] if step.name == "time_passes" else 0
+
+
+def _started_for(s: State, vm: int, types: tuple[str, ...] = EVENT_TYPES) -> bool:
+    return any(e.status == STARTED_STATUS and e.event_type in types and vm in e.resources for e in s.events)
+
+
+# ---------------------------------------------------------------------- R0 well-formedness
+
+
+@prop("type_ok", ALWAYS, "R0")
+def type_ok(spec: Spec, s: State) -> str | None:
+    """Every variable holds a value of its domain."""
+    nh, nv = len(spec.host_names), len(spec.vm_names)
+    if len(s.hosts) != nh or len(s.vms) != nv:
+        return f"state has {len(s.hosts)} hosts and {len(s.vms)} VMs, topology has {nh} and {nv}"
+    for h, x in enumerate(s.hosts):
+        if x.phase not in HOST_PHASES:
+            return f"host {_host(spec, h)} has phase {x.phase!r}"
+    for i, v in enumerate(s.vms):
+        if v.status not in VM_STATUSES:
+            return f"VM {_vm(spec, i)} has status {v.status!r}"
+        if not 0 <= v.host < nh:
+            return f"VM {_vm(spec, i)} is on host index {v.host}"
+        if v.memory not in (BLANK, LOADED, WRITTEN) or v.clock_lag < 0:
+            return f"VM {_vm(spec, i)} has memory {v.memory!r}, clock lag {v.clock_lag!r}"
+        if (v.status == FROZEN) != (v.frozen_for is not None and v.snapshot is not None):
+            return f"VM {_vm(spec, i)} is {v.status} with frozen_for={v.frozen_for} snapshot={v.snapshot}"
+    if s.incarnation < 1:
+        return f"DocumentIncarnation is {s.incarnation}"
+    for e in s.events:
+        if e.event_type not in EVENT_TYPES:
+            return f"event {e.event_id} has EventType {e.event_type!r}"
+    return None
+
+
+# ---------------------------------------------------------------------- R1 memory kept across a freeze
+
+
+@prop("frozen_memory_matches_snapshot", ALWAYS, "R1")
+def frozen_memory_matches_snapshot(spec: Spec, s: State) -> str | None:
+    """A frozen VM's memory equals the snapshot taken when it was frozen."""
+    for i, v in enumerate(s.vms):
+        if v.status == FROZEN and v.memory != v.snapshot:
+            return f"VM {_vm(spec, i)} is frozen with memory {v.memory} but its snapshot is {v.snapshot}"
+    return None
+
+
+@prop("memory_kept_at_resume", ALWAYS, "R1", TRANSITION)
+def memory_kept_at_resume(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """A VM that resumes from a freeze has exactly the memory it was frozen with."""
+    for i, (a, b) in enumerate(zip(s.vms, t.vms)):
+        if a.status == FROZEN and b.status == RUNNING and b.memory != a.snapshot:
+            return f"VM {_vm(spec, i)} resumed with memory {b.memory}, frozen with {a.snapshot}"
+    return None
+
+
+# ---------------------------------------------------------------------- R2 pause bound
+
+
+@prop("freeze_within_bound", ALWAYS, "R2")
+def freeze_within_bound(spec: Spec, s: State) -> str | None:
+    """No VM stays frozen longer than the pause bound."""
+    bound = spec.params.pause_bound
+    for i, v in enumerate(s.vms):
+        if v.frozen_for is not None and v.frozen_for > bound:
+            return f"VM {_vm(spec, i)} has been frozen {v.frozen_for} s, more than the {bound} s bound"
+    return None
+
+
+# ---------------------------------------------------------------------- R3, R4 guest clock
+
+
+@prop("clock_synced_after_resume", ALWAYS, "R3")
+def clock_synced_after_resume(spec: Spec, s: State) -> str | None:
+    """A running guest's clock equals host time, except within the resync latency after a resume."""
+    latency = spec.params.resync_latency
+    for i, v in enumerate(s.vms):
+        if v.status == RUNNING and v.clock_lag != 0 and (v.unsynced_for is None or v.unsynced_for > latency):
+            since = "an unknown time" if v.unsynced_for is None else f"{v.unsynced_for} s"
+            return (
+                f"VM {_vm(spec, i)} has run {since} since resume with its clock {v.clock_lag} s behind "
+                f"host time (resync latency {latency} s)"
+            )
+    return None
+
+
+@prop("guest_clock_monotonic", ALWAYS, "R4", TRANSITION)
+def guest_clock_monotonic(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """A guest's wall clock never steps back: it advances by the elapsed time minus any new lag."""
+    dt = _elapsed(step)
+    for i, (a, b) in enumerate(zip(s.vms, t.vms)):
+        if a.status == REBOOTING or b.status == REBOOTING:
+            continue
+        moved = dt - (b.clock_lag - a.clock_lag)
+        if moved < 0:
+            return f"VM {_vm(spec, i)}'s guest clock stepped back {-moved} s during {step}"
+    return None
+
+
+# ---------------------------------------------------------------------- R5, R16 sequencing
+
+
+@prop("one_slice_at_a_time", ALWAYS, "R5")
+def one_slice_at_a_time(spec: Spec, s: State) -> str | None:
+    """At most one slice (update domain by default) of an availability set is frozen or rebooting."""
+    down = [i for i, v in enumerate(s.vms) if v.status != RUNNING]
+    for a, units in spec.impacted_slices(down).items():
+        if len(units) > 1:
+            aset = spec.topology.availability_sets[a].name
+            vms = ", ".join(_vm(spec, i) for i in down if spec.vm_aset[i] == a)
+            kind = spec.params.slice.replace("_", " ")
+            return f"availability set {aset} has {len(units)} {kind}s down at once ({vms})"
+    return None
+
+
+@prop("aset_keeps_a_running_vm", ALWAYS, "R16")
+def aset_keeps_a_running_vm(spec: Spec, s: State) -> str | None:
+    """An availability set spread over several slices always keeps a running VM."""
+    for a in spec.multi_slice_sets:
+        members = [i for i in range(len(s.vms)) if spec.vm_aset[i] == a]
+        if all(s.vms[i].status != RUNNING for i in members):
+            return f"availability set {spec.topology.availability_sets[a].name} has no running VM"
+    return None
+
+
+# ---------------------------------------------------------------------- R6 reboot updates
+
+
+@prop("reboot_update_never_under_freeze", ALWAYS, "R6", TRANSITION)
+def reboot_update_never_under_freeze(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """An update that needs a reboot is never applied while the host's VMs are merely frozen."""
+    for h, (a, b) in enumerate(zip(s.hosts, t.hosts)):
+        if not a.patched and b.patched and a.needs_reboot:
+            e = t.event_of_host(h)
+            if e is not None and e.event_type == "Freeze":
+                return f"host {_host(spec, h)}'s reboot update was applied under Freeze {e.event_id}"
+    return None
+
+
+@prop("reboot_update_announced_as_reboot", ALWAYS, "R6", TRANSITION)
+def reboot_update_announced_as_reboot(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """A host whose update needs a reboot (from the start, or after an aborted freeze) is
+    announced with a Reboot or Redeploy, never a Freeze."""
+    for h, (a, b) in enumerate(zip(s.hosts, t.hosts)):
+        if a.phase == IDLE and b.phase == ANNOUNCED and a.needs_reboot:
+            e = t.event_of_host(h)
+            if e is not None and e.event_type == "Freeze":
+                return f"host {_host(spec, h)} needs a reboot but was announced Freeze {e.event_id}"
+    return None
+
+
+# ---------------------------------------------------------------------- R7 impact only inside Started
+
+
+@prop("impact_needs_started_event", ALWAYS, "R7")
+def impact_needs_started_event(spec: Spec, s: State) -> str | None:
+    """No VM is frozen or rebooting unless a Started event names it."""
+    for i, v in enumerate(s.vms):
+        if v.status != RUNNING and not _started_for(s, i):
+            return f"VM {_vm(spec, i)} is {v.status} but no Started event names it"
+    return None
+
+
+# ---------------------------------------------------------------------- R8, R9 start and notice
+
+
+@prop("start_after_notbefore_or_approval", ALWAYS, "R8", TRANSITION)
+def start_after_notbefore_or_approval(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """A Scheduled event becomes Started only after NotBefore has passed or it was approved."""
+    for a in s.events:
+        b = t.event(a.event_id)
+        if a.status == SCHEDULED and b is not None and b.status == STARTED_STATUS:
+            if a.not_before_in and not a.approved:
+                return f"event {a.event_id} started {a.not_before_in} s before NotBefore without approval"
+    return None
+
+
+@prop("notice_at_least_minimum", ALWAYS, "R9", TRANSITION)
+def notice_at_least_minimum(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """A newly announced event's NotBefore is at least the minimum notice for its type ahead."""
+    for e in t.events:
+        if s.event(e.event_id) is None and e.status == SCHEDULED:
+            need = spec.params.required_notice(e.event_type)
+            if e.notice < need or e.not_before_in != e.notice:
+                return f"{e.event_type} {e.event_id} announced {e.not_before_in} s ahead; the minimum is {need} s"
+    return None
+
+
+# ---------------------------------------------------------------------- R10-R13 the document
+
+
+@prop("incarnation_tracks_changes", ALWAYS, "R10", TRANSITION)
+def incarnation_tracks_changes(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """DocumentIncarnation increases when the visible document changes and only then."""
+    changed = _visible(s) != _visible(t)
+    if changed and t.incarnation <= s.incarnation:
+        return f"the document changed during {step} but DocumentIncarnation stayed {s.incarnation}"
+    if not changed and t.incarnation != s.incarnation:
+        return f"DocumentIncarnation went {s.incarnation} -> {t.incarnation} during {step} with no change"
+    return None
+
+
+def _visible(s: State) -> tuple:
+    """The Events array as a VM reads it: approvals and timers are not part of it."""
+    return tuple((e.event_id, e.event_type, e.resources, e.status, e.notice, e.duration) for e in s.events)
+
+
+@prop("only_scheduled_or_started", ALWAYS, "R11")
+def only_scheduled_or_started(spec: Spec, s: State) -> str | None:
+    """The document shows only the statuses Scheduled and Started; there is no Completed."""
+    for e in s.events:
+        if e.status not in EVENT_STATUSES:
+            return f"event {e.event_id} has EventStatus {e.status!r}; only Scheduled and Started exist"
+    return None
+
+
+@prop("event_lifecycle", ALWAYS, "R11", TRANSITION)
+def event_lifecycle(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """Events go absent -> Scheduled -> Started -> absent (or Scheduled -> absent), keeping
+    their EventId, type and Resources; NotBefore is set exactly while Scheduled."""
+    for b in t.events:
+        if (b.status == SCHEDULED) != (b.not_before_in is not None):
+            return f"event {b.event_id} is {b.status} with NotBefore {b.not_before_in!r}"
+        a = s.event(b.event_id)
+        if a is None and b.status != SCHEDULED:
+            return f"event {b.event_id} appeared already {b.status}; platform events are announced Scheduled"
+        if a is not None:
+            if (a.status, b.status) == (STARTED_STATUS, SCHEDULED):
+                return f"event {b.event_id} went back from Started to Scheduled"
+            if (a.event_type, a.resources, a.host) != (b.event_type, b.resources, b.host):
+                return f"event {b.event_id} changed its EventType or Resources during {step}"
+    return None
+
+
+@prop("removed_event_never_returns", ALWAYS, "R12")
+def removed_event_never_returns(spec: Spec, s: State) -> str | None:
+    """An EventId that left the document never appears in it again."""
+    for e in s.events:
+        if e.event_id in s.removed:
+            return f"event {e.event_id} is in the document after it was removed"
+    return None
+
+
+@prop("finished_event_removed", ALWAYS, "R13")
+def finished_event_removed(spec: Spec, s: State) -> str | None:
+    """An event stays in the document only while its host's maintenance is in flight."""
+    for e in s.events:
+        if s.hosts[e.host].phase == IDLE:
+            return f"event {e.event_id} is still {e.status} although host {_host(spec, e.host)}'s maintenance is over"
+    return None
+
+
+# ---------------------------------------------------------------------- R14, R15 in place
+
+
+@prop("vm_stays_on_host", ALWAYS, "R14", TRANSITION)
+def vm_stays_on_host(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """A VM changes host only under a Started Redeploy that names it, never under a Freeze."""
+    for i, (a, b) in enumerate(zip(s.vms, t.vms)):
+        if a.host != b.host and not _started_for(t, i, ("Redeploy",)):
+            return f"VM {_vm(spec, i)} moved from {_host(spec, a.host)} to {_host(spec, b.host)} during {step}"
+    return None
+
+
+@prop("memory_lost_only_by_reboot", ALWAYS, "R15", TRANSITION)
+def memory_lost_only_by_reboot(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """Memory changes only by the running guest's own writes, or is lost under a Started Reboot/Redeploy."""
+    for i, (a, b) in enumerate(zip(s.vms, t.vms)):
+        if a.memory == b.memory:
+            continue
+        if step.name == "time_passes" and a.status == RUNNING:
+            continue
+        if b.status == REBOOTING and _started_for(t, i, ("Reboot", "Redeploy")):
+            continue
+        return f"VM {_vm(spec, i)}'s memory changed {a.memory} -> {b.memory} during {step}"
+    return None
+
+
+# ---------------------------------------------------------------------- R20 no deadlock
+
+
+@prop("deadlock_free", ALWAYS, "R20", DEADLOCK)
+def deadlock_free(spec: Spec, s: State, successors: int) -> str | None:
+    """Some action is enabled in every state; a completed rollout still lets time pass."""
+    if successors:
+        return None
+    if spec.rollout_complete(s):
+        return "the rollout is complete but not even time can pass"
+    return "no action is enabled and the rollout is not complete"
+
+
+# ---------------------------------------------------------------------- R18, R19 liveness
+
+
+@prop("every_host_patched", EVENTUALLY, "R18")
+def every_host_patched(spec: Spec, s: State) -> frozenset[str]:
+    """Every host is eventually patched."""
+    return frozenset(f"host {_host(spec, h)} patched" for h, x in enumerate(s.hosts) if not x.patched)
+
+
+@prop("frozen_vm_resumes", EVENTUALLY, "R19")
+def frozen_vm_resumes(spec: Spec, s: State) -> frozenset[str]:
+    """Every frozen VM eventually runs again."""
+    return frozenset(f"VM {_vm(spec, i)} resumes" for i, v in enumerate(s.vms) if v.status == FROZEN)
+
+
+# ---------------------------------------------------------------------- sometimes (vacuity)
+
+
+@prop("reach_freeze", SOMETIMES, "R1", TRANSITION)
+def reach_freeze(spec: Spec, s: State, step: Step, t: State) -> bool:
+    """Some VM is frozen."""
+    return step.name == "host_freeze"
+
+
+@prop("reach_resume", SOMETIMES, "R3", TRANSITION)
+def reach_resume(spec: Spec, s: State, step: Step, t: State) -> bool:
+    """A patched host's frozen VMs resume."""
+    return step.name == "platform_resume_host"
+
+
+@prop("reach_early_start_by_approval", SOMETIMES, "R8", TRANSITION)
+def reach_early_start_by_approval(spec: Spec, s: State, step: Step, t: State) -> bool:
+    """An approval lets an event start before its NotBefore."""
+    if step.name != "platform_start_event":
+        return False
+    e = s.event(step.args[0])
+    return e is not None and bool(e.not_before_in) and e.approved
+
+
+@prop("reach_watchdog_abort", SOMETIMES, "R2", TRANSITION)
+def reach_watchdog_abort(spec: Spec, s: State, step: Step, t: State) -> bool:
+    """A patch overruns and the watchdog resumes the VMs before the bound."""
+    return step.name == "platform_watchdog_resume"
+
+
+@prop("reach_rollout_complete", SOMETIMES, "R18")
+def reach_rollout_complete(spec: Spec, s: State) -> bool:
+    """Every host is patched and the document is empty again."""
+    return spec.rollout_complete(s)
+
+
+def by_name(name: str) -> Property:
+    for p in REGISTRY:
+        if p.name == name:
+            return p
+    raise KeyError(f"unknown property {name!r}; known: {', '.join(p.name for p in REGISTRY)}")
+
+
+def of_kind(kind: str, scope: str | None = None) -> list[Property]:
+    return [p for p in REGISTRY if p.kind == kind and (scope is None or p.scope == scope)]
+
+
+
+# ======================================================================
+# Strengthening invariants for the inductive proofs (properties/z3, notes/proofs.md).
+# Each is a plain safety property of the model, checked by every engine like the ones
+# above; the Z3 induction needs them because the rules alone are not inductive.
+# ======================================================================
+
+_IN_FLIGHT_STARTED = ("started", "frozen", "rebooting", "recovered")  # host phases under a Started event
+
+
+def _events_of_host(s: State, h: int) -> list:
+    return [e for e in s.events if e.host == h]
+
+
+@prop("event_matches_phase", ALWAYS, "R13")
+def event_matches_phase(spec: Spec, s: State) -> str | None:
+    """A host has one event in the document exactly while its maintenance is in flight:
+    Scheduled while announced, Started afterwards, a Freeze while frozen, a Reboot or
+    Redeploy while rebooting."""
+    for h, x in enumerate(s.hosts):
+        evs = _events_of_host(s, h)
+        if len(evs) > 1:
+            return f"host {_host(spec, h)} has {len(evs)} events in the document"
+        e = evs[0] if evs else None
+        if (e is None) != (x.phase == IDLE):
+            return f"host {_host(spec, h)} is {x.phase} with {'no event' if e is None else 'event ' + e.event_id}"
+        if e is None:
+            continue
+        want = SCHEDULED if x.phase == ANNOUNCED else STARTED_STATUS
+        if e.status != want:
+            return f"host {_host(spec, h)} is {x.phase} but its event {e.event_id} is {e.status}"
+        if (x.phase == "frozen") != (e.event_type == "Freeze") and x.phase in ("frozen", "rebooting"):
+            return f"host {_host(spec, h)} is {x.phase} under {e.event_type} {e.event_id}"
+    return None
+
+
+@prop("notbefore_while_scheduled", ALWAYS, "R11")
+def notbefore_while_scheduled(spec: Spec, s: State) -> str | None:
+    """An event has a NotBefore (zero or ahead) exactly while it is Scheduled."""
+    for e in s.events:
+        if (e.status == SCHEDULED) != (e.not_before_in is not None):
+            return f"event {e.event_id} is {e.status} with NotBefore {e.not_before_in!r}"
+        if e.not_before_in is not None and e.not_before_in < 0:
+            return f"event {e.event_id} has NotBefore {e.not_before_in} s ahead"
+    return None
+
+
+_STATUS_IN_PHASE = {ANNOUNCED: RUNNING, "started": RUNNING, "frozen": FROZEN, "rebooting": REBOOTING,
+                    "recovered": RUNNING}
+
+
+@prop("impacted_vms_match_phase", ALWAYS, "R7")
+def impacted_vms_match_phase(spec: Spec, s: State) -> str | None:
+    """The VMs an event names are running until its host freezes or reboots them, frozen on
+    that host while it is frozen, rebooting while it reboots, and running once recovered."""
+    for e in s.events:
+        phase = s.hosts[e.host].phase
+        want = _STATUS_IN_PHASE.get(phase)
+        for i in e.resources:
+            v = s.vms[i]
+            if want is not None and v.status != want:
+                return f"VM {_vm(spec, i)} is {v.status} while host {_host(spec, e.host)} is {phase}"
+            if phase in (ANNOUNCED, "started", "frozen") and v.host != e.host:
+                return f"VM {_vm(spec, i)} named by {e.event_id} is on {_host(spec, v.host)} while {phase}"
+    return None
+
+
+@prop("impacted_vm_named_by_its_event", ALWAYS, "R7")
+def impacted_vm_named_by_its_event(spec: Spec, s: State) -> str | None:
+    """A frozen VM is named by the event of its own host, which is frozen; a rebooting VM is
+    named by the event of a rebooting host and sits on a patched host."""
+    for i, v in enumerate(s.vms):
+        if v.status == FROZEN:
+            e = s.event_of_host(v.host)
+            if s.hosts[v.host].phase != "frozen" or e is None or i not in e.resources:
+                return f"VM {_vm(spec, i)} is frozen but host {_host(spec, v.host)}'s event does not freeze it"
+        elif v.status == REBOOTING:
+            if not any(i in e.resources and s.hosts[e.host].phase == "rebooting" for e in s.events):
+                return f"VM {_vm(spec, i)} is rebooting but no rebooting host's event names it"
+            if not s.hosts[v.host].patched:
+                return f"VM {_vm(spec, i)} is rebooting on unpatched host {_host(spec, v.host)}"
+    return None
+
+
+@prop("vm_named_by_one_event", ALWAYS, "R7")
+def vm_named_by_one_event(spec: Spec, s: State) -> str | None:
+    """No VM is named in the Resources of two events at once."""
+    for i in range(len(s.vms)):
+        ids = [e.event_id for e in s.events if i in e.resources]
+        if len(ids) > 1:
+            return f"VM {_vm(spec, i)} is named by {', '.join(ids)}"
+    return None
+
+
+@prop("named_vm_on_event_host_or_patched", ALWAYS, "R14")
+def named_vm_on_event_host_or_patched(spec: Spec, s: State) -> str | None:
+    """A VM named by an event sits on that event's host, or on a patched host it was redeployed to."""
+    for e in s.events:
+        for i in e.resources:
+            h = s.vms[i].host
+            if h != e.host and not s.hosts[h].patched:
+                return f"VM {_vm(spec, i)} named by {e.event_id} is on unpatched host {_host(spec, h)}"
+    return None
+
+
+@prop("started_events_one_slice", ALWAYS, "R5")
+def started_events_one_slice(spec: Spec, s: State) -> str | None:
+    """The Started events together name VMs of at most one slice of each availability set."""
+    busy = [i for e in s.events if e.status == STARTED_STATUS for i in e.resources]
+    for a, units in spec.impacted_slices(busy).items():
+        if len(units) > 1:
+            return f"Started events name {len(units)} slices of availability set {spec.topology.availability_sets[a].name}"
+    return None
+
+
+@prop("event_ids_current", ALWAYS, "R12")
+def event_ids_current(spec: Spec, s: State) -> str | None:
+    """An event's EventId names its host's latest round, and every removed EventId names an
+    earlier-announced round of its host (notes/decisions.md D4)."""
+    for e in s.events:
+        want = f"{_host(spec, e.host)}#{s.hosts[e.host].rounds}"
+        if e.event_id != want or s.hosts[e.host].rounds < 1:
+            return f"event {e.event_id} of host {_host(spec, e.host)} should be {want}"
+    used = {f"{_host(spec, h)}#{r}" for h, x in enumerate(s.hosts) for r in range(1, x.rounds + 1)}
+    for eid in sorted(s.removed - used):
+        return f"removed EventId {eid} was never announced"
+    return None
+
+
+@prop("unsynced_clock_on_finished_host", ALWAYS, "R3")
+def unsynced_clock_on_finished_host(spec: Spec, s: State) -> str | None:
+    """A clock awaiting its resync belongs to a running VM that lags, on a host that is
+    patched or has been marked for a reboot (so it is never frozen again before the resync)."""
+    for i, v in enumerate(s.vms):
+        if v.unsynced_for is None:
+            continue
+        x = s.hosts[v.host]
+        if v.status != RUNNING or v.clock_lag == 0 or not (x.patched or x.needs_reboot):
+            return f"VM {_vm(spec, i)} awaits a resync while {v.status} with lag {v.clock_lag} on {_host(spec, v.host)}"
+    return None
+
+
+@prop("freeze_only_for_in_place_update", ALWAYS, "R6")
+def freeze_only_for_in_place_update(spec: Spec, s: State) -> str | None:
+    """A host announced, started or frozen under a Freeze has an update that can be applied
+    in place (the watchdog marks it for a reboot only as it resumes the VMs)."""
+    for e in s.events:
+        x = s.hosts[e.host]
+        if e.event_type == "Freeze" and x.phase in (ANNOUNCED, "started", "frozen") and x.needs_reboot:
+            return f"host {_host(spec, e.host)} is {x.phase} under Freeze {e.event_id} but its update needs a reboot"
+    return None
+
+
+@prop("unpatched_until_impact", ALWAYS, "R6")
+def unpatched_until_impact(spec: Spec, s: State) -> str | None:
+    """A host whose maintenance is announced or started, VMs not yet impacted, is not yet patched."""
+    for h, x in enumerate(s.hosts):
+        if x.phase in (ANNOUNCED, "started") and x.patched:
+            return f"host {_host(spec, h)} is already patched while {x.phase}"
+    return None
+
+
+@prop("timers_in_range", ALWAYS, "R0")
+def timers_in_range(spec: Spec, s: State) -> str | None:
+    """Timers are never negative, a VM has a pause timer and a snapshot exactly while it is
+    frozen, a snapshot is a memory token, and a host has used at most MAX_ROUNDS EventIds."""
+    from vmspec.model import MAX_ROUNDS
+
+    for i, v in enumerate(s.vms):
+        if (v.frozen_for is None) == (v.status == FROZEN) or (v.snapshot is None) == (v.status == FROZEN):
+            return f"VM {_vm(spec, i)} is {v.status} with frozen_for={v.frozen_for} snapshot={v.snapshot}"
+        for name in ("frozen_for", "unsynced_for"):
+            value = getattr(v, name)
+            if value is not None and value < 0:
+                return f"VM {_vm(spec, i)} has {name} {value}"
+        if v.snapshot is not None and v.snapshot not in (BLANK, LOADED, WRITTEN):
+            return f"VM {_vm(spec, i)} has snapshot {v.snapshot!r}"
+    for h, x in enumerate(s.hosts):
+        if not 0 <= x.rounds <= MAX_ROUNDS:
+            return f"host {_host(spec, h)} has used {x.rounds} rounds"
+    return None

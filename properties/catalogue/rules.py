@@ -1,0 +1,252 @@
+"""The numbered rules of the specification, with their sources.
+
+This is the rule catalogue that notes/spec.md presents: `vmspec rules --markdown` prints
+the rules section of that file, and a test keeps the two identical.  Each rule is
+enforced by the properties of `vmspec.properties.catalogue.registry` that name it, or carries the written
+reason why the state machine cannot check it (`not_checked`).
+
+Sources: S1-S7 are the seed sentences (shared seeds README); "research N.M" is a section
+of the research file on Azure maintenance, with the documentation date where the rule
+changed over time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    title: str
+    text: str
+    source: str
+    not_checked: str | None = None  # why no property can check it, when none does
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "R0",
+        "Well-formed state",
+        "Every variable of the model holds a value of its domain: VM statuses running, frozen or "
+        "rebooting; host phases from the maintenance cycle; EventStatus only Scheduled or Started; "
+        "EventType Freeze, Reboot or Redeploy; DocumentIncarnation a positive integer.",
+        "research 3.3 (response schema, 2020-07-01)",
+    ),
+    Rule(
+        "R1",
+        "Memory is preserved across a freeze",
+        "While a VM is frozen its memory equals the snapshot taken when it was frozen, and it resumes "
+        "with exactly that memory.",
+        "S2 (\"preserving memory in RAM\"); research 1.3 (Freeze: \"no impact on memory or open files\")",
+    ),
+    Rule(
+        "R2",
+        "The pause is bounded",
+        "No VM stays frozen longer than the pause bound of the parameter profile: 30 s in the 2017 seed, "
+        "10 s for the typical pause documented since 2019, 5 s for live migration.  When the update "
+        "overruns, a watchdog resumes the VMs before the bound is crossed.",
+        "S3 (\"resumes within 30 seconds\"); research 1.1 (2019: \"less than 10 seconds\"; 2026: live "
+        "migration \"typically lasting no more than 5 seconds\")",
+    ),
+    Rule(
+        "R3",
+        "The guest clock is synchronised after resume",
+        "A running guest's wall clock equals host time, except for at most the resync latency after a "
+        "resume, during which it lags by the length of the pause.",
+        "S4 (\"the clock of the virtual machine is automatically synchronized\"); research 1.2 (VMICTimeSync)",
+    ),
+    Rule(
+        "R4",
+        "The guest clock never steps back",
+        "A guest's wall clock stands still while frozen and is only ever moved forward: by running, or by "
+        "the resync that removes the lag.",
+        "research 1.2 (Windows time sync \"will only influence the clock forward\")",
+    ),
+    Rule(
+        "R5",
+        "One slice of an availability set at a time",
+        "At no instant are VMs of two different slices of one availability set frozen or rebooting.  "
+        "The slice is the update domain by default (2017, and reboot maintenance today), the fault "
+        "domain for rebootless maintenance since 2019, or the single VM for live migration.",
+        "S6 (\"applied one update domain at a time\"); research 1.5 (2019: \"one fault domain at a "
+        "time\"; 2026: live migration \"one VM at a time\"); research invariants 1 and 2",
+    ),
+    Rule(
+        "R6",
+        "Not every update is applied in place",
+        "An update that needs a reboot is never applied under a Freeze; it is announced as a Reboot (or "
+        "Redeploy).  An in-place update that overruns is aborted by the watchdog and redone later as an "
+        "announced Reboot.",
+        "S5 (\"Not all updates can be deployed with this mechanism\"); research 1.4",
+    ),
+    Rule(
+        "R7",
+        "Impact only inside a Started event",
+        "A VM is frozen or rebooting only while a Started event names it in its Resources.",
+        "research 3.5 (\"All operations impacting VM availability create a scheduled event\"; "
+        "exceptional case 1); research invariants 11 and 12",
+    ),
+    Rule(
+        "R8",
+        "An event starts after NotBefore or an approval",
+        "A Scheduled event becomes Started only once its NotBefore has passed or an application approved "
+        "it.",
+        "research 3.3 (NotBefore: \"The event is guaranteed to not start before this time\"); research "
+        "3.5 (\"Events won't proceed unless they are either approved ... or the NotBefore time elapses\")",
+    ),
+    Rule(
+        "R9",
+        "Minimum notice",
+        "An event is announced with NotBefore at least the minimum notice ahead: 15 minutes for Freeze "
+        "and Reboot, 10 minutes for Redeploy.  The documented rare notice of 30 s is a soft exception, "
+        "accepted only under the short-notice profile.",
+        "research 3.4 (minimum notice table; \"as little as 30 seconds\")",
+    ),
+    Rule(
+        "R10",
+        "DocumentIncarnation tracks the document",
+        "DocumentIncarnation increases whenever the Events array changes, and stays the same when it does "
+        "not: documents with the same incarnation carry the same events.",
+        "research 3.3 (DocumentIncarnation: \"Integer that increases when the events array changes\")",
+    ),
+    Rule(
+        "R11",
+        "Event lifecycle",
+        "The only statuses are Scheduled and Started.  Platform events go absent -> Scheduled -> "
+        "Started -> absent, or Scheduled -> absent when cancelled; they keep their EventId, EventType and "
+        "Resources throughout; NotBefore is set while Scheduled and empty once Started.",
+        "research 3.3 (EventStatus, EventId, NotBefore); research 3.5 (exceptional case 2); research "
+        "invariant 10",
+    ),
+    Rule(
+        "R12",
+        "A removed event never returns",
+        "Once an EventId has left the document it never appears in it again.",
+        "research 3.5 (exceptional case 1); research invariant 10",
+    ),
+    Rule(
+        "R13",
+        "A finished event is removed",
+        "There is no Completed status: an event stays in the document only while its maintenance is in "
+        "flight and is removed when it finishes.",
+        "research 3.3 (\"No Completed or similar status is ever provided. The event is no longer returned "
+        "when the event is finished.\")",
+    ),
+    Rule(
+        "R14",
+        "A freeze happens in place",
+        "A VM changes host only under a Started Redeploy that names it; under a Freeze it stays on its "
+        "host.",
+        "S2 (\"in-place\"); research 3.3 (Redeploy: \"move to another node\")",
+    ),
+    Rule(
+        "R15",
+        "Memory is lost only under an announced reboot",
+        "A VM's memory changes only by its own writes while running, or is lost while a Started Reboot "
+        "or Redeploy names it.",
+        "research 3.3 (Reboot: \"non-persistent memory is lost\"); research invariant 6",
+    ),
+    Rule(
+        "R16",
+        "An availability set is never wholly down",
+        "An availability set whose VMs span more than one slice keeps at least one VM running at every "
+        "instant.",
+        "research 1.5 and 2.1 (\"at least one VM is available\"; the 99.95% SLA); research invariant 4",
+    ),
+    Rule(
+        "R17",
+        "One approval releases the event for all its Resources",
+        "An approval by any application releases the event for every VM in its Resources.",
+        "research 3.5 (\"Acknowledging an event allows the event to proceed for all Resources\")",
+        not_checked="structural: the state keeps one approval flag per event, not per VM, so no reachable "
+        "state can express a partial approval; R8 checks the start condition that reads it.",
+    ),
+    Rule(
+        "R18",
+        "Every host is eventually patched",
+        "Under weak fairness of the platform's actions and of time, every host is eventually patched, "
+        "whether or not applications approve.",
+        "S1, S2 (the purpose of the maintenance); research 3.5 (\"the event is automatically approved when "
+        "the NotBefore time is reached\")",
+    ),
+    Rule(
+        "R19",
+        "Every frozen VM eventually resumes",
+        "Every frozen VM runs again.",
+        "S3 (\"The VM resumes\")",
+    ),
+    Rule(
+        "R20",
+        "No deadlock",
+        "In every reachable state some action is enabled; once the rollout is complete, time still passes.",
+        "the model's own sanity: a stuck platform is a broken specification",
+    ),
+    Rule(
+        "R21",
+        "Recovery gap after a rebooted update domain",
+        "After a restarted update domain comes back, no other update domain of the set starts maintenance "
+        "for 30 minutes.",
+        "research 1.5 (availability-set-overview, 2022 and 2024)",
+        not_checked="documented only for reboot maintenance, never for memory-preserving pauses, which are "
+        "what this specification covers; modelling it would add a per-set 30-minute timer to every state.",
+    ),
+    Rule(
+        "R22",
+        "Resources confined to one update domain",
+        "All VMs in one event's Resources belong to a single update domain.",
+        "research 3.3 (2019/2020 docs; dropped from the current doc)",
+        not_checked="no longer documented; a topology that makes it false (one host carrying two update "
+        "domains of a set) is reported by the checkers as an R5 or R18 violation instead.",
+    ),
+    Rule(
+        "R23",
+        "The Scheduled Events transport contract",
+        "Requests without the Metadata header get 400, more than 5 requests per second get 429, a POST "
+        "with a valid EventId gets 200.",
+        "research 3.2",
+        not_checked="a property of the HTTP endpoint, not of maintenance states; captured documents are "
+        "judged by the Scheduled Events stream checker instead.",
+    ),
+    Rule(
+        "R24",
+        "Maintenance configurations and the 35-day window",
+        "Deferred host updates are applied no later than 35 days after release, in windows of at least two "
+        "hours.",
+        "research 1.6",
+        not_checked="customer scheduling above the rollout: the model starts when the platform decides "
+        "to roll out, and R18 covers that it finishes.",
+    ),
+    Rule(
+        "R25",
+        "Stop on warning health signals",
+        "Rebootless maintenance stops when it receives warning health signals.",
+        "research 1.1 (2019: \"They stop if they receive any warning health signals\")",
+        not_checked="health signals are not observable in the documented interfaces; a stop is modelled "
+        "only as the cancellation of a Scheduled event (R11).",
+    ),
+)
+
+RULE_BY_ID: dict[str, Rule] = {r.rule_id: r for r in RULES}
+
+
+def rule(rule_id: str) -> Rule:
+    try:
+        return RULE_BY_ID[rule_id]
+    except KeyError:
+        raise KeyError(f"unknown rule {rule_id!r}; known: {', '.join(RULE_BY_ID)}") from None
+
+
+def markdown(properties_by_rule: dict[str, list[str]]) -> str:
+    """The rules section of notes/spec.md, one paragraph a rule."""
+    out = []
+    for r in RULES:
+        out.append(f"### {r.rule_id}. {r.title}\n")
+        out.append(f"{r.text}\n")
+        out.append(f"*Source:* {r.source}.\n")
+        names = properties_by_rule.get(r.rule_id, [])
+        if names:
+            out.append("*Checked by:* " + ", ".join(f"`{n}`" for n in names) + ".\n")
+        if r.not_checked:
+            out.append(f"*Not checked:* {r.not_checked}\n")
+    return "\n".join(out)

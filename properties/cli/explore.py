@@ -1,0 +1,68 @@
+"""`vmspec explore`: exhaustive search of one target, counterexamples written to a directory."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from vmspec.properties.cli.main import add_target_arguments, target_from
+from vmspec.properties.io.errors import InputError
+from vmspec.properties.engines.explore import explore, summary, verdicts
+from vmspec.properties.cli.output import console, print_json, print_outcome, print_written, save_counterexamples, verdict_table
+
+GRAPH_LIMIT = 100_000  # states: beyond this a DOT or GraphML file is no longer readable
+GRAPH_SUFFIXES = (".dot", ".gv", ".graphml")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("explore", help="explore every reachable state and check every property (exhaustive)")
+    add_target_arguments(p)
+    p.add_argument("--no-symmetry", action="store_true", help="do not merge symmetric states")
+    p.add_argument("--max-states", type=int, metavar="N", help="stop after N distinct states (the run is then incomplete)")
+    p.add_argument("--graph", type=Path, metavar="OUT", help="write the state graph as OUT.dot or OUT.graphml")
+    p.add_argument("--out", type=Path, default=Path("vmspec-results"), help="where counterexamples go")
+    p.set_defaults(func=cmd_explore)
+
+
+def _check_options(opts: argparse.Namespace) -> None:
+    if opts.max_states is not None and opts.max_states < 1:
+        raise InputError("<command line>", None, "--max-states", f"expected a positive number, got {opts.max_states}")
+    if opts.graph is not None and opts.graph.suffix.lower() not in GRAPH_SUFFIXES:
+        raise InputError(str(opts.graph), None, "--graph", "expected a file ending in .dot, .gv or .graphml")
+
+
+def cmd_explore(opts: argparse.Namespace) -> int:
+    _check_options(opts)
+    target = target_from(opts, default="TINY")
+    result = explore(
+        target.spec(), config=target.label, mutant=target.mutant, symmetry=not opts.no_symmetry,
+        max_states=opts.max_states, progress=sys.stderr.isatty() and not opts.json, keep_graph=opts.graph is not None,
+    )
+    vs = verdicts(result)
+    failed = [v for v in vs if v.failed]
+    files = save_counterexamples(vs, opts.out) if failed else []
+    graph_file = None
+    if opts.graph is not None:
+        if result.states > GRAPH_LIMIT:
+            raise InputError(str(opts.graph), None, "--graph",
+                             f"the graph has {result.states:,} states; export is limited to {GRAPH_LIMIT:,} "
+                             "(choose a smaller configuration or --max-states)")
+        from vmspec.properties.engines.graph import write_graph
+
+        graph_file = write_graph(result.graph, opts.graph)
+    if opts.json:
+        print_json({
+            "target": target.label, "mutant": target.mutant, "ok": not failed, "figures": result.figures(),
+            "reached": sorted(result.reached), "verdicts": [v.to_json() for v in vs],
+            "counterexamples": [str(f) for f in files], "graph": str(graph_file) if graph_file else None,
+        })
+    else:
+        title = f"vmspec explore {target.label}" + (f" (mutant {target.mutant})" if target.mutant else "")
+        console.print(verdict_table(title, vs))
+        console.print(f"explore: {summary(result)}")
+        print_written(files)
+        if graph_file:
+            console.print(f"state graph written to {graph_file}")
+        print_outcome(len(failed), len(vs))
+    return 1 if failed else 0

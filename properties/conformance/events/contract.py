@@ -1,0 +1,451 @@
+"""The documented Scheduled Events contract, checked on a capture one observation at a time.
+
+Rules with an id of notes/spec.md (R8-R13) are the ones the model states for the whole
+document; here they are judged from what one VM saw, allowing for what polling cannot
+see (a missed document, an event announced before the capture began, an approval by
+another VM named in Resources).  Rules the model has no place for (the fields and values
+of each api-version) are numbered E1-E7 in notes/events-format.md.  Documented soft
+exceptions (a rare 30-second notice, a hardware-failure Reboot that appears already
+Started) are warnings citing their source; `strict` turns them into errors.
+
+The checker keeps one record per live EventId and the set of removed EventIds, never the
+observations themselves, so its memory grows with the number of events, not of lines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator
+
+from vmspec.model.params import MIN_NOTICE, SHORT_NOTICE
+
+from vmspec.properties.conformance.events.stream import Observation, format_micros, parse_rfc3339, to_micros
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class ApiRule:
+    """A rule of the endpoint's contract that notes/spec.md has no id for."""
+
+    rule_id: str
+    title: str
+    text: str
+    source: str
+
+
+API_RULES: tuple[ApiRule, ...] = (
+    ApiRule("E1", "The fields of the api-version",
+            "The document has exactly DocumentIncarnation and Events; every event has EventId, EventType, "
+            "ResourceType, Resources, EventStatus and NotBefore, plus Description from 2019-04-01, EventSource "
+            "from 2019-08-01 and DurationInSeconds from 2020-07-01, and no field its api-version does not define.",
+            "research 3.1 (versions table), 3.3 (response schema)"),
+    ApiRule("E2", "NotBefore is an RFC 1123 date",
+            "A non-empty NotBefore is an RFC 1123 date in GMT such as \"Mon, 19 Sep 2016 18:29:47 GMT\", whose "
+            "day name matches the date.  ISO 8601 (as the mock server writes it) is a deviation.",
+            "research 3.3 (NotBefore); discrepancy 6"),
+    ApiRule("E3", "Enumerated values of the api-version",
+            "EventType is Freeze, Reboot or Redeploy, Preempt from 2017-11-01, Terminate from 2019-01-01; "
+            "ResourceType is VirtualMachine; EventSource is Platform or User.",
+            "research 3.1 (versions table), 3.3 (response schema)"),
+    ApiRule("E4", "Numbers in range",
+            "DurationInSeconds is -1 (unknown or not applicable) or a whole number of seconds >= 0; "
+            "DocumentIncarnation is >= 0.",
+            "research 3.3 (DurationInSeconds: \"-1 means unknown\")"),
+    ApiRule("E5", "Resources names the VMs the event affects",
+            "Resources is a non-empty list of distinct, non-empty VM names.",
+            "research 3.3 (Resources: \"List of resources this event affects\")"),
+    ApiRule("E6", "One entry per EventId",
+            "An EventId appears at most once in a document.",
+            "research 3.3 (EventId: a GUID naming one event)"),
+    ApiRule("E7", "Documented status codes",
+            "The endpoint answers with one of the documented IMDS status codes: 200, 400, 404, 405, 410, 429, 500.",
+            "research 3.2 (IMDS status codes)"),
+)
+API_RULE_BY_ID = {r.rule_id: r for r in API_RULES}
+
+# research 3.4: minimum NotBefore lead time per EventType, in seconds; Terminate's is
+# user-configurable from 5 to 15 minutes, so 5 minutes is the least a capture may show.
+NOTICE = {**MIN_NOTICE, "Preempt": 30, "Terminate": 300}
+
+# research 3.1 / 3.3: the fields and values each api-version introduced
+BASE_FIELDS = ("EventId", "EventType", "ResourceType", "Resources", "EventStatus", "NotBefore")
+FIELD_SINCE = {"Description": "2019-04-01", "EventSource": "2019-08-01", "DurationInSeconds": "2020-07-01"}
+EVENT_TYPE_SINCE = {"Freeze": "2017-03-01", "Reboot": "2017-03-01", "Redeploy": "2017-03-01",
+                    "Preempt": "2017-11-01", "Terminate": "2019-01-01"}
+EVENT_SOURCES = ("Platform", "User")
+STATUSES = ("Scheduled", "Started")
+IMDS_STATUS_CODES = (200, 400, 404, 405, 410, 429, 500)
+
+# Where each rule's clause is written down, as findings cite it.
+SOURCE = {
+    "R8": "research 3.3 (NotBefore: \"guaranteed to not start before this time\"), 3.5 (\"Events won't proceed "
+          "unless they are either approved via a POST message or the NotBefore time elapses\")",
+    "R8-other-vm": "research 3.5 (\"Acknowledging an event allows the event to proceed for all Resources in the "
+                   "event, not just the VM that acknowledges the event\")",
+    "R9": "research 3.4 (minimum notice table)",
+    "R9-short": "research 3.4 (\"in some cases advance notice might be as little as 30 seconds\")",
+    "R10": "research 3.3 (DocumentIncarnation: \"Documents with the same incarnation contain the same event "
+           "information\")",
+    "R11": "research 3.3 (EventStatus, NotBefore), 3.5 (exceptional cases); research invariant 10",
+    "R11-hardware": "research 3.4 and 3.5, exceptional case 3 (hardware failure: the event appears directly as "
+                    "EventType Reboot, EventStatus Started)",
+    "R12": "research 3.5 (exceptional case 1); research invariant 10",
+    "R13": "research 3.3 (\"No Completed or similar status is ever provided. The event is no longer returned when "
+           "the event is finished.\")",
+}
+
+_RFC1123 = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) "
+    r"(\d{2}):(\d{2}):(\d{2}) GMT\Z"
+)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def parse_rfc1123(text: str) -> datetime | None:
+    """The instant of an RFC 1123 GMT date whose day name matches, or None."""
+    m = _RFC1123.match(text)
+    if m is None:
+        return None
+    day_name, day, month, year, hour, minute, second = m.groups()
+    try:
+        instant = datetime(int(year), _MONTHS.index(month) + 1, int(day), int(hour), int(minute), int(second),
+                           tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return instant if _DAYS[instant.weekday()] == day_name else None
+
+
+def format_rfc1123(instant: datetime) -> str:
+    """An instant as the endpoint writes NotBefore: "Mon, 19 Sep 2016 18:29:47 GMT"."""
+    u = instant.astimezone(timezone.utc)
+    return f"{_DAYS[u.weekday()]}, {u.day:02d} {_MONTHS[u.month - 1]} {u.year} {u:%H:%M:%S} GMT"
+
+
+def _lenient_instant(text: str) -> datetime | None:
+    """The instant of a NotBefore: RFC 1123, or ISO 8601 (a deviation E2 reports) which
+    still dates the event for R8 and R9."""
+    instant = parse_rfc1123(text) or parse_rfc3339(text)
+    if instant is not None:
+        return instant
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One breach of the contract (an error) or one documented soft exception (a warning)."""
+
+    line: int
+    event_id: str | None
+    rule: str
+    severity: str  # error / warning
+    message: str
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "event_id": self.event_id, "rule": self.rule, "severity": self.severity,
+                "message": self.message, "source": self.source}
+
+    def render(self, path: str) -> str:
+        eid = f" [{self.event_id}]" if self.event_id else ""
+        return f"{path}:{self.line}: {self.severity} {self.rule}{eid}: {self.message} (source: {self.source})"
+
+
+@dataclass(slots=True)
+class _Track:
+    """What the checker remembers of one live event."""
+
+    event_type: str | None
+    resources: tuple[str, ...] | None
+    status: str | None
+    not_before: int | None  # the latest published NotBefore, in microseconds (R8 reads the latest guarantee)
+    first_line: int
+
+
+@dataclass
+class Summary:
+    observations: int = 0
+    documents: int = 0
+    events: int = 0  # distinct EventIds seen
+    first_observed: int | None = None
+    last_observed: int | None = None
+    errors: Counter = field(default_factory=Counter)  # per rule
+    warnings: Counter = field(default_factory=Counter)  # per rule
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "observations": self.observations, "documents": self.documents, "events": self.events,
+            "first_observed": None if self.first_observed is None else format_micros(self.first_observed),
+            "last_observed": None if self.last_observed is None else format_micros(self.last_observed),
+            "errors": sum(self.errors.values()), "warnings": sum(self.warnings.values()),
+            "errors_by_rule": dict(sorted(self.errors.items())),
+            "warnings_by_rule": dict(sorted(self.warnings.items())),
+        }
+
+
+def _canonical(events: tuple[dict[str, Any], ...]) -> tuple[str, ...]:
+    """The Events array as content: order-free, every field (R10 compares documents by it)."""
+    return tuple(sorted(json.dumps(e, sort_keys=True) for e in events))
+
+
+class StreamChecker:
+    """Feed observations in order with `feed`; each call returns the findings of that line."""
+
+    def __init__(self, *, strict: bool = False) -> None:
+        self.strict = strict
+        self.summary = Summary()
+        self._live: dict[str, _Track] = {}
+        self._removed: set[str] = set()
+        self._seen: set[str] = set()
+        self._approved: set[str] = set()
+        self._previous: tuple[int, tuple[str, ...], int, int] | None = None  # incarnation, content, time, line
+        self._said: dict[str | None, set[str]] = {}  # standing conditions reported, per live EventId
+        self._out: list[Finding] = []
+        self._line = 0
+
+    # -------------------------------------------------------------- reporting
+
+    def _find(self, event_id: str | None, rule: str, message: str, source: str | None = None,
+              soft: bool = False, once: bool = False) -> None:
+        """Record a finding; with `once`, a standing condition (a bad field that every poll
+        repeats) is reported only the first time while its event stays in the document."""
+        if once:
+            said = self._said.setdefault(event_id, set())
+            if message in said:
+                return
+            if len(said) >= 1000:
+                said.clear()
+            said.add(message)
+        severity = WARNING if soft and not self.strict else ERROR
+        if soft:
+            message += " (a documented soft exception" + ("; an error under --strict)" if self.strict else ")")
+        src = source or SOURCE.get(rule) or API_RULE_BY_ID[rule].source
+        (self.summary.warnings if severity == WARNING else self.summary.errors)[rule] += 1
+        self._out.append(Finding(self._line, event_id, rule, severity, message, src))
+
+    # -------------------------------------------------------------- one observation
+
+    def feed(self, obs: Observation) -> list[Finding]:
+        self._out, self._line = [], obs.line
+        s = self.summary
+        s.observations += 1
+        s.first_observed = obs.observed_at if s.first_observed is None else s.first_observed
+        s.last_observed = obs.observed_at
+        self._approved.update(obs.approved)
+        if obs.http_status not in IMDS_STATUS_CODES:
+            self._find(None, "E7", f"HTTP status {obs.http_status} is not a documented IMDS status code", once=True)
+        if obs.events is not None and obs.incarnation is not None:
+            s.documents += 1
+            self._document(obs, obs.incarnation, obs.events)
+        return self._out
+
+    def _document(self, obs: Observation, incarnation: int, events: tuple[dict[str, Any], ...]) -> None:
+        self._document_fields(obs, incarnation)
+        ids: dict[str, dict[str, Any]] = {}
+        for event in events:
+            self._event_fields(obs, event)
+            eid = event.get("EventId")
+            if eid is None:
+                continue
+            if eid in ids:
+                self._find(eid, "E6", "the EventId appears twice in one document", once=True)
+                continue
+            ids[eid] = event
+        content = _canonical(events)
+        self._incarnation(obs, incarnation, content)
+        previous_time = None if self._previous is None else self._previous[2]
+        for eid, event in ids.items():
+            self._lifecycle(obs, eid, event, previous_time)
+        for eid in [e for e in self._live if e not in ids]:
+            del self._live[eid]
+            self._removed.add(eid)
+            self._said.pop(eid, None)
+        self._previous = (incarnation, content, obs.observed_at, obs.line)
+
+    # -------------------------------------------------------------- E1-E6: fields and values
+
+    def _document_fields(self, obs: Observation, incarnation: int) -> None:
+        extra = [k for k in obs.document_keys if k not in ("DocumentIncarnation", "Events")]
+        if extra:
+            self._find(None, "E1", f"the document has keys no api-version defines: {', '.join(extra)}", once=True)
+        if incarnation < 0:
+            self._find(None, "E4", f"DocumentIncarnation is {incarnation}; it counts up from 0", once=True)
+
+    def _event_fields(self, obs: Observation, event: dict[str, Any]) -> None:
+        eid, version = event.get("EventId"), obs.api_version
+        expected = list(BASE_FIELDS) + [f for f, since in FIELD_SINCE.items() if version >= since]
+        missing = [f for f in expected if f not in event]
+        if missing:
+            self._find(eid, "E1", f"missing {', '.join(missing)}, which api-version {version} requires", once=True)
+        extra = [f for f in event if f not in expected]
+        if extra:
+            later = [f"{f} (from {FIELD_SINCE[f]})" for f in extra if f in FIELD_SINCE]
+            unknown = [f for f in extra if f not in FIELD_SINCE]
+            what = "; ".join(x for x in (", ".join(later), ("unknown " + ", ".join(unknown)) if unknown else "") if x)
+            self._find(eid, "E1", f"fields api-version {version} does not define: {what}", once=True)
+        etype = event.get("EventType")
+        if etype is not None:
+            since = EVENT_TYPE_SINCE.get(etype)
+            if since is None:
+                self._find(eid, "E3", f"EventType {etype!r} is not one of {', '.join(EVENT_TYPE_SINCE)}", once=True)
+            elif version < since:
+                self._find(eid, "E3", f"EventType {etype} exists only from api-version {since}, not {version}", once=True)
+        if "ResourceType" in event and event["ResourceType"] != "VirtualMachine":
+            self._find(eid, "E3", f"ResourceType is {event['ResourceType']!r}, not 'VirtualMachine'", once=True)
+        if "EventSource" in event and event["EventSource"] not in EVENT_SOURCES:
+            self._find(eid, "E3", f"EventSource {event['EventSource']!r} is not Platform or User", once=True)
+        duration = event.get("DurationInSeconds")
+        if duration is not None and duration < -1:
+            self._find(eid, "E4", f"DurationInSeconds is {duration}; -1 means unknown, otherwise it is >= 0", once=True)
+        resources = event.get("Resources")
+        if resources is not None and (not resources or "" in resources or len(set(resources)) != len(resources)):
+            self._find(eid, "E5", f"Resources {resources!r} must name at least one VM, each once", once=True)
+        nb = event.get("NotBefore")
+        if nb and parse_rfc1123(nb) is None:
+            self._find(eid, "E2", f"NotBefore {nb!r} is not an RFC 1123 date such as "
+                                  "'Mon, 19 Sep 2016 18:29:47 GMT'", once=True)
+
+    # -------------------------------------------------------------- R10: the incarnation
+
+    def _incarnation(self, obs: Observation, incarnation: int, content: tuple[str, ...]) -> None:
+        if self._previous is None:
+            return
+        before, before_content, _, before_line = self._previous
+        if incarnation < before:
+            self._find(None, "R10", f"DocumentIncarnation went down from {before} (line {before_line}) to {incarnation}")
+        elif incarnation == before and content != before_content:
+            self._find(None, "R10", f"the Events array changed since line {before_line} but DocumentIncarnation "
+                                    f"stayed {incarnation}")
+
+    # -------------------------------------------------------------- R8, R9, R11-R13: one event's life
+
+    def _lifecycle(self, obs: Observation, eid: str, event: dict[str, Any], previous_time: int | None) -> None:
+        status, etype = event.get("EventStatus"), event.get("EventType")
+        resources = event.get("Resources")
+        if status is not None and status not in STATUSES:
+            self._find(eid, "R13", f"EventStatus {status!r}: the only statuses are Scheduled and Started; "
+                                   "a finished event is removed instead", once=True)
+        not_before = self._not_before(eid, status, event.get("NotBefore"))
+        if eid in self._removed:
+            self._find(eid, "R12", "the event is back in the document after it was removed")
+            self._removed.discard(eid)
+        track = self._live.get(eid)
+        if track is None:
+            self._seen.add(eid)
+            self.summary.events = len(self._seen)
+            self._appears(obs, eid, status, etype, not_before, previous_time)
+            key = None if resources is None else tuple(sorted(resources))
+            self._live[eid] = _Track(etype, key, status, not_before, obs.line)
+            return
+        self._changes(obs, eid, track, status, etype, resources, not_before)
+
+    def _not_before(self, eid: str, status: Any, value: Any) -> int | None:
+        """R11: NotBefore is set while Scheduled and empty once Started; its instant, when it has one."""
+        if value is None:
+            return None
+        if status == "Scheduled" and value == "":
+            self._find(eid, "R11", "a Scheduled event has an empty NotBefore", once=True)
+        if status == "Started" and value != "":
+            self._find(eid, "R11", f"a Started event still carries NotBefore {value!r}; it is empty once Started", once=True)
+        instant = _lenient_instant(value) if value else None
+        return None if instant is None else to_micros(instant)
+
+    def _appears(self, obs: Observation, eid: str, status: Any, etype: Any, not_before: int | None,
+                 previous_time: int | None) -> None:
+        """A new EventId: R11 for one that appears already Started, R9 for the notice of a Scheduled one."""
+        if previous_time is None:
+            return  # in the first document: it may have been announced before the capture began
+        gap = (obs.observed_at - previous_time) / 1e6
+        need = NOTICE.get(etype) if isinstance(etype, str) else None
+        if status == "Started":
+            if etype == "Reboot":
+                self._find(eid, "R11", "a Reboot appeared already Started, as only a hardware failure does",
+                           SOURCE["R11-hardware"], soft=True)
+            elif need is not None and gap < need:
+                self._find(eid, "R11", f"a {etype} appeared already Started, {gap:g} s after the previous document; "
+                                       f"platform events are Scheduled first (its notice is {need} s)")
+        elif status == "Scheduled" and need is not None and not_before is not None:
+            # The event was absent at the previous document, so it was announced after it:
+            # NotBefore minus that time bounds its notice from above, whatever the polling gap.
+            notice = (not_before - previous_time) / 1e6
+            if notice < min(SHORT_NOTICE, need):
+                self._find(eid, "R9", f"{etype} announced with at most {notice:g} s of notice; the minimum is {need} s "
+                                      f"and even the documented rare short notice is {SHORT_NOTICE} s")
+            elif notice < need:
+                self._find(eid, "R9", f"{etype} announced with at most {notice:g} s of notice; the minimum is {need} s",
+                           SOURCE["R9-short"], soft=True)
+
+    def _changes(self, obs: Observation, eid: str, track: _Track, status: Any, etype: Any, resources: Any,
+                 not_before: int | None) -> None:
+        """R11 for a live event that changed; R8 when it is seen Started for the first time."""
+        if etype is not None and track.event_type is not None and etype != track.event_type:
+            self._find(eid, "R11", f"EventType changed from {track.event_type} to {etype}")
+        key = None if resources is None else tuple(sorted(resources))
+        if key is not None and track.resources is not None and key != track.resources:
+            self._find(eid, "R11", f"Resources changed from {list(track.resources)} to {list(key)}")
+        if (track.status, status) == ("Started", "Scheduled"):
+            self._find(eid, "R11", "the event went back from Started to Scheduled")
+        if (track.status, status) == ("Scheduled", "Started"):
+            self._started(obs, eid, track, key)
+        if not_before is not None and (track.not_before is None or not_before > track.not_before):
+            track.not_before = not_before
+        track.event_type = etype if etype is not None else track.event_type
+        track.resources = key if key is not None else track.resources
+        track.status = status if status is not None else track.status
+
+    def _started(self, obs: Observation, eid: str, track: _Track, resources: tuple[str, ...] | None) -> None:
+        """R8: observed Started before its NotBefore, the event needs an approval."""
+        nb = track.not_before
+        if nb is None or obs.observed_at >= nb or eid in self._approved:
+            return
+        early = (nb - obs.observed_at) / 1e6
+        message = f"started at least {early:g} s before NotBefore {format_micros(nb)} with no approval recorded"
+        if resources is not None and len(resources) > 1:
+            self._find(eid, "R8", message + "; another VM named in Resources may have approved it",
+                       SOURCE["R8-other-vm"], soft=True)
+        else:
+            self._find(eid, "R8", message)
+
+
+@dataclass
+class Report:
+    """The result of checking a whole capture: findings (up to a limit) and the summary."""
+
+    findings: list[Finding]
+    summary: Summary
+    omitted: int  # findings counted in the summary but not listed
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.summary.errors)
+
+
+def check_observations(observations: Iterable[Observation], *, strict: bool = False,
+                       limit: int | None = 1000) -> Report:
+    """Check a stream of observations; keep at most `limit` findings (the summary counts them all)."""
+    checker = StreamChecker(strict=strict)
+    kept: list[Finding] = []
+    omitted = 0
+    for obs in observations:
+        for f in checker.feed(obs):
+            if limit is None or len(kept) < limit:
+                kept.append(f)
+            else:
+                omitted += 1
+    return Report(kept, checker.summary, omitted)
+
+
+def iter_findings(observations: Iterable[Observation], *, strict: bool = False) -> Iterator[Finding]:
+    """Every finding, as the observations stream past."""
+    checker = StreamChecker(strict=strict)
+    for obs in observations:
+        yield from checker.feed(obs)

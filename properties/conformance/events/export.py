@@ -1,0 +1,148 @@
+"""The model's behaviour as one VM would capture it from the Scheduled Events endpoint.
+
+`walk` takes one seeded rollout of the model through `spec.successors` (so every guard is
+the model's own); `project` turns its states into capture lines as the chosen VM would
+have recorded them: the events whose Resources name the VM (the scope the 2020 docs give
+for zonal VMs; research 3.3), the model's DocumentIncarnation, NotBefore as an RFC 1123
+date, absolute RFC 3339 observation times from the elapsed time, and EventIds as GUIDs
+derived from the model's ids, so the same model event has the same EventId in every
+export.  The VM polls whenever time passes and whenever its document changes; an
+approval of an event naming the VM is recorded as this VM's `StartRequests`, since one
+approval by any VM named in Resources releases the event (R17).
+
+A configuration in dev timing (notes/decisions.md D5) has its clock stretched back by the
+profile's notice divisor, so that the capture speaks real time: a 30-second dev notice is
+exported as the 15 minutes it stands for.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
+
+from vmspec.model import Spec, State, Step
+
+from vmspec.properties.conformance.events.contract import format_rfc1123
+from vmspec.properties.conformance.events.stream import CURRENT_API_VERSION
+
+START = datetime(2024, 1, 1, tzinfo=timezone.utc)  # when every exported capture begins
+EVENT_NAMESPACE = uuid.UUID("6f1c2a8e-3d4b-5c6d-8e7f-90a1b2c3d4e5")  # names exported EventIds (uuid5)
+
+# research 3.3: example Description values the endpoint gives
+DESCRIPTIONS = {
+    "Freeze": "Host server is undergoing maintenance.",
+    "Reboot": "Host server is undergoing maintenance.",
+    "Redeploy": "Host server is undergoing maintenance.",
+}
+
+
+def event_guid(model_event_id: str) -> str:
+    """A stable GUID-like EventId for a model EventId such as "h0#1"."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, model_event_id))
+
+
+def walk(spec: Spec, *, seed: int = 0, steps: int = 2000) -> list[tuple[Step, State]]:
+    """One rollout from the initial state, choosing uniformly among the enabled steps,
+    until it completes, deadlocks or `steps` steps have been taken."""
+    rng = random.Random(seed)
+    s = spec.initial_state()
+    path: list[tuple[Step, State]] = []
+    while len(path) < steps and not spec.rollout_complete(s):
+        succ = list(spec.successors(s))
+        if not succ:
+            break
+        st, s = succ[rng.randrange(len(succ))]
+        path.append((st, s))
+    return path
+
+
+@dataclass(frozen=True)
+class ExportedLine:
+    """One capture line and how far into the walk it was taken (for counterexamples)."""
+
+    steps: int  # the number of walk steps taken when the VM polled
+    observation: dict[str, Any]
+
+    def text(self) -> str:
+        return json.dumps(self.observation, separators=(",", ":"))
+
+
+class _Projection:
+    """What one VM sees of the model's states."""
+
+    def __init__(self, spec: Spec, vm: int, scale: int, start: datetime) -> None:
+        self.spec, self.vm, self.scale, self.start = spec, vm, scale, start
+        self.not_before: dict[str, datetime] = {}  # absolute NotBefore per model EventId, fixed when first seen
+
+    def instant(self, elapsed: int | float) -> datetime:
+        return self.start + timedelta(seconds=float(elapsed) * self.scale)
+
+    def document(self, s: State, now: datetime) -> dict[str, Any]:
+        mine = [e for e in s.events if self.vm in e.resources]
+        ids = {e.event_id for e in mine}
+        for gone in [k for k in self.not_before if k not in ids]:
+            del self.not_before[gone]  # an event that left keeps no NotBefore, should its id come back
+        events = [self.event(e, now) for e in mine]
+        return {"DocumentIncarnation": s.incarnation, "Events": events}
+
+    def event(self, e: Any, now: datetime) -> dict[str, Any]:
+        if e.event_id not in self.not_before and e.not_before_in is not None:
+            self.not_before[e.event_id] = now + timedelta(seconds=e.not_before_in * self.scale)
+        nb = self.not_before.get(e.event_id)
+        return {
+            "EventId": event_guid(e.event_id),
+            "EventType": e.event_type,
+            "ResourceType": "VirtualMachine",
+            "Resources": [self.spec.vm_names[i] for i in e.resources],
+            "EventStatus": e.status,
+            "NotBefore": format_rfc1123(nb) if e.status == "Scheduled" and nb is not None else "",
+            "Description": DESCRIPTIONS.get(e.event_type, ""),
+            "EventSource": "Platform",
+            "DurationInSeconds": e.duration,
+        }
+
+
+def project(spec: Spec, path: list[tuple[Step, State]], vm: str | None = None, *, scale: int | None = None,
+            start: datetime = START) -> Iterator[ExportedLine]:
+    """The capture lines the VM named `vm` (default: the first) records along `path`."""
+    vm_index = 0 if vm is None else spec.vm_ix[vm]
+    p = _Projection(spec, vm_index, spec.params.notice_divisor if scale is None else scale, start)
+    elapsed: int | float = 0
+    s = spec.initial_state()
+    last = p.document(s, p.instant(0))
+    yield ExportedLine(0, _line(p.instant(0), last, []))
+    pending: list[str] = []
+    for n, (st, t) in enumerate(path, 1):
+        if st.name == "time_passes":
+            elapsed += st.args[0]
+        if st.name == "app_approve_event":
+            e = s.event(st.args[0])
+            if e is not None and vm_index in e.resources:
+                pending.append(event_guid(e.event_id))
+        now = p.instant(elapsed)
+        doc = p.document(t, now)
+        if st.name == "time_passes" or doc != last or pending:
+            yield ExportedLine(n, _line(now, doc, pending))
+            last, pending = doc, []
+        s = t
+
+
+def _line(now: datetime, document: dict[str, Any], approved: list[str]) -> dict[str, Any]:
+    line: dict[str, Any] = {
+        "observed_at": now.strftime("%Y-%m-%dT%H:%M:%S") + (f".{now.microsecond:06d}" if now.microsecond else "") + "Z",
+        "api_version": CURRENT_API_VERSION,
+        "http_status": 200,
+        "document": document,
+    }
+    if approved:
+        line["approved"] = list(approved)
+    return line
+
+
+def export(spec: Spec, vm: str | None = None, *, seed: int = 0, steps: int = 2000) -> list[ExportedLine]:
+    """A capture of one seeded rollout of `spec`, as `vm` records it."""
+    return list(project(spec, walk(spec, seed=seed, steps=steps), vm))

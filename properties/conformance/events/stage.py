@@ -1,0 +1,45 @@
+"""The `events` stage of `vmspec check`: the model's own behaviour, as each VM would capture it
+from the Scheduled Events endpoint, must meet the documented API contract.
+
+One seeded rollout of the target is projected once per VM (`export.project`) and every capture is
+checked strictly (soft exceptions count as errors: the model never uses them).  A mutant that breaks
+what a VM can observe (incarnation, EventIds, NotBefore, notice) fails here as well.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vmspec.properties.evidence.verdict import HOLDS, VIOLATED, Target, Verdict
+from vmspec.properties.conformance.events.contract import API_RULES, check_observations
+from vmspec.properties.conformance.events.export import project, walk
+from vmspec.properties.conformance.events.stream import read_lines
+
+ENGINE = "events"
+RULES = ("R8", "R9", "R10", "R11", "R12", "R13") + tuple(r.rule_id for r in API_RULES)
+
+
+def stage(target: Target, opts: Any) -> Any:
+    from vmspec.properties.engines.check import StageResult
+
+    spec = target.spec()
+    seed = getattr(opts, "seed", 0)
+    path = walk(spec, seed=seed, steps=getattr(opts, "steps", 2000))
+    first: dict[str, str] = {}  # rule -> the first finding, with the VM and line
+    observations = errors = 0
+    for vm in spec.vm_names:
+        raw = [(line.text() + "\n").encode() for line in project(spec, path, vm)]
+        report = check_observations(read_lines(raw, f"{vm}.jsonl"), strict=True, limit=50)
+        observations += report.summary.observations
+        errors += sum(report.summary.errors.values()) + sum(report.summary.warnings.values())
+        for f in report.findings:
+            rule = f.rule.split("-")[0]
+            first.setdefault(rule, f"VM {vm}, capture line {f.line}: {f.message}")
+    verdicts = [
+        Verdict(f"capture_contract_{rule}", rule, "always", ENGINE, VIOLATED if rule in first else HOLDS,
+                first.get(rule, ""))
+        for rule in sorted(set(RULES) | set(first), key=lambda r: (r[0], int(r[1:])))
+    ]
+    summary = (f"{len(spec.vm_names)} VM captures of one rollout ({len(path)} steps, seed {seed}), "
+               f"{observations} observations checked strictly, {errors} findings")
+    return StageResult(ENGINE, verdicts, summary, {"observations": observations, "findings": errors})

@@ -1,0 +1,532 @@
+"""Trace conformance: replay an implementation's trace against the model, streaming.
+
+Each record is one step of the implementation.  The checker lets the exact time elapsed
+since the previous record pass (`time_passes` with a Fraction), then applies the record's
+action through `Spec.step`, so every guard -- the pause bound and watchdog (R2), the
+notice (R8, R9), the slice (R5), the clock resync (R3) -- is the model's own.  After every
+step every always-property of the registry is evaluated; when the record carries the
+state the implementation believes it is in, that state must match the model's.
+
+The first violation stops the check.  It names the trace line, the rule and the registry
+property, and carries a counterexample of the prefix (`vmspec.properties.evidence.counterexample.build`,
+engine ``trace``).  A step the model refuses is diagnosed by relaxation: the catalogue
+mutant whose single relaxed guard would allow the step names the rule, and the registry
+judges the state the step would have produced.
+
+Memory stays flat however long the trace: one line is held at a time, and the prefix kept
+for the counterexample drops every cycle through an identical model state (the report is
+then a shorter path to the same violation, with the trace line of each kept step).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from vmspec.model import ACTION_INFO, ActionNotEnabled, Event, Spec, State, Step
+
+from vmspec.properties.evidence import counterexample as cx
+from vmspec.properties.evidence.counterexample import Counterexample, write_atomic
+from vmspec.properties.evidence.diff import describe_state
+from vmspec.properties.io.errors import InputError
+from vmspec.properties.catalogue.mutants import MUTANTS, Mutant
+from vmspec.properties.catalogue.registry import ALWAYS, REGISTRY, SOMETIMES, STATE, TRANSITION, EVENTUALLY
+from vmspec.properties.conformance.trace.format import TraceHeader, TraceRecord, dumps_header, dumps_record, format_time, read_trace
+
+ENGINE = "trace"
+_RULE_ID = re.compile(r"\bR\d+\b")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """Where and how a trace leaves the specification."""
+
+    line: int | None  # trace line of the offending record (None: a step fed without a line)
+    property: str | None  # the registry property broken; None when no property names it
+    rule: str | None  # the rule id of notes/spec.md
+    message: str
+    counterexample: Counterexample | None  # the prefix, when a registry property names the violation
+    diagnosed_as: str | None = None  # the catalogue mutant whose relaxed guard allows the step
+    prefix: tuple[tuple[Step, State, int | None], ...] = ()  # kept prefix, for the re-checkable trace file
+    observed: dict | None = None  # the observed state that disagreed with the model, if that was the violation
+
+    def describe(self) -> str:
+        where = f"line {self.line}: " if self.line is not None else ""
+        rule = f"{self.rule} {self.property}" if self.property else (self.rule or "no rule")
+        return f"{where}{rule}: {self.message}"
+
+
+@dataclass(frozen=True)
+class TraceResult:
+    """What a whole trace check found: a violation or nothing, and what the trace exercised."""
+
+    source: str
+    records: int
+    steps: int
+    duration: Fraction  # seconds from the initial state to the last record
+    violation: Violation | None
+    actions: dict[str, int]
+    exercised: dict[str, dict[str, int]]  # rule id -> {action: count}
+    reached: tuple[str, ...]  # sometimes-properties reached
+    pending: tuple[str, ...]  # eventually-obligations still open at the end of the trace
+    complete: bool  # the trace ends with the rollout complete
+    cut: int  # steps dropped from the kept prefix as cycles
+
+    @property
+    def ok(self) -> bool:
+        return self.violation is None
+
+    def to_json(self) -> dict:
+        v = self.violation
+        return {
+            "trace": self.source,
+            "ok": self.ok,
+            "records": self.records,
+            "steps": self.steps,
+            "duration": format_time(self.duration),
+            "violation": None if v is None else {
+                "line": v.line, "property": v.property, "rule": v.rule, "message": v.message,
+                "diagnosed_as": v.diagnosed_as,
+            },
+            "actions": self.actions,
+            "rules_exercised": self.exercised,
+            "reached": list(self.reached),
+            "pending_at_end": list(self.pending),
+            "rollout_complete": self.complete,
+        }
+
+
+def _cited_rules(fn: Any) -> tuple[str, ...]:
+    """The rule ids a model function's docstring cites (the model is the one place they live)."""
+    return tuple(dict.fromkeys(_RULE_ID.findall(getattr(fn, "__doc__", None) or "")))
+
+
+class TraceChecker:
+    """The streaming judge: feed it steps (or records) in order; it returns the first violation.
+
+    Used by `check_trace` for trace files and by `vmspec.properties.conformance.impl` for live implementations."""
+
+    def __init__(self, spec: Spec, *, config: str = "?", source: str = "<trace>", start: Fraction = Fraction(0)) -> None:
+        self.spec, self.config, self.source = spec, config, source
+        self.state = spec.initial_state()
+        self.start = self.now = Fraction(start)
+        self.records = self.steps = self.cut = 0
+        self.actions: Counter = Counter()
+        self.exercised: dict[str, Counter] = {}
+        self.reached: set[str] = set()
+        self.violation: Violation | None = None
+        self._path: list[tuple[Step, State, int | None]] = []
+        self._index: dict[State, int] = {self.state: 0}
+        self._state_props = [p for p in REGISTRY if p.kind == ALWAYS and p.scope == STATE]
+        self._trans_props = [p for p in REGISTRY if p.kind == ALWAYS and p.scope == TRANSITION]
+        self._some_state = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == STATE]
+        self._some_trans = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == TRANSITION]
+        self._relaxed: list[tuple[Mutant, Spec]] | None = None
+        self._last: tuple[State, Step] | None = None  # the state before the latest step, and that step
+        self._action_rules = {a.name: _cited_rules(getattr(type(spec), a.name)) for a in ACTION_INFO.values()}
+        self._freeze_rules = _cited_rules(Spec.freeze_deadline_ok)
+        self._resync_rules = _cited_rules(Spec.resync_deadline_ok)
+        for p in self._state_props:  # the initial state itself must satisfy the registry
+            msg = p.check(spec, self.state)
+            if msg:
+                self._fail(None, p.name, p.rule, msg, [])
+
+    # ------------------------------------------------------------ feeding
+
+    def feed(self, record: TraceRecord) -> Violation | None:
+        """One trace record: time passes up to its time, then its action, then its observed state."""
+        if self.violation:
+            return self.violation
+        self.records += 1
+        if record.time < self.now:
+            raise InputError(self.source, record.line, "time",
+                             f"time went backwards: {format_time(record.time)} s after {format_time(self.now)} s")
+        if record.action == "time_passes":
+            if record.time == self.now:
+                raise InputError(self.source, record.line, "time",
+                                 "a time_passes record needs a later time than the record before it")
+            self.advance(record.time, record.line)
+        else:
+            step = Step(record.action, self._resolve(record))
+            if record.time > self.now and self.advance(record.time, record.line):
+                return self.violation
+            self.apply(step, record.line)
+        if self.violation is None and record.state is not None:
+            self.observe(record.state, record.line)
+        return self.violation
+
+    def advance(self, time: Fraction, line: int | None = None) -> Violation | None:
+        """Let exact time pass up to `time` (the model's `time_passes` guard judges it)."""
+        dt = Fraction(time) - self.now
+        if dt <= 0:
+            return self.violation
+        return self.apply(Step("time_passes", (dt,)), line)
+
+    def apply(self, step: Step, line: int | None = None) -> Violation | None:
+        """Apply one step through `Spec.step`, then check every always-property."""
+        if self.violation:
+            return self.violation
+        s = self.state
+        try:
+            t = self.spec.step(s, step)
+        except ActionNotEnabled as exc:
+            return self._refused(s, step, line, str(exc))
+        self._count(s, step)
+        for p in self._trans_props:
+            msg = p.check(self.spec, s, step, t)
+            if msg:
+                return self._fail(line, p.name, p.rule, msg, [(step, t)])
+        for p in self._state_props:
+            msg = p.check(self.spec, t)
+            if msg:
+                return self._fail(line, p.name, p.rule, msg, [(step, t)])
+        for p in self._some_trans:
+            if p.name not in self.reached and p.check(self.spec, s, step, t):
+                self.reached.add(p.name)
+        for p in self._some_state:
+            if p.name not in self.reached and p.check(self.spec, t):
+                self.reached.add(p.name)
+        self._last = (s, step)
+        self._extend(step, t, line)
+        return None
+
+    def observe(self, observed: dict, line: int | None = None) -> Violation | None:
+        """Compare the state the implementation reports with the model's (fields it names only)."""
+        if self.violation:
+            return self.violation
+        mismatch = compare_observed(describe_state(self.spec, self.state), observed, self.source, line)
+        if mismatch is None:
+            return None
+        where, theirs, ours = mismatch
+        msg = f"the implementation believes {where} is {_show(theirs)}; the model has {_show(ours)}"
+        believed = believed_state(self.spec, self.state, observed, self.source, line)
+        if self._last is not None:  # judge the implementation's own state with the registry
+            before, step = self._last
+            for p in self._trans_props:
+                found = p.check(self.spec, before, step, believed)
+                if found:
+                    return self._fail(line, p.name, p.rule, f"{found} ({msg})", [], observed=observed,
+                                      replace_last=believed)
+        for p in self._state_props:
+            found = p.check(self.spec, believed)
+            if found:
+                return self._fail(line, p.name, p.rule, f"{found} ({msg})", [], observed=observed,
+                                  replace_last=believed)
+        return self._fail(line, None, None, msg, None, observed=observed)
+
+    def finish(self, line: int | None = None) -> Violation | None:
+        """For a trace that records a whole rollout: every eventually-obligation (R18, R19)
+        must be discharged and the rollout complete when the trace ends."""
+        if self.violation:
+            return self.violation
+        for p in REGISTRY:
+            if p.kind == EVENTUALLY:
+                pending = sorted(p.check(self.spec, self.state))
+                if pending:
+                    return self._fail(line, p.name, p.rule, "the trace ends with an obligation pending: "
+                                      + ", ".join(pending), None)
+        if not self.spec.rollout_complete(self.state):
+            rule = next(p.rule for p in REGISTRY if p.name == "reach_rollout_complete")
+            return self._fail(line, None, rule, "the trace ends before the rollout is complete (events left, "
+                              "or a guest clock still behind host time)", None)
+        return None
+
+    # ------------------------------------------------------------ results
+
+    def result(self) -> TraceResult:
+        pending: list[str] = []
+        for p in REGISTRY:
+            if p.kind == EVENTUALLY:
+                pending.extend(sorted(p.check(self.spec, self.state)))
+        exercised = {r: dict(c) for r, c in sorted(self.exercised.items(), key=lambda kv: int(kv[0][1:]))}
+        return TraceResult(
+            self.source, self.records, self.steps, self.now - self.start, self.violation, dict(self.actions),
+            exercised, tuple(sorted(self.reached)), tuple(pending), self.spec.rollout_complete(self.state), self.cut,
+        )
+
+    def prefix_lines(self, violation: Violation | None = None) -> Iterator[str]:
+        """The kept prefix (plus the offending step when it has a state) as a re-checkable trace."""
+        v = violation or self.violation
+        path = list(v.prefix) if v is not None else list(self._path)
+        now = self.start
+        yield dumps_header(self.start, {"prefix_of": self.source})
+        for i, (step, _, _) in enumerate(path, 1):
+            state = v.observed if v is not None and i == len(path) else None
+            if step.name == "time_passes":
+                now += step.args[0]
+                yield dumps_record(now, "time_passes", (), state)
+            else:
+                yield dumps_record(now, step.name, step.args, state)
+        if v is not None and v.observed is not None and not path:
+            yield dumps_record(now, "time_passes", (), v.observed)
+
+    # ------------------------------------------------------------ internals
+
+    def _resolve(self, record: TraceRecord) -> tuple:
+        """Check the record's names against the topology (input errors, not violations)."""
+        spec, args = self.spec, record.args
+        kind = ACTION_INFO[record.action].kind
+        if kind == "host" and args[0] not in spec.host_ix:
+            raise InputError(self.source, record.line, "args[0]",
+                             f"host {args[0]!r} is not in the topology; hosts: {', '.join(spec.host_names)}")
+        if kind == "vm" and args[0] not in spec.vm_ix:
+            raise InputError(self.source, record.line, "args[0]",
+                             f"VM {args[0]!r} is not in the topology; VMs: {', '.join(spec.vm_names)}")
+        return args
+
+    def _count(self, s: State, step: Step) -> None:
+        self.steps += 1
+        self.actions[step.name] += 1
+        rules = list(self._action_rules.get(step.name, ()))
+        if step.name == "time_passes":
+            if any(v.frozen_for is not None for v in s.vms):
+                rules.extend(self._freeze_rules)
+            if any(v.unsynced_for is not None for v in s.vms):
+                rules.extend(self._resync_rules)
+        for r in dict.fromkeys(rules):
+            self.exercised.setdefault(r, Counter())[step.name] += 1
+
+    def _extend(self, step: Step, t: State, line: int | None) -> None:
+        """Append to the kept prefix, dropping the cycle when `t` was already visited on it."""
+        self.state = t
+        if step.name == "time_passes":
+            self.now += step.args[0]
+        k = self._index.get(t)
+        if k is None:
+            self._path.append((step, t, line))
+            self._index[t] = len(self._path)
+            return
+        for _, u, _ in self._path[k:]:
+            del self._index[u]
+        self.cut += len(self._path) - k + 1
+        del self._path[k:]
+
+    def _relaxations(self) -> list[tuple[Mutant, Spec]]:
+        if self._relaxed is None:
+            self._relaxed = [(m, m.spec(self.spec.topology, self.spec.params)) for m in MUTANTS]
+        return self._relaxed
+
+    def _refused(self, s: State, step: Step, line: int | None, reason: str) -> Violation:
+        """The model refuses `step`: name the rule whose guard refused it, by relaxation."""
+        for m, relaxed in self._relaxations():
+            try:
+                t = relaxed.step(s, step)
+            except ActionNotEnabled:
+                continue
+            path = [(step, t)]
+            for p in self._trans_props:
+                msg = p.check(self.spec, s, step, t)
+                if msg:
+                    return self._fail(line, p.name, p.rule, f"{step} is not allowed: {msg}", path, m.name)
+            for p in self._state_props:
+                msg = p.check(self.spec, t)
+                if msg:
+                    return self._fail(line, p.name, p.rule, f"{step} is not allowed: {msg}", path, m.name)
+            headline = m.breaks[0]
+            rule = next(p.rule for p in REGISTRY if p.name == headline)
+            msg = f"{step} is not enabled in the model; it would be only if {m.description}"
+            kind = next(p.kind for p in REGISTRY if p.name == headline)
+            if kind == ALWAYS:
+                return self._fail(line, headline, rule, msg, path, m.name)
+            return self._fail(line, None, rule, msg, None, m.name)
+        cited = ", ".join(self._action_rules.get(step.name, ())) or "no rule"
+        return self._fail(line, None, None, f"{reason} (no single relaxed guard allows it; the action "
+                          f"implements {cited})", None)
+
+    def _fail(self, line: int | None, prop: str | None, rule: str | None, message: str,
+              extra: list[tuple[Step, State]] | None, mutant: str | None = None, *,
+              observed: dict | None = None, replace_last: State | None = None) -> Violation:
+        """Record the violation; with a registry property and the steps after the kept
+        prefix (`extra`), build the counterexample of the prefix.  `replace_last` swaps the
+        last state for the one the implementation reported believing it is in."""
+        message = _RATIO.sub(_decimal_text, message)
+        kept = tuple(self._path) + tuple((st, u, line) for st, u in extra or ())
+        if replace_last is not None and kept:
+            st, _, ln = kept[-1]
+            kept = kept[:-1] + ((st, replace_last, ln),)
+        counterexample = None
+        if prop is not None and extra is not None:
+            settings = {"trace": self.source, "violation_line": line, "trace_lines": [ln for _, _, ln in kept],
+                        "cycles_cut": self.cut, "start": format_time(self.start)}
+            if mutant:
+                settings["diagnosed_as"] = mutant
+            path = [(st, u) for st, u, _ in kept]
+            counterexample = jsonable(cx.build(self.spec, path, prop, message, engine=ENGINE, config=self.config,
+                                               engine_settings=settings))
+        self.violation = Violation(line, prop, rule, message, counterexample, mutant, kept, observed)
+        return self.violation
+
+
+# ---------------------------------------------------------------- observed state
+
+
+def compare_observed(model: Any, observed: Any, source: str, line: int | None, where: str = "state") -> tuple | None:
+    """The first field where `observed` differs from the model's picture, as (path, theirs,
+    ours); None when every field it names matches.  A field the model does not have is an
+    input error."""
+    if isinstance(observed, dict):
+        if not isinstance(model, dict):
+            return (where, observed, model)
+        for key, value in observed.items():
+            if key not in model:
+                known = ", ".join(map(str, model)) or "none"
+                raise InputError(source, line, f"{where}.{key}", f"no such field in the model's state; known: {known}")
+            found = compare_observed(model[key], value, source, line, f"{where}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(observed, list):
+        if not isinstance(model, list) or len(model) != len(observed):
+            return (where, observed, model)
+        for i, (a, b) in enumerate(zip(model, observed)):
+            found = compare_observed(a, b, source, line, f"{where}[{i}]")
+            if found:
+                return found
+        return None
+    if isinstance(observed, bool) != isinstance(model, bool) or observed != model:
+        return (where, observed, model)
+    return None
+
+
+def believed_state(spec: Spec, s: State, observed: dict, source: str, line: int | None) -> State:
+    """The model state `s` with the fields the implementation reported laid over it, so
+    the registry can judge the implementation's own belief."""
+    vms, hosts = list(s.vms), list(s.hosts)
+    for name, fields in (observed.get("vms") or {}).items():
+        i = spec.vm_ix[name]
+        kw = {k: v for k, v in fields.items() if k in VM_FIELDS}
+        if "host" in kw:
+            kw["host"] = _index(spec.host_ix, kw["host"], source, line, f"state.vms.{name}.host")
+        vms[i] = replace(vms[i], **kw)
+    for name, fields in (observed.get("hosts") or {}).items():
+        h = spec.host_ix[name]
+        hosts[h] = replace(hosts[h], **{k: v for k, v in fields.items() if k in HOST_FIELDS})
+    doc = observed.get("document") or {}
+    incarnation = doc.get("DocumentIncarnation", s.incarnation)
+    events = s.events
+    if isinstance(doc.get("Events"), list):
+        events = tuple(_believed_event(spec, s, e, source, line) for e in doc["Events"] if isinstance(e, dict))
+    removed = s.removed - {e.event_id for e in events}  # an event it still shows is not removed in its view
+    return State(tuple(hosts), tuple(vms), events, incarnation, removed)
+
+
+VM_FIELDS = frozenset({"status", "host", "memory", "snapshot", "frozen_for", "clock_lag", "unsynced_for"})
+HOST_FIELDS = frozenset({"patched", "needs_reboot", "phase"})
+
+
+def _index(table: dict, name: Any, source: str, line: int | None, where: str) -> int:
+    if not isinstance(name, str) or name not in table:
+        raise InputError(source, line, where, f"expected one of {', '.join(table)}, got {name!r}")
+    return table[name]
+
+
+def _believed_event(spec: Spec, s: State, e: dict, source: str, line: int | None) -> Event:
+    """One event of the reported document, completed from the model's event of that id."""
+    eid = e.get("EventId")
+    base = s.event(eid) if isinstance(eid, str) else None
+    resources = e.get("Resources")
+    res = (tuple(_index(spec.vm_ix, r, source, line, "state.document.Events.Resources") for r in resources)
+           if isinstance(resources, list) else (base.resources if base else ()))
+    host = base.host if base else (s.vms[res[0]].host if res else 0)
+    nb = e.get("not_before_in", base.not_before_in if base else None)
+    return Event(
+        eid if isinstance(eid, str) else "?",
+        e.get("EventType", base.event_type if base else "?"),
+        host,
+        res,
+        e.get("EventStatus", base.status if base else "?"),
+        nb,
+        base.notice if base else (nb if nb is not None else 0),
+        e.get("DurationInSeconds", base.duration if base else -1),
+        e.get("approved", base.approved if base else False),
+    )
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, Fraction):
+        try:
+            return format_time(value)
+        except ValueError:
+            return str(value)
+    return repr(value)
+
+
+# ---------------------------------------------------------------- counterexamples with exact time
+
+_RATIO = re.compile(r"(?<![\w./])(-?\d+)/(\d+)(?![\w./])")
+
+
+def _number(x: Any) -> Any:
+    """A JSON-ready number: exact integers stay integers, other Fractions become floats
+    (the exact values are in the prefix trace written beside the report)."""
+    if isinstance(x, Fraction):
+        return x.numerator if x.denominator == 1 else float(x)
+    return x
+
+
+def _decimal_text(m: re.Match) -> str:
+    try:
+        return format_time(Fraction(int(m.group(1)), int(m.group(2))))
+    except (ValueError, ZeroDivisionError):
+        return m.group(0)
+
+
+def jsonable(c: Counterexample) -> Counterexample:
+    """The counterexample with Fraction times made JSON numbers and change lines in decimals."""
+    steps = tuple(
+        replace(s, args=tuple(_number(a) for a in s.args), time=_number(s.time),
+                changes=tuple(_RATIO.sub(_decimal_text, line) for line in s.changes))
+        for s in c.steps
+    )
+    return replace(c, steps=steps)
+
+
+# ---------------------------------------------------------------- files
+
+
+def check_records(spec: Spec, items: Iterable[TraceHeader | TraceRecord], *, config: str = "?",
+                  source: str = "<trace>", complete: bool = False) -> tuple[TraceResult, TraceChecker]:
+    """Judge a stream of header/records; stop at the first violation.  With `complete`,
+    the trace must end with the rollout complete (see `TraceChecker.finish`)."""
+    checker: TraceChecker | None = None
+    line = None
+    for item in items:
+        line = item.line
+        if isinstance(item, TraceHeader):
+            checker = TraceChecker(spec, config=config, source=source, start=item.start or Fraction(0))
+            continue
+        if checker is None:
+            checker = TraceChecker(spec, config=config, source=source, start=item.time)
+        if checker.feed(item):
+            break
+    if checker is None:
+        checker = TraceChecker(spec, config=config, source=source)
+    if complete:
+        checker.finish(line)
+    return checker.result(), checker
+
+
+def check_trace(spec: Spec, path: str | Path, *, config: str = "?", complete: bool = False
+                ) -> tuple[TraceResult, TraceChecker]:
+    """Stream the trace file at `path` through the checker (InputError on bad input)."""
+    return check_records(spec, read_trace(path), config=config, source=str(path), complete=complete)
+
+
+def write_violation(checker: TraceChecker, out: Path, stem: str | None = None) -> list[Path]:
+    """Write the violation's counterexample (through the shared report writer) and the kept
+    prefix as a trace that `vmspec trace check` re-checks; return the files written."""
+    from vmspec.properties.evidence.reporting import write_reports
+
+    v = checker.violation
+    if v is None:
+        return []
+    name = stem or f"{ENGINE}-{v.property or 'divergence'}"
+    written: list[Path] = []
+    if v.counterexample is not None:
+        written.extend(write_reports(v.counterexample, out / name))
+    written.append(write_atomic(out / f"{name}.trace.jsonl", "\n".join(checker.prefix_lines(v)) + "\n"))
+    return written

@@ -1,0 +1,417 @@
+"""Exhaustive explicit-state exploration: breadth-first search over `Spec.successors`.
+
+Every always-property of the registry is checked on every distinct state (scope
+``state``), on every transition (scope ``transition``) and on every state's number of
+successors (scope ``deadlock``, R20); breadth-first order makes the first violation of
+each property its shortest counterexample.  Sometimes-properties record whether they
+were reached (vacuity); a run that reaches none of them fails.  Eventually-properties
+(R18, R19) are checked afterwards on the explored graph (`vmspec.properties.engines.graph`): a deadlock
+that leaves an obligation pending, or a weakly fair cycle that keeps one pending forever,
+is a counterexample (kind ``deadlock`` or ``lasso``).
+
+With symmetry reduction (`vmspec.properties.engines.symmetry`) states are merged by canonical form, but
+the search keeps, for each canonical form, the concrete state first reached, and the step
+that reached it from its parent's concrete state: every counterexample path is therefore
+a concrete run of the model and replays as it is.  A cycle of the reduced graph is only a
+cycle up to renaming, so liveness re-explores the concrete states behind each candidate
+component before it reports a lasso.
+"""
+
+from __future__ import annotations
+
+import gc
+import resource
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from vmspec.model import Spec, State, Step
+
+from vmspec.properties.evidence import counterexample as cx
+from vmspec.properties.engines.graph import fair_lasso, nontrivial_sccs, to_networkx
+from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, REGISTRY, SOMETIMES, STATE, TRANSITION
+from vmspec.properties.engines.symmetry import Symmetry
+from vmspec.properties.evidence.verdict import HOLDS, NOT_REACHED, REACHED, UNKNOWN, VIOLATED, Target, Verdict
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from vmspec.properties.engines.check import StageResult
+
+__all__ = ["ENGINE", "ExploreResult", "explore", "stage", "verdicts"]
+
+ENGINE = "explore"
+CHECK_MAX_STATES = 50_000  # bound of the explore stage of `vmspec check` (--max-states)
+_PROGRESS_AFTER = 2.0  # seconds before the progress display appears
+
+
+@dataclass
+class ExploreResult:
+    """Figures and findings of one exhaustive search."""
+
+    states: int  # distinct states (canonical forms under symmetry)
+    transitions: int
+    depth: int  # the largest breadth-first depth
+    seconds: float
+    peak_rss_mb: float  # peak resident memory of the process
+    complete: bool  # False if max_states cut the search
+    counterexamples: dict[str, cx.Counterexample]  # property name -> shortest counterexample
+    reached: set[str]  # sometimes-properties reached
+    symmetry: bool = True
+    config: str = "?"
+    mutant: str | None = None
+    search_seconds: float = 0.0  # the breadth-first search alone, without the liveness pass
+    _succ: list | None = field(default=None, repr=False)
+    _labels: list | None = field(default=None, repr=False)
+    _graph: Any = field(default=None, repr=False)
+
+    @property
+    def states_per_second(self) -> float:
+        return self.states / self.search_seconds if self.search_seconds else 0.0
+
+    @property
+    def graph(self) -> nx.MultiDiGraph | None:
+        """The explored graph (nodes: state indices, 0 initial; edges: actions), built on
+        first use; None when the search ran with ``keep_graph=False``."""
+        if self._graph is None and self._succ is not None:
+            self._graph = to_networkx(self._succ, self._labels)
+        return self._graph
+
+    def figures(self) -> dict:
+        return {
+            "states": self.states,
+            "transitions": self.transitions,
+            "depth": self.depth,
+            "seconds": round(self.seconds, 3),
+            "search_seconds": round(self.search_seconds, 3),
+            "states_per_second": round(self.states_per_second),
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "complete": self.complete,
+            "symmetry": self.symmetry,
+        }
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
+
+
+class _Search:
+    """The breadth-first search and what it records; one object per run."""
+
+    def __init__(self, spec: Spec, key: Callable[[State], Any] | None, config: str, mutant: str | None,
+                 settings: dict) -> None:
+        self.spec, self.key, self.config, self.mutant, self.settings = spec, key, config, mutant, settings
+        self.states: list[State] = []
+        self.keys: list[Any] = []
+        self.parent: list[int] = []
+        self.via: list[Step | None] = []
+        self.depth: list[int] = []
+        self.succ: list[tuple[int, ...]] = []
+        self.labels: list[tuple[Step, ...]] = []
+        self.index: dict[Any, int] = {}
+        self.found: dict[str, cx.Counterexample] = {}
+        self.reached: set[str] = set()
+        self.pending: dict[str, list[frozenset]] = {p.name: [] for p in REGISTRY if p.kind == EVENTUALLY}
+        self.deadlocks: dict[str, int] = {}  # eventually-property -> first deadlock state leaving it pending
+        self.transitions = 0
+        self._interned: dict[frozenset, frozenset] = {}
+
+    # -------------------------------------------------------------- paths and findings
+
+    def path_to(self, i: int) -> list[tuple[Step, State]]:
+        out = []
+        while i > 0:
+            out.append((self.via[i], self.states[i]))
+            i = self.parent[i]
+        out.reverse()
+        return out
+
+    def report(self, prop: str, path: list, message: str, kind: str = cx.SAFETY, loop_start: int | None = None) -> None:
+        self.found[prop] = cx.build(
+            self.spec, path, prop, message, kind=kind, engine=ENGINE, config=self.config, mutant=self.mutant,
+            loop_start=loop_start, engine_settings=self.settings,
+        )
+
+    # -------------------------------------------------------------- the search
+
+    def add(self, t: State, k: Any, parent: int, step: Step | None, d: int) -> int:
+        j = len(self.states)
+        self.index[k] = j
+        self.states.append(t)
+        self.keys.append(k)
+        self.parent.append(parent)
+        self.via.append(step)
+        self.depth.append(d)
+        self.visit(j, t)
+        return j
+
+    def visit(self, j: int, t: State) -> None:
+        """Checks made once per distinct state."""
+        spec, found = self.spec, self.found
+        for p in self.state_props:
+            if p.name not in found:
+                msg = p.check(spec, t)
+                if msg:
+                    self.report(p.name, self.path_to(j), msg)
+        for p in self.sometimes_state:
+            if p.name not in self.reached and p.check(spec, t):
+                self.reached.add(p.name)
+        interned = self._interned
+        for p in self.eventually:
+            pend = p.check(spec, t)
+            self.pending[p.name].append(interned.setdefault(pend, pend))
+
+    def run(self, max_states: int | None, progress: Callable[[int, int], None] | None,
+            stop_when: frozenset[str] = frozenset()) -> bool:
+        spec, key = self.spec, self.key
+        self.state_props = [p for p in REGISTRY if p.kind == ALWAYS and p.scope == STATE]
+        trans_props = [p for p in REGISTRY if p.kind == ALWAYS and p.scope == TRANSITION]
+        deadlock_props = [p for p in REGISTRY if p.kind == ALWAYS and p.scope == DEADLOCK]
+        self.sometimes_state = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == STATE]
+        sometimes_trans = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == TRANSITION]
+        self.eventually = [p for p in REGISTRY if p.kind == EVENTUALLY]
+        s0 = spec.initial_state()
+        self.add(s0, key(s0) if key else s0, -1, None, 0)
+        index, states, found, reached = self.index, self.states, self.found, self.reached
+        active = [(p.name, p.check) for p in trans_props]
+        looking = [(p.name, p.check) for p in sometimes_trans]
+        i = 0
+        while i < len(states):
+            if max_states is not None and len(states) >= max_states:
+                return False
+            if stop_when and stop_when <= found.keys():
+                return False
+            if progress is not None and not i & 1023:
+                progress(len(states), len(states) - i)
+            s = states[i]
+            d = self.depth[i] + 1
+            targets, steps = [], []
+            for st, t in spec.successors(s):
+                k = key(t) if key else t
+                j = index.get(k)
+                if j is None:
+                    j = self.add(t, k, i, st, d)
+                targets.append(j)
+                steps.append(st)
+                for name, check in active:
+                    msg = check(spec, s, st, t)
+                    if msg:
+                        self.report(name, self.path_to(i) + [(st, t)], msg)
+                        active = [(n, c) for n, c in active if n not in found]
+                for name, check in looking:
+                    if check(spec, s, st, t):
+                        reached.add(name)
+                        looking = [(n, c) for n, c in looking if n not in reached]
+            self.transitions += len(targets)
+            self.succ.append(tuple(targets))
+            self.labels.append(tuple(steps))
+            if not targets:
+                self.dead_end(i, deadlock_props)
+            i += 1
+        return True
+
+    def dead_end(self, i: int, deadlock_props: list) -> None:
+        """R20, and every obligation a deadlock leaves pending forever (R18, R19)."""
+        for p in deadlock_props:
+            if p.name not in self.found:
+                msg = p.check(self.spec, self.states[i], 0)
+                if msg:
+                    self.report(p.name, self.path_to(i), msg, cx.DEADLOCK_KIND)
+        for name, pend in self.pending.items():
+            if pend[i] and name not in self.deadlocks:
+                self.deadlocks[name] = i
+
+    # -------------------------------------------------------------- liveness
+
+    def liveness(self) -> None:
+        """A shortest deadlock or fair lasso per eventually-property, whichever is shorter."""
+        expanded = len(self.succ)
+        for name, pend in self.pending.items():
+            best: tuple[int, list, str, str, int | None] | None = None
+            if name in self.deadlocks:
+                i = self.deadlocks[name]
+                path = self.path_to(i)
+                msg = "no action is enabled while " + ", ".join(sorted(pend[i])) + " is still pending"
+                best = (len(path), path, msg, cx.DEADLOCK_KIND, None)
+            comps = nontrivial_sccs(self.succ, lambda i: i < expanded and bool(pend[i]))
+            for comp in comps:
+                found = self.lasso_in(name, comp)
+                if found is not None and (best is None or len(found[1]) < best[0]):
+                    best = found
+            if best is not None:
+                _, path, msg, kind, loop_start = best
+                self.report(name, path, msg, kind, loop_start)
+
+    def lasso_in(self, name: str, comp: list[int]) -> tuple[int, list, str, str, int] | None:
+        """Re-explore the concrete states behind the (possibly reduced) component `comp`
+        and look for a weakly fair cycle there keeping an obligation of `name` pending."""
+        import networkx as nx
+
+        from vmspec.properties.catalogue.registry import by_name
+
+        spec, key = self.spec, self.key
+        prop = by_name(name)
+        inside = {self.keys[i] for i in comp}
+        root = min(comp, key=lambda i: (self.depth[i], i))
+        start = self.states[root]
+        g = nx.MultiDiGraph()
+        g.add_node(start)
+        enabled: dict[State, frozenset] = {}
+        todo = deque([start])
+        while todo:
+            x = todo.popleft()
+            here = []
+            for st, t in spec.successors(x):
+                here.append(st)
+                if (key(t) if key else t) in inside:
+                    if t not in g:
+                        todo.append(t)
+                    g.add_edge(x, t, step=st)
+            enabled[x] = frozenset(here)
+        cache: dict[State, frozenset] = {}
+
+        def pending(x: State) -> frozenset:
+            if x not in cache:
+                cache[x] = prop.check(spec, x)
+            return cache[x]
+
+        lasso = fair_lasso(g, start, enabled, pending)
+        if lasso is None:
+            return None
+        prefix = self.path_to(root) + lasso.entry_path
+        path = prefix + lasso.cycle
+        msg = f"{lasso.obligation} is pending forever on a fair cycle of {len(lasso.cycle)} steps"
+        return (len(path), path, msg, cx.LASSO, len(prefix) + 1)
+
+
+def explore(
+    spec: Spec,
+    *,
+    config: str = "?",
+    mutant: str | None = None,
+    symmetry: bool = True,
+    max_states: int | None = None,
+    progress: bool = False,
+    keep_graph: bool = True,
+    stop_when: Iterable[str] = (),
+) -> ExploreResult:
+    """Explore every reachable state of `spec` breadth-first and check the registry.
+
+    `stop_when` names always-properties after whose (shortest) counterexamples the search
+    may stop: it is then incomplete, and decides nothing else."""
+    started = time.perf_counter()
+    sym = Symmetry.of(spec) if symmetry else None
+    key = None if sym is None or sym.trivial else sym.canonical
+    settings = {"symmetry": symmetry, "max_states": max_states, "stop_when": sorted(stop_when)}
+    search = _Search(spec, key, config, mutant, settings)
+    display = _Progress(started) if progress else None
+    was_enabled = gc.isenabled()
+    gc.disable()  # the search allocates millions of acyclic tuples: cyclic GC would only rescan them
+    try:
+        complete = search.run(max_states, display.update if display else None, frozenset(stop_when))
+        search_seconds = time.perf_counter() - started
+        if display:
+            display.update(len(search.states), len(search.states) - len(search.succ), "liveness")
+        search.liveness()
+    finally:
+        if was_enabled:
+            gc.enable()
+        if display:
+            display.stop()
+    return ExploreResult(
+        states=len(search.states),
+        transitions=search.transitions,
+        depth=max(search.depth),
+        seconds=time.perf_counter() - started,
+        peak_rss_mb=_peak_rss_mb(),
+        complete=complete,
+        counterexamples=dict(search.found),
+        reached=set(search.reached),
+        symmetry=symmetry,
+        config=config,
+        mutant=mutant,
+        search_seconds=search_seconds,
+        _succ=search.succ if keep_graph else None,
+        _labels=search.labels if keep_graph else None,
+    )
+
+
+class _Progress:
+    """A live line on stderr (states, frontier, rate) for searches longer than two seconds."""
+
+    def __init__(self, started: float) -> None:
+        self.started, self.live = started, None
+
+    def update(self, states: int, frontier: int, phase: str = "search") -> None:
+        elapsed = time.perf_counter() - self.started
+        if self.live is None:
+            if elapsed < _PROGRESS_AFTER:
+                return
+            from rich.live import Live
+
+            from vmspec.properties.cli.output import err_console
+
+            self.live = Live(console=err_console, transient=True, auto_refresh=False)
+            self.live.start()
+        rate = states / elapsed if elapsed else 0.0
+        self.live.update(
+            f"[bold]explore[/] {phase}: {states:,} states, frontier {frontier:,}, {rate:,.0f} states/s, "
+            f"{elapsed:.1f} s", refresh=True,
+        )
+
+    def stop(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+
+# ---------------------------------------------------------------------- verdicts and the check stage
+
+
+def verdicts(result: ExploreResult, *, decided_only: bool = False) -> list[Verdict]:
+    """One verdict per registered property.  An incomplete search decides only what it
+    found (violations, reached situations); the rest is ``unknown``, or left out when
+    `decided_only`."""
+    out = []
+    for p in REGISTRY:
+        c = result.counterexamples.get(p.name)
+        if p.kind == SOMETIMES:
+            if p.name in result.reached:
+                out.append(Verdict(p.name, p.rule, p.kind, ENGINE, REACHED))
+            elif result.complete:
+                out.append(Verdict(p.name, p.rule, p.kind, ENGINE, NOT_REACHED,
+                                   f"unreachable: not reached in all {result.states:,} states"))
+            elif not decided_only:
+                out.append(Verdict(p.name, p.rule, p.kind, ENGINE, UNKNOWN, "not reached before the state bound"))
+        elif c is not None:
+            out.append(Verdict(p.name, p.rule, p.kind, ENGINE, VIOLATED, f"{c.message} ({c.kind}, {len(c)} steps)", c))
+        elif result.complete:
+            out.append(Verdict(p.name, p.rule, p.kind, ENGINE, HOLDS))
+        elif not decided_only:
+            out.append(Verdict(p.name, p.rule, p.kind, ENGINE, UNKNOWN, f"search stopped at {result.states:,} states"))
+    if result.complete and not result.reached and not decided_only:
+        out.append(Verdict("sometimes (any)", "-", SOMETIMES, ENGINE, NOT_REACHED,
+                           "the search reached none of the sometimes-properties: it proved nothing"))
+    return out
+
+
+def summary(result: ExploreResult) -> str:
+    done = "complete" if result.complete else f"stopped at the {result.states:,}-state bound (incomplete)"
+    return (
+        f"{result.states:,} distinct states, {result.transitions:,} transitions, depth {result.depth}, "
+        f"{result.seconds:.2f} s ({result.states_per_second:,.0f} states/s), peak RSS {result.peak_rss_mb:.0f} MB, "
+        f"symmetry {'on' if result.symmetry else 'off'}, {done}"
+    )
+
+
+def stage(target: Target, opts: Any) -> StageResult:
+    """The explorer's verdicts for `vmspec check`: bounded by ``--max-states`` (default 50,000);
+    a search cut by the bound reports only what it decided."""
+    from vmspec.properties.engines.check import StageResult
+
+    max_states = getattr(opts, "max_states", None) or CHECK_MAX_STATES
+    result = explore(
+        target.spec(), config=target.label, mutant=target.mutant, symmetry=not getattr(opts, "no_symmetry", False),
+        max_states=max_states, keep_graph=False,
+    )
+    return StageResult(ENGINE, verdicts(result, decided_only=True), summary(result), result.figures())

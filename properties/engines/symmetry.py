@@ -1,0 +1,195 @@
+"""Symmetry reduction by canonical form: interchangeable hosts, VMs and slices.
+
+The model treats hosts, VMs and slice units (update domains by default) only through the
+state and through `Spec.vm_slice`, so renaming them consistently maps runs to runs and
+keeps every property verdict (R0-R20 speak of "some VM", "some host", "two slices").
+A permutation is a symmetry when it
+
+- permutes hosts freely (unless `allow_redeploy`, whose target is "the first patched
+  host" in topology order: then hosts keep their places),
+- maps each slice unit to a unit of the same size, units of one availability set to units
+  of one availability set of the same shape, and
+- maps each VM slot of a unit to a VM slot of the image unit.
+
+`Symmetry.canonical(s)` picks one such permutation by *sorting* (never by enumerating the
+group): VMs are ranked by a signature of what they hold, units and sets by the sorted
+signatures of their VMs, hosts by their state and the (renamed) VMs and events they
+carry.  Ties between different VMs leave the original order, which only costs some
+reduction; the result is always the image of `s` under a symmetry, so merging states
+with the same canonical form is sound.  EventIds name their host (``h0#2``) and are
+renamed with it, and the document is re-sorted by EventId as the model keeps it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vmspec.model import Spec, State
+from vmspec.model.state import Event, VMState
+
+__all__ = ["Symmetry"]
+
+
+def _opt(x: int | None) -> tuple:
+    """An optional number as a sortable pair (None first)."""
+    return (False, 0) if x is None else (True, x)
+
+
+@dataclass
+class Symmetry:
+    """The canonical-form function of one spec's symmetry group."""
+
+    spec: Spec
+    hosts_free: bool = True  # may hosts be permuted (False under allow_redeploy)
+    _units: list = field(default_factory=list)  # per set: {unit: [VM slots, ascending]}
+    _set_shape: list = field(default_factory=list)  # per set: sorted unit sizes
+    _ids: dict = field(default_factory=dict)  # EventId -> (host index, suffix) or None
+
+    @classmethod
+    def of(cls, spec: Spec) -> Symmetry:
+        sym = cls(spec, hosts_free=not spec.params.allow_redeploy)
+        n_sets = len(spec.topology.availability_sets)
+        sym._units = [{} for _ in range(n_sets)]
+        for i, (a, unit) in enumerate(spec.vm_slice):
+            sym._units[a].setdefault(unit, []).append(i)
+        sym._set_shape = [tuple(sorted(len(v) for v in units.values())) for units in sym._units]
+        return sym
+
+    @property
+    def trivial(self) -> bool:
+        """True when no non-identity permutation exists (every unit and host unique)."""
+        units_swap = any(
+            len(slots) > 1 or sum(1 for s in units.values() if len(s) == len(slots)) > 1
+            for units in self._units
+            for slots in units.values()
+        )
+        return not units_swap and (not self.hosts_free or len(self.spec.host_names) < 2)
+
+    # ------------------------------------------------------------------ EventId renaming
+
+    def _split_id(self, event_id: str) -> tuple[int, str] | None:
+        """(host index, suffix) of an EventId ``<host>#<suffix>``; None if it names no host."""
+        hit = self._ids.get(event_id, False)
+        if hit is not False:
+            return hit
+        best = None
+        for h, name in enumerate(self.spec.host_names):
+            prefix = name + "#"
+            if event_id.startswith(prefix) and (best is None or len(prefix) > len(self.spec.host_names[best[0]]) + 1):
+                best = (h, event_id[len(prefix):])
+        self._ids[event_id] = best
+        return best
+
+    # ------------------------------------------------------------------ canonical form
+
+    def canonical(self, s: State) -> State:
+        """The image of `s` under the symmetry chosen by sorting (see the module header)."""
+        split = self._split_id
+        ev_host: dict[int, list] = {}
+        for e in s.events:
+            parts = split(e.event_id)
+            if parts is None or parts[0] != e.host:
+                return s  # an EventId that does not name its host: no renaming is safe
+            ev_host.setdefault(e.host, []).append(
+                (parts[1], e.event_type, e.status, _opt(e.not_before_in), e.notice, e.duration, e.approved, len(e.resources))
+            )
+        removed = []
+        for eid in s.removed:
+            parts = split(eid)
+            if parts is None:
+                return s
+            removed.append(parts)
+        hosts_free = self.hosts_free
+        host_local = []
+        for h, x in enumerate(s.hosts):
+            gone = tuple(sorted(suffix for hh, suffix in removed if hh == h))
+            key = (x.patched, x.needs_reboot, x.phase, x.rounds, tuple(sorted(ev_host.get(h, ()))), gone)
+            host_local.append(key if hosts_free else (h, key))
+        resource_of: dict[int, list] = {}
+        for e in s.events:
+            for i in e.resources:
+                resource_of.setdefault(i, []).append(host_local[e.host])
+        load = [0] * len(s.hosts)
+        for v in s.vms:
+            load[v.host] += 1
+        vkey = [
+            (v.status, v.memory, _opt(v.snapshot), _opt(v.frozen_for), v.clock_lag, _opt(v.unsynced_for),
+             host_local[v.host], load[v.host],
+             tuple(sorted(resource_of.get(i, ()))))
+            for i, v in enumerate(s.vms)
+        ]
+        perm_v = self._vm_permutation(vkey)
+        return self._apply(s, perm_v, host_local)
+
+    def _vm_permutation(self, vkey: list) -> list[int]:
+        """new index of each VM slot: sets, then units, then VMs ordered by signature."""
+        perm = [0] * len(vkey)
+        set_keys = []
+        for a, units in enumerate(self._units):
+            ukeys = {u: tuple(sorted(vkey[i] for i in slots)) for u, slots in units.items()}
+            set_keys.append((tuple(sorted(ukeys.values())), ukeys))
+        by_shape: dict[tuple, list[int]] = {}
+        for a, shape in enumerate(self._set_shape):
+            by_shape.setdefault(shape, []).append(a)
+        for sets in by_shape.values():
+            order = sorted(sets, key=lambda a: (set_keys[a][0], a))
+            for src, dst in zip(order, sets):
+                self._map_units(set_keys[src][1], self._units[src], self._units[dst], vkey, perm)
+        return perm
+
+    @staticmethod
+    def _map_units(ukeys: dict, src_units: dict, dst_units: dict, vkey: list, perm: list[int]) -> None:
+        by_size: dict[int, list] = {}
+        for u, slots in dst_units.items():
+            by_size.setdefault(len(slots), []).append(u)
+        src_by_size: dict[int, list] = {}
+        for u, slots in src_units.items():
+            src_by_size.setdefault(len(slots), []).append(u)
+        for size, dst in by_size.items():
+            src = sorted(src_by_size[size], key=lambda u: (ukeys[u], u))
+            for su, du in zip(src, sorted(dst)):
+                vms = sorted(src_units[su], key=lambda i: (vkey[i], i))
+                for i, j in zip(vms, dst_units[du]):
+                    perm[i] = j
+
+    def _apply(self, s: State, perm_v: list[int], host_local: list) -> State:
+        """Rename VMs by `perm_v`, then sort hosts by what they now hold, and rebuild `s`."""
+        nh = len(s.hosts)
+        on_host: list[list[int]] = [[] for _ in range(nh)]
+        for i, v in enumerate(s.vms):
+            on_host[v.host].append(perm_v[i])
+        ev_of: dict[int, list] = {}
+        for e in s.events:
+            suffix = self._split_id(e.event_id)[1]  # type: ignore[index]
+            ev_of.setdefault(e.host, []).append(
+                (suffix, e.event_type, e.status, _opt(e.not_before_in), e.notice, e.duration, e.approved,
+                 tuple(sorted(perm_v[i] for i in e.resources)))
+            )
+        if self.hosts_free:
+            hkey = [(host_local[h], tuple(sorted(on_host[h])), tuple(sorted(ev_of.get(h, ())))) for h in range(nh)]
+            order = sorted(range(nh), key=lambda h: (hkey[h], h))
+        else:
+            order = list(range(nh))
+        perm_h = [0] * nh
+        for new, old in enumerate(order):
+            perm_h[old] = new
+        names = self.spec.host_names
+        hosts = tuple(s.hosts[old] for old in order)
+        vms: list = [None] * len(s.vms)
+        for i, v in enumerate(s.vms):
+            vms[perm_v[i]] = v if perm_h[v.host] == v.host else VMState(
+                v.status, perm_h[v.host], v.memory, v.snapshot, v.frozen_for, v.clock_lag, v.unsynced_for
+            )
+        events = []
+        for e in s.events:
+            h, suffix = self._split_id(e.event_id)  # type: ignore[misc]
+            nh_ = perm_h[h]
+            events.append(Event(
+                f"{names[nh_]}#{suffix}", e.event_type, nh_, tuple(sorted(perm_v[i] for i in e.resources)),
+                e.status, e.not_before_in, e.notice, e.duration, e.approved,
+            ))
+        events.sort(key=lambda e: e.event_id)
+        removed = frozenset(
+            f"{names[perm_h[h]]}#{suffix}" for h, suffix in (self._split_id(x) for x in s.removed)  # type: ignore[misc]
+        )
+        return State(hosts, tuple(vms), tuple(events), s.incarnation, removed)

@@ -1,0 +1,139 @@
+"""Seeded random walks: the model's own sanity run.
+
+Each walk starts a rollout from the initial state and picks uniformly among the enabled
+steps until the rollout completes, gets stuck or grows too long, then starts again, until
+the step budget is spent.  A violation does not end the rollout: later properties may fail
+further on, and each property keeps the shortest trace found.  Every always-property is checked after
+every step; sometimes-properties record whether they were reached.  Liveness needs the
+whole state graph and is left to the explorer.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from vmspec.model import Spec, State, Step
+
+from vmspec.properties.evidence import counterexample as cx
+from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, REGISTRY, SOMETIMES, STATE, TRANSITION
+from vmspec.properties.evidence.verdict import HOLDS, NOT_REACHED, REACHED, VIOLATED, Target, Verdict
+
+ENGINE = "walk"
+
+
+@dataclass
+class WalkResult:
+    steps: int = 0
+    rollouts: int = 0
+    completed: int = 0
+    distinct_states: int = 0
+    seconds: float = 0.0
+    violations: dict[str, cx.Counterexample] = field(default_factory=dict)
+    reached: set[str] = field(default_factory=set)
+    actions: Counter = field(default_factory=Counter)
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds if self.seconds else 0.0
+
+
+def random_walks(
+    spec: Spec,
+    *,
+    steps: int = 5000,
+    seed: int = 0,
+    config: str = "?",
+    mutant: str | None = None,
+    max_rollout: int = 2000,
+) -> WalkResult:
+    rng = random.Random(seed)
+    result = WalkResult()
+    state_props = [p for p in REGISTRY if p.kind == ALWAYS and p.scope == STATE]
+    trans_props = [p for p in REGISTRY if p.kind == ALWAYS and p.scope == TRANSITION]
+    deadlock = [p for p in REGISTRY if p.scope == DEADLOCK]
+    sometimes_state = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == STATE]
+    sometimes_trans = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == TRANSITION]
+    seen: set[State] = set()
+    started = time.perf_counter()
+    settings = {"steps": steps, "seed": seed, "max_rollout": max_rollout}
+
+    def record(name: str, path: list, message: str, kind: str = cx.SAFETY) -> None:
+        old = result.violations.get(name)
+        if old is None or len(path) < len(old):
+            result.violations[name] = cx.build(
+                spec, path, name, message, kind=kind, engine=ENGINE, config=config, mutant=mutant,
+                engine_settings=settings,
+            )
+
+    while result.steps < steps:
+        s = spec.initial_state()
+        path: list[tuple[Step, State]] = []
+        result.rollouts += 1
+        for p in state_props:
+            msg = p.check(spec, s)
+            if msg:
+                record(p.name, path, msg)
+        while result.steps < steps and len(path) < max_rollout:
+            seen.add(s)
+            succ = list(spec.successors(s))
+            for p in deadlock:
+                msg = p.check(spec, s, len(succ))
+                if msg:
+                    record(p.name, path, msg, cx.DEADLOCK_KIND)
+            if not succ:
+                break
+            st, t = succ[rng.randrange(len(succ))]
+            path.append((st, t))
+            result.steps += 1
+            result.actions[st.name] += 1
+            for p in trans_props:
+                msg = p.check(spec, s, st, t)
+                if msg:
+                    record(p.name, path, msg)
+            for p in state_props:
+                msg = p.check(spec, t)
+                if msg:
+                    record(p.name, path, msg)
+            for p in sometimes_trans:
+                if p.name not in result.reached and p.check(spec, s, st, t):
+                    result.reached.add(p.name)
+            for p in sometimes_state:
+                if p.name not in result.reached and p.check(spec, t):
+                    result.reached.add(p.name)
+            s = t
+            if spec.rollout_complete(s):
+                result.completed += 1
+                break
+    result.distinct_states = len(seen)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def stage(target: Target, *, steps: int = 5000, seed: int = 0) -> "StageResult":
+    """Verdicts of the random walks for `vmspec check`."""
+    from vmspec.properties.engines.check import StageResult
+
+    spec = target.spec()
+    r = random_walks(spec, steps=steps, seed=seed, config=target.label, mutant=target.mutant)
+    out = []
+    summary = (
+        f"{r.steps} steps in {r.rollouts} rollouts ({r.completed} complete), {r.distinct_states} distinct states, "
+        f"{r.steps_per_second:,.0f} steps/s, seed {seed}"
+    )
+    for p in REGISTRY:
+        if p.kind == ALWAYS:
+            c = r.violations.get(p.name)
+            if c is None:
+                out.append(Verdict(p.name, p.rule, p.kind, ENGINE, HOLDS))
+            else:
+                out.append(Verdict(p.name, p.rule, p.kind, ENGINE, VIOLATED, f"{c.message} ({len(c)} steps)", c))
+        elif p.kind == SOMETIMES:
+            status = REACHED if p.name in r.reached else NOT_REACHED
+            detail = "" if status == REACHED else f"never reached in {r.steps} steps"
+            out.append(Verdict(p.name, p.rule, p.kind, ENGINE, status, detail))
+    figures = {"steps": r.steps, "rollouts": r.rollouts, "completed": r.completed,
+               "distinct_states": r.distinct_states, "seconds": round(r.seconds, 3), "actions": dict(r.actions)}
+    return StageResult(ENGINE, out, summary, figures)

@@ -1,0 +1,153 @@
+"""The Z3 engine as one run: topology check, inductive checklist, bounded model checking and
+the all-sizes proof, gathered into registry verdicts for `vmspec prove` and `vmspec check`.
+
+Verdicts: a property broken by bounded model checking is *violated*, with its replayed
+counterexample; one whose every inductive obligation is unsat is *proved* (for the
+configuration, or for all sizes); one only checked up to a depth *holds* (bounded).  An
+`unknown` answer or a disagreement between Z3 and the Python model is *unknown*, which is
+a failure.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from vmspec.properties.catalogue.registry import ALWAYS, REGISTRY
+from vmspec.properties.evidence.verdict import HOLDS, PROVED, UNKNOWN, VIOLATED, Target, Verdict
+from vmspec.properties.engines.z3 import props as P
+from vmspec.properties.engines.z3.bmc import BmcResult, UnknownResult, bmc
+from vmspec.properties.engines.z3.encode import encoding_for, is_encoded
+from vmspec.properties.engines.z3.induction import InductionResult, prove
+from vmspec.properties.engines.z3.params_proof import VARIANTS, AllSizesResult, prove_all_sizes
+from vmspec.properties.engines.z3.topology_check import TopologyVerdict, check_topology
+
+ENGINE = "z3"
+SMALL_VMS, SMALL_HOSTS = 4, 4  # up to this size a configuration gets the full concrete treatment
+
+
+@dataclass
+class ProveRun:
+    target: Target
+    depth: int
+    topology: TopologyVerdict | None = None
+    induction: InductionResult | None = None
+    bmc: dict[str, BmcResult] = field(default_factory=dict)
+    all_sizes: AllSizesResult | None = None
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def verdicts(self) -> list[Verdict]:
+        out = []
+        for p in REGISTRY:
+            if p.kind != ALWAYS or not P.encoded(p.name):
+                continue
+            out.append(self._verdict(p.name, p.rule))
+        return out
+
+    def _verdict(self, name: str, rule: str) -> Verdict:
+        r = self.bmc.get(name)
+        if r is not None and r.disagreement is not None:
+            return Verdict(name, rule, ALWAYS, ENGINE, UNKNOWN, f"engine disagreement: {r.disagreement}")
+        if r is not None and r.counterexample is not None:
+            c = r.counterexample
+            return Verdict(name, rule, ALWAYS, ENGINE, VIOLATED, f"{c.message} (bmc, depth {r.depth})", c)
+        for label, result in (("this configuration", self.induction), ("all sizes", self.all_sizes)):
+            if result is None:
+                continue
+            mine = [o for o in result.obligations if o.property == name]
+            if any(o.status == UNKNOWN for o in mine):
+                return Verdict(name, rule, ALWAYS, ENGINE, UNKNOWN, "Z3 answered unknown")
+            if mine and result.ok:  # the invariants are proved together or not at all
+                return Verdict(name, rule, ALWAYS, ENGINE, PROVED, f"inductive, {label}")
+        depth = r.max_depth if r is not None else self.depth
+        return Verdict(name, rule, ALWAYS, ENGINE, HOLDS, f"no violation up to depth {depth}")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not any(v.failed for v in self.verdicts()) and self.failed_obligations() == []
+
+    def failed_obligations(self) -> list:
+        out = []
+        for result in (self.induction, self.all_sizes):
+            if result is not None:
+                out += result.failed()
+        return out
+
+
+def is_small(target: Target) -> bool:
+    return len(target.topology.vms) <= SMALL_VMS and len(target.topology.hosts) <= SMALL_HOSTS
+
+
+def default_depth(target: Target) -> int:
+    """Deep enough for every mutant of the catalogue on its small configuration (the
+    deepest, a deadlock, is at 14); on the model, whose small configurations are proved by
+    induction, a shallow sanity run; shallow on large ones, where each depth costs seconds."""
+    if not is_small(target):
+        return 3
+    return 16 if target.mutant is not None else 6
+
+
+def _headline(target: Target, names: list[str]) -> set[str] | None:
+    """For a mutant, the encoded properties it must be caught violating (`Mutant.breaks`):
+    bounded model checking stops once they are all found."""
+    if target.mutant is None:
+        return None
+    from vmspec.properties.catalogue.mutants import mutant
+
+    wanted = {b for b in mutant(target.mutant).breaks if b in names}
+    return wanted or None
+
+
+def run(target: Target, *, depth: int | None = None, induction: bool | None = None,
+        all_sizes: bool | None = None, properties: list[str] | None = None) -> ProveRun:
+    """Everything the Z3 engine can say about `target`."""
+    started = time.perf_counter()
+    depth = default_depth(target) if depth is None else depth
+    out = ProveRun(target, depth)
+    spec = target.spec()
+    if target.mutant is not None and not is_encoded(target.mutant):
+        out.errors.append(f"mutant {target.mutant} has no Z3 encoding")
+        return out
+    enc = encoding_for(spec, target.mutant)
+    out.topology = check_topology(target.topology, target.params)
+    if induction if induction is not None else (target.mutant is None and is_small(target)):
+        out.induction = prove(enc)
+    if all_sizes if all_sizes is not None else target.mutant is None:
+        out.all_sizes = prove_all_sizes(target.mutant if target.mutant in VARIANTS else None)
+    names = properties or [p.name for p in REGISTRY if p.kind == ALWAYS and P.encoded(p.name)]
+    try:
+        out.bmc = bmc(enc, names, max_depth=depth, config=target.label, stop_when=_headline(target, names))
+    except UnknownResult as exc:
+        out.errors.append(str(exc))
+    out.seconds = round(time.perf_counter() - started, 3)
+    return out
+
+
+__all__ = ["ENGINE", "ProveRun", "default_depth", "is_small", "run"]
+
+
+def stage(target, opts) -> "StageResult":
+    """The `prove` stage of `vmspec check`: the Z3 engine's verdicts for `target`."""
+    from vmspec.properties.engines.check import StageResult
+
+    if target.mutant is not None and not is_encoded(target.mutant):
+        return StageResult(ENGINE, [], f"mutant {target.mutant} is a liveness mutant without a Z3 encoding; skipped", {})
+    r = run(target, depth=getattr(opts, "depth", None))
+    verdicts = r.verdicts()
+    for e in r.errors:
+        verdicts.append(Verdict("z3_engine", "R0", ALWAYS, ENGINE, UNKNOWN, e))
+    for o in r.failed_obligations():
+        if target.mutant is None:  # a failed inductive obligation on the model is a failure of the proof
+            verdicts.append(Verdict(o.property, o.rule, ALWAYS, ENGINE, UNKNOWN, "not proved: " + o.line()))
+    topo = "" if r.topology is None else (
+        "topology keeps R5; " if r.topology.safe else f"topology unsafe ({len(r.topology.witnesses)} hosts); ")
+    parts = [topo + f"bmc to depth {r.depth}"]
+    if r.induction is not None:
+        parts.append(f"induction {sum(o.ok for o in r.induction.obligations)}/{len(r.induction.obligations)}")
+    if r.all_sizes is not None:
+        parts.append(f"all sizes {sum(o.ok for o in r.all_sizes.obligations)}/{len(r.all_sizes.obligations)}")
+    figures = {"depth": r.depth, "seconds": r.seconds,
+               "induction_obligations": None if r.induction is None else len(r.induction.obligations),
+               "all_sizes_obligations": None if r.all_sizes is None else len(r.all_sizes.obligations)}
+    return StageResult(ENGINE, verdicts, ", ".join(parts) + f" in {r.seconds} s", figures)

@@ -1,0 +1,379 @@
+"""The always-properties of `vmspec.properties.catalogue.registry` over the symbolic state of `encode`.
+
+One Z3 formula per registry property, under the same name, saying that the property
+*holds*: state properties over one state, transition properties over a step (the state
+before, the state after, whether the step was `time_passes` and how long it took), and
+`deadlock_free` as "some action is enabled".  They are the second encoding of the
+predicates, so `tests/test_z3_crosscheck.py` evaluates both on reachable states and
+steps and requires the same verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import z3
+
+from vmspec.model import EVENT_TYPES, MAX_ROUNDS
+from vmspec.model.state import (
+    ANNOUNCED,
+    BLANK,
+    EVENT_STATUSES,
+    FROZEN,
+    HOST_PHASES,
+    IDLE,
+    IN_FREEZE,
+    IN_REBOOT,
+    LOADED,
+    REBOOTING,
+    RECOVERED,
+    RUNNING,
+    SCHEDULED,
+    STARTED,
+    STARTED_STATUS,
+    VM_STATUSES,
+    WRITTEN,
+)
+
+from vmspec.properties.engines.z3.encode import FREEZE, NONE, REBOOT, REDEPLOY, ROUNDS, Encoding, SymEvent, SymState, SymVM
+
+TRUE = z3.BoolVal(True)
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """What a transition property needs to know about the step itself."""
+
+    is_time: z3.BoolRef  # the step is time_passes
+    dt: z3.ArithRef  # its seconds (meaningful only when is_time)
+
+    @property
+    def elapsed(self) -> z3.ArithRef:
+        return z3.If(self.is_time, self.dt, 0)
+
+
+def _all(items: list) -> z3.BoolRef:
+    return z3.And(items) if items else TRUE
+
+
+def _any(items: list) -> z3.BoolRef:
+    return z3.Or(items) if items else z3.BoolVal(False)
+
+
+def _st(v: SymVM, name: str) -> z3.BoolRef:
+    return v.status == VM_STATUSES.index(name)
+
+
+def _ph(enc: Encoding, s: SymState, h: int, name: str) -> z3.BoolRef:
+    return s.hosts[h].phase == enc.phase(name)
+
+
+def _evs(enc: Encoding, e: SymEvent, name: str) -> z3.BoolRef:
+    return z3.And(e.present, e.status == enc.status_ix(name))
+
+
+def _same_id(a: SymEvent, b: SymEvent) -> z3.BoolRef:
+    return z3.And(a.present, b.present, a.id_round == b.id_round, a.renamed == b.renamed)
+
+
+def _started_for(enc: Encoding, s: SymState, i: int, types: tuple[int, ...] = (FREEZE, REBOOT, REDEPLOY)) -> z3.BoolRef:
+    return _any([z3.And(_evs(enc, e, STARTED_STATUS), _any([e.etype == t for t in types]), e.resources[i])
+                 for e in s.slots])
+
+
+def _removed(s: SymState, h: int, e: SymEvent) -> z3.BoolRef:
+    """The EventId of slot `h`'s event is among the removed ones."""
+    return _any([z3.And(e.id_round == r, z3.If(e.renamed, s.removed[h][r - 1][1], s.removed[h][r - 1][0]))
+                 for r in ROUNDS])
+
+
+# ---------------------------------------------------------------------- state properties
+
+
+def type_ok(enc: Encoding, s: SymState) -> z3.BoolRef:
+    c = [s.incarnation >= 1]
+    for x in s.hosts:
+        c.append(z3.And(x.phase >= 0, x.phase < len(HOST_PHASES)))
+    for v in s.vms:
+        c += [z3.And(v.status >= 0, v.status < len(VM_STATUSES)), v.host >= 0, v.host < enc.n_hosts,
+              z3.Or(v.memory == BLANK, v.memory == LOADED, v.memory == WRITTEN), v.clock_lag >= 0,
+              _st(v, FROZEN) == z3.And(v.frozen_for != NONE, v.snapshot != NONE)]
+    for e in s.slots:
+        c.append(z3.Implies(e.present, z3.And(e.etype >= 0, e.etype < len(EVENT_TYPES))))
+    return _all(c)
+
+
+def only_scheduled_or_started(enc: Encoding, s: SymState) -> z3.BoolRef:
+    return _all([z3.Implies(e.present, z3.Or([e.status == enc.status_ix(x) for x in EVENT_STATUSES])) for e in s.slots])
+
+
+def frozen_memory_matches_snapshot(enc: Encoding, s: SymState) -> z3.BoolRef:
+    return _all([z3.Implies(_st(v, FROZEN), v.memory == v.snapshot) for v in s.vms])
+
+
+def freeze_within_bound(enc: Encoding, s: SymState) -> z3.BoolRef:
+    return _all([z3.Implies(v.frozen_for != NONE, v.frozen_for <= enc.params.pause_bound) for v in s.vms])
+
+
+def clock_synced_after_resume(enc: Encoding, s: SymState) -> z3.BoolRef:
+    lat = enc.params.resync_latency
+    return _all([z3.Implies(z3.And(_st(v, RUNNING), v.clock_lag != 0),
+                            z3.And(v.unsynced_for != NONE, v.unsynced_for <= lat)) for v in s.vms])
+
+
+def one_slice_at_a_time(enc: Encoding, s: SymState) -> z3.BoolRef:
+    return _all([z3.Not(z3.And(z3.Not(_st(s.vms[i], RUNNING)), z3.Not(_st(s.vms[j], RUNNING))))
+                 for i, j in enc.cross_slice_pairs()])
+
+
+def aset_keeps_a_running_vm(enc: Encoding, s: SymState) -> z3.BoolRef:
+    spec = enc.spec
+    return _all([_any([_st(s.vms[i], RUNNING) for i in range(enc.n_vms) if spec.vm_aset[i] == a])
+                 for a in sorted(spec.multi_slice_sets)])
+
+
+def impact_needs_started_event(enc: Encoding, s: SymState) -> z3.BoolRef:
+    return _all([z3.Implies(z3.Not(_st(v, RUNNING)), _started_for(enc, s, i)) for i, v in enumerate(s.vms)])
+
+
+def removed_event_never_returns(enc: Encoding, s: SymState) -> z3.BoolRef:
+    return _all([z3.Implies(e.present, z3.Not(_removed(s, h, e))) for h, e in enumerate(s.slots)])
+
+
+def finished_event_removed(enc: Encoding, s: SymState) -> z3.BoolRef:
+    return _all([z3.Implies(e.present, z3.Not(_ph(enc, s, h, IDLE))) for h, e in enumerate(s.slots)])
+
+
+# ---------------------------------------------------------------------- strengthening invariants
+
+
+def event_matches_phase(enc: Encoding, s: SymState) -> z3.BoolRef:
+    c = []
+    for h, e in enumerate(s.slots):
+        c.append(e.present == z3.Not(_ph(enc, s, h, IDLE)))
+        c.append(z3.Implies(_ph(enc, s, h, ANNOUNCED), _evs(enc, e, SCHEDULED)))
+        for p in (STARTED, IN_FREEZE, IN_REBOOT, RECOVERED):
+            c.append(z3.Implies(_ph(enc, s, h, p), _evs(enc, e, STARTED_STATUS)))
+        c.append(z3.Implies(_ph(enc, s, h, IN_FREEZE), e.etype == FREEZE))
+        c.append(z3.Implies(_ph(enc, s, h, IN_REBOOT), e.etype != FREEZE))
+    return _all(c)
+
+
+def notbefore_while_scheduled(enc: Encoding, s: SymState) -> z3.BoolRef:
+    return _all([z3.Implies(e.present, z3.And((e.status == enc.status_ix(SCHEDULED)) == (e.not_before_in != NONE),
+                                              e.not_before_in >= NONE)) for e in s.slots])
+
+
+def impacted_vms_match_phase(enc: Encoding, s: SymState) -> z3.BoolRef:
+    c = []
+    want = {ANNOUNCED: RUNNING, STARTED: RUNNING, IN_FREEZE: FROZEN, IN_REBOOT: REBOOTING, RECOVERED: RUNNING}
+    for h, e in enumerate(s.slots):
+        for i, v in enumerate(s.vms):
+            named = z3.And(e.present, e.resources[i])
+            for phase, status in want.items():
+                at_home = v.host == h if phase in (ANNOUNCED, STARTED, IN_FREEZE) else TRUE
+                c.append(z3.Implies(z3.And(named, _ph(enc, s, h, phase)), z3.And(_st(v, status), at_home)))
+    return _all(c)
+
+
+def impacted_vm_named_by_its_event(enc: Encoding, s: SymState) -> z3.BoolRef:
+    c = []
+    for i, v in enumerate(s.vms):
+        own = [z3.Implies(v.host == h, z3.And(_ph(enc, s, h, IN_FREEZE), s.slots[h].present, s.slots[h].resources[i]))
+               for h in range(enc.n_hosts)]
+        c.append(z3.Implies(_st(v, FROZEN), _all(own)))
+        by_reboot = _any([z3.And(e.present, e.resources[i], _ph(enc, s, h, IN_REBOOT)) for h, e in enumerate(s.slots)])
+        on_patched = _all([z3.Implies(v.host == h, s.hosts[h].patched) for h in range(enc.n_hosts)])
+        c.append(z3.Implies(_st(v, REBOOTING), z3.And(by_reboot, on_patched)))
+    return _all(c)
+
+
+def vm_named_by_one_event(enc: Encoding, s: SymState) -> z3.BoolRef:
+    slots = s.slots
+    return _all([z3.Not(z3.And(slots[a].present, slots[a].resources[i], slots[b].present, slots[b].resources[i]))
+                 for i in range(enc.n_vms) for a in range(enc.n_hosts) for b in range(a + 1, enc.n_hosts)])
+
+
+def named_vm_on_event_host_or_patched(enc: Encoding, s: SymState) -> z3.BoolRef:
+    c = []
+    for h, e in enumerate(s.slots):
+        for i, v in enumerate(s.vms):
+            elsewhere = [z3.Implies(v.host == k, s.hosts[k].patched) for k in range(enc.n_hosts) if k != h]
+            c.append(z3.Implies(z3.And(e.present, e.resources[i]), _all(elsewhere)))
+    return _all(c)
+
+
+def started_events_one_slice(enc: Encoding, s: SymState) -> z3.BoolRef:
+    busy = [_any([z3.And(_evs(enc, e, STARTED_STATUS), e.resources[i]) for e in s.slots]) for i in range(enc.n_vms)]
+    return _all([z3.Not(z3.And(busy[i], busy[j])) for i, j in enc.cross_slice_pairs()])
+
+
+def event_ids_current(enc: Encoding, s: SymState) -> z3.BoolRef:
+    c = []
+    for h, e in enumerate(s.slots):
+        c.append(z3.Implies(e.present, z3.And(e.id_round == s.hosts[h].rounds, z3.Not(e.renamed))))
+        for r in ROUNDS:
+            c.append(z3.Implies(s.removed[h][r - 1][0], r <= s.hosts[h].rounds))
+            c.append(z3.Not(s.removed[h][r - 1][1]))
+    return _all(c)
+
+
+def unsynced_clock_on_finished_host(enc: Encoding, s: SymState) -> z3.BoolRef:
+    c = []
+    for v in s.vms:
+        done = _all([z3.Implies(v.host == h, z3.Or(x.patched, x.needs_reboot)) for h, x in enumerate(s.hosts)])
+        c.append(z3.Implies(v.unsynced_for != NONE, z3.And(_st(v, RUNNING), v.clock_lag != 0, done)))
+    return _all(c)
+
+
+def freeze_only_for_in_place_update(enc: Encoding, s: SymState) -> z3.BoolRef:
+    return _all([
+        z3.Implies(z3.And(e.present, e.etype == FREEZE,
+                          z3.Or([_ph(enc, s, h, p) for p in (ANNOUNCED, STARTED, IN_FREEZE)])),
+                   z3.Not(s.hosts[h].needs_reboot))
+        for h, e in enumerate(s.slots)
+    ])
+
+
+def unpatched_until_impact(enc: Encoding, s: SymState) -> z3.BoolRef:
+    return _all([z3.Implies(z3.Or(_ph(enc, s, h, ANNOUNCED), _ph(enc, s, h, STARTED)), z3.Not(x.patched))
+                 for h, x in enumerate(s.hosts)])
+
+
+def timers_in_range(enc: Encoding, s: SymState) -> z3.BoolRef:
+    c = []
+    for v in s.vms:
+        c += [(v.frozen_for != NONE) == _st(v, FROZEN), (v.snapshot != NONE) == _st(v, FROZEN)]
+        c += [z3.Implies(v.frozen_for != NONE, v.frozen_for >= 0), z3.Implies(v.unsynced_for != NONE, v.unsynced_for >= 0),
+              z3.Implies(v.snapshot != NONE, z3.Or(v.snapshot == BLANK, v.snapshot == LOADED, v.snapshot == WRITTEN))]
+    for x in s.hosts:
+        c.append(z3.And(x.rounds >= 0, x.rounds <= MAX_ROUNDS))
+    return _all(c)
+
+
+# ---------------------------------------------------------------------- transition properties
+
+
+def memory_kept_at_resume(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    return _all([z3.Not(z3.And(_st(a, FROZEN), _st(b, RUNNING), b.memory != a.snapshot))
+                 for a, b in zip(s.vms, t.vms)])
+
+
+def guest_clock_monotonic(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    return _all([z3.Or(_st(a, REBOOTING), _st(b, REBOOTING), st.elapsed - (b.clock_lag - a.clock_lag) >= 0)
+                 for a, b in zip(s.vms, t.vms)])
+
+
+def reboot_update_never_under_freeze(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    return _all([z3.Not(z3.And(z3.Not(a.patched), b.patched, a.needs_reboot, e.present, e.etype == FREEZE))
+                 for a, b, e in zip(s.hosts, t.hosts, t.slots)])
+
+
+def reboot_update_announced_as_reboot(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    idle, ann = enc.phase(IDLE), enc.phase(ANNOUNCED)
+    return _all([z3.Not(z3.And(a.phase == idle, b.phase == ann, a.needs_reboot, e.present, e.etype == FREEZE))
+                 for a, b, e in zip(s.hosts, t.hosts, t.slots)])
+
+
+def start_after_notbefore_or_approval(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    return _all([
+        z3.Not(z3.And(_evs(enc, a, SCHEDULED), _same_id(a, b), b.status == enc.status_ix(STARTED_STATUS),
+                      a.not_before_in != NONE, a.not_before_in != 0, z3.Not(a.approved)))
+        for a, b in zip(s.slots, t.slots)
+    ])
+
+
+def notice_at_least_minimum(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    def need(etype: z3.ArithRef) -> z3.ArithRef:
+        out: z3.ArithRef = z3.IntVal(enc.params.required_notice(EVENT_TYPES[0]))
+        for k in range(1, len(EVENT_TYPES)):
+            out = z3.If(etype == k, enc.params.required_notice(EVENT_TYPES[k]), out)
+        return out
+
+    return _all([
+        z3.Implies(z3.And(_evs(enc, b, SCHEDULED), z3.Not(_same_id(a, b))),
+                   z3.And(b.notice >= need(b.etype), b.not_before_in == b.notice))
+        for a, b in zip(s.slots, t.slots)
+    ])
+
+
+def _visible_eq(a: SymEvent, b: SymEvent) -> z3.BoolRef:
+    """The same event as a VM reads it (EventId, type, Resources, status, notice, duration)."""
+    same = z3.And(a.id_round == b.id_round, a.renamed == b.renamed, a.etype == b.etype, a.status == b.status,
+                  a.notice == b.notice, a.duration == b.duration, *[x == y for x, y in zip(a.resources, b.resources)])
+    return z3.And(a.present == b.present, z3.Implies(a.present, same))
+
+
+def incarnation_tracks_changes(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    changed = z3.Not(_all([_visible_eq(a, b) for a, b in zip(s.slots, t.slots)]))
+    return z3.If(changed, t.incarnation > s.incarnation, t.incarnation == s.incarnation)
+
+
+def event_lifecycle(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    c = []
+    sched, started = enc.status_ix(SCHEDULED), enc.status_ix(STARTED_STATUS)
+    for a, b in zip(s.slots, t.slots):
+        same = _same_id(a, b)
+        ok = z3.And(
+            (b.status == sched) == (b.not_before_in != NONE),
+            z3.Implies(z3.Not(same), b.status == sched),
+            z3.Implies(same, z3.And(z3.Not(z3.And(a.status == started, b.status == sched)), a.etype == b.etype,
+                                    *[x == y for x, y in zip(a.resources, b.resources)])),
+        )
+        c.append(z3.Implies(b.present, ok))
+    return _all(c)
+
+
+def vm_stays_on_host(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    return _all([z3.Implies(a.host != b.host, _started_for(enc, t, i, (REDEPLOY,)))
+                 for i, (a, b) in enumerate(zip(s.vms, t.vms))])
+
+
+def memory_lost_only_by_reboot(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    return _all([
+        z3.Implies(a.memory != b.memory,
+                   z3.Or(z3.And(st.is_time, _st(a, RUNNING)),
+                         z3.And(_st(b, REBOOTING), _started_for(enc, t, i, (REBOOT, REDEPLOY)))))
+        for i, (a, b) in enumerate(zip(s.vms, t.vms))
+    ])
+
+
+StateFormula = Callable[[Encoding, SymState], z3.BoolRef]
+TransitionFormula = Callable[[Encoding, SymState, SymState, StepInfo], z3.BoolRef]
+
+STATE_FORMULAS: dict[str, StateFormula] = {
+    f.__name__: f
+    for f in (
+        type_ok, only_scheduled_or_started, frozen_memory_matches_snapshot, freeze_within_bound,
+        clock_synced_after_resume, one_slice_at_a_time, aset_keeps_a_running_vm, impact_needs_started_event,
+        removed_event_never_returns, finished_event_removed, event_matches_phase, notbefore_while_scheduled,
+        impacted_vms_match_phase, impacted_vm_named_by_its_event, vm_named_by_one_event,
+        named_vm_on_event_host_or_patched, started_events_one_slice, event_ids_current,
+        unsynced_clock_on_finished_host, freeze_only_for_in_place_update, unpatched_until_impact,
+        timers_in_range,
+    )
+}
+
+TRANSITION_FORMULAS: dict[str, TransitionFormula] = {
+    f.__name__: f
+    for f in (
+        memory_kept_at_resume, guest_clock_monotonic, reboot_update_never_under_freeze,
+        reboot_update_announced_as_reboot, start_after_notbefore_or_approval, notice_at_least_minimum,
+        incarnation_tracks_changes, event_lifecycle, vm_stays_on_host, memory_lost_only_by_reboot,
+    )
+}
+
+DEADLOCK_FREE = "deadlock_free"
+
+
+def deadlock_free(enc: Encoding, s: SymState) -> z3.BoolRef:
+    """R20: some action is enabled."""
+    return enc.enabled(s)
+
+
+def encoded(name: str) -> bool:
+    return name in STATE_FORMULAS or name in TRANSITION_FORMULAS or name == DEADLOCK_FREE
+
+
+__all__ = ["DEADLOCK_FREE", "STATE_FORMULAS", "TRANSITION_FORMULAS", "StepInfo", "deadlock_free", "encoded"]

@@ -1,0 +1,362 @@
+"""One counterexample value for every engine.
+
+A counterexample names the property and the rule it breaks (with the rule's text and
+source), the engine that found it, and the numbered steps from the initial state: each
+step's action, the elapsed time after it and what it changed.  Its kind is ``safety`` (the
+last step reaches the violation), ``deadlock`` (the last state has no successor) or
+``lasso`` (the steps from ``loop_start`` on repeat forever while an obligation stays
+pending).  It saves to JSON (schema: properties/io/schemas/counterexample.schema.json), loads
+back, replays against the model, renders as text and prints as a pytest test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from vmspec.model import CONFIGS, ActionNotEnabled, Params, Spec, State, Step, Topology
+
+from vmspec.properties.evidence.diff import changes
+from vmspec.properties.io.errors import InputError
+from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
+from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, TRANSITION, by_name
+from vmspec.properties.catalogue.rules import rule
+from vmspec.properties.io.topology import params_from_dict, topology_from_dict, topology_to_dict
+
+FORMAT = "vmspec-counterexample/1"
+SAFETY, DEADLOCK_KIND, LASSO = "safety", "deadlock", "lasso"
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    index: int  # 1-based position in the trace
+    action: str
+    args: tuple
+    time: int | float  # elapsed seconds after this step
+    changes: tuple[str, ...]  # what the step changed, one line per field
+
+    @property
+    def step(self) -> Step:
+        return Step(self.action, self.args)
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    property: str
+    rule: str
+    kind: str  # safety / deadlock / lasso
+    message: str  # what is wrong in the last state (or on the cycle)
+    steps: tuple[TraceStep, ...]
+    engine: str  # explore / walk / fuzz / bmc / trace ...
+    config: str  # a named configuration or the topology file it came from
+    topology: Topology
+    params: Params
+    mutant: str | None = None
+    loop_start: int | None = None  # lasso only: index of the first step of the cycle
+    engine_settings: dict = field(default_factory=dict)
+
+    @property
+    def rule_title(self) -> str:
+        return rule(self.rule).title
+
+    @property
+    def rule_text(self) -> str:
+        return rule(self.rule).text
+
+    @property
+    def rule_source(self) -> str:
+        return rule(self.rule).source
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def actions(self) -> list[Step]:
+        return [s.step for s in self.steps]
+
+    # ------------------------------------------------------------ JSON
+
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT,
+            "property": self.property,
+            "rule": self.rule,
+            "rule_title": self.rule_title,
+            "rule_text": self.rule_text,
+            "rule_source": self.rule_source,
+            "kind": self.kind,
+            "message": self.message,
+            "engine": self.engine,
+            "engine_settings": self.engine_settings,
+            "config": self.config,
+            "mutant": self.mutant,
+            "topology": topology_to_dict(self.topology),
+            "params": asdict(self.params),
+            "loop_start": self.loop_start,
+            "steps": [
+                {"index": s.index, "action": s.action, "args": list(s.args), "time": s.time, "changes": list(s.changes)}
+                for s in self.steps
+            ],
+        }
+
+    def dumps(self) -> str:
+        return dumps_exact(self.to_json())
+
+    def save(self, path: str | Path) -> Path:
+        """Write atomically: a reader never sees a half-written file."""
+        return write_atomic(Path(path), self.dumps())
+
+    @classmethod
+    def from_json(cls, data: Any, path: str = "<counterexample>") -> Counterexample:
+        validate_json(data, path)
+        topology, _ = topology_from_dict({k: data["topology"][k] for k in ("availability_sets", "hosts", "vms")}, path)
+        params = params_from_dict(data["params"], path, "params")
+        if data["mutant"] is not None and data["mutant"] not in MUTANT_BY_NAME:
+            raise InputError(path, None, "mutant", f"unknown mutant {data['mutant']!r}")
+        steps = tuple(
+            TraceStep(s["index"], s["action"], tuple(s["args"]), s["time"], tuple(s["changes"])) for s in data["steps"]
+        )
+        return cls(
+            data["property"],
+            data["rule"],
+            data["kind"],
+            data["message"],
+            steps,
+            data["engine"],
+            data["config"],
+            topology,
+            params,
+            data["mutant"],
+            data["loop_start"],
+            dict(data.get("engine_settings") or {}),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> Counterexample:
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(str(p), None, None, f"cannot read file: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise InputError(str(p), None, None, "file is not UTF-8 text") from None
+        try:
+            data = json.loads(text, parse_float=_exact_number)
+        except json.JSONDecodeError as exc:
+            raise InputError(str(p), exc.lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+        return cls.from_json(data, str(p))
+
+    # ------------------------------------------------------------ text and Python
+
+    def render(self) -> str:
+        lines = [
+            f"{self.property} violated ({self.rule}: {self.rule_title}) -- {self.kind}, {len(self.steps)} steps",
+            f"  {self.message}",
+            f"  rule: {self.rule_text}",
+            f"  source: {self.rule_source}",
+            f"  found by {self.engine} on {self.config}" + (f" with mutant {self.mutant}" if self.mutant else ""),
+            "",
+        ]
+        for s in self.steps:
+            if self.loop_start is not None and s.index == self.loop_start:
+                lines.append("  -- cycle: the steps below repeat forever --")
+            lines.append(f"  {s.index:3d}. t={s.time:>6} s  {s.step}")
+            for c in s.changes:
+                lines.append(f"           {c}")
+        return "\n".join(lines)
+
+    def to_python(self) -> str:
+        """A pytest test that replays this counterexample and asserts the violation."""
+        name = "".join(ch if ch.isalnum() else "_" for ch in f"{self.mutant or 'model'}_{self.property}")
+        if self.config in CONFIGS and CONFIGS[self.config].topology == self.topology:
+            setup = f"config = CONFIGS[{self.config!r}]\n    topology, params = config.topology, config.params"
+        else:
+            setup = f"topology, params = topology_from_dict({topology_to_dict(self.topology, self.params)!r})"
+        steps = ",\n        ".join(f"Step({s.action!r}, {tuple(s.args)!r})" for s in self.steps)
+        return (
+            "from vmspec.model import CONFIGS, Step\n"
+            "from vmspec.properties.evidence.counterexample import replay_steps\n"
+            "from vmspec.properties.io.topology import topology_from_dict\n\n\n"
+            f"def test_{name}():\n"
+            f"    {setup}\n"
+            f"    steps = [\n        {steps},\n    ]\n"
+            f"    verdict = replay_steps(topology, params, {self.mutant!r}, steps, {self.property!r}, "
+            f"{self.kind!r}, {self.loop_start!r})\n"
+            f"    assert verdict.reproduced, verdict.detail\n"
+        )
+
+
+# ---------------------------------------------------------------- building and replaying
+
+
+def spec_for(topology: Topology, params: Params, mutant: str | None = None) -> Spec:
+    if mutant is None:
+        return Spec(topology, params)
+    return MUTANT_BY_NAME[mutant].spec(topology, params)
+
+
+def build(
+    spec: Spec,
+    path: Sequence[tuple[Step, State]],
+    prop: str,
+    message: str,
+    *,
+    kind: str = SAFETY,
+    engine: str,
+    config: str,
+    mutant: str | None = None,
+    loop_start: int | None = None,
+    engine_settings: dict | None = None,
+    start_time: int | float = 0,
+) -> Counterexample:
+    """A counterexample from a path of (step, state reached) pairs from the initial state."""
+    steps, before, now = [], spec.initial_state(), start_time
+    for i, (st, after) in enumerate(path, 1):
+        if st.name == "time_passes":
+            now += st.args[0]
+        steps.append(TraceStep(i, st.name, tuple(st.args), now, changes(spec, before, after)))
+        before = after
+    p = by_name(prop)
+    return Counterexample(
+        prop, p.rule, kind, message, tuple(steps), engine, config, spec.topology, spec.params, mutant, loop_start,
+        dict(engine_settings or {}),
+    )
+
+
+@dataclass(frozen=True)
+class ReplayVerdict:
+    reproduced: bool
+    detail: str
+    states: tuple[State, ...]
+
+
+def replay_steps(
+    topology: Topology,
+    params: Params,
+    mutant: str | None,
+    steps: Iterable[Step],
+    prop: str,
+    kind: str = SAFETY,
+    loop_start: int | None = None,
+) -> ReplayVerdict:
+    """Re-run `steps` through the model (or the mutant) and check the violation recurs."""
+    spec = spec_for(topology, params, mutant)
+    p = by_name(prop)
+    states = [spec.initial_state()]
+    steps = list(steps)
+    for i, st in enumerate(steps, 1):
+        try:  # `step` takes any exact duration, not only the search's time choices
+            states.append(spec.step(states[-1], Step(st[0], tuple(st[1]))))
+        except ActionNotEnabled as exc:
+            return ReplayVerdict(False, f"step {i} {Step(st[0], tuple(st[1]))} is not enabled: {exc}", tuple(states))
+    last = states[-1]
+    if kind == LASSO:
+        if loop_start is None or not 1 <= loop_start <= len(steps):
+            return ReplayVerdict(False, "a lasso needs loop_start within the steps", tuple(states))
+        if states[loop_start - 1] != last:
+            return ReplayVerdict(False, "the cycle does not return to the state where it starts", tuple(states))
+        pending = frozenset.intersection(*(p.check(spec, s) for s in states[loop_start - 1 :]))
+        if not pending:
+            return ReplayVerdict(False, "every obligation is discharged somewhere on the cycle", tuple(states))
+        return ReplayVerdict(True, "pending forever: " + ", ".join(sorted(pending)), tuple(states))
+    if p.scope == DEADLOCK or kind == DEADLOCK_KIND:
+        n = sum(1 for _ in spec.successors(last))
+        msg = by_name("deadlock_free").check(spec, last, n)
+        if p.kind == EVENTUALLY and msg is not None:
+            pending = p.check(spec, last)
+            return ReplayVerdict(bool(pending), "stuck with " + ", ".join(sorted(pending)), tuple(states))
+        return ReplayVerdict(msg is not None, msg or "the last state has a successor", tuple(states))
+    if p.kind != ALWAYS:
+        return ReplayVerdict(False, f"{prop} is a {p.kind} property; only always-properties have safety traces", tuple(states))
+    if p.scope == TRANSITION:
+        if not steps:
+            return ReplayVerdict(False, "a transition property needs at least one step", tuple(states))
+        msg = p.check(spec, states[-2], steps[-1], last)
+    else:
+        msg = p.check(spec, last)
+    return ReplayVerdict(msg is not None, msg or f"{prop} holds after the last step", tuple(states))
+
+
+def replay(cx: Counterexample) -> ReplayVerdict:
+    return replay_steps(cx.topology, cx.params, cx.mutant, cx.actions(), cx.property, cx.kind, cx.loop_start)
+
+
+# ---------------------------------------------------------------- schema and files
+
+
+def schema() -> dict:
+    return json.loads(resources.files("vmspec.properties.io").joinpath("schemas/counterexample.schema.json").read_text())
+
+
+def validate_json(data: Any, path: str) -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        where = ".".join(str(x) for x in e.absolute_path) or "<top>"
+        raise InputError(path, None, where, e.message)
+
+
+# ---------------------------------------------------------------- exact numbers in JSON
+
+_EXACT = "\x00exact:"
+
+
+def _exact_number(text: str) -> Fraction | int:
+    """A JSON number read exactly: implementation traces carry decimal seconds."""
+    value = Fraction(text)
+    return int(value) if value.denominator == 1 else value
+
+
+def _decimal(value: Fraction) -> str | None:
+    """The finite decimal expansion of `value`, or None when it has none."""
+    d = value.denominator
+    twos = fives = 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    if d != 1:
+        return None
+    places = max(twos, fives)
+    scaled = abs(value.numerator) * (10**places // value.denominator)
+    digits = str(scaled).rjust(places + 1, "0")
+    sign = "-" if value < 0 else ""
+    return f"{sign}{digits[:-places]}.{digits[-places:]}" if places else f"{sign}{digits}"
+
+
+def dumps_exact(data: Any) -> str:
+    """JSON text in which Fractions appear as exact decimal numbers (never through a float)."""
+
+    def encode(obj: Any) -> Any:
+        if isinstance(obj, Fraction):
+            if obj.denominator == 1:
+                return int(obj)
+            text = _decimal(obj)
+            return _EXACT + text if text is not None else float(obj)
+        raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+    text = json.dumps(data, indent=2, default=encode)
+    return re.sub(r'"\\u0000exact:(-?[0-9.]+)"', r"\1", text) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write `text` to `path` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
