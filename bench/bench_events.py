@@ -18,10 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from vmspec.model import CONFIGS
-from vmspec.properties.conformance.events import check_file
-from vmspec.properties.conformance.events import export
-from vmspec.properties.conformance.events import format_rfc1123
-from vmspec.properties.conformance.events import parse_rfc1123
+from vmspec.properties.conformance.events import check_file, export, format_rfc1123, parse_rfc1123
 from vmspec.properties.conformance.events.stream import format_micros, parse_rfc3339, to_micros
 
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import strategies as st
 
-from vmspec.model import CONFIGS  # noqa: E402
-from vmspec.properties.engines.fuzz import fuzz, fuzz_target, steps_for  # noqa: E402
-from vmspec.properties.catalogue.mutants import MUTANTS  # noqa: E402
-from vmspec.properties.engines.strategies import World  # noqa: E402
-from vmspec.properties.evidence.verdict import Target  # noqa: E402
+from vmspec.model import CONFIGS
+from vmspec.properties.catalogue.mutants import MUTANTS
+from vmspec.properties.engines.fuzz import fuzz, fuzz_target, steps_for
+from vmspec.properties.engines.strategies import World
+from vmspec.properties.evidence.verdict import Target
 
 
 def machine_throughput(examples: int, seed: int) -> None:

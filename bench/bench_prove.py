@@ -16,7 +16,6 @@ import sys
 import time
 
 from vmspec.model import CONFIGS
-from vmspec.properties.evidence.counterexample import spec_for
 from vmspec.properties.catalogue.mutants import MUTANTS
 from vmspec.properties.catalogue.registry import ALWAYS, by_name
 from vmspec.properties.engines.z3 import props as P
@@ -24,6 +23,7 @@ from vmspec.properties.engines.z3.bmc import bmc
 from vmspec.properties.engines.z3.encode import encoding_for
 from vmspec.properties.engines.z3.induction import prove
 from vmspec.properties.engines.z3.params_proof import prove_all_sizes
+from vmspec.properties.evidence.counterexample import spec_for
 
 
 def emit(**row: object) -> None:
@@ -48,7 +48,7 @@ def main() -> None:
         emit(bench="induction", **size(name), seconds=res.seconds, obligations=len(res.obligations), proved=res.ok,
              slowest=max(o.seconds for o in res.obligations))
     names = list(P.STATE_FORMULAS) + list(P.TRANSITION_FORMULAS) + [P.DEADLOCK_FREE]
-    for name, depth in (("TINY", 12), ("SMALL", 8)) + ((() if opts.quick else (("AZURE_DEFAULT", 4),))):
+    for name, depth in (("TINY", 12), ("SMALL", 8)) + (() if opts.quick else (("AZURE_DEFAULT", 4),)):
         per_depth: list[float] = []
         bmc(encoding_for(CONFIGS[name].spec()), names, max_depth=depth, config=name, depth_seconds=per_depth)
         for d, secs in enumerate(per_depth):

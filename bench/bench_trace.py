@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vmspec.model import CONFIGS  # noqa: E402
-from vmspec.properties.conformance.trace import check_trace  # noqa: E402
-from vmspec.properties.conformance.trace.generate import write_walk  # noqa: E402
+from vmspec.model import CONFIGS
+from vmspec.properties.conformance.trace import check_trace
+from vmspec.properties.conformance.trace.generate import write_walk
 
 
 def main() -> None:

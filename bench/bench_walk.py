@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vmspec.model import CONFIGS  # noqa: E402
-from vmspec.properties.engines.walk import random_walks  # noqa: E402
+from vmspec.model import CONFIGS
+from vmspec.properties.engines.walk import random_walks
 
 
 def main() -> None:

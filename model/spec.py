@@ -25,8 +25,9 @@ when there is none (notes/decisions.md D1).
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from vmspec.model.params import Params
 from vmspec.model.state import (

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from vmspec.model import TINY, Step
+from vmspec.properties.catalogue.mutants import mutant
 from vmspec.properties.evidence.counterexample import Counterexample, build, replay, replay_steps, schema
 from vmspec.properties.io.errors import InputError
-from vmspec.properties.catalogue.mutants import mutant
 
 NO_WATCHDOG_STEPS = [
     Step("platform_announce_event", ("h0", "Freeze")),

@@ -3,7 +3,7 @@ its line, EventId, rule and source; the real payload shapes quoted in the resear
 pass; documented soft exceptions are warnings that --strict turns into errors."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -104,14 +104,14 @@ def test_a_standing_field_error_is_reported_once_per_event():
         {"EventId": "e", "EventType": "Freeze", "ResourceType": "VirtualMachine", "Resources": ["vm0"],
          "EventStatus": "Scheduled", "NotBefore": "2024-01-01T00:20:00Z", "Description": "", "EventSource": "Platform",
          "DurationInSeconds": 9}]}}
-    from vmspec.properties.conformance.events import read_lines, check_observations
+    from vmspec.properties.conformance.events import check_observations, read_lines
     raw = [(json.dumps(line) + "\n").encode()] * 50
     report = check_observations(read_lines(raw, "x"))
     assert [(f.line, f.rule) for f in report.findings] == [(1, "E2")]
 
 
 def test_rfc1123_round_trip_and_day_name():
-    instant = datetime(2016, 9, 19, 18, 29, 47, tzinfo=timezone.utc)
+    instant = datetime(2016, 9, 19, 18, 29, 47, tzinfo=UTC)
     assert format_rfc1123(instant) == "Mon, 19 Sep 2016 18:29:47 GMT"
     assert parse_rfc1123("Mon, 19 Sep 2016 18:29:47 GMT") == instant
     for bad in ("Tue, 19 Sep 2016 18:29:47 GMT", "Mon, 19 Sep 2016 18:29:47 UTC", "2016-09-19T18:29:47Z",

@@ -7,16 +7,18 @@ import json
 import pytest
 
 from vmspec.model import CONFIGS
-from vmspec.properties.cli.main import main
-from vmspec.properties.conformance.events import check_observations
-from vmspec.properties.conformance.events import event_guid
-from vmspec.properties.conformance.events import export
-from vmspec.properties.conformance.events import parse_rfc1123
-from vmspec.properties.conformance.events import read_capture
-from vmspec.properties.conformance.events import read_lines
-from vmspec.properties.conformance.events import walk
-from vmspec.properties.conformance.events.stream import parse_rfc3339
 from vmspec.properties.catalogue.mutants import mutant
+from vmspec.properties.cli.main import main
+from vmspec.properties.conformance.events import (
+    check_observations,
+    event_guid,
+    export,
+    parse_rfc1123,
+    read_capture,
+    read_lines,
+    walk,
+)
+from vmspec.properties.conformance.events.stream import parse_rfc3339
 
 
 def check(lines, strict=True):

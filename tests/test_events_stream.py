@@ -4,7 +4,7 @@ raises anything else, and memory stays flat however long the capture."""
 
 import json
 import tracemalloc
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vmspec.properties.io.errors import InputError
 from vmspec.properties.conformance.events import StreamChecker, format_rfc1123, read_capture, read_lines
 from vmspec.properties.conformance.events.stream import EVENT_FIELD_TYPES, LINE_KEYS
+from vmspec.properties.io.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "events"
 SCHEMA = json.loads((Path(__file__).parents[1] / "properties" / "io" / "schemas" /
@@ -167,12 +167,12 @@ def _synthetic(n: int):
         events = []
         if phase:
             status = "Scheduled" if phase < 40 else "Started"
-            nb = format_rfc1123(datetime.fromtimestamp(t0 + cycle * 50 + 1000, timezone.utc))
+            nb = format_rfc1123(datetime.fromtimestamp(t0 + cycle * 50 + 1000, UTC))
             events = [{"EventId": f"e{cycle}", "EventType": "Preempt", "ResourceType": "VirtualMachine",
                        "Resources": ["vm0"], "EventStatus": status, "NotBefore": nb if status == "Scheduled" else "",
                        "Description": "", "EventSource": "Platform", "DurationInSeconds": -1}]
         incarnation = cycle * 3 + (0 if phase == 0 else 1 if phase < 40 else 2)
-        stamp = datetime.fromtimestamp(t0 + i, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = datetime.fromtimestamp(t0 + i, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         line = {"observed_at": stamp, "document": {"DocumentIncarnation": incarnation, "Events": events},
                 "approved": [f"e{cycle}"] if phase == 39 else []}
         yield (json.dumps(line) + "\n").encode()

@@ -10,9 +10,9 @@ import pytest
 
 from vmspec.model import CONFIGS, Step
 from vmspec.properties.cli.main import main
-from vmspec.properties.evidence.counterexample import LASSO, Counterexample, replay
 from vmspec.properties.engines.explore import explore, stage, verdicts
 from vmspec.properties.engines.graph import nontrivial_sccs, starved_on_cycle
+from vmspec.properties.evidence.counterexample import LASSO, Counterexample, replay
 from vmspec.properties.evidence.verdict import Target
 
 

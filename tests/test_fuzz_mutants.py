@@ -14,16 +14,16 @@ import json
 from dataclasses import replace
 
 import pytest
+from hypothesis import strategies as st
 
 from vmspec.model import CONFIGS
-from vmspec.properties.evidence.counterexample import Counterexample, replay
-from vmspec.properties.engines.explore import explore
-from vmspec.properties.engines.fuzz import fuzz, fuzz_target
 from vmspec.properties.catalogue.mutants import MUTANTS
 from vmspec.properties.catalogue.registry import EVENTUALLY, by_name
+from vmspec.properties.engines.explore import explore
+from vmspec.properties.engines.fuzz import fuzz, fuzz_target
 from vmspec.properties.engines.strategies import World
+from vmspec.properties.evidence.counterexample import Counterexample, replay
 from vmspec.properties.evidence.verdict import Target
-from hypothesis import strategies as st
 
 
 def _target(m) -> Target:

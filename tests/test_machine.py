@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from vmspec.model import ACTIONS, CONFIGS, AvailabilitySet, Host, Topology, VM, profile
+from vmspec.model import ACTIONS, CONFIGS, VM, AvailabilitySet, Host, Topology, profile
 from vmspec.properties.engines.explore import explore
 from vmspec.properties.engines.fuzz import fuzz, fuzz_target
 from vmspec.properties.engines.machine import Monitor, RolloutMachine, argument_domains, machine_class

@@ -4,9 +4,9 @@ explorer, and its counterexample replays on the mutant but not on the correct mo
 import pytest
 
 from vmspec.model import CONFIGS
-from vmspec.properties.evidence.counterexample import replay
-from vmspec.properties.engines.explore import explore
 from vmspec.properties.catalogue.mutants import MUTANTS
+from vmspec.properties.engines.explore import explore
+from vmspec.properties.evidence.counterexample import replay
 
 WITH_ALSO = [m for m in MUTANTS if m.also_breaks]
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 
 from vmspec.model import CONFIGS, Step
-from vmspec.properties.evidence.counterexample import replay
-from vmspec.properties.engines.explore import explore, verdicts
-from vmspec.properties.engines.graph import starved_on_cycle
 from vmspec.properties.catalogue.mutants import MUTANTS
 from vmspec.properties.catalogue.registry import EVENTUALLY, by_name
+from vmspec.properties.engines.explore import explore, verdicts
+from vmspec.properties.engines.graph import starved_on_cycle
+from vmspec.properties.evidence.counterexample import replay
 
 PINS = {
     'slice_guard_dropped': {

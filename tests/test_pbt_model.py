@@ -30,8 +30,6 @@ from vmspec.model import (
     round_robin,
 )
 from vmspec.model.topology import MAX_FAULT_DOMAINS, MAX_UPDATE_DOMAINS, validate
-from vmspec.properties.evidence.counterexample import Counterexample, build as build_cx, replay, replay_steps
-from vmspec.properties.io.errors import InputError
 from vmspec.properties.engines.strategies import (
     availability_sets,
     invalid_param_fields,
@@ -41,6 +39,9 @@ from vmspec.properties.engines.strategies import (
     timings,
     topologies,
 )
+from vmspec.properties.evidence.counterexample import Counterexample, replay, replay_steps
+from vmspec.properties.evidence.counterexample import build as build_cx
+from vmspec.properties.io.errors import InputError
 from vmspec.properties.io.topology import params_from_dict, topology_from_dict, topology_to_dict
 
 # ---------------------------------------------------------------------- topology validation

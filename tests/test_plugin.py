@@ -5,9 +5,9 @@ path is in the failure message."""
 import re
 from pathlib import Path
 
-from vmspec.properties.evidence.counterexample import Counterexample
-from vmspec.properties.conformance.trace import check_trace
 from vmspec.model import TINY
+from vmspec.properties.conformance.trace import check_trace
+from vmspec.properties.evidence.counterexample import Counterexample
 
 pytest_plugins = ["pytester"]
 

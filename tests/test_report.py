@@ -9,8 +9,8 @@ model or the reports, regenerate them with
 
 from __future__ import annotations
 
-import json
 import functools
+import json
 import os
 import re
 import subprocess
@@ -21,16 +21,24 @@ from pathlib import Path
 import pytest
 
 from vmspec.model import CONFIGS, Step
-from vmspec.properties.engines import check as check_mod
-from vmspec.properties.evidence import report as R
-from vmspec.properties.cli.main import main
-from vmspec.properties.evidence.counterexample import LASSO, SAFETY, Counterexample, build, replay, replay_steps, spec_for
 from vmspec.properties.catalogue.mutants import MUTANTS
+from vmspec.properties.cli.main import main
 from vmspec.properties.conformance.plugin_report import assert_no_counterexample, assert_verdicts_hold, fail_with_report
-from vmspec.properties.evidence.reporting import write_reports
-from vmspec.properties.evidence.verdict import VIOLATED, Verdict
+from vmspec.properties.engines import check as check_mod
 from vmspec.properties.engines.explore import explore
 from vmspec.properties.engines.walk import random_walks
+from vmspec.properties.evidence import report as R
+from vmspec.properties.evidence.counterexample import (
+    LASSO,
+    SAFETY,
+    Counterexample,
+    build,
+    replay,
+    replay_steps,
+    spec_for,
+)
+from vmspec.properties.evidence.reporting import write_reports
+from vmspec.properties.evidence.verdict import VIOLATED, Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
@@ -51,7 +59,7 @@ def pinned(mutant, prop, steps, kind=SAFETY, loop_start=None, config="TINY") -> 
                  config=config, mutant=mutant, loop_start=loop_start, engine_settings=PINNED)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def explored(mutant, prop, config="TINY") -> Counterexample:
     """The shortest counterexample of the exhaustive breadth-first explorer (no randomness)."""
     c = CONFIGS[config]

@@ -4,10 +4,10 @@ a rule, and notes/spec.md shows exactly the rule catalogue."""
 import re
 from pathlib import Path
 
-from vmspec.properties.cli.core import properties_by_rule
 from vmspec.properties.catalogue.mutants import MUTANTS
 from vmspec.properties.catalogue.registry import ALWAYS, EVENTUALLY, REGISTRY
 from vmspec.properties.catalogue.rules import RULE_BY_ID, RULES, markdown
+from vmspec.properties.cli.core import properties_by_rule
 
 SPEC = Path(__file__).resolve().parents[1] / "notes" / "spec.md"
 

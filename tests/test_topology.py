@@ -7,7 +7,11 @@ from vmspec.model import VM, AvailabilitySet, Host, InvalidTopology, Topology, b
 AS = AvailabilitySet("as0", 2, 2)
 
 
-def topo(sets=(AS,), hosts=(Host("h0"),), vms=(VM("vm0", "as0", 0, 0, "h0"),)):
+H0 = (Host("h0"),)
+VM0 = (VM("vm0", "as0", 0, 0, "h0"),)
+
+
+def topo(sets=(AS,), hosts=H0, vms=VM0):
     return Topology(tuple(sets), tuple(hosts), tuple(vms))
 
 

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from vmspec.model import CONFIGS, SMALL, TINY, AZURE_DEFAULT
-from vmspec.properties.evidence.counterexample import Counterexample
-from vmspec.properties.evidence.diff import describe_state
-from vmspec.properties.io.errors import InputError
+from vmspec.model import AZURE_DEFAULT, CONFIGS, SMALL, TINY
 from vmspec.properties.catalogue.mutants import MUTANTS
 from vmspec.properties.catalogue.registry import REGISTRY
 from vmspec.properties.conformance.trace import TraceHeader, check_records, check_trace, write_violation
 from vmspec.properties.conformance.trace.format import dumps_header, dumps_record, parse_line, record_from_json
 from vmspec.properties.conformance.trace.generate import write_walk
 from vmspec.properties.engines.walk import random_walks
+from vmspec.properties.evidence.counterexample import Counterexample
+from vmspec.properties.evidence.diff import describe_state
+from vmspec.properties.io.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "traces"
 RULE_OF = {p.name: p.rule for p in REGISTRY}

@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vmspec.model import ACTION_INFO
-from vmspec.properties.io.errors import InputError
 from vmspec.properties.conformance.trace.format import (
     TraceHeader,
     TraceRecord,
@@ -24,6 +23,7 @@ from vmspec.properties.conformance.trace.format import (
     read_trace,
     record_from_json,
 )
+from vmspec.properties.io.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "traces"
 SCHEMA = json.loads((Path(__file__).parents[1] / "properties" / "io" / "schemas" / "trace.schema.json").read_text())

@@ -4,10 +4,10 @@ checked after every step, every sometimes-property reached."""
 import pytest
 
 from vmspec.model import AZURE_DEFAULT, SMALL, TINY, UNSAFE_SHARED_HOST
-from vmspec.properties.evidence.counterexample import replay
 from vmspec.properties.catalogue.mutants import MUTANTS
 from vmspec.properties.catalogue.registry import SOMETIMES, of_kind
 from vmspec.properties.engines.walk import random_walks
+from vmspec.properties.evidence.counterexample import replay
 
 SOMETIMES_NAMES = {p.name for p in of_kind(SOMETIMES)}
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from collections import deque
 
-
 import pytest
 
 from vmspec.model import CONFIGS, Spec
-from vmspec.properties.evidence.counterexample import Counterexample, replay, spec_for
 from vmspec.properties.catalogue.mutants import MUTANTS
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, STATE, TRANSITION, by_name
 from vmspec.properties.engines.z3 import props as P
 from vmspec.properties.engines.z3.bmc import bmc
 from vmspec.properties.engines.z3.encode import ENCODINGS, Encoding, SliceGuardDropped, encoding_for
+from vmspec.properties.evidence.counterexample import Counterexample, replay, spec_for
 
 SAFETY_MUTANTS = [m for m in MUTANTS if any(by_name(b).kind == ALWAYS for b in m.breaks)]
 SLOW = {"resync_never_runs"}  # a deadlock 14 steps deep: about 10 s of solving

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vmspec.model import CONFIGS, Spec, profile
-from vmspec.properties.evidence.counterexample import spec_for
 from vmspec.properties.catalogue.registry import by_name
 from vmspec.properties.engines.z3 import props as P
 from vmspec.properties.engines.z3.decode import decode_state, step_of
 from vmspec.properties.engines.z3.encode import encoding_for
+from vmspec.properties.evidence.counterexample import spec_for
 
 WORLDS = {
     "TINY": (CONFIGS["TINY"].topology, CONFIGS["TINY"].params),

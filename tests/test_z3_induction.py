@@ -7,12 +7,20 @@ from __future__ import annotations
 import pytest
 
 from vmspec.model import CONFIGS, Spec, profile
-from vmspec.properties.evidence.counterexample import spec_for
 from vmspec.properties.catalogue.registry import by_name
-from vmspec.properties.evidence.verdict import Target
 from vmspec.properties.engines.z3 import engine
 from vmspec.properties.engines.z3.encode import encoding_for
-from vmspec.properties.engines.z3.induction import OK, UNKNOWN, InductionResult, Obligation, enabled_somewhere, invariants_for, prove
+from vmspec.properties.engines.z3.induction import (
+    OK,
+    UNKNOWN,
+    InductionResult,
+    Obligation,
+    enabled_somewhere,
+    invariants_for,
+    prove,
+)
+from vmspec.properties.evidence.counterexample import spec_for
+from vmspec.properties.evidence.verdict import Target
 
 
 @pytest.mark.parametrize("name", ["TINY", "SMALL", "UNSAFE_SHARED_HOST"])

@@ -9,8 +9,15 @@ import sys
 
 import pytest
 
-from vmspec.properties.catalogue.registry import REGISTRY, ALWAYS
-from vmspec.properties.engines.z3.params_proof import CONSEQUENCES, INVARIANTS, TRANSITIONS, VARIANTS, enabled_somewhere, prove_all_sizes
+from vmspec.properties.catalogue.registry import ALWAYS, REGISTRY
+from vmspec.properties.engines.z3.params_proof import (
+    CONSEQUENCES,
+    INVARIANTS,
+    TRANSITIONS,
+    VARIANTS,
+    enabled_somewhere,
+    prove_all_sizes,
+)
 
 EXPECTED_RULES = ["R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14",
                   "R15", "R16", "R20"]

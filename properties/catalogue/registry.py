@@ -13,21 +13,22 @@ Kinds:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from vmspec.model import EVENT_STATUSES, EVENT_TYPES, HOST_PHASES, VM_STATUSES, Spec, State, Step
 from vmspec.model.state import (
     ANNOUNCED,
     BLANK,
-    LOADED,
-    WRITTEN,
     FROZEN,
     IDLE,
+    LOADED,
     REBOOTING,
     RUNNING,
     SCHEDULED,
     STARTED_STATUS,
+    WRITTEN,
 )
 
 ALWAYS, SOMETIMES, EVENTUALLY = "always", "sometimes", "eventually"

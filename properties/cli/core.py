@@ -6,14 +6,20 @@ import argparse
 from pathlib import Path
 
 from vmspec.model import CONFIGS
-
-from vmspec.properties.engines import check as check_mod
-from vmspec.properties.cli.main import add_target_arguments, target_from
-from vmspec.properties.evidence.counterexample import Counterexample, replay
 from vmspec.properties.catalogue.mutants import MUTANTS
-from vmspec.properties.cli.output import console, print_json, print_outcome, print_written, save_counterexamples, verdict_table
 from vmspec.properties.catalogue.registry import REGISTRY
 from vmspec.properties.catalogue.rules import RULES, markdown
+from vmspec.properties.cli.main import add_target_arguments, target_from
+from vmspec.properties.cli.output import (
+    console,
+    print_json,
+    print_outcome,
+    print_written,
+    save_counterexamples,
+    verdict_table,
+)
+from vmspec.properties.engines import check as check_mod
+from vmspec.properties.evidence.counterexample import Counterexample, replay
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,13 +7,12 @@ import argparse
 from pathlib import Path
 
 from vmspec.model import CONFIGS, PROFILES
-
-from vmspec.properties.cli.main import target_from
-from vmspec.properties.evidence.counterexample import write_atomic
-from vmspec.properties.io.errors import InputError
-from vmspec.properties.conformance.events import API_VERSIONS, CURRENT_API_VERSION, Report, check_file, project, walk
 from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
+from vmspec.properties.cli.main import target_from
 from vmspec.properties.cli.output import print_json
+from vmspec.properties.conformance.events import API_VERSIONS, CURRENT_API_VERSION, Report, check_file, project, walk
+from vmspec.properties.io.errors import InputError
+from vmspec.properties.io.files import write_atomic
 
 
 def register(sub: argparse._SubParsersAction) -> None:

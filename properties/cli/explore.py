@@ -7,9 +7,16 @@ import sys
 from pathlib import Path
 
 from vmspec.properties.cli.main import add_target_arguments, target_from
-from vmspec.properties.io.errors import InputError
+from vmspec.properties.cli.output import (
+    console,
+    print_json,
+    print_outcome,
+    print_written,
+    save_counterexamples,
+    verdict_table,
+)
 from vmspec.properties.engines.explore import explore, summary, verdicts
-from vmspec.properties.cli.output import console, print_json, print_outcome, print_written, save_counterexamples, verdict_table
+from vmspec.properties.io.errors import InputError
 
 GRAPH_LIMIT = 100_000  # states: beyond this a DOT or GraphML file is no longer readable
 GRAPH_SUFFIXES = (".dot", ".gv", ".graphml")

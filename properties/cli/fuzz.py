@@ -10,9 +10,16 @@ import argparse
 from pathlib import Path
 
 from vmspec.properties.cli.main import add_target_arguments, target_from
-from vmspec.properties.io.errors import InputError
+from vmspec.properties.cli.output import (
+    console,
+    print_json,
+    print_outcome,
+    print_written,
+    save_counterexamples,
+    verdict_table,
+)
 from vmspec.properties.engines.fuzz import CAMPAIGNS, fuzz_target, verdicts
-from vmspec.properties.cli.output import console, print_json, print_outcome, print_written, save_counterexamples, verdict_table
+from vmspec.properties.io.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

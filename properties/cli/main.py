@@ -6,15 +6,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from vmspec.model import CONFIGS, PROFILES, InvalidParams, InvalidTopology, profile
-
-from vmspec.properties.io.errors import InputError
 from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
 from vmspec.properties.cli.output import err_console
 from vmspec.properties.evidence.verdict import Target
+from vmspec.properties.io.errors import InputError
 
 # Each module registers its subcommands with `register(subparsers)`.
 COMMAND_MODULES = ("vmspec.properties.cli.core", "vmspec.properties.cli.events", "vmspec.properties.cli.report", "vmspec.properties.cli.trace", "vmspec.properties.cli.explore", "vmspec.properties.cli.fuzz", "vmspec.properties.cli.prove")

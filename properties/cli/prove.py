@@ -16,12 +16,12 @@ import argparse
 from pathlib import Path
 
 from vmspec.properties.cli.main import add_target_arguments, target_from
-from vmspec.properties.io.errors import InputError
 from vmspec.properties.cli.output import console, print_json, print_written
 from vmspec.properties.engines.z3 import engine
 from vmspec.properties.engines.z3.encode import is_encoded
 from vmspec.properties.engines.z3.induction import InductionResult
 from vmspec.properties.engines.z3.params_proof import VARIANTS, prove_all_sizes
+from vmspec.properties.io.errors import InputError
 
 DEFAULT_CONFIG = "TINY"
 

@@ -7,9 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from vmspec.properties.evidence.counterexample import Counterexample, write_atomic
-from vmspec.properties.io.errors import InputError
+from vmspec.properties.evidence.counterexample import Counterexample
 from vmspec.properties.evidence.report import FORMATS, ReportError, render
+from vmspec.properties.io.errors import InputError
+from vmspec.properties.io.files import write_atomic
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -12,9 +12,8 @@ import argparse
 from pathlib import Path
 
 from vmspec.properties.cli.main import add_target_arguments, target_from
-from vmspec.properties.cli.output import print_json
 from vmspec.properties.cli.output import console as _console
-
+from vmspec.properties.cli.output import print_json
 from vmspec.properties.conformance.trace.conform import TraceResult, check_trace, write_violation
 from vmspec.properties.conformance.trace.format import format_time
 from vmspec.properties.conformance.trace.generate import write_walk

@@ -18,13 +18,13 @@ while a VM is frozen or a guest clock lags, the environment advances time by at 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Protocol, Sequence
+from typing import Protocol
 
 from vmspec.model import ACTION_INFO, Params, Spec, State, Step, Topology
-
 from vmspec.properties.conformance.trace.conform import TraceChecker, Violation, write_violation
 
 # The environment's moves besides time: an application approves, the in-place patch

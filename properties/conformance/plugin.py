@@ -13,9 +13,10 @@ Registered through the ``pytest11`` entry point; it does nothing unless --vmspec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pytest
 

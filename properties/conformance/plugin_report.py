@@ -14,8 +14,9 @@ when a test fails, so the module costs nothing to import elsewhere.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping, NoReturn
+from typing import NoReturn
 
 from vmspec.properties.evidence.counterexample import Counterexample
 from vmspec.properties.evidence.reporting import write_reports

@@ -8,19 +8,15 @@ the target and the parsed command-line options and returns a `StageResult`: its 
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from vmspec.properties.engines import walk
-from vmspec.properties.evidence.verdict import Target, Verdict
+from vmspec.properties.conformance.events import stage as events_stage
+from vmspec.properties.engines import explore, fuzz, walk
+from vmspec.properties.engines.z3 import engine as z3_engine
+from vmspec.properties.evidence.verdict import StageResult, Target
 
-
-@dataclass(frozen=True)
-class StageResult:
-    engine: str
-    verdicts: list[Verdict]
-    summary: str  # one line: what the engine did, with its figures
-    figures: dict = field(default_factory=dict)
+__all__ = ["STAGES", "Stage", "StageResult", "run"]
 
 
 @dataclass(frozen=True)
@@ -35,27 +31,19 @@ def _walk(target: Target, opts: argparse.Namespace) -> StageResult:
 
 
 def _explore(target: Target, opts: argparse.Namespace) -> StageResult:
-    from vmspec.properties.engines.explore import stage
-
-    return stage(target, opts)
+    return explore.stage(target, opts)
 
 
 def _fuzz(target: Target, opts: argparse.Namespace) -> StageResult:
-    from vmspec.properties.engines.fuzz import stage
-
-    return stage(target, opts)
+    return fuzz.stage(target, opts)
 
 
 def _prove(target: Target, opts: argparse.Namespace) -> StageResult:
-    from vmspec.properties.engines.z3.engine import stage
-
-    return stage(target, opts)
+    return z3_engine.stage(target, opts)
 
 
 def _events(target: Target, opts: argparse.Namespace) -> StageResult:
-    from vmspec.properties.conformance.events.stage import stage
-
-    return stage(target, opts)
+    return events_stage.stage(target, opts)
 
 
 STAGES: list[Stage] = [

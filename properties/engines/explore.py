@@ -23,21 +23,29 @@ import gc
 import resource
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from vmspec.model import Spec, State, Step
-
-from vmspec.properties.evidence import counterexample as cx
-from vmspec.properties.engines.graph import fair_lasso, nontrivial_sccs, to_networkx
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, REGISTRY, SOMETIMES, STATE, TRANSITION
+from vmspec.properties.engines.graph import fair_lasso, nontrivial_sccs, to_networkx
 from vmspec.properties.engines.symmetry import Symmetry
-from vmspec.properties.evidence.verdict import HOLDS, NOT_REACHED, REACHED, UNKNOWN, VIOLATED, Target, Verdict
+from vmspec.properties.evidence import counterexample as cx
+from vmspec.properties.evidence.verdict import (
+    HOLDS,
+    NOT_REACHED,
+    REACHED,
+    UNKNOWN,
+    VIOLATED,
+    StageResult,
+    Target,
+    Verdict,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from vmspec.properties.engines.check import StageResult
 
 __all__ = ["ENGINE", "ExploreResult", "explore", "stage", "verdicts"]
 
@@ -234,7 +242,7 @@ class _Search:
                 path = self.path_to(i)
                 msg = "no action is enabled while " + ", ".join(sorted(pend[i])) + " is still pending"
                 best = (len(path), path, msg, cx.DEADLOCK_KIND, None)
-            comps = nontrivial_sccs(self.succ, lambda i: i < expanded and bool(pend[i]))
+            comps = nontrivial_sccs(self.succ, lambda i, pend=pend: i < expanded and bool(pend[i]))
             for comp in comps:
                 found = self.lasso_in(name, comp)
                 if found is not None and (best is None or len(found[1]) < best[0]):
@@ -407,7 +415,6 @@ def summary(result: ExploreResult) -> str:
 def stage(target: Target, opts: Any) -> StageResult:
     """The explorer's verdicts for `vmspec check`: bounded by ``--max-states`` (default 50,000);
     a search cut by the bound reports only what it decided."""
-    from vmspec.properties.engines.check import StageResult
 
     max_states = getattr(opts, "max_states", None) or CHECK_MAX_STATES
     result = explore(

@@ -22,9 +22,10 @@ quick, ``thorough`` long.  `tests/conftest.py` registers the same profiles for p
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import seed as hypothesis_seed
@@ -33,12 +34,11 @@ from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
 from vmspec.model import ACTIONS, Spec, State, Step
-
-from vmspec.properties.evidence import counterexample as cx
-from vmspec.properties.engines.machine import Coverage, Monitor, PropertyViolated, Violation, machine_class
 from vmspec.properties.catalogue.registry import ALWAYS, REGISTRY, SOMETIMES
+from vmspec.properties.engines.machine import Coverage, Monitor, PropertyViolated, Violation, machine_class
 from vmspec.properties.engines.strategies import World
-from vmspec.properties.evidence.verdict import HOLDS, NOT_REACHED, REACHED, VIOLATED, Target, Verdict
+from vmspec.properties.evidence import counterexample as cx
+from vmspec.properties.evidence.verdict import HOLDS, NOT_REACHED, REACHED, VIOLATED, StageResult, Target, Verdict
 
 ENGINE = "fuzz"
 CHECK_EXAMPLES = 30  # examples per run length in `vmspec check`
@@ -400,10 +400,9 @@ def verdicts(result: FuzzResult) -> list[Verdict]:
     return out
 
 
-def stage(target: Target, opts: Any = None) -> "StageResult":
+def stage(target: Target, opts: Any = None) -> StageResult:
     """Verdicts of a `ci` fuzz campaign for `vmspec check` (CHECK_EXAMPLES examples per
     run length, seeded by check's --seed)."""
-    from vmspec.properties.engines.check import StageResult
 
     seed = getattr(opts, "seed", None)
     r = fuzz_target(target, examples=CHECK_EXAMPLES, seed=seed)

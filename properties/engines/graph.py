@@ -18,9 +18,9 @@ and never taken in C is also enabled throughout, and never taken in, any part of
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Hashable, Iterable, Sequence
 
 import networkx as nx
 
@@ -135,7 +135,7 @@ def _closed_walk(graph: nx.MultiDiGraph, comp: nx.MultiDiGraph, start: Hashable,
     """A shortest cycle through `start` inside `comp`, extended by detours until it is
     weakly fair on its own: every fair instance enabled at all its states is taken on it."""
     best = None
-    for _, v, k, d in sorted(comp.out_edges(start, keys=True, data=True), key=lambda e: (str(e[3]["step"]), e[2])):
+    for _, v, _k, d in sorted(comp.out_edges(start, keys=True, data=True), key=lambda e: (str(e[3]["step"]), e[2])):
         back = nx.shortest_path(comp, v, start)
         walk = [(d["step"], v)] + _path_edges(comp, back)
         if best is None or len(walk) < len(best):
@@ -223,7 +223,7 @@ def _dot(g: nx.MultiDiGraph) -> str:
 
 def write_graph(g: nx.MultiDiGraph, path: Path) -> Path:
     """Write `g` as DOT (``.dot``/``.gv``) or GraphML (``.graphml``), atomically."""
-    from vmspec.properties.evidence.counterexample import write_atomic
+    from vmspec.properties.io.files import write_atomic
 
     suffix = path.suffix.lower()
     if suffix in (".dot", ".gv"):

@@ -32,19 +32,28 @@ which `vmspec fuzz` prints, so a run that never froze a VM is visible as such.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from hypothesis import event, note, target
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from vmspec.model import ACTION_INFO, ACTIONS, EVENT_TYPES, MAX_ROUNDS, Spec, State, Step
-
+from vmspec.properties.catalogue.registry import (
+    ALWAYS,
+    DEADLOCK,
+    EVENTUALLY,
+    REGISTRY,
+    SOMETIMES,
+    STATE,
+    TRANSITION,
+    Property,
+)
+from vmspec.properties.engines.strategies import World
 from vmspec.properties.evidence.counterexample import DEADLOCK_KIND, LASSO, SAFETY, spec_for
 from vmspec.properties.evidence.diff import changes, describe_state
-from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, REGISTRY, SOMETIMES, STATE, TRANSITION, Property
-from vmspec.properties.engines.strategies import World
 
 __all__ = [
     "Coverage",

@@ -125,7 +125,7 @@ class Symmetry:
         """new index of each VM slot: sets, then units, then VMs ordered by signature."""
         perm = [0] * len(vkey)
         set_keys = []
-        for a, units in enumerate(self._units):
+        for units in self._units:
             ukeys = {u: tuple(sorted(vkey[i] for i in slots)) for u, slots in units.items()}
             set_keys.append((tuple(sorted(ukeys.values())), ukeys))
         by_shape: dict[tuple, list[int]] = {}

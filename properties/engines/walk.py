@@ -16,10 +16,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from vmspec.model import Spec, State, Step
-
-from vmspec.properties.evidence import counterexample as cx
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, REGISTRY, SOMETIMES, STATE, TRANSITION
-from vmspec.properties.evidence.verdict import HOLDS, NOT_REACHED, REACHED, VIOLATED, Target, Verdict
+from vmspec.properties.evidence import counterexample as cx
+from vmspec.properties.evidence.verdict import HOLDS, NOT_REACHED, REACHED, VIOLATED, StageResult, Target, Verdict
 
 ENGINE = "walk"
 
@@ -112,9 +111,8 @@ def random_walks(
     return result
 
 
-def stage(target: Target, *, steps: int = 5000, seed: int = 0) -> "StageResult":
+def stage(target: Target, *, steps: int = 5000, seed: int = 0) -> StageResult:
     """Verdicts of the random walks for `vmspec check`."""
-    from vmspec.properties.engines.check import StageResult
 
     spec = target.spec()
     r = random_walks(spec, steps=steps, seed=seed, config=target.label, mutant=target.mutant)

@@ -12,22 +12,21 @@ back, replays against the model, renders as text and prints as a pytest test.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from vmspec.model import CONFIGS, ActionNotEnabled, Params, Spec, State, Step, Topology
-
-from vmspec.properties.evidence.diff import changes
-from vmspec.properties.io.errors import InputError
 from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, TRANSITION, by_name
 from vmspec.properties.catalogue.rules import rule
+from vmspec.properties.evidence.diff import changes
+from vmspec.properties.io.errors import InputError
+from vmspec.properties.io.files import write_atomic
 from vmspec.properties.io.topology import params_from_dict, topology_from_dict, topology_to_dict
 
 FORMAT = "vmspec-counterexample/1"
@@ -346,17 +345,3 @@ def dumps_exact(data: Any) -> str:
 
     text = json.dumps(data, indent=2, default=encode)
     return re.sub(r'"\\u0000exact:(-?[0-9.]+)"', r"\1", text) + "\n"
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write `text` to `path` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

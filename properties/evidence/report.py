@@ -25,16 +25,23 @@ import io
 import json
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterable, Sequence
 
 from vmspec.model import State
 from vmspec.model.state import BLANK, FROZEN, REBOOTING, RUNNING, SCHEDULED, STARTED_STATUS
-
-from vmspec.properties.evidence.counterexample import DEADLOCK_KIND, LASSO, SAFETY, Counterexample, ReplayVerdict, replay, spec_for
 from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
 from vmspec.properties.catalogue.registry import by_name
+from vmspec.properties.evidence.counterexample import (
+    DEADLOCK_KIND,
+    LASSO,
+    SAFETY,
+    Counterexample,
+    ReplayVerdict,
+    replay,
+    spec_for,
+)
 
 FORMATS = ("md", "html", "json")
 REPORT_FORMAT = "vmspec-report/1"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vmspec.properties.evidence.counterexample import Counterexample, write_atomic
+from vmspec.properties.evidence.counterexample import Counterexample
+from vmspec.properties.io.files import write_atomic
 
 REPORT_SUFFIXES = (".md", ".html")
 

@@ -60,3 +60,14 @@ class Verdict:
             "detail": self.detail,
             "counterexample_steps": None if self.counterexample is None else len(self.counterexample),
         }
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """What one engine's stage of `vmspec check` concluded: its verdicts (details only where
+    something failed) and a one-line summary of what it did, with its figures."""
+
+    engine: str
+    verdicts: list[Verdict]
+    summary: str  # one line: what the engine did, with its figures
+    figures: dict = field(default_factory=dict)

@@ -44,7 +44,6 @@ from vmspec.model import (
     profile,
     round_robin,
 )
-
 from vmspec.properties.io.errors import InputError
 
 

@@ -17,7 +17,14 @@ from vmspec.properties.conformance.events.contract import (
     parse_rfc1123,
 )
 from vmspec.properties.conformance.events.export import ExportedLine, event_guid, export, project, walk
-from vmspec.properties.conformance.events.stream import API_VERSIONS, CURRENT_API_VERSION, Observation, parse_line, read_capture, read_lines
+from vmspec.properties.conformance.events.stream import (
+    API_VERSIONS,
+    CURRENT_API_VERSION,
+    Observation,
+    parse_line,
+    read_capture,
+    read_lines,
+)
 
 
 def check_file(path: str, *, api_version: str = CURRENT_API_VERSION, strict: bool = False,

@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from vmspec.model.params import MIN_NOTICE, SHORT_NOTICE
-
 from vmspec.properties.conformance.events.stream import Observation, format_micros, parse_rfc3339, to_micros
 
 ERROR, WARNING = "error", "warning"
@@ -115,7 +115,7 @@ def parse_rfc1123(text: str) -> datetime | None:
     day_name, day, month, year, hour, minute, second = m.groups()
     try:
         instant = datetime(int(year), _MONTHS.index(month) + 1, int(day), int(hour), int(minute), int(second),
-                           tzinfo=timezone.utc)
+                           tzinfo=UTC)
     except ValueError:
         return None
     return instant if _DAYS[instant.weekday()] == day_name else None
@@ -123,7 +123,7 @@ def parse_rfc1123(text: str) -> datetime | None:
 
 def format_rfc1123(instant: datetime) -> str:
     """An instant as the endpoint writes NotBefore: "Mon, 19 Sep 2016 18:29:47 GMT"."""
-    u = instant.astimezone(timezone.utc)
+    u = instant.astimezone(UTC)
     return f"{_DAYS[u.weekday()]}, {u.day:02d} {_MONTHS[u.month - 1]} {u.year} {u:%H:%M:%S} GMT"
 
 
@@ -137,7 +137,7 @@ def _lenient_instant(text: str) -> datetime | None:
         instant = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,16 +20,16 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from vmspec.model import Spec, State, Step
-
 from vmspec.properties.conformance.events.contract import format_rfc1123
 from vmspec.properties.conformance.events.stream import CURRENT_API_VERSION
 
-START = datetime(2024, 1, 1, tzinfo=timezone.utc)  # when every exported capture begins
+START = datetime(2024, 1, 1, tzinfo=UTC)  # when every exported capture begins
 EVENT_NAMESPACE = uuid.UUID("6f1c2a8e-3d4b-5c6d-8e7f-90a1b2c3d4e5")  # names exported EventIds (uuid5)
 
 # research 3.3: example Description values the endpoint gives

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from vmspec.properties.evidence.verdict import HOLDS, VIOLATED, Target, Verdict
 from vmspec.properties.conformance.events.contract import API_RULES, check_observations
 from vmspec.properties.conformance.events.export import project, walk
 from vmspec.properties.conformance.events.stream import read_lines
+from vmspec.properties.evidence.verdict import HOLDS, VIOLATED, StageResult, Target, Verdict
 
 ENGINE = "events"
 RULES = ("R8", "R9", "R10", "R11", "R12", "R13") + tuple(r.rule_id for r in API_RULES)
 
 
 def stage(target: Target, opts: Any) -> Any:
-    from vmspec.properties.engines.check import StageResult
 
     spec = target.spec()
     seed = getattr(opts, "seed", 0)

@@ -4,8 +4,24 @@
 time with the model's guards and the registry; `check_trace` runs a whole file
 (notes/trace-format.md)."""
 
-from vmspec.properties.conformance.trace.conform import TraceChecker, TraceResult, Violation, check_records, check_trace, write_violation
-from vmspec.properties.conformance.trace.format import FORMAT, TraceHeader, TraceRecord, dumps_header, dumps_record, format_time, parse_time, read_trace
+from vmspec.properties.conformance.trace.conform import (
+    TraceChecker,
+    TraceResult,
+    Violation,
+    check_records,
+    check_trace,
+    write_violation,
+)
+from vmspec.properties.conformance.trace.format import (
+    FORMAT,
+    TraceHeader,
+    TraceRecord,
+    dumps_header,
+    dumps_record,
+    format_time,
+    parse_time,
+    read_trace,
+)
 
 __all__ = [
     "FORMAT",

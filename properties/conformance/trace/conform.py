@@ -22,20 +22,27 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from vmspec.model import ACTION_INFO, ActionNotEnabled, Event, Spec, State, Step
-
+from vmspec.properties.catalogue.mutants import MUTANTS, Mutant
+from vmspec.properties.catalogue.registry import ALWAYS, EVENTUALLY, REGISTRY, SOMETIMES, STATE, TRANSITION
+from vmspec.properties.conformance.trace.format import (
+    TraceHeader,
+    TraceRecord,
+    dumps_header,
+    dumps_record,
+    format_time,
+    read_trace,
+)
 from vmspec.properties.evidence import counterexample as cx
 from vmspec.properties.evidence.counterexample import Counterexample, write_atomic
 from vmspec.properties.evidence.diff import describe_state
 from vmspec.properties.io.errors import InputError
-from vmspec.properties.catalogue.mutants import MUTANTS, Mutant
-from vmspec.properties.catalogue.registry import ALWAYS, REGISTRY, SOMETIMES, STATE, TRANSITION, EVENTUALLY
-from vmspec.properties.conformance.trace.format import TraceHeader, TraceRecord, dumps_header, dumps_record, format_time, read_trace
 
 ENGINE = "trace"
 _RULE_ID = re.compile(r"\bR\d+\b")

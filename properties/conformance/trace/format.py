@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from vmspec.model import ACTION_INFO, EVENT_TYPES
-
 from vmspec.properties.io.errors import InputError
 
 FORMAT = "vmspec-trace/1"

@@ -10,14 +10,13 @@ implementation; `observe` adds the state the walker believes it is in to every r
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
 
 from vmspec.model import Spec
-
-from vmspec.properties.evidence.diff import describe_state
 from vmspec.properties.conformance.trace.format import dumps_header, dumps_record
+from vmspec.properties.evidence.diff import describe_state
 
 
 def walk_lines(spec: Spec, *, steps: int, seed: int = 0, start: Fraction = Fraction(0), observe: bool = False,

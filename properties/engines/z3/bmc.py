@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 import z3
 
 from vmspec.model import State
-
-from vmspec.properties.evidence import counterexample as cx
-from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, STATE, TRANSITION, by_name
+from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, TRANSITION, by_name
 from vmspec.properties.engines.z3 import props as P
 from vmspec.properties.engines.z3.decode import DecodedTrace, EngineDisagreement, decode_trace, to_counterexample
 from vmspec.properties.engines.z3.encode import Encoding, Instance, SymState, _leaves, state_eq
+from vmspec.properties.evidence import counterexample as cx
 
 
 class UnknownResult(RuntimeError):

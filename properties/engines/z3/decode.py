@@ -9,17 +9,16 @@ and the fields that differ, because one of the two encodings is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import z3
 
 from vmspec.model import EVENT_TYPES, ActionNotEnabled, State, Step
 from vmspec.model.state import VM_STATUSES, Event, HostState, VMState
-
+from vmspec.properties.engines.z3.encode import NONE, ROUNDS, Encoding, Instance, SymState, state_map
 from vmspec.properties.evidence import counterexample as cx
 from vmspec.properties.evidence.diff import changes
-from vmspec.properties.engines.z3.encode import NONE, ROUNDS, Encoding, Instance, SymState, state_map
 
 ENGINE = "bmc"
 

@@ -24,8 +24,8 @@ overrides the same guard or effect as its `Spec` subclass (`ENCODINGS`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
-from typing import Callable, Iterable
 
 import z3
 

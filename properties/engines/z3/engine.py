@@ -14,13 +14,13 @@ import time
 from dataclasses import dataclass, field
 
 from vmspec.properties.catalogue.registry import ALWAYS, REGISTRY
-from vmspec.properties.evidence.verdict import HOLDS, PROVED, UNKNOWN, VIOLATED, Target, Verdict
 from vmspec.properties.engines.z3 import props as P
 from vmspec.properties.engines.z3.bmc import BmcResult, UnknownResult, bmc
 from vmspec.properties.engines.z3.encode import encoding_for, is_encoded
 from vmspec.properties.engines.z3.induction import InductionResult, prove
 from vmspec.properties.engines.z3.params_proof import VARIANTS, AllSizesResult, prove_all_sizes
 from vmspec.properties.engines.z3.topology_check import TopologyVerdict, check_topology
+from vmspec.properties.evidence.verdict import HOLDS, PROVED, UNKNOWN, VIOLATED, StageResult, Target, Verdict
 
 ENGINE = "z3"
 SMALL_VMS, SMALL_HOSTS = 4, 4  # up to this size a configuration gets the full concrete treatment
@@ -127,9 +127,8 @@ def run(target: Target, *, depth: int | None = None, induction: bool | None = No
 __all__ = ["ENGINE", "ProveRun", "default_depth", "is_small", "run"]
 
 
-def stage(target, opts) -> "StageResult":
+def stage(target, opts) -> StageResult:
     """The `prove` stage of `vmspec check`: the Z3 engine's verdicts for `target`."""
-    from vmspec.properties.engines.check import StageResult
 
     if target.mutant is not None and not is_encoded(target.mutant):
         return StageResult(ENGINE, [], f"mutant {target.mutant} is a liveness mutant without a Z3 encoding; skipped", {})

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import z3
 
 from vmspec.model import ACTIONS
-
 from vmspec.properties.catalogue.registry import by_name
 from vmspec.properties.engines.z3 import props as P
 from vmspec.properties.engines.z3.decode import decode_state, step_of
@@ -177,7 +176,7 @@ def _state_text(enc: Encoding, s, model: z3.ModelRef) -> str:
 
 def _cti(enc: Encoding, s, mine, model: z3.ModelRef) -> str:
     """A counterexample to induction: the pre-state and the step Z3 chose."""
-    ev = lambda t: model.eval(t, model_completion=True)  # noqa: E731
+    ev = lambda t: model.eval(t, model_completion=True)
     for inst in mine:
         if z3.is_true(ev(inst.guard)):
             try:

@@ -26,13 +26,12 @@ Which rules this proves, and which only hold for bounded configurations, is in n
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 import z3
 
 from vmspec.model import MAX_ROUNDS
-
 from vmspec.properties.catalogue.registry import by_name
 from vmspec.properties.engines.z3.induction import FAILED, OK, UNKNOWN, InductionResult, Obligation
 
@@ -445,7 +444,7 @@ class Model:
         if self.is_("slice_guard_dropped"):
             return z3.BoolVal(True)
         v, w, h, k = _v("v"), _v("w"), _h("h"), _h("k")
-        busy = lambda x, hh: z3.Or(z3.And(hh == h0, s.res(h0, x)), z3.And(_started(s, hh), s.res(hh, x)))  # noqa: E731
+        busy = lambda x, hh: z3.Or(z3.And(hh == h0, s.res(h0, x)), z3.And(_started(s, hh), s.res(hh, x)))
         return A([v, w, h, k], z3.Implies(z3.And(busy(v, h), busy(w, k), aset_of(v) == aset_of(w)),
                                           unit_of(v) == unit_of(w)))
 
@@ -511,7 +510,7 @@ class Model:
         # host_freeze
         fz_phase = z3.Or(s.phase(h0) == STARTED, s.phase(h0) == ANNOUNCED) if self.is_("freeze_without_started_event") \
             else s.phase(h0) == STARTED
-        frozen_vals = lambda f, v: {"status": FROZEN, "snapshot": s.memory(v), "frozen_for": z3.RealVal(0)}.get(  # noqa: E731
+        frozen_vals = lambda f, v: {"status": FROZEN, "snapshot": s.memory(v), "frozen_for": z3.RealVal(0)}.get(
             f, getattr(s, f)(v))
         t = _res_run(s, h0, frozen_vals, lambda v: s.res(h0, v))
         t = replace(t, phase=at(h0, lambda h: IN_FREEZE, s.phase))
@@ -529,7 +528,7 @@ class Model:
         out.append(PAction("host_apply_patch", g, replace(s, patched=at(h0, lambda h: z3.BoolVal(True), s.patched)), no))
 
         # platform_resume_host / platform_watchdog_resume
-        resume = lambda: _res_run(s, h0, lambda f, v: self.resumed(s, f, v),  # noqa: E731
+        resume = lambda: _res_run(s, h0, lambda f, v: self.resumed(s, f, v),
                                   lambda v: z3.And(s.status(v) == FROZEN, s.host(v) == h0))
         t = replace(resume(), phase=at(h0, lambda h: RECOVERED, s.phase))
         out.append(PAction("platform_resume_host", z3.And(s.phase(h0) == IN_FREEZE, s.patched(h0)), t, no))
@@ -543,7 +542,7 @@ class Model:
 
         # host_reboot / host_redeploy
         for name, etype, dest in (("host_reboot", REBOOT, None), ("host_redeploy", REDEPLOY, k0)):
-            vals = lambda f, v, dest=dest: {  # noqa: E731
+            vals = lambda f, v, dest=dest: {
                 "status": REBOOTING, "host": s.host(v) if dest is None else dest, "memory": z3.IntVal(0),
                 "snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE), "clock_lag": z3.RealVal(0),
                 "unsynced": z3.RealVal(NONE)}[f]
@@ -556,13 +555,13 @@ class Model:
             out.append(PAction(name, g, t, no))
 
         # host_boot_vms
-        vals = lambda f, v: {"status": RUNNING, "snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE),  # noqa: E731
+        vals = lambda f, v: {"status": RUNNING, "snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE),
                              "clock_lag": z3.RealVal(0), "unsynced": z3.RealVal(NONE)}.get(f, getattr(s, f)(v))
         t = replace(_res_run(s, h0, vals, lambda v: s.res(h0, v)), phase=at(h0, lambda h: RECOVERED, s.phase))
         out.append(PAction("host_boot_vms", z3.And(s.phase(h0) == IN_REBOOT, s.present(h0)), t, no))
 
         # vm_clock_resync
-        vals = lambda f, v: {"snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE), "clock_lag": z3.RealVal(0),  # noqa: E731
+        vals = lambda f, v: {"snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE), "clock_lag": z3.RealVal(0),
                              "unsynced": z3.RealVal(NONE)}.get(f, getattr(s, f)(v))
         t = _res_run(s, h0, vals, lambda v: v == v0)
         g = z3.BoolVal(False) if self.is_("no_clock_resync") else z3.And(s.status(v0) == RUNNING, s.clock_lag(v0) != 0)
@@ -581,10 +580,10 @@ class Model:
             s.frozen_for(vv) == NONE, s.frozen_for(vv) + dt <= BOUND))
         ok_sync = z3.BoolVal(True) if self.is_("no_clock_resync") else A([vv], z3.Or(
             s.unsynced(vv) == NONE, s.unsynced(vv) + dt <= LATENCY))
-        cap = lambda x, c: z3.If(x <= c, x, c)  # noqa: E731
-        run = lambda v: s.status(v) == RUNNING  # noqa: E731
-        frz = lambda v: s.status(v) == FROZEN  # noqa: E731
-        written = lambda v: z3.If(s.memory(v) != 0, z3.IntVal(2), z3.IntVal(1))  # noqa: E731
+        cap = lambda x, c: z3.If(x <= c, x, c)
+        run = lambda v: s.status(v) == RUNNING
+        frz = lambda v: s.status(v) == FROZEN
+        written = lambda v: z3.If(s.memory(v) != 0, z3.IntVal(2), z3.IntVal(1))
         keeps_writing = self.is_("frozen_guest_keeps_writing")
         t = replace(
             s,

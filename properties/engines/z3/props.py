@@ -10,8 +10,8 @@ steps and requires the same verdict.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import z3
 
@@ -35,8 +35,17 @@ from vmspec.model.state import (
     VM_STATUSES,
     WRITTEN,
 )
-
-from vmspec.properties.engines.z3.encode import FREEZE, NONE, REBOOT, REDEPLOY, ROUNDS, Encoding, SymEvent, SymState, SymVM
+from vmspec.properties.engines.z3.encode import (
+    FREEZE,
+    NONE,
+    REBOOT,
+    REDEPLOY,
+    ROUNDS,
+    Encoding,
+    SymEvent,
+    SymState,
+    SymVM,
+)
 
 TRUE = z3.BoolVal(True)
 
