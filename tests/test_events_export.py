@@ -10,6 +10,7 @@ from vmspec.model import CONFIGS
 from vmspec.properties.catalogue.mutants import mutant
 from vmspec.properties.cli.main import main
 from vmspec.properties.conformance.events import (
+    capture_text,
     check_observations,
     event_guid,
     export,
@@ -66,7 +67,7 @@ def test_dev_timing_is_stretched_back_to_real_time():
 CAUGHT = {
     "incarnation_not_bumped": (0, 8, "R10", "the Events array changed since line 7 but DocumentIncarnation stayed 4"),
     "start_before_notbefore": (0, 5, "R8", "started at least 900 s before NotBefore 2024-01-01T00:15:00Z with no approval"),
-    "event_id_changes_on_start": (0, 9, "R11", "a Freeze appeared already Started, 0 s after the previous document"),
+    "event_id_changes_on_start": (0, 9, "R11", "the EventId changed when the event started: the Scheduled Freeze"),
     "event_id_reused": (2, 9, "R12", "the event is back in the document after it was removed"),
     "short_notice": (0, 4, "R9", "Freeze announced with at most 600 s of notice; the minimum is 900 s"),
     "completed_status_published": (0, 11, "R13", "EventStatus 'Completed': the only statuses are Scheduled and Started"),
@@ -107,6 +108,41 @@ def test_short_notice_is_a_soft_exception_until_strict():
     assert "at most 890 s of notice" in strict.findings[0].message
 
 
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_the_set_wide_view_passes_strictly_and_shows_the_sets_events(config):
+    """Every VM of an availability set sees the set's events (research 3.3, Scope): the set-wide
+    capture holds the VM's own view and every event naming a VM of its set, and passes strictly."""
+    spec = CONFIGS[config].spec()
+    vm = spec.vm_names[0]
+    peers = {spec.vm_names[i] for i, a in enumerate(spec.vm_aset) if a == spec.vm_aset[0]}
+    others = set()
+    for seed in range(2):
+        own, wide = export(spec, vm, seed=seed), export(spec, vm, seed=seed, scope="set")
+        assert check(wide).findings == [], (seed, check(wide).findings[:3])
+        own_ids = {e["EventId"] for x in own for e in x.observation["document"]["Events"]}
+        wide_events = [e for x in wide for e in x.observation["document"]["Events"]]
+        assert own_ids <= {e["EventId"] for e in wide_events}
+        assert all(peers & set(e["Resources"]) for e in wide_events)
+        others |= {e["EventId"] for e in wide_events if vm not in e["Resources"]}
+    assert others or len(peers) == 1  # not vacuous: the VM saw its peers' events
+
+
+def test_the_export_header_makes_an_unapproved_early_start_an_error_without_strict():
+    config = CONFIGS["TINY"]
+    spec = mutant("start_before_notbefore").spec(config.topology, config.params)
+    text = capture_text(spec, export(spec, seed=0))
+    report = check_observations(read_lines(text.encode().splitlines(keepends=True), "m.jsonl"))
+    assert report.failed and {f.rule for f in report.findings} == {"R8"}
+    assert "declares VM vm0 the only approver" in report.findings[0].message
+    headless = check(export(spec, seed=0), strict=False)
+    assert not headless.failed and set(headless.summary.warnings) == {"R8"}
+
+
+def test_an_unknown_scope_is_refused():
+    with pytest.raises(ValueError, match="scope is one of vm, set"):
+        export(CONFIGS["TINY"].spec(), scope="host")
+
+
 # ---------------------------------------------------------------- the command
 
 
@@ -120,10 +156,11 @@ def test_export_then_check_round_trip(capsys, tmp_path):
     out_file = tmp_path / "sub" / "capture.jsonl"
     code, out, err = run(capsys, "events", "export", "--config", "SMALL", "--vm", "vm2", "--seed", "1", "-o", str(out_file))
     assert code == 0 and out == "" and err == ""
-    lines = out_file.read_text().splitlines()
+    header, *lines = out_file.read_text().splitlines()
+    assert json.loads(header) == {"capture": {"vm": "vm2", "only_approver": True}}
     assert all(json.loads(x)["api_version"] == "2020-07-01" for x in lines)
     assert any('"EventType":"Reboot"' in x for x in lines)  # h2's update needs a reboot (S5)
-    assert len(list(read_capture(out_file))) == len(lines)
+    assert len(list(read_capture(out_file))) == len(lines) + 1
     code, out, _ = run(capsys, "events", "check", str(out_file), "--strict")
     assert code == 0 and out.rstrip().endswith("0 errors, 0 warnings: ok")
 
@@ -140,3 +177,11 @@ def test_export_rejects_an_unknown_vm_with_status_2(capsys, tmp_path):
     code, out, err = run(capsys, "events", "export", "--config", "TINY", "--vm", "vm9", "-o", str(out_file))
     assert code == 2 and out == "" and "--vm: unknown VM 'vm9'; choose one of vm0, vm1" in err
     assert not out_file.exists() and not list(tmp_path.iterdir())
+
+
+def test_export_scope_set_on_the_command_line(capsys, tmp_path):
+    out_file = tmp_path / "set.jsonl"
+    code, _, _ = run(capsys, "events", "export", "--config", "SMALL", "--scope", "set", "-o", str(out_file))
+    assert code == 0
+    code, out, _ = run(capsys, "events", "check", str(out_file), "--strict")
+    assert code == 0 and out.rstrip().endswith("0 errors, 0 warnings: ok")

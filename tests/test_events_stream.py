@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vmspec.properties.conformance.events import StreamChecker, format_rfc1123, read_capture, read_lines
-from vmspec.properties.conformance.events.stream import EVENT_FIELD_TYPES, LINE_KEYS
+from vmspec.properties.conformance.events.stream import EVENT_FIELD_TYPES, HEADER_KEYS, LINE_KEYS
 from vmspec.properties.io.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "events"
@@ -109,8 +109,10 @@ def test_the_schema_and_the_reader_agree_on_every_handcrafted_capture(path):
 
 
 def test_the_schema_lists_exactly_the_keys_the_reader_accepts():
-    assert tuple(SCHEMA["properties"]) == ("observed_at", "api_version", "http_status", "approved", "document")
-    assert set(SCHEMA["properties"]) == set(LINE_KEYS)
+    observation = SCHEMA["$defs"]["observation"]
+    assert tuple(observation["properties"]) == ("observed_at", "api_version", "http_status", "approved", "document")
+    assert set(observation["properties"]) == set(LINE_KEYS)
+    assert set(SCHEMA["$defs"]["header"]["properties"]["capture"]["properties"]) == set(HEADER_KEYS)
     assert set(SCHEMA["$defs"]["event"]["properties"]) == set(EVENT_FIELD_TYPES)
 
 

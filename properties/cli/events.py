@@ -11,6 +11,7 @@ from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
 from vmspec.properties.cli.main import target_from
 from vmspec.properties.cli.output import print_json
 from vmspec.properties.conformance.events import API_VERSIONS, CURRENT_API_VERSION, Report, check_file, project, walk
+from vmspec.properties.conformance.events.export import SCOPES, capture_text
 from vmspec.properties.io.errors import InputError
 from vmspec.properties.io.files import write_atomic
 
@@ -36,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--profile", choices=sorted(PROFILES), help="replace the parameters by a named profile")
     e.add_argument("--mutant", choices=sorted(MUTANT_BY_NAME), help="export a deliberately broken variant")
     e.add_argument("--vm", metavar="NAME", help="the VM whose view is exported (default: the first VM)")
+    e.add_argument("--scope", choices=SCOPES, default="vm",
+                   help="the events the VM is shown: those naming it (vm, the default) or every event of its "
+                        "availability set (set, as the documentation delivers them)")
     e.add_argument("--seed", type=int, default=0, help="random seed of the walk (default 0)")
     e.add_argument("--steps", type=int, default=2000, help="at most this many model steps (default 2000)")
     e.add_argument("-o", "--out", type=Path, metavar="OUT", help="write the capture here instead of stdout")
@@ -89,8 +93,8 @@ def cmd_events_export(opts: argparse.Namespace) -> int:
         raise InputError(target.label, None, "vms", "the topology has no VM whose view could be exported")
     if opts.steps < 0:
         raise InputError("--steps", None, None, f"expected a number of steps >= 0, got {opts.steps}")
-    lines = project(spec, walk(spec, seed=opts.seed, steps=opts.steps), opts.vm)
-    text = "".join(line.text() + "\n" for line in lines)
+    lines = project(spec, walk(spec, seed=opts.seed, steps=opts.steps), opts.vm, scope=opts.scope)
+    text = capture_text(spec, lines, opts.vm)
     if opts.out is None:
         print(text, end="")
     else:

@@ -1,5 +1,5 @@
 """Scheduled Events captures: read them as a stream, check them against the documented
-contract (rules R8-R13 of notes/spec.md and E1-E7 of notes/events-format.md), and export
+contract (rules R8-R13 of notes/spec.md and E1-E9 of notes/events-format.md), and export
 the model's own behaviour as a capture one VM would have recorded."""
 
 from vmspec.properties.conformance.events.contract import (
@@ -15,11 +15,22 @@ from vmspec.properties.conformance.events.contract import (
     format_rfc1123,
     iter_findings,
     parse_rfc1123,
+    read_not_before,
 )
-from vmspec.properties.conformance.events.export import ExportedLine, event_guid, export, project, walk
+from vmspec.properties.conformance.events.export import (
+    SCOPES,
+    ExportedLine,
+    capture_text,
+    event_guid,
+    export,
+    header,
+    project,
+    walk,
+)
 from vmspec.properties.conformance.events.stream import (
     API_VERSIONS,
     CURRENT_API_VERSION,
+    CaptureHeader,
     Observation,
     parse_line,
     read_capture,
@@ -40,22 +51,27 @@ __all__ = [
     "ERROR",
     "WARNING",
     "ApiRule",
+    "CaptureHeader",
     "ExportedLine",
     "Finding",
     "Observation",
     "Report",
+    "SCOPES",
     "StreamChecker",
     "Summary",
+    "capture_text",
     "check_file",
     "check_observations",
     "event_guid",
     "export",
     "format_rfc1123",
+    "header",
     "iter_findings",
     "parse_line",
     "parse_rfc1123",
     "project",
     "read_capture",
     "read_lines",
+    "read_not_before",
     "walk",
 ]

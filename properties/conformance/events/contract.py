@@ -3,10 +3,12 @@
 Rules with an id of notes/spec.md (R8-R13) are the ones the model states for the whole
 document; here they are judged from what one VM saw, allowing for what polling cannot
 see (a missed document, an event announced before the capture began, an approval by
-another VM named in Resources).  Rules the model has no place for (the fields and values
-of each api-version) are numbered E1-E7 in notes/events-format.md.  Documented soft
-exceptions (a rare 30-second notice, a hardware-failure Reboot that appears already
-Started) are warnings citing their source; `strict` turns them into errors.
+another VM of the set or from outside the VM).  Rules the model has no place for (the
+fields and values of each api-version, the Metadata header, Terminate's notice window)
+are numbered E1-E9 in notes/events-format.md, and each is keyed by the api-version the
+line names.  Documented soft exceptions (a rare 30-second notice, a hardware-failure
+Reboot that appears already Started, a best-effort Preempt, an approval the capture
+cannot see) are warnings citing their source; `strict` turns them into errors.
 
 The checker keeps one record per live EventId and the set of removed EventIds, never the
 observations themselves, so its memory grows with the number of events, not of lines.
@@ -23,7 +25,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from vmspec.model.params import MIN_NOTICE, SHORT_NOTICE
-from vmspec.properties.conformance.events.stream import Observation, format_micros, parse_rfc3339, to_micros
+from vmspec.properties.conformance.events.stream import (
+    CaptureHeader,
+    Observation,
+    format_micros,
+    parse_rfc3339,
+    to_micros,
+)
 
 ERROR, WARNING = "error", "warning"
 
@@ -44,10 +52,13 @@ API_RULES: tuple[ApiRule, ...] = (
             "ResourceType, Resources, EventStatus and NotBefore, plus Description from 2019-04-01, EventSource "
             "from 2019-08-01 and DurationInSeconds from 2020-07-01, and no field its api-version does not define.",
             "research 3.1 (versions table), 3.3 (response schema)"),
-    ApiRule("E2", "NotBefore is an RFC 1123 date",
+    ApiRule("E2", "NotBefore is a date of the api-version's format",
             "A non-empty NotBefore is an RFC 1123 date in GMT such as \"Mon, 19 Sep 2016 18:29:47 GMT\", whose "
-            "day name matches the date.  ISO 8601 (as the mock server writes it) is a deviation.",
-            "research 3.3 (NotBefore); discrepancy 6"),
+            "day name matches the date.  At api-version 2017-03-01 the documented form is ISO 8601 "
+            "(\"2016-09-19T18:29:47Z\"), and RFC 1123 is accepted too; from 2017-08-01 ISO 8601 (as the mock "
+            "server writes it) is a deviation.",
+            "research 3.3 (NotBefore); discrepancy 6; SE17 (azure-docs articles/virtual-machines/linux/"
+            "scheduled-events.md, ms.date 08/14/2017, api-version 2017-03-01: NotBefore example 2016-09-19T18:29:47Z)"),
     ApiRule("E3", "Enumerated values of the api-version",
             "EventType is Freeze, Reboot or Redeploy, Preempt from 2017-11-01, Terminate from 2019-01-01; "
             "ResourceType is VirtualMachine; EventSource is Platform or User.",
@@ -57,20 +68,39 @@ API_RULES: tuple[ApiRule, ...] = (
             "DocumentIncarnation is >= 0.",
             "research 3.3 (DurationInSeconds: \"-1 means unknown\")"),
     ApiRule("E5", "Resources names the VMs the event affects",
-            "Resources is a non-empty list of distinct, non-empty VM names.",
-            "research 3.3 (Resources: \"List of resources this event affects\")"),
+            "Resources is a non-empty list of distinct, non-empty VM names.  From api-version 2017-08-01 no name "
+            "carries the underscore that 2017-03-01 prepended to the names of IaaS VMs.",
+            "research 3.3 (Resources: \"List of resources this event affects\"); research 3.1 (versions table, "
+            "2017-08-01: \"Removed prepended underscore from resource names for IaaS VMs\")"),
     ApiRule("E6", "One entry per EventId",
             "An EventId appears at most once in a document.",
             "research 3.3 (EventId: a GUID naming one event)"),
     ApiRule("E7", "Documented status codes",
             "The endpoint answers with one of the documented IMDS status codes: 200, 400, 404, 405, 410, 429, 500.",
             "research 3.2 (IMDS status codes)"),
+    ApiRule("E8", "The Metadata header is enforced from 2017-08-01",
+            "When the capture header says the client did not send `Metadata: true`, every answer at api-version "
+            "2017-08-01 or later is 400 Bad Request; a 200 is a deviation.  At 2017-03-01 the header was "
+            "asked for but not enforced.",
+            "research 3.1 (versions table, 2017-08-01: \"Metadata header requirement enforced for all requests\"); "
+            "research 3.2 (\"Failure to include the header in the request results in a \"Bad Request\" response\")"),
+    ApiRule("E9", "Terminate's notice window",
+            "A Terminate's NotBefore lies at most 15 minutes after the VM first saw it (the scale set's "
+            "notBeforeTimeout is 5 to 15 minutes; the lower bound is R9's) and is never moved later.",
+            "azure-compute-docs articles/virtual-machine-scale-sets/virtual-machine-scale-sets-terminate-notification.md "
+            "(notBeforeTimeout \"can take any value between 5 and 15 minutes\"; \"There isn't any capability of "
+            "extending the timeout value after an event has been generated\"); research 3.4"),
 )
 API_RULE_BY_ID = {r.rule_id: r for r in API_RULES}
 
 # research 3.4: minimum NotBefore lead time per EventType, in seconds; Terminate's is
 # user-configurable from 5 to 15 minutes, so 5 minutes is the least a capture may show.
 NOTICE = {**MIN_NOTICE, "Preempt": 30, "Terminate": 300}
+TERMINATE_MAX_NOTICE = 900  # the largest notBeforeTimeout a scale set can set (E9)
+ISO_NOT_BEFORE_UNTIL = "2017-08-01"  # api-versions before it document NotBefore in ISO 8601 (E2)
+NO_UNDERSCORE_SINCE = "2017-08-01"  # E5: the prepended underscore was removed
+HEADER_ENFORCED_SINCE = "2017-08-01"  # E8
+BLANK_NOT_BEFORE_SINCE = "2020-07-01"  # R11: the documentation states "blank once Started" from this version on
 
 # research 3.1 / 3.3: the fields and values each api-version introduced
 BASE_FIELDS = ("EventId", "EventType", "ResourceType", "Resources", "EventStatus", "NotBefore")
@@ -87,13 +117,25 @@ SOURCE = {
           "unless they are either approved via a POST message or the NotBefore time elapses\")",
     "R8-other-vm": "research 3.5 (\"Acknowledging an event allows the event to proceed for all Resources in the "
                    "event, not just the VM that acknowledges the event\")",
+    "R8-unseen": "research 3.3 (Scope: events are \"delivered to and can be acknowledged by\" all the VMs in an "
+                 "availability set or scale set placement group); fidelity review EG (approval from outside the "
+                 "VM: az maintenance scheduledevent acknowledge, userInitiatedReboot.automaticallyApprove)",
     "R9": "research 3.4 (minimum notice table)",
     "R9-short": "research 3.4 (\"in some cases advance notice might be as little as 30 seconds\")",
+    "preempt": "research 3.3 (Preempt: \"This event is made available on a best effort basis\"); research 3.4 "
+               "(Preempt: 30 seconds)",
     "R10": "research 3.3 (DocumentIncarnation: \"Documents with the same incarnation contain the same event "
            "information\")",
     "R11": "research 3.3 (EventStatus, NotBefore), 3.5 (exceptional cases); research invariant 10",
     "R11-hardware": "research 3.4 and 3.5, exceptional case 3 (hardware failure: the event appears directly as "
                     "EventType Reboot, EventStatus Started)",
+    "R11-missed": "research 3.3 (DocumentIncarnation; the 2 -> 4 log of Azure/vm-scheduled-events, where an "
+                  "approved event's Started document fell between two polls), 3.5 (once approved, \"Azure generates "
+                  "a new scheduled event payload with EventStatus:\"Started\"\")",
+    "R11-id": "research 3.3 (EventId: the same from Scheduled to Started); fidelity review EG (\"The EventId won't "
+              "change as the EventStatus changes\"); research 4 (the mock server's approval assigns a new EventId)",
+    "R11-blank": "research 3.3 (NotBefore: \"Will be blank if the event ... starts\", stated by the documentation of "
+                 "api-version 2020-07-01 and not by earlier versions' pages)",
     "R12": "research 3.5 (exceptional case 1); research invariant 10",
     "R13": "research 3.3 (\"No Completed or similar status is ever provided. The event is no longer returned when "
            "the event is finished.\")",
@@ -105,20 +147,33 @@ _RFC1123 = re.compile(
 )
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def parse_rfc1123(text: str) -> datetime | None:
-    """The instant of an RFC 1123 GMT date whose day name matches, or None."""
+def _rfc1123_read(text: str) -> tuple[datetime | None, str | None]:
+    """The instant an RFC 1123 GMT date names by its numbers, and what is wrong with it (None when
+    nothing is): a day name that contradicts the date still dates it, a date that does not exist
+    does not."""
     m = _RFC1123.match(text)
     if m is None:
-        return None
+        return None, "not an RFC 1123 date such as 'Mon, 19 Sep 2016 18:29:47 GMT'"
     day_name, day, month, year, hour, minute, second = m.groups()
     try:
         instant = datetime(int(year), _MONTHS.index(month) + 1, int(day), int(hour), int(minute), int(second),
                            tzinfo=UTC)
     except ValueError:
-        return None
-    return instant if _DAYS[instant.weekday()] == day_name else None
+        return None, f"the date {day} {month} {year} {hour}:{minute}:{second} does not exist"
+    actual = _DAYS[instant.weekday()]
+    if actual != day_name:
+        return instant, (f"the day name is wrong: {day} {month} {year} is a {_DAY_NAMES[instant.weekday()]} "
+                         f"({actual}), not {day_name}; the date and time are well formed")
+    return instant, None
+
+
+def parse_rfc1123(text: str) -> datetime | None:
+    """The instant of an RFC 1123 GMT date whose day name matches, or None."""
+    instant, problem = _rfc1123_read(text)
+    return instant if problem is None else None
 
 
 def format_rfc1123(instant: datetime) -> str:
@@ -127,10 +182,9 @@ def format_rfc1123(instant: datetime) -> str:
     return f"{_DAYS[u.weekday()]}, {u.day:02d} {_MONTHS[u.month - 1]} {u.year} {u:%H:%M:%S} GMT"
 
 
-def _lenient_instant(text: str) -> datetime | None:
-    """The instant of a NotBefore: RFC 1123, or ISO 8601 (a deviation E2 reports) which
-    still dates the event for R8 and R9."""
-    instant = parse_rfc1123(text) or parse_rfc3339(text)
+def _iso_instant(text: str) -> datetime | None:
+    """The instant of an ISO 8601 NotBefore (the 2017-03-01 form; a bare time is read as UTC)."""
+    instant = parse_rfc3339(text)
     if instant is not None:
         return instant
     try:
@@ -138,6 +192,23 @@ def _lenient_instant(text: str) -> datetime | None:
     except ValueError:
         return None
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
+def read_not_before(text: str, api_version: str) -> tuple[datetime | None, str | None]:
+    """A NotBefore's instant (None when it cannot be dated) and, when the api-version's format
+    is not met, what is wrong (E2).  A wrong day name or an ISO 8601 date still dates the event."""
+    instant, problem = _rfc1123_read(text)
+    if problem is None or instant is not None:
+        return instant, problem
+    iso = _iso_instant(text)
+    if iso is not None:
+        if api_version < ISO_NOT_BEFORE_UNTIL:
+            return iso, None
+        return iso, (f"ISO 8601, the form of api-version 2017-03-01 only; from {ISO_NOT_BEFORE_UNTIL} it is an "
+                     "RFC 1123 date such as 'Mon, 19 Sep 2016 18:29:47 GMT'")
+    if api_version < ISO_NOT_BEFORE_UNTIL:
+        problem = "neither ISO 8601 such as '2016-09-19T18:29:47Z' nor RFC 1123 such as 'Mon, 19 Sep 2016 18:29:47 GMT'"
+    return None, problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +240,8 @@ class _Track:
     status: str | None
     not_before: int | None  # the latest published NotBefore, in microseconds (R8 reads the latest guarantee)
     first_line: int
+    source: str | None = None  # EventSource, when the api-version has it
+    first_not_before: int | None = None  # the first NotBefore published (E9: a Terminate's is never extended)
 
 
 @dataclass
@@ -198,11 +271,13 @@ def _canonical(events: tuple[dict[str, Any], ...]) -> tuple[str, ...]:
 
 
 class StreamChecker:
-    """Feed observations in order with `feed`; each call returns the findings of that line."""
+    """Feed observations in order with `feed`; each call returns the findings of that line.
+    A capture header (`CaptureHeader`), fed first, says what the polls cannot show."""
 
     def __init__(self, *, strict: bool = False) -> None:
         self.strict = strict
         self.summary = Summary()
+        self.header = CaptureHeader(0)
         self._live: dict[str, _Track] = {}
         self._removed: set[str] = set()
         self._seen: set[str] = set()
@@ -234,8 +309,11 @@ class StreamChecker:
 
     # -------------------------------------------------------------- one observation
 
-    def feed(self, obs: Observation) -> list[Finding]:
+    def feed(self, obs: Observation | CaptureHeader) -> list[Finding]:
         self._out, self._line = [], obs.line
+        if isinstance(obs, CaptureHeader):
+            self.header = obs
+            return self._out
         s = self.summary
         s.observations += 1
         s.first_observed = obs.observed_at if s.first_observed is None else s.first_observed
@@ -243,6 +321,11 @@ class StreamChecker:
         self._approved.update(obs.approved)
         if obs.http_status not in IMDS_STATUS_CODES:
             self._find(None, "E7", f"HTTP status {obs.http_status} is not a documented IMDS status code", once=True)
+        if (obs.http_status == 200 and not self.header.metadata_header
+                and obs.api_version >= HEADER_ENFORCED_SINCE):
+            self._find(None, "E8", f"a 200 answer to a request without the Metadata header at api-version "
+                                   f"{obs.api_version}; from {HEADER_ENFORCED_SINCE} the endpoint answers 400 "
+                                   "Bad Request", once=True)
         if obs.events is not None and obs.incarnation is not None:
             s.documents += 1
             self._document(obs, obs.incarnation, obs.events)
@@ -262,10 +345,11 @@ class StreamChecker:
             ids[eid] = event
         content = _canonical(events)
         self._incarnation(obs, incarnation, content)
-        previous_time = None if self._previous is None else self._previous[2]
+        previous = None if self._previous is None else (self._previous[0], self._previous[2])
+        leaving = [e for e in self._live if e not in ids]
         for eid, event in ids.items():
-            self._lifecycle(obs, eid, event, previous_time)
-        for eid in [e for e in self._live if e not in ids]:
+            self._lifecycle(obs, eid, event, previous, incarnation, leaving)
+        for eid in leaving:
             del self._live[eid]
             self._removed.add(eid)
             self._said.pop(eid, None)
@@ -309,10 +393,10 @@ class StreamChecker:
         resources = event.get("Resources")
         if resources is not None and (not resources or "" in resources or len(set(resources)) != len(resources)):
             self._find(eid, "E5", f"Resources {resources!r} must name at least one VM, each once", once=True)
-        nb = event.get("NotBefore")
-        if nb and parse_rfc1123(nb) is None:
-            self._find(eid, "E2", f"NotBefore {nb!r} is not an RFC 1123 date such as "
-                                  "'Mon, 19 Sep 2016 18:29:47 GMT'", once=True)
+        elif resources and version >= NO_UNDERSCORE_SINCE and any(r.startswith("_") for r in resources):
+            named = ", ".join(repr(r) for r in resources if r.startswith("_"))
+            self._find(eid, "E5", f"Resources {named} keeps the prepended underscore that api-version "
+                                  f"{NO_UNDERSCORE_SINCE} removed (this line asks for {version})", once=True)
 
     # -------------------------------------------------------------- R10: the incarnation
 
@@ -328,92 +412,154 @@ class StreamChecker:
 
     # -------------------------------------------------------------- R8, R9, R11-R13: one event's life
 
-    def _lifecycle(self, obs: Observation, eid: str, event: dict[str, Any], previous_time: int | None) -> None:
+    def _lifecycle(self, obs: Observation, eid: str, event: dict[str, Any], previous: tuple[int, int] | None,
+                   incarnation: int, leaving: list[str]) -> None:
         status, etype = event.get("EventStatus"), event.get("EventType")
         resources = event.get("Resources")
         if status is not None and status not in STATUSES:
             self._find(eid, "R13", f"EventStatus {status!r}: the only statuses are Scheduled and Started; "
                                    "a finished event is removed instead", once=True)
-        not_before = self._not_before(eid, status, event.get("NotBefore"))
+        not_before = self._not_before(obs, eid, status, event.get("NotBefore"))
         if eid in self._removed:
             self._find(eid, "R12", "the event is back in the document after it was removed")
             self._removed.discard(eid)
+        key = None if resources is None else tuple(sorted(resources))
         track = self._live.get(eid)
         if track is None:
             self._seen.add(eid)
             self.summary.events = len(self._seen)
-            self._appears(obs, eid, status, etype, not_before, previous_time)
-            key = None if resources is None else tuple(sorted(resources))
-            self._live[eid] = _Track(etype, key, status, not_before, obs.line)
+            track = _Track(etype, key, status, not_before, obs.line, event.get("EventSource"), not_before)
+            self._appears(obs, eid, track, previous, incarnation, leaving)
+            self._live[eid] = track
             return
-        self._changes(obs, eid, track, status, etype, resources, not_before)
+        self._changes(obs, eid, track, status, etype, key, not_before)
 
-    def _not_before(self, eid: str, status: Any, value: Any) -> int | None:
-        """R11: NotBefore is set while Scheduled and empty once Started; its instant, when it has one."""
+    def _not_before(self, obs: Observation, eid: str, status: Any, value: Any) -> int | None:
+        """E2 and R11: NotBefore is a date of the api-version's form, set while Scheduled and
+        (documented from 2020-07-01) empty once Started; its instant, when it has one."""
         if value is None:
             return None
         if status == "Scheduled" and value == "":
-            self._find(eid, "R11", "a Scheduled event has an empty NotBefore", once=True)
-        if status == "Started" and value != "":
-            self._find(eid, "R11", f"a Started event still carries NotBefore {value!r}; it is empty once Started", once=True)
-        instant = _lenient_instant(value) if value else None
+            self._find(eid, "R11", "a Scheduled event has an empty NotBefore; R8 and R9 are not checked for it",
+                       once=True)
+        if status == "Started" and value != "" and obs.api_version >= BLANK_NOT_BEFORE_SINCE:
+            self._find(eid, "R11", f"a Started event still carries NotBefore {value!r}; it is empty once Started",
+                       SOURCE["R11-blank"], once=True)
+        if not value:
+            return None
+        instant, problem = read_not_before(value, obs.api_version)
+        if problem is not None:
+            dated = ("it still dates the event for R8 and R9" if instant is not None
+                     else "the event cannot be dated, so R8 and R9 are not checked for it")
+            self._find(eid, "E2", f"NotBefore {value!r} at api-version {obs.api_version}: {problem}; {dated}",
+                       once=True)
         return None if instant is None else to_micros(instant)
 
-    def _appears(self, obs: Observation, eid: str, status: Any, etype: Any, not_before: int | None,
-                 previous_time: int | None) -> None:
+    def _appears(self, obs: Observation, eid: str, track: _Track, previous: tuple[int, int] | None,
+                 incarnation: int, leaving: list[str]) -> None:
         """A new EventId: R11 for one that appears already Started, R9 for the notice of a Scheduled one."""
-        if previous_time is None:
+        if previous is None:
             return  # in the first document: it may have been announced before the capture began
+        before, previous_time = previous
         gap = (obs.observed_at - previous_time) / 1e6
+        etype, status = track.event_type, track.status
         need = NOTICE.get(etype) if isinstance(etype, str) else None
         if status == "Started":
-            if etype == "Reboot":
-                self._find(eid, "R11", "a Reboot appeared already Started, as only a hardware failure does",
-                           SOURCE["R11-hardware"], soft=True)
-            elif need is not None and gap < need:
-                self._find(eid, "R11", f"a {etype} appeared already Started, {gap:g} s after the previous document; "
-                                       f"platform events are Scheduled first (its notice is {need} s)")
-        elif status == "Scheduled" and need is not None and not_before is not None:
+            self._appears_started(eid, track, gap, need, incarnation - before, before, incarnation, leaving)
+        elif status == "Scheduled" and need is not None and track.not_before is not None:
             # The event was absent at the previous document, so it was announced after it:
             # NotBefore minus that time bounds its notice from above, whatever the polling gap.
-            notice = (not_before - previous_time) / 1e6
-            if notice < min(SHORT_NOTICE, need):
+            notice = (track.not_before - previous_time) / 1e6
+            if etype == "Preempt" and notice < need:
+                self._find(eid, "R9", f"Preempt announced with at most {notice:g} s of notice; the minimum is {need} s, "
+                                      "and Preempt is best effort", SOURCE["preempt"], soft=True)
+            elif notice < min(SHORT_NOTICE, need):
                 self._find(eid, "R9", f"{etype} announced with at most {notice:g} s of notice; the minimum is {need} s "
                                       f"and even the documented rare short notice is {SHORT_NOTICE} s")
             elif notice < need:
                 self._find(eid, "R9", f"{etype} announced with at most {notice:g} s of notice; the minimum is {need} s",
                            SOURCE["R9-short"], soft=True)
+            if etype == "Terminate":
+                least = (track.not_before - obs.observed_at) / 1e6
+                if least > TERMINATE_MAX_NOTICE:
+                    self._find(eid, "E9", f"Terminate announced with at least {least:g} s of notice; the scale set's "
+                                          f"notBeforeTimeout is at most {TERMINATE_MAX_NOTICE} s")
 
-    def _changes(self, obs: Observation, eid: str, track: _Track, status: Any, etype: Any, resources: Any,
-                 not_before: int | None) -> None:
+    def _appears_started(self, eid: str, track: _Track, gap: float, need: int | None, jump: int, before: int,
+                         incarnation: int, leaving: list[str]) -> None:
+        """R11: an event first seen Started, after the first document."""
+        etype = track.event_type
+        replaced = next((x for x in leaving if self._live[x].status == "Scheduled"
+                         and self._live[x].event_type == etype and self._live[x].resources == track.resources), None)
+        if etype == "Reboot" and track.source != "User":
+            self._find(eid, "R11", "a Reboot appeared already Started, as only a hardware failure does",
+                       SOURCE["R11-hardware"], soft=True)
+        elif replaced is not None and jump <= 1:
+            approved = " after this VM approved it" if replaced in self._approved else ""
+            self._find(eid, "R11", f"the EventId changed when the event started: the Scheduled {etype} {replaced} "
+                                   f"(line {self._live[replaced].first_line}) left{approved} in the same document "
+                                   f"(DocumentIncarnation {before} -> {incarnation}) that shows this new EventId "
+                                   "already Started", SOURCE["R11-id"])
+        elif jump >= 2:
+            self._find(eid, "R11", f"a {etype} appeared already Started while DocumentIncarnation jumped from {before} "
+                                   f"to {incarnation}: a document was missed between two polls, and its Scheduled "
+                                   "phase may be in it; R8 and R9 are not checked for it",
+                       SOURCE["R11-missed"], soft=True)
+        elif need is not None and gap >= need:
+            return  # its whole Scheduled phase may have fallen between two polls
+        elif etype == "Preempt":
+            self._find(eid, "R11", f"a Preempt appeared already Started, {gap:g} s after the previous document; "
+                                   "Preempt is best effort", SOURCE["preempt"], soft=True)
+        elif need is not None:
+            self._find(eid, "R11", f"a {etype} appeared already Started, {gap:g} s after the previous document; "
+                                   f"platform events are Scheduled first (its notice is {need} s)")
+
+    def _changes(self, obs: Observation, eid: str, track: _Track, status: Any, etype: Any,
+                 key: tuple[str, ...] | None, not_before: int | None) -> None:
         """R11 for a live event that changed; R8 when it is seen Started for the first time."""
         if etype is not None and track.event_type is not None and etype != track.event_type:
             self._find(eid, "R11", f"EventType changed from {track.event_type} to {etype}")
-        key = None if resources is None else tuple(sorted(resources))
         if key is not None and track.resources is not None and key != track.resources:
             self._find(eid, "R11", f"Resources changed from {list(track.resources)} to {list(key)}")
         if (track.status, status) == ("Started", "Scheduled"):
             self._find(eid, "R11", "the event went back from Started to Scheduled")
         if (track.status, status) == ("Scheduled", "Started"):
             self._started(obs, eid, track, key)
-        if not_before is not None and (track.not_before is None or not_before > track.not_before):
-            track.not_before = not_before
+        if not_before is not None:
+            if (track.event_type == "Terminate" and track.first_not_before is not None
+                    and not_before > track.first_not_before):
+                self._find(eid, "E9", f"the Terminate's NotBefore moved later, from {format_micros(track.first_not_before)} "
+                                      f"to {format_micros(not_before)}; its timeout cannot be extended", once=True)
+            if track.not_before is None or not_before > track.not_before:
+                track.not_before = not_before
+            if track.first_not_before is None:
+                track.first_not_before = not_before
         track.event_type = etype if etype is not None else track.event_type
         track.resources = key if key is not None else track.resources
         track.status = status if status is not None else track.status
 
     def _started(self, obs: Observation, eid: str, track: _Track, resources: tuple[str, ...] | None) -> None:
-        """R8: observed Started before its NotBefore, the event needs an approval."""
+        """R8: observed Started before its NotBefore, the event needs an approval.  A capture sees
+        only this VM's approvals: any VM of the set may approve, and so may the maintenance API
+        from outside the VM, unless the capture header declares this VM the only approver."""
         nb = track.not_before
         if nb is None or obs.observed_at >= nb or eid in self._approved:
             return
         early = (nb - obs.observed_at) / 1e6
         message = f"started at least {early:g} s before NotBefore {format_micros(nb)} with no approval recorded"
-        if resources is not None and len(resources) > 1:
+        vm = self.header.vm
+        if self.header.only_approver:
+            who = f"VM {vm}" if vm else "this VM"
+            self._find(eid, "R8", message + f", and the capture declares {who} the only approver")
+        elif resources is not None and len(resources) > 1:
             self._find(eid, "R8", message + "; another VM named in Resources may have approved it",
                        SOURCE["R8-other-vm"], soft=True)
         else:
-            self._find(eid, "R8", message)
+            named = "only this VM" if vm is None or resources is None or vm in resources else f"only {resources[0]}"
+            self._find(eid, "R8", message + f"; the event names {named}, but another VM of the availability set, or "
+                                            "an approval from outside the VM, may have released it (the capture "
+                                            "header's only_approver says none can)",
+                       SOURCE["R8-unseen"], soft=True)
 
 
 @dataclass
@@ -429,7 +575,7 @@ class Report:
         return bool(self.summary.errors)
 
 
-def check_observations(observations: Iterable[Observation], *, strict: bool = False,
+def check_observations(observations: Iterable[Observation | CaptureHeader], *, strict: bool = False,
                        limit: int | None = 1000) -> Report:
     """Check a stream of observations; keep at most `limit` findings (the summary counts them all)."""
     checker = StreamChecker(strict=strict)
@@ -444,7 +590,7 @@ def check_observations(observations: Iterable[Observation], *, strict: bool = Fa
     return Report(kept, checker.summary, omitted)
 
 
-def iter_findings(observations: Iterable[Observation], *, strict: bool = False) -> Iterator[Finding]:
+def iter_findings(observations: Iterable[Observation | CaptureHeader], *, strict: bool = False) -> Iterator[Finding]:
     """Every finding, as the observations stream past."""
     checker = StreamChecker(strict=strict)
     for obs in observations:

@@ -2,13 +2,16 @@
 
 `walk` takes one seeded rollout of the model through `spec.successors` (so every guard is
 the model's own); `project` turns its states into capture lines as the chosen VM would
-have recorded them: the events whose Resources name the VM (the scope the 2020 docs give
-for zonal VMs; research 3.3), the model's DocumentIncarnation, NotBefore as an RFC 1123
+have recorded them: the events whose Resources name the VM (`scope="vm"`, the scope the
+2020 docs give for zonal VMs) or, with `scope="set"`, every event naming a VM of its
+availability set (what the current docs deliver to each VM of a set; research 3.3,
+Scope), the model's DocumentIncarnation, NotBefore as an RFC 1123
 date, absolute RFC 3339 observation times from the elapsed time, and EventIds as GUIDs
 derived from the model's ids, so the same model event has the same EventId in every
 export.  The VM polls whenever time passes and whenever its document changes; an
-approval of an event naming the VM is recorded as this VM's `StartRequests`, since one
-approval by any VM named in Resources releases the event (R17).
+approval of an event it sees is recorded as this VM's `StartRequests` (one approval by
+any VM of the set releases the event, R17, so the VM stands for its set's approver), and
+the capture header declares it the only approver: every approval is on record.
 
 A configuration in dev timing (notes/decisions.md D5) has its clock stretched back by the
 profile's notice divisor, so that the capture speaks real time: a 30-second dev notice is
@@ -30,6 +33,7 @@ from vmspec.properties.conformance.events.contract import format_rfc1123
 from vmspec.properties.conformance.events.stream import CURRENT_API_VERSION
 
 START = datetime(2024, 1, 1, tzinfo=UTC)  # when every exported capture begins
+SCOPES = ("vm", "set")  # the events a VM is shown: those naming it, or those of its availability set
 EVENT_NAMESPACE = uuid.UUID("6f1c2a8e-3d4b-5c6d-8e7f-90a1b2c3d4e5")  # names exported EventIds (uuid5)
 
 # research 3.3: example Description values the endpoint gives
@@ -74,15 +78,23 @@ class ExportedLine:
 class _Projection:
     """What one VM sees of the model's states."""
 
-    def __init__(self, spec: Spec, vm: int, scale: int, start: datetime) -> None:
+    def __init__(self, spec: Spec, vm: int, scale: int, start: datetime, scope: str = "vm") -> None:
+        if scope not in SCOPES:
+            raise ValueError(f"scope is one of {', '.join(SCOPES)}, not {scope!r}")
         self.spec, self.vm, self.scale, self.start = spec, vm, scale, start
+        # the VMs whose events this VM is shown
+        self.audience = (frozenset(i for i, a in enumerate(spec.vm_aset) if a == spec.vm_aset[vm])
+                         if scope == "set" else frozenset((vm,)))
         self.not_before: dict[str, datetime] = {}  # absolute NotBefore per model EventId, fixed when first seen
+
+    def shows(self, e: Any) -> bool:
+        return not self.audience.isdisjoint(e.resources)
 
     def instant(self, elapsed: int | float) -> datetime:
         return self.start + timedelta(seconds=float(elapsed) * self.scale)
 
     def document(self, s: State, now: datetime) -> dict[str, Any]:
-        mine = [e for e in s.events if self.vm in e.resources]
+        mine = [e for e in s.events if self.shows(e)]
         ids = {e.event_id for e in mine}
         for gone in [k for k in self.not_before if k not in ids]:
             del self.not_before[gone]  # an event that left keeps no NotBefore, should its id come back
@@ -106,11 +118,17 @@ class _Projection:
         }
 
 
+def header(spec: Spec, vm: str | None = None) -> dict[str, Any]:
+    """The capture header of an export: the VM's name, and that every approval is on record."""
+    return {"capture": {"vm": spec.vm_names[0] if vm is None else vm, "only_approver": True}}
+
+
 def project(spec: Spec, path: list[tuple[Step, State]], vm: str | None = None, *, scale: int | None = None,
-            start: datetime = START) -> Iterator[ExportedLine]:
-    """The capture lines the VM named `vm` (default: the first) records along `path`."""
+            start: datetime = START, scope: str = "vm") -> Iterator[ExportedLine]:
+    """The capture lines (after the header) the VM named `vm` (default: the first) records along
+    `path`, shown the events naming it (`scope="vm"`) or its availability set's (`"set"`)."""
     vm_index = 0 if vm is None else spec.vm_ix[vm]
-    p = _Projection(spec, vm_index, spec.params.notice_divisor if scale is None else scale, start)
+    p = _Projection(spec, vm_index, spec.params.notice_divisor if scale is None else scale, start, scope)
     elapsed: int | float = 0
     s = spec.initial_state()
     last = p.document(s, p.instant(0))
@@ -121,7 +139,7 @@ def project(spec: Spec, path: list[tuple[Step, State]], vm: str | None = None, *
             elapsed += st.args[0]
         if st.name == "app_approve_event":
             e = s.event(st.args[0])
-            if e is not None and vm_index in e.resources:
+            if e is not None and p.shows(e):
                 pending.append(event_guid(e.event_id))
         now = p.instant(elapsed)
         doc = p.document(t, now)
@@ -143,6 +161,13 @@ def _line(now: datetime, document: dict[str, Any], approved: list[str]) -> dict[
     return line
 
 
-def export(spec: Spec, vm: str | None = None, *, seed: int = 0, steps: int = 2000) -> list[ExportedLine]:
-    """A capture of one seeded rollout of `spec`, as `vm` records it."""
-    return list(project(spec, walk(spec, seed=seed, steps=steps), vm))
+def export(spec: Spec, vm: str | None = None, *, seed: int = 0, steps: int = 2000,
+           scope: str = "vm") -> list[ExportedLine]:
+    """The observations of a capture of one seeded rollout of `spec`, as `vm` records it
+    (without the header: `header(spec, vm)` is its first line)."""
+    return list(project(spec, walk(spec, seed=seed, steps=steps), vm, scope=scope))
+
+
+def capture_text(spec: Spec, lines: Iterator[ExportedLine] | list[ExportedLine], vm: str | None = None) -> str:
+    """A whole capture file: the header, then one observation a line."""
+    return json.dumps(header(spec, vm), separators=(",", ":")) + "\n" + "".join(x.text() + "\n" for x in lines)

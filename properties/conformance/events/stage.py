@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from vmspec.properties.conformance.events.contract import API_RULES, check_observations
-from vmspec.properties.conformance.events.export import project, walk
+from vmspec.properties.conformance.events.export import capture_text, project, walk
 from vmspec.properties.conformance.events.stream import read_lines
 from vmspec.properties.evidence.verdict import HOLDS, VIOLATED, StageResult, Target, Verdict
 
@@ -27,7 +27,7 @@ def stage(target: Target, opts: Any) -> Any:
     first: dict[str, str] = {}  # rule -> the first finding, with the VM and line
     observations = errors = 0
     for vm in spec.vm_names:
-        raw = [(line.text() + "\n").encode() for line in project(spec, path, vm)]
+        raw = capture_text(spec, project(spec, path, vm), vm).encode().splitlines(keepends=True)
         report = check_observations(read_lines(raw, f"{vm}.jsonl"), strict=True, limit=50)
         observations += report.summary.observations
         errors += sum(report.summary.errors.values()) + sum(report.summary.warnings.values())

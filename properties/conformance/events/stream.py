@@ -31,6 +31,8 @@ CURRENT_API_VERSION = API_VERSIONS[-1]
 
 REQUIRED_KEYS = ("observed_at",)
 LINE_KEYS = ("observed_at", "document", "api_version", "http_status", "approved")
+# The optional first line `{"capture": {...}}` says what the capture cannot show (notes/events-format.md).
+HEADER_KEYS = {"vm": "string", "only_approver": "boolean", "metadata_header": "boolean"}
 
 # The JSON type of every event field any api-version defines (research 3.3).
 EVENT_FIELD_TYPES: dict[str, str] = {
@@ -64,6 +66,16 @@ class Observation:
     events: tuple[dict[str, Any], ...] | None  # the Events array, each event type-checked; None without a document
     document_keys: tuple[str, ...]  # every key of the document, to check against the api-version
     approved: tuple[str, ...]  # EventIds this VM approved (StartRequests) since the previous observation
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureHeader:
+    """The capture's optional first line: facts about the capture that no poll shows."""
+
+    line: int
+    vm: str | None = None  # the name of the VM that polled (as Resources names it)
+    only_approver: bool = False  # no approval of the events shown can come from anywhere but `approved`
+    metadata_header: bool = True  # the client sent `Metadata: true` with every request
 
 
 def parse_rfc3339(text: str) -> datetime | None:
@@ -157,8 +169,9 @@ def _describe(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def parse_line(raw: bytes, number: int, path: str, default_api_version: str = CURRENT_API_VERSION) -> Observation | None:
-    """The observation on one line (None for a blank line), or `InputError` saying what is wrong."""
+def parse_line(raw: bytes, number: int, path: str,
+               default_api_version: str = CURRENT_API_VERSION) -> Observation | CaptureHeader | None:
+    """The observation (or header) on one line (None for a blank line), or `InputError` saying what is wrong."""
     ln = _Line(path, number)
     complete = raw.endswith(b"\n")
     text = ln.decode(raw)
@@ -167,6 +180,8 @@ def parse_line(raw: bytes, number: int, path: str, default_api_version: str = CU
     data = ln.load(text, complete)
     if not isinstance(data, dict):
         raise ln.error(None, f"expected a JSON object with keys {', '.join(LINE_KEYS)}, got {_describe(data)}")
+    if "capture" in data:
+        return _header(ln, data)
     for key in data:
         if key not in LINE_KEYS:
             raise ln.error(key, f"unknown key; a line has only {', '.join(LINE_KEYS)}")
@@ -185,6 +200,22 @@ def parse_line(raw: bytes, number: int, path: str, default_api_version: str = CU
         raise ln.error("document", "missing; a 200 response carries the document the endpoint returned")
     incarnation, events, keys = _document(ln, document)
     return Observation(number, observed_at, api_version, status, incarnation, events, keys, approved)
+
+
+def _header(ln: _Line, data: dict[str, Any]) -> CaptureHeader:
+    if len(data) != 1:
+        raise ln.error("capture", "a header line has the single key capture; the observations follow it")
+    fields = data["capture"]
+    if not isinstance(fields, dict):
+        raise ln.error("capture", f"expected an object with keys {', '.join(HEADER_KEYS)}, got {_describe(fields)}")
+    for key, value in fields.items():
+        expected = HEADER_KEYS.get(key)
+        if expected is None:
+            raise ln.error(f"capture.{key}", f"unknown key; a header has only {', '.join(HEADER_KEYS)}")
+        if not (isinstance(value, bool) if expected == "boolean" else isinstance(value, str) and value):
+            raise ln.error(f"capture.{key}", f"expected a {'boolean' if expected == 'boolean' else 'non-empty string'}, "
+                                             f"got {_describe(value)}")
+    return CaptureHeader(ln.number, **fields)
 
 
 def _observed_at(ln: _Line, value: Any) -> int:
@@ -244,8 +275,10 @@ def _open(path: str | Path) -> BinaryIO:
         raise InputError(str(path), None, None, f"cannot read the capture: {exc.strerror or exc}") from None
 
 
-def read_capture(path: str | Path, default_api_version: str = CURRENT_API_VERSION) -> Iterator[Observation]:
-    """The observations of a capture file ("-" for standard input), one at a time, in order.
+def read_capture(path: str | Path,
+                 default_api_version: str = CURRENT_API_VERSION) -> Iterator[Observation | CaptureHeader]:
+    """The observations of a capture file ("-" for standard input), one at a time, in order,
+    after its header when it has one.
 
     Raises `InputError` at the first unreadable line, and when observed_at goes backwards."""
     name = str(path)
@@ -260,13 +293,23 @@ def read_capture(path: str | Path, default_api_version: str = CURRENT_API_VERSIO
             stream.close()
 
 
-def read_lines(lines: Any, name: str, default_api_version: str = CURRENT_API_VERSION) -> Iterator[Observation]:
-    """The observations of an iterable of byte lines, checking that time never goes backwards."""
+def read_lines(lines: Any, name: str,
+               default_api_version: str = CURRENT_API_VERSION) -> Iterator[Observation | CaptureHeader]:
+    """The observations of an iterable of byte lines, checking that time never goes backwards
+    and that a header, if any, comes first."""
     previous: Observation | None = None
+    started = False
     for number, raw in enumerate(lines, 1):
         obs = parse_line(raw, number, name, default_api_version)
         if obs is None:
             continue
+        if isinstance(obs, CaptureHeader):
+            if started:
+                raise InputError(name, number, "capture", "the header must be the first line of the capture")
+            started = True
+            yield obs
+            continue
+        started = True
         if previous is not None and obs.observed_at < previous.observed_at:
             raise InputError(name, number, "observed_at",
                              f"time goes backwards: {format_micros(obs.observed_at)} is before "
