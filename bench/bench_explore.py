@@ -21,7 +21,8 @@ DEFAULT = ("TINY", "UNSAFE_SHARED_HOST", "SMALL")
 def _one(config: str, symmetry: bool, max_states: int | None, successors_only: bool) -> dict:
     import gc
     import resource
-    import time
+
+    from timing import Clock
 
     from vmspec.model import CONFIGS
     from vmspec.properties.engines.explore import explore
@@ -29,22 +30,22 @@ def _one(config: str, symmetry: bool, max_states: int | None, successors_only: b
     spec = CONFIGS[config].spec()
     if successors_only:
         gc.disable()
-        started = time.perf_counter()
-        s0 = spec.initial_state()
-        seen, order, transitions = {s0}, [s0], 0
-        for s in order:
-            for _, t in spec.successors(s):
-                transitions += 1
-                if t not in seen:
-                    seen.add(t)
-                    order.append(t)
-        seconds = time.perf_counter() - started
+        with Clock() as clock:
+            s0 = spec.initial_state()
+            seen, order, transitions = {s0}, [s0], 0
+            for s in order:
+                for _, t in spec.successors(s):
+                    transitions += 1
+                    if t not in seen:
+                        seen.add(t)
+                        order.append(t)
         return {"config": config, "mode": "successors-only", "symmetry": False, "states": len(order),
-                "transitions": transitions, "seconds": round(seconds, 3),
-                "states_per_second": round(len(order) / seconds),
+                "transitions": transitions, **clock.figures(len(order), "states"),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
-    r = explore(spec, config=config, symmetry=symmetry, max_states=max_states, keep_graph=False)
-    return {"config": config, "mode": "explore", **r.figures(), "violated": sorted(r.counterexamples)}
+    with Clock() as clock:
+        r = explore(spec, config=config, symmetry=symmetry, max_states=max_states, keep_graph=False)
+    return {"config": config, "mode": "explore", **r.figures(), **clock.figures(r.states, "states"),
+            "violated": sorted(r.counterexamples)}
 
 
 def main() -> None:

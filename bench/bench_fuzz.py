@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hypothesis import strategies as st
+from timing import Clock
 
 from vmspec.model import CONFIGS
 from vmspec.properties.catalogue.mutants import MUTANTS
@@ -32,10 +29,12 @@ def machine_throughput(examples: int, seed: int) -> None:
     cfg = CONFIGS["AZURE_DEFAULT"]
     steps = steps_for(cfg.spec())
     world = World(cfg.name, cfg.topology, cfg.params)
-    r = fuzz(st.just(world), config=cfg.name, examples=examples, steps=steps, seed=seed)
+    with Clock() as clock:
+        r = fuzz(st.just(world), config=cfg.name, examples=examples, steps=steps, seed=seed)
     assert not r.counterexamples, sorted(r.counterexamples)
     common = {"bench": "fuzz", "config": cfg.name, "hosts": len(cfg.topology.hosts), "vms": len(cfg.topology.vms),
-              "run_lengths": r.settings["run_lengths"], "seconds": round(r.seconds, 3), "seed": seed}
+              "run_lengths": r.settings["run_lengths"], "seconds": round(r.seconds, 3), "seed": seed,
+              **clock.figures()}
     cov = r.coverage
     print(json.dumps({**common, "metric": "steps_per_s", "value": round(r.steps_per_second), "steps": cov.steps}),
           flush=True)

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from timing import Clock
 
 from vmspec.model import CONFIGS
 from vmspec.properties.engines.walk import random_walks
@@ -22,7 +20,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     opts = ap.parse_args()
     for name, config in CONFIGS.items():
-        r = random_walks(config.spec(), steps=opts.steps, seed=opts.seed, config=name)
+        with Clock() as clock:
+            r = random_walks(config.spec(), steps=opts.steps, seed=opts.seed, config=name)
         print(json.dumps({
             "bench": "walk",
             "config": name,
@@ -32,6 +31,7 @@ def main() -> None:
             "distinct_states": r.distinct_states,
             "seconds": round(r.seconds, 3),
             "steps_per_s": round(r.steps_per_second),
+            **clock.figures(r.steps, "steps"),
         }), flush=True)
 
 
