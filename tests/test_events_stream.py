@@ -84,7 +84,7 @@ def test_a_missing_file_is_unreadable_input(tmp_path):
     assert "cannot read the capture" in info.value.reason
 
 
-@pytest.mark.parametrize("path", sorted(DATA.glob("*.jsonl")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.jsonl")) + sorted((DATA / "real").glob("*.jsonl")), ids=lambda p: p.name)
 def test_the_schema_and_the_reader_agree_on_every_handcrafted_capture(path):
     """A line the schema rejects is one the reader rejects, and the reverse, except for what
     a schema cannot see (bytes, JSON syntax, time order across lines)."""
