@@ -16,7 +16,7 @@ from vmspec.properties.evidence.verdict import Target
 from vmspec.properties.io.errors import InputError
 
 # Each module registers its subcommands with `register(subparsers)`.
-COMMAND_MODULES = ("vmspec.properties.cli.core", "vmspec.properties.cli.events", "vmspec.properties.cli.report", "vmspec.properties.cli.trace", "vmspec.properties.cli.explore", "vmspec.properties.cli.fuzz", "vmspec.properties.cli.prove")
+COMMAND_MODULES = ("vmspec.properties.cli.core", "vmspec.properties.cli.events", "vmspec.properties.cli.report", "vmspec.properties.cli.trace", "vmspec.properties.cli.explore", "vmspec.properties.cli.fuzz", "vmspec.properties.cli.prove", "vmspec.properties.cli.serve")
 
 DEFAULT_CONFIG = "AZURE_DEFAULT"
 

@@ -125,3 +125,41 @@ class OrchestratorItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"vmspec[{self.config_name}] {self.impl}"
+
+
+@pytest.fixture
+def vmspec_server(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """A `vmspec serve` endpoint on a free loopback port for an application's own tests.
+
+    Configure it with ``@pytest.mark.vmspec_server(config="TINY", profile=None, mutant=None,
+    scenario=None, seed=0, speed=0, mode="auto", record=True, rate_limit=5)``.  With the default
+    ``speed=0`` model time moves only when the test says so.  The handle gives each VM's base URL
+    (``url("vm0")``: what replaces ``http://169.254.169.254``) and controls: ``advance(seconds)``,
+    ``apply(action, *args)`` (a scenario step, checked by the model), ``run_until(predicate)``,
+    ``state()`` and ``document(vm)``.  At teardown the server stops; with ``record`` its captures and
+    trace (under ``tmp_path / "vmspec-serve"``) are checked, and ``close()`` returns that verdict
+    when the test wants to assert on it.
+    """
+    from vmspec.model import CONFIGS, profile
+    from vmspec.properties.evidence.verdict import Target
+    from vmspec.properties.serve import BackgroundServer, Options, load
+
+    marker = request.node.get_closest_marker("vmspec_server")
+    kw: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    config = CONFIGS[kw.pop("config", "TINY")]
+    params = profile(kw.pop("profile")) if kw.get("profile") else config.params
+    kw.pop("profile", None)
+    target = Target(config.topology, params, config.name, kw.pop("mutant", None))
+    scenario = kw.pop("scenario", None)
+    record = kw.pop("record", True)
+    options = Options(scenario=load(scenario) if scenario else None,
+                      record=tmp_path / "vmspec-serve" if record else None, speed=kw.pop("speed", 0), **kw)
+    server = BackgroundServer(target, options)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "vmspec_server(**options): options of the vmspec_server fixture")
