@@ -33,6 +33,7 @@ EXPECTED = {
     "warn_missed_poll_started": [(2, "R11", "warning")],
     "warn_preempt_short_notice": [(2, "R9", "warning")],
     "warn_preempt_appears_started": [(2, "R11", "warning")],
+    "warn_terminate_before_pending_delete": [(3, "E9", "warning")],
     "r8_start_before_notbefore": [(4, "R8", "error")],
     "r9_notice_10s": [(2, "R9", "error")],
     "r10_incarnation_down": [(2, "R10", "error")],

@@ -86,7 +86,9 @@ API_RULES: tuple[ApiRule, ...] = (
             "research 3.2 (\"Failure to include the header in the request results in a \"Bad Request\" response\")"),
     ApiRule("E9", "Terminate's notice window",
             "A Terminate's NotBefore lies at most 15 minutes after the VM first saw it (the scale set's "
-            "notBeforeTimeout is 5 to 15 minutes; the lower bound is R9's) and is never moved later.",
+            "notBeforeTimeout is 5 to 15 minutes; the lower bound is R9's) and is never moved later.  An "
+            "approved Terminate does not start while another Terminate is pending, neither approved nor timed "
+            "out (a warning: the capture shows the other as still Scheduled).",
             "azure-compute-docs articles/virtual-machine-scale-sets/virtual-machine-scale-sets-terminate-notification.md "
             "(notBeforeTimeout \"can take any value between 5 and 15 minutes\"; \"There isn't any capability of "
             "extending the timeout value after an event has been generated\"); research 3.4"),
@@ -134,6 +136,10 @@ SOURCE = {
                   "a new scheduled event payload with EventStatus:\"Started\"\")",
     "R11-id": "research 3.3 (EventId: the same from Scheduled to Started); fidelity review EG (\"The EventId won't "
               "change as the EventStatus changes\"); research 4 (the mock server's approval assigns a new EventId)",
+    "E9-pending": "azure-compute-docs articles/virtual-machine-scale-sets/virtual-machine-scale-sets-terminate-"
+                  "notification.md (\"VM_2 isn't deleted until the terminate event for VM_1 is approved, or its "
+                  "timeout has elapsed. Once you approve the terminate event for VM_1, then both VM_1 and VM_2 are "
+                  "deleted\")",
     "R11-blank": "research 3.3 (NotBefore: \"Will be blank if the event ... starts\", stated by the documentation of "
                  "api-version 2020-07-01 and not by earlier versions' pages)",
     "R12": "research 3.5 (exceptional case 1); research invariant 10",
@@ -538,12 +544,28 @@ class StreamChecker:
         track.resources = key if key is not None else track.resources
         track.status = status if status is not None else track.status
 
+    def _pending_deletes(self, obs: Observation, eid: str) -> None:
+        """E9: an approved delete waits for every pending delete, approved or timed out; a
+        Terminate that starts early while another is still Scheduled before its NotBefore did not."""
+        for other, t in self._live.items():
+            if (other != eid and t.event_type == "Terminate" and t.status == "Scheduled"
+                    and t.not_before is not None and obs.observed_at < t.not_before):
+                self._find(eid, "E9", f"a Terminate started early while the Terminate {other} (line {t.first_line}) "
+                                      f"was still Scheduled before its NotBefore {format_micros(t.not_before)}; an "
+                                      "approved delete waits until every pending delete is approved or timed out",
+                           SOURCE["E9-pending"], soft=True)
+                return
+
     def _started(self, obs: Observation, eid: str, track: _Track, resources: tuple[str, ...] | None) -> None:
         """R8: observed Started before its NotBefore, the event needs an approval.  A capture sees
         only this VM's approvals: any VM of the set may approve, and so may the maintenance API
         from outside the VM, unless the capture header declares this VM the only approver."""
         nb = track.not_before
-        if nb is None or obs.observed_at >= nb or eid in self._approved:
+        if nb is None or obs.observed_at >= nb:
+            return
+        if track.event_type == "Terminate":
+            self._pending_deletes(obs, eid)
+        if eid in self._approved:
             return
         early = (nb - obs.observed_at) / 1e6
         message = f"started at least {early:g} s before NotBefore {format_micros(nb)} with no approval recorded"
