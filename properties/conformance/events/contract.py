@@ -139,7 +139,7 @@ SOURCE = {
     "E9-pending": "azure-compute-docs articles/virtual-machine-scale-sets/virtual-machine-scale-sets-terminate-"
                   "notification.md (\"VM_2 isn't deleted until the terminate event for VM_1 is approved, or its "
                   "timeout has elapsed. Once you approve the terminate event for VM_1, then both VM_1 and VM_2 are "
-                  "deleted\")",
+                  "deleted\"); research invariant 9",
     "R11-blank": "research 3.3 (NotBefore: \"Will be blank if the event ... starts\", stated by the documentation of "
                  "api-version 2020-07-01 and not by earlier versions' pages)",
     "R12": "research 3.5 (exceptional case 1); research invariant 10",
