@@ -360,7 +360,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "resync_never_runs",
         "R20",
-        ("deadlock_free",),
+        ("deadlock_free", "every_host_patched", "frozen_vm_resumes"),
         "the clock resync never runs but time still waits for it: the platform deadlocks",
         ResyncNeverRuns,
     ),

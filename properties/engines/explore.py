@@ -6,8 +6,9 @@ successors (scope ``deadlock``, R20); breadth-first order makes the first violat
 each property its shortest counterexample.  Sometimes-properties record whether they
 were reached (vacuity); a run that reaches none of them fails.  Eventually-properties
 (R18, R19) are checked afterwards on the explored graph (`vmspec.properties.engines.graph`): a deadlock
-that leaves an obligation pending, or a weakly fair cycle that keeps one pending forever,
-is a counterexample (kind ``deadlock`` or ``lasso``).
+that leaves an obligation pending, a state where only unfair actions are enabled (a fair
+behaviour may stutter there forever, as in TLA+), or a weakly fair cycle that keeps one
+pending forever, is a counterexample (kind ``deadlock``, ``stutter`` or ``lasso``).
 
 With symmetry reduction (`vmspec.properties.engines.symmetry`) states are merged by canonical form, but
 the search keeps, for each canonical form, the concrete state first reached, and the step
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from vmspec.model import Spec, State, Step
+from vmspec.model import ACTION_INFO, Spec, State, Step
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, REGISTRY, SOMETIMES, STATE, TRANSITION
 from vmspec.properties.engines.graph import fair_lasso, nontrivial_sccs, to_networkx
 from vmspec.properties.engines.symmetry import Symmetry
@@ -122,6 +123,7 @@ class _Search:
         self.reached: set[str] = set()
         self.pending: dict[str, list[frozenset]] = {p.name: [] for p in REGISTRY if p.kind == EVENTUALLY}
         self.deadlocks: dict[str, int] = {}  # eventually-property -> first deadlock state leaving it pending
+        self.stutters: dict[str, int] = {}  # ... -> first state with only unfair actions enabled, leaving it pending
         self.transitions = 0
         self._interned: dict[frozenset, frozenset] = {}
 
@@ -184,6 +186,7 @@ class _Search:
         index, states, found, reached = self.index, self.states, self.found, self.reached
         active = [(p.name, p.check) for p in trans_props]
         looking = [(p.name, p.check) for p in sometimes_trans]
+        fair = {name: info.fair for name, info in ACTION_INFO.items()}
         i = 0
         while i < len(states):
             if max_states is not None and len(states) >= max_states:
@@ -216,8 +219,17 @@ class _Search:
             self.labels.append(tuple(steps))
             if not targets:
                 self.dead_end(i, deadlock_props)
+            elif not any(fair[st.name] for st in steps):
+                self.unfair_only(i)
             i += 1
         return True
+
+    def unfair_only(self, i: int) -> None:
+        """Only unfair actions are enabled in state i: a weakly fair behaviour may stutter
+        there forever (a lasso of one state), so every obligation pending in i stays so."""
+        for name, pend in self.pending.items():
+            if pend[i] and name not in self.stutters:
+                self.stutters[name] = i
 
     def dead_end(self, i: int, deadlock_props: list) -> None:
         """R20, and every obligation a deadlock leaves pending forever (R18, R19)."""
@@ -233,7 +245,8 @@ class _Search:
     # -------------------------------------------------------------- liveness
 
     def liveness(self) -> None:
-        """A shortest deadlock or fair lasso per eventually-property, whichever is shorter."""
+        """A shortest deadlock, stutter or fair lasso per eventually-property, whichever is
+        shorter (a deadlock before a stutter of the same length)."""
         expanded = len(self.succ)
         for name, pend in self.pending.items():
             best: tuple[int, list, str, str, int | None] | None = None
@@ -242,6 +255,14 @@ class _Search:
                 path = self.path_to(i)
                 msg = "no action is enabled while " + ", ".join(sorted(pend[i])) + " is still pending"
                 best = (len(path), path, msg, cx.DEADLOCK_KIND, None)
+            if name in self.stutters:
+                i = self.stutters[name]
+                path = self.path_to(i)
+                if best is None or len(path) < best[0]:
+                    only = ", ".join(sorted({st.name for st in self.labels[i]}))
+                    msg = (f"only unfair actions ({only}) are enabled, so the run may stay here forever while "
+                           + ", ".join(sorted(pend[i])) + " is still pending")
+                    best = (len(path), path, msg, cx.STUTTER, None)
             comps = nontrivial_sccs(self.succ, lambda i, pend=pend: i < expanded and bool(pend[i]))
             for comp in comps:
                 found = self.lasso_in(name, comp)

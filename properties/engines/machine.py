@@ -14,7 +14,9 @@ on it leaves an obligation of an eventually-property pending (R18, R19), and the
 *weakly fair* -- every fair step (platform actions and time, `ActionInfo.fair`) enabled in
 all of its states is taken on it -- the run is a genuine fair infinite behaviour that
 violates the property: a lasso.  A run that is merely too short to finish proves nothing
-and is never reported.  A deadlock with a pending obligation is reported the same way.
+and is never reported.  A deadlock with a pending obligation is reported the same way, and
+so is a state where only unfair actions are enabled: a fair behaviour may stutter there
+forever (a lasso of one state, as TLA+ allows), whether or not an application approves.
 
 Swarm over unfair actions: each run draws a set of unfair actions (`ActionInfo.fair`
 false: approvals, cancellations, the in-place patch) that it never takes.  Every such run
@@ -52,7 +54,7 @@ from vmspec.properties.catalogue.registry import (
     Property,
 )
 from vmspec.properties.engines.strategies import World
-from vmspec.properties.evidence.counterexample import DEADLOCK_KIND, LASSO, SAFETY, spec_for
+from vmspec.properties.evidence.counterexample import DEADLOCK_KIND, LASSO, SAFETY, STUTTER, spec_for
 from vmspec.properties.evidence.diff import changes, describe_state
 
 __all__ = [
@@ -73,7 +75,7 @@ class ModelDisagreement(AssertionError):
 
 @dataclass(frozen=True)
 class Violation:
-    """A property that failed, how (safety, deadlock or lasso) and where a lasso's cycle starts."""
+    """A property that failed, how (safety, deadlock, stutter or lasso) and where a lasso's cycle starts."""
 
     prop: Property
     message: str
@@ -178,11 +180,18 @@ class Monitor:
         return None
 
     def check_eventually(self, p: Property) -> Violation | None:
-        """A deadlock, or a fair cycle just closed, that keeps an obligation of `p` pending."""
+        """A deadlock, a state with only unfair actions enabled (a fair run may stutter
+        there forever), or a fair cycle just closed, that keeps an obligation of `p` pending."""
         spec, s = self.spec, self.state
         if not self.successors:
             pending = p.check(spec, s)
             return Violation(p, "stuck with " + ", ".join(sorted(pending)), DEADLOCK_KIND) if pending else None
+        if not self.fair_enabled[-1]:
+            pending = p.check(spec, s)
+            if pending:
+                only = ", ".join(sorted(self.enabled))
+                return Violation(p, f"only unfair actions ({only}) are enabled, so the run may stay here forever "
+                                    "while " + ", ".join(sorted(pending)) + " is still pending", STUTTER)
         here = len(self.states) - 1
         earlier = set(self.visits[s][:-1])
         if not earlier:

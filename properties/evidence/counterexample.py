@@ -3,9 +3,10 @@
 A counterexample names the property and the rule it breaks (with the rule's text and
 source), the engine that found it, and the numbered steps from the initial state: each
 step's action, the elapsed time after it and what it changed.  Its kind is ``safety`` (the
-last step reaches the violation), ``deadlock`` (the last state has no successor) or
-``lasso`` (the steps from ``loop_start`` on repeat forever while an obligation stays
-pending).  It saves to JSON (schema: properties/io/schemas/counterexample.schema.json), loads
+last step reaches the violation), ``deadlock`` (the last state has no successor),
+``stutter`` (only unfair actions are enabled in the last state, so a fair behaviour may
+stay there forever while an obligation is pending: a lasso of one state) or ``lasso``
+(the steps from ``loop_start`` on repeat forever while an obligation stays pending).  It saves to JSON (schema: properties/io/schemas/counterexample.schema.json), loads
 back, replays against the model, renders as text and prints as a pytest test.
 """
 
@@ -20,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from vmspec.model import CONFIGS, ActionNotEnabled, Params, Spec, State, Step, Topology
+from vmspec.model import ACTION_INFO, CONFIGS, ActionNotEnabled, Params, Spec, State, Step, Topology
 from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, TRANSITION, by_name
 from vmspec.properties.catalogue.rules import rule
@@ -30,7 +31,14 @@ from vmspec.properties.io.files import write_atomic
 from vmspec.properties.io.topology import params_from_dict, topology_from_dict, topology_to_dict
 
 FORMAT = "vmspec-counterexample/1"
-SAFETY, DEADLOCK_KIND, LASSO = "safety", "deadlock", "lasso"
+SAFETY, DEADLOCK_KIND, LASSO, STUTTER = "safety", "deadlock", "lasso", "stutter"
+KINDS = (SAFETY, DEADLOCK_KIND, LASSO, STUTTER)
+
+
+def fair_steps(spec: Spec, s: State) -> list[Step]:
+    """The weakly fair steps enabled in `s` (`ActionInfo.fair`).  A behaviour may stutter in
+    `s` forever exactly when this is empty: no fair action is then enabled continuously."""
+    return [st for st, _ in spec.successors(s) if ACTION_INFO[st.name].fair]
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,7 @@ class TraceStep:
 class Counterexample:
     property: str
     rule: str
-    kind: str  # safety / deadlock / lasso
+    kind: str  # safety / deadlock / stutter / lasso
     message: str  # what is wrong in the last state (or on the cycle)
     steps: tuple[TraceStep, ...]
     engine: str  # explore / walk / fuzz / bmc / trace ...
@@ -264,6 +272,20 @@ def replay_steps(
         if not pending:
             return ReplayVerdict(False, "every obligation is discharged somewhere on the cycle", tuple(states))
         return ReplayVerdict(True, "pending forever: " + ", ".join(sorted(pending)), tuple(states))
+    if kind == STUTTER:
+        if p.kind != EVENTUALLY:
+            return ReplayVerdict(False, f"{prop} is a {p.kind} property; only eventually-properties stutter", tuple(states))
+        enabled = [st for st, _ in spec.successors(last)]
+        fair = fair_steps(spec, last)
+        if not enabled:
+            return ReplayVerdict(False, "nothing is enabled in the last state: that is a deadlock", tuple(states))
+        if fair:
+            return ReplayVerdict(False, f"fair step {fair[0]} is enabled in the last state, so it cannot stay there",
+                                 tuple(states))
+        pending = p.check(spec, last)
+        names = ", ".join(sorted({st.name for st in enabled}))
+        return ReplayVerdict(bool(pending), f"only unfair {names} enabled, pending forever: "
+                             + ", ".join(sorted(pending)), tuple(states))
     if p.scope == DEADLOCK or kind == DEADLOCK_KIND:
         n = sum(1 for _ in spec.successors(last))
         msg = by_name("deadlock_free").check(spec, last, n)

@@ -37,6 +37,7 @@ from vmspec.properties.evidence.counterexample import (
     DEADLOCK_KIND,
     LASSO,
     SAFETY,
+    STUTTER,
     Counterexample,
     ReplayVerdict,
     replay,
@@ -62,6 +63,7 @@ MEMORY_LOST, MOVED, RESYNCED = "memory lost", "moved", "clock resynced"
 KIND_SENTENCE = {
     SAFETY: "safety: the last step reaches a state (or makes a move) that breaks the rule",
     DEADLOCK_KIND: "deadlock: in the last state no action is enabled",
+    STUTTER: "stutter: in the last state only unfair actions are enabled, so a fair run may stay there forever",
     LASSO: "lasso: the steps of the cycle repeat forever while an obligation stays pending",
 }
 _PAUSE_RULES = frozenset({"R2", "R19"})  # rules about how long a freeze lasts
@@ -407,6 +409,9 @@ def facts(cx: Counterexample, source: str = DEFAULT_SOURCE, verdict: ReplayVerdi
     when = f"Reached after step {n} of {n}, at t = {fmt_time(cx.steps[-1].time)} s" if n else "Already so in the initial state"
     if cx.kind == LASSO:
         when = f"Pending all along the cycle ({_span(cx.loop_start, n)}), which repeats forever"
+    elif cx.kind == STUTTER:
+        when = (f"Pending in the state after step {n}, where only unfair actions are enabled: a fair run "
+                "may stay there forever")
     model = f"{cx.config}"
     if cx.mutant:
         m = MUTANT_BY_NAME[cx.mutant]
@@ -489,7 +494,8 @@ def mermaid(tl: Timeline) -> str:
         else:
             lines.append(f"    cycle repeats forever :crit, {_ms(start)}, {_ms(end)}")
     else:
-        what = "stuck, nothing enabled" if tl.kind == DEADLOCK_KIND else f"step {tl.steps} breaks the rule"
+        what = {DEADLOCK_KIND: "stuck, nothing enabled", STUTTER: "stays forever, only unfair actions enabled"}.get(
+            tl.kind, f"step {tl.steps} breaks the rule")
         lines.append(f"    {_mermaid_text(what)} :crit, milestone, {_ms(end)}, {_ms(end)}")
     return "\n".join(lines)
 
@@ -512,7 +518,8 @@ def _md_trace_table(cx: Counterexample, steps: list) -> list[str]:
     for s in steps:
         action = f"`{s.step}`"
         if s.index == last and cx.kind != LASSO:
-            action = f"**{action}** (violation)" if cx.kind == SAFETY else f"**{action}** (stuck after it)"
+            action = f"**{action}** (violation)" if cx.kind == SAFETY else (
+                f"**{action}** (stuck after it)" if cx.kind == DEADLOCK_KIND else f"**{action}** (stays after it)")
         changed = "<br>".join(f"`{_md_cell(c)}`" for c in s.changes) or "(no visible change)"
         out.append(f"| {s.index} | {fmt_time(s.time)} | {action} | {changed} |")
     return out
@@ -669,9 +676,10 @@ def _draw_highlight(ax, tl: Timeline) -> None:
         ax.text(hi, -0.55, f"back to the state after step {a}", ha="right", va="bottom", fontsize=7.5,
                 color="#7A5C00", clip_on=False, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                                                       "edgecolor": "none"})
-    elif tl.kind == DEADLOCK_KIND:
+    elif tl.kind in (DEADLOCK_KIND, STUTTER):
         ax.axvspan(hi, hi + _END, facecolor="#FAD4D4", edgecolor=_VIOLATION, linewidth=1.2, zorder=0)
-        ax.text(hi + _END, top, "stuck: nothing enabled", ha="right", va="bottom", color=_VIOLATION,
+        stuck = "stuck: nothing enabled" if tl.kind == DEADLOCK_KIND else "stays forever: only unfair actions"
+        ax.text(hi + _END, top, stuck, ha="right", va="bottom", color=_VIOLATION,
                 fontweight="bold", clip_on=False)
     else:
         a = max(hi - 1, lo)
