@@ -1,11 +1,17 @@
-"""The pytest plugin, run with pytester against the two example orchestrators: the
-reference passes, the hasty one is caught with a shrunk R8 counterexample whose report
-path is in the failure message."""
+"""The pytest plugin, run with pytester against the example orchestrators: the reference
+passes; each broken one (hasty: R8, freeze_first: a refused step, R7; approval_only: a
+stall, R18) is caught with a shrunk counterexample whose report path is in the failure
+message, and `vmspec replay` reproduces the written counterexample."""
 
+import json
 import re
 from pathlib import Path
 
+import matplotlib.figure  # noqa: F401 -- imported once here: the reports draw with it, and numpy cannot be
+import pytest  # imported twice in one process (pytester unloads what a test imports)
+
 from vmspec.model import TINY
+from vmspec.properties.cli.main import main
 from vmspec.properties.conformance.trace import check_trace
 from vmspec.properties.evidence.counterexample import Counterexample
 
@@ -26,6 +32,11 @@ def test_reference_orchestrator_passes(pytester):
     result = _run(pytester, "reference", "TINY", "SMALL")
     result.assert_outcomes(passed=2)
     assert not (pytester.path / "out").exists()
+    text = result.stdout.str()
+    assert "collected 2 items" in text
+    summary = re.search(r"TINY: conforms; (\d+) examples, (\d+) rollouts completed, (\d+) decisions", text)
+    assert summary and int(summary.group(1)) == 25 and int(summary.group(2)) == 25 and int(summary.group(3)) > 0
+    assert re.search(r"rules exercised: R1 R2 .*R8 .*R13", text)
 
 
 def test_hasty_orchestrator_is_caught_with_a_shrunk_counterexample(pytester):
@@ -42,6 +53,47 @@ def test_hasty_orchestrator_is_caught_with_a_shrunk_counterexample(pytester):
     prefix = report.with_name(report.stem + ".trace.jsonl")
     again, _ = check_trace(TINY.spec(), prefix, config="TINY")
     assert again.violation.rule == "R8"
+
+
+def _replays(path: Path, capsys) -> dict:
+    capsys.readouterr()
+    assert main(["replay", str(path), "--json"]) == 1  # 1: the violation is still there
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("impl, rule, prop, kind, longest", [
+    ("hasty", "R8", "start_after_notbefore_or_approval", "refused", 9),
+    ("freeze_first", "R7", "impact_needs_started_event", "refused", 3),
+    ("approval_only", "R18", "every_host_patched", "lasso", 3),
+])
+def test_broken_orchestrators_are_caught_shrunk_and_replay(pytester, capsys, impl, rule, prop, kind, longest):
+    result = _run(pytester, impl, "TINY")
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert f"{rule} {prop}" in text
+    report = Path(re.search(r"report: (\S+\.json)\b", text).group(1))
+    assert report.name == f"impl-{impl}-TINY-{rule}-{prop}.json"  # named after what it shows
+    cx = Counterexample.load(report)
+    assert (cx.rule, cx.property, cx.kind, cx.engine) == (rule, prop, kind, "trace")
+    assert len(cx) <= longest
+    replayed = _replays(report, capsys)
+    assert replayed["reproduced"], replayed["detail"]
+    if kind == "refused":
+        assert replayed["detail"].startswith(f"refused by guard of {cx.steps[-1].action}: {rule}")
+    else:
+        assert replayed["detail"].startswith("pending forever: host h0 patched")
+    assert "reproduces:" in report.with_suffix(".md").read_text()
+    prefix = report.with_name(report.stem + ".trace.jsonl")
+    again, _ = check_trace(TINY.spec(), prefix, config="TINY", complete=kind == "lasso")
+    assert again.violation.rule == rule
+
+
+def test_a_stall_is_found_in_seconds_and_says_what_was_checked(pytester):
+    result = _run(pytester, "approval_only", "TINY", examples=10)
+    assert result.duration < 60
+    text = result.stdout.str()
+    assert "stalled: for" in text and "pending forever: host h0 patched" in text
+    assert "vmspec: what was checked" in text and re.search(r"TINY: FAILED, R18 every_host_patched; \d+ examples", text)
 
 
 def test_plugin_is_inert_without_the_option(pytester):

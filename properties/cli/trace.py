@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_trace_check(opts: argparse.Namespace) -> int:
     target = target_from(opts, default=DEFAULT_CONFIG)
     result, checker = check_trace(target.spec(), opts.trace, config=target.label, complete=opts.complete)
-    files = write_violation(checker, opts.out) if result.violation else []
+    files = write_violation(checker, opts.out, f"trace-{Path(opts.trace).stem}") if result.violation else []
     if opts.json:
         print_json({**result.to_json(), "target": target.label, "files": [str(f) for f in files]})
     else:

@@ -24,7 +24,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
 
-from vmspec.model import ACTION_INFO, Params, Spec, State, Step, Topology
+from vmspec.model import ACTION_INFO, EVENT_TYPES, Params, Spec, State, Step, Topology
 from vmspec.properties.conformance.trace.conform import TraceChecker, Violation, write_violation
 
 # The environment's moves besides time: an application approves, the in-place patch
@@ -151,26 +151,59 @@ class SpecViolation(AssertionError):
         super().__init__(f"{violation.describe()}\n{report}".rstrip())
 
 
-class Stalled(AssertionError):
-    """Under a cooperative environment the implementation did not complete the rollout."""
-
-    def __init__(self, message: str, checker: TraceChecker | None = None) -> None:
-        self.message, self.checker = message, checker
-        super().__init__(message)
+class Stalled(SpecViolation):
+    """The implementation stopped short of completing the rollout (R18, R19): for longer
+    than `stall_bound` nothing but time moved while nothing held it up.  Its violation
+    carries a lasso counterexample: the run so far, then time passing forever."""
 
 
-def load_factory(spec: str) -> Factory:
-    """Import ``package.module:factory``."""
+def stall_bound(params: Params) -> Fraction:
+    """How long (seconds) an implementation may let nothing but time pass, when nothing but
+    time can move, before it is deemed stalled: the longest notice of any event type (it
+    may wait for NotBefore), plus the pause bound (it may wait for its watchdog), plus the
+    resync latency, plus two granules of polling slack.  TINY: 30 + 30 + 0 + 20 = 80 s;
+    AZURE_DEFAULT: 900 + 30 + 0 + 20 = 950 s."""
+    notice = max(params.notice_for(t) for t in EVENT_TYPES)
+    return Fraction(notice + params.pause_bound + params.resync_latency + 2 * params.granularity)
+
+
+def load_factory(spec: str, search: Sequence[Path] = ()) -> Factory:
+    """Import ``package.module:factory``.  When the module is not importable as installed,
+    the directories in `search` (the plugin passes the invocation directory and the
+    rootdir) are put on the import path and the import tried again; when it still fails
+    the error says where it looked."""
     module, sep, attr = spec.partition(":")
     if not sep or not module or not attr:
         raise ImplementationError(f"expected package.module:factory, got {spec!r}")
     try:
-        obj = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ImplementationError(f"cannot load {spec!r}: {exc}") from None
+        mod = _import(module, search)
+    except ImportError as exc:
+        looked = ", ".join(str(p) for p in dict.fromkeys(search)) or "the installed packages"
+        top = module.split(".")[0]
+        hint = (f"; looked in {looked} and the installed packages: run pytest from the directory that holds "
+                f"{top}/ (or pip install it)" if getattr(exc, "name", None) and module.startswith(exc.name) else "")
+        raise ImplementationError(f"cannot load {spec!r}: {exc}{hint}") from None
+    try:
+        obj = getattr(mod, attr)
+    except AttributeError:
+        raise ImplementationError(f"cannot load {spec!r}: module {module} has no attribute {attr!r}") from None
     if not callable(obj):
         raise ImplementationError(f"{spec!r} is not callable")
     return obj
+
+
+def _import(module: str, search: Sequence[Path]) -> object:
+    import sys
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if not search or not exc.name or not module.startswith(exc.name):
+            raise  # a module the implementation itself imports is missing: say so as it is
+    added = [str(p) for p in dict.fromkeys(Path(p).resolve() for p in search) if str(p) not in sys.path]
+    sys.path[:0] = added
+    importlib.invalidate_caches()
+    return importlib.import_module(module)
 
 
 # ---------------------------------------------------------------- the environment
@@ -213,7 +246,12 @@ def observe(spec: Spec, s: State, now: Fraction, not_before: Mapping[str, Fracti
 
 @dataclass
 class Episode:
-    """One rollout: the implementation decides, the environment moves, the spec judges."""
+    """One rollout: the implementation decides, the environment moves, the spec judges.
+
+    A stall is detected when nothing but time has moved for longer than `stall_after`
+    (default: `stall_bound` of the parameters) while no environment move but time is
+    possible, and time passing no longer changes the state: the implementation is then
+    waiting for nothing, and the run is reported as a lasso under R18/R19."""
 
     spec: Spec
     orchestrator: Orchestrator
@@ -222,11 +260,15 @@ class Episode:
     stem: str = "impl"
     moves: int = 40  # environment moves chosen by the environment under test
     drain: int = 400  # cooperative moves afterwards, within which the rollout must complete
+    stall_after: Fraction | None = None  # seconds of nothing but time before a stall; None: stall_bound
 
     def __post_init__(self) -> None:
         self.checker = TraceChecker(self.spec, config=self.config, source=f"<{self.stem}>")
         self.not_before: dict[str, Fraction] = {}
         self.decisions = 0
+        self.moved_at = self.checker.now  # when a step other than time last changed something
+        if self.stall_after is None:
+            self.stall_after = stall_bound(self.spec.params)
 
     @property
     def state(self) -> State:
@@ -237,19 +279,38 @@ class Episode:
             if self._settle_and_done():
                 return self.checker
             self._environment_move(env)
+            self._check_stall()
         cooperative = Cooperative()
         for _ in range(self.drain):
             if self._settle_and_done():
                 return self.checker
             self._environment_move(cooperative)
+            self._check_stall()
         pending = sorted(o for p in ("every_host_patched", "frozen_vm_resumes") for o in _pending(self.spec, p, self.state))
-        files = self._write() if self.out else []
-        raise Stalled(
+        prop = "every_host_patched" if any(o.startswith("host ") for o in pending) else (
+            "frozen_vm_resumes" if pending else "reach_rollout_complete")
+        violation = self.checker._fail(
+            None, prop, "R19" if prop == "frozen_vm_resumes" else "R18",
             f"the rollout did not complete within {self.drain} cooperative environment moves"
-            + (f"; pending: {', '.join(pending)}" if pending else "")
-            + "".join(f"\n  trace: {f}" for f in files),
-            self.checker,
-        )
+            + (f"; pending: {', '.join(pending)}" if pending else ""), None)
+        raise Stalled(violation, self._write() if self.out else [], self.checker)
+
+    def _check_stall(self) -> None:
+        quiet = self.checker.now - self.moved_at
+        if quiet <= self.stall_after:  # type: ignore[operator]
+            return
+        s = self.state
+        if any(st.name in ENVIRONMENT_ACTIONS for st in self.spec.enabled_actions(s)):
+            return  # the environment holds it up (an approval, a patch, a boot not yet given)
+        (dt,) = self.spec.time_choices(s)
+        waiting = [str(st) for st in self.spec.enabled_actions(s) if st.name in DECISIONS]
+        why = (f"the implementation stalled: for {_seconds(quiet)} s only time passed (a stall after "
+               f"{_seconds(self.stall_after)} s: notice + pause bound + resync latency + 2 granules)"
+               + (f", while it could have taken {', '.join(waiting[:4])}" + (" ..." if len(waiting) > 4 else "")
+                  if waiting else ", with no platform step enabled"))
+        violation = self.checker.stall(Step("time_passes", (Fraction(dt),)), why)
+        if violation is not None:
+            raise Stalled(violation, self._write() if self.out else [], self.checker)
 
     def _settle_and_done(self) -> bool:
         for _ in range(MAX_SETTLE):
@@ -267,6 +328,7 @@ class Episode:
             raise ImplementationError(f"{st} is not a platform decision; choose from {', '.join(DECISIONS)}")
         self.decisions += 1
         self._judge(self.checker.apply(st))
+        self.moved_at = self.checker.now
 
     def _environment_move(self, env: Environment) -> None:
         s = self.state
@@ -280,6 +342,7 @@ class Episode:
             self._judge(self.checker.apply(Step("time_passes", (dt,))))
         else:
             self._judge(self.checker.apply(move))
+            self.moved_at = self.checker.now
 
     def _judge(self, violation: Violation | None) -> None:
         for e in self.state.events:  # NotBefore in absolute time, fixed when the event appears
@@ -293,13 +356,19 @@ class Episode:
         return write_report(self.checker, self.out, self.stem)
 
 
-def write_report(checker: TraceChecker, out: Path, stem: str) -> list[Path]:
-    """The counterexample report of a violation (or, for a stall, the trace so far)."""
-    if checker.violation is not None:
-        return write_violation(checker, out, stem)
-    from vmspec.properties.evidence.counterexample import write_atomic
+def _seconds(t: Fraction | None) -> str:
+    from vmspec.properties.conformance.trace.format import format_time
 
-    return [write_atomic(out / f"{stem}.trace.jsonl", "\n".join(checker.prefix_lines()) + "\n")]
+    try:
+        return format_time(Fraction(t or 0))
+    except ValueError:
+        return str(t)
+
+
+def write_report(checker: TraceChecker, out: Path, stem: str) -> list[Path]:
+    """The evidence of the checker's violation: the counterexample with its reports, and
+    the run as a trace, named after what they show (`write_violation`)."""
+    return write_violation(checker, out, stem)
 
 
 def _pending(spec: Spec, name: str, s: State) -> frozenset[str]:
@@ -319,6 +388,7 @@ def _as_step(obj: object) -> Step:
 __all__ = [
     "DECISIONS", "ENVIRONMENT_ACTIONS", "Cooperative", "Environment", "Episode", "EventView", "Factory", "HostView",
     "ImplementationError", "Observation", "Orchestrator", "SpecViolation", "Stalled", "VMView", "announce", "cancel",
+    "stall_bound",
     "complete", "freeze", "load_factory", "write_report", "observe", "patch_empty_host", "reboot", "redeploy", "resume", "resync",
     "start", "watchdog_resume",
 ]

@@ -8,12 +8,26 @@ the implementation decides, and the specification judges every decision
 (`vmspec.properties.conformance.impl.Episode`).  A failure is shrunk, and its message names the violated
 rule and the counterexample report written under ``--vmspec-out``.
 
+Invocation, as an implementer types it (notes/implementing.md):
+
+- The factory is imported from the invocation directory and the rootdir when it is not
+  importable as installed, so ``pytest --vmspec-impl=mypkg.orchestrator:factory`` works
+  from the directory that holds ``mypkg/``; when it still cannot be imported the error
+  says where it looked.
+- With ``--vmspec-impl`` and no paths on the command line, only the implementation is
+  checked: the project's own tests are not collected.  Name paths (``pytest tests
+  --vmspec-impl=...``) to run them as well.
+- The terminal summary says what was checked: per configuration, the examples run, the
+  decisions and steps judged, the rollouts completed and the rules exercised.
+
 Registered through the ``pytest11`` entry point; it does nothing unless --vmspec-impl is given.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -21,6 +35,23 @@ from typing import Any
 import pytest
 
 DEFAULT_CONFIGS = ("TINY", "SMALL", "AZURE_DEFAULT")
+
+
+@dataclass
+class Checked:
+    """What one configuration's search checked, for the terminal summary."""
+
+    impl: str
+    config: str
+    examples: int = 0
+    completed: int = 0  # examples whose rollout completed
+    decisions: int = 0
+    steps: int = 0
+    rules: Counter = field(default_factory=Counter)  # rule id -> steps that exercised it
+    outcome: str = "not run"
+
+
+_CHECKED = pytest.StashKey[list]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,29 +64,77 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Hypothesis examples per configuration (default 50)")
     group.addoption("--vmspec-out", default="vmspec-results", metavar="DIR",
                     help="where counterexample reports go (default vmspec-results)")
+    group.addoption("--vmspec-stall-after", default=None, metavar="SECONDS",
+                    help="seconds of nothing but time passing before a rollout counts as stalled "
+                         "(default: the profile's longest notice + pause bound + resync latency + 2 granules)")
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
-    impl = config.getoption("vmspec_impl")
+def _active(config: pytest.Config) -> str | None:
+    return config.getoption("vmspec_impl", None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "vmspec_server(**options): options of the vmspec_server fixture")
+    if _active(config):
+        config.stash[_CHECKED] = []
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    impl = _active(config)
     if not impl:
         return None
-    return f"vmspec: {impl} against {', '.join(_configs(config))}"
+    lines = [f"vmspec: {impl} against {', '.join(_configs(config))}, "
+             f"{config.getoption('vmspec_examples')} examples each"]
+    if not _explicit_paths(config):
+        lines.append("vmspec: only the implementation is checked; this project's tests are not collected "
+                     "(name paths on the command line to run them too)")
+    return lines
 
 
 def _configs(config: pytest.Config) -> Sequence[str]:
     return config.getoption("vmspec_config") or DEFAULT_CONFIGS
 
 
+def _explicit_paths(config: pytest.Config) -> bool:
+    return config.args_source == pytest.Config.ArgsSource.ARGS
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With --vmspec-impl and no paths given, collect nothing of the project's own tests."""
+    if _active(config) and not _explicit_paths(config):
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
-    impl = config.getoption("vmspec_impl")
+    impl = _active(config)
     if not impl:
         return
     from vmspec.model import CONFIGS
 
+    mine = []
     for name in _configs(config):
         if name not in CONFIGS:
             raise pytest.UsageError(f"--vmspec-config: unknown configuration {name!r}; choose from {', '.join(CONFIGS)}")
-        items.append(OrchestratorItem.from_parent(session, name=f"vmspec[{name}]", impl=impl, config_name=name))
+        mine.append(OrchestratorItem.from_parent(session, name=f"vmspec[{name}]", impl=impl, config_name=name))
+    items.extend(mine)
+    # Count them as collected, as pytest counts the items of any collector.
+    session.ihook.pytest_collectreport(report=pytest.CollectReport(session.nodeid, "passed", None, mine))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if not _active(config):
+        return
+    checked = config.stash.get(_CHECKED, [])
+    if not checked:
+        return
+    tr = terminalreporter
+    tr.section("vmspec: what was checked")
+    for c in checked:
+        rules = " ".join(sorted(c.rules, key=lambda r: int(r[1:])))
+        tr.write_line(f"{c.config}: {c.outcome}; {c.examples} examples, {c.completed} rollouts completed, "
+                      f"{c.decisions} decisions and {c.steps} steps judged")
+        tr.write_line(f"  rules exercised: {rules or 'none'}")
 
 
 class HypothesisEnvironment:
@@ -76,6 +155,13 @@ class HypothesisEnvironment:
         return self.data.draw(st.one_of(st.just(longest), st.integers(1, ms).map(lambda n: Fraction(n, 1000))))
 
 
+def short_name(impl: str) -> str:
+    """``examples.orchestrators.hasty:factory`` -> ``hasty``; another factory name is kept."""
+    module, _, attr = impl.partition(":")
+    last = module.rsplit(".", 1)[-1] or "impl"
+    return last if attr in ("factory", "") else f"{last}.{attr}"
+
+
 class OrchestratorItem(pytest.Item):
     """One Hypothesis search of the implementation on one named configuration."""
 
@@ -88,37 +174,59 @@ class OrchestratorItem(pytest.Item):
         from hypothesis import strategies as st
 
         from vmspec.model import CONFIGS
-        from vmspec.properties.conformance.impl import Episode, SpecViolation, Stalled, load_factory, write_report
+        from vmspec.properties.conformance.impl import Episode, SpecViolation, load_factory, write_report
 
-        factory = load_factory(self.impl)
+        search = [Path(str(self.config.invocation_params.dir)), Path(str(self.config.rootpath))]
+        factory = load_factory(self.impl, search=search)
         cfg = CONFIGS[self.config_name]
         out = Path(self.config.getoption("vmspec_out")).resolve()
-        stem = f"impl-{self.impl.replace(':', '.').replace('/', '.')}-{cfg.name}"
+        stem = f"impl-{short_name(self.impl)}-{cfg.name}"
+        stall = self.config.getoption("vmspec_stall_after")
+        stall_after = Fraction(stall) if stall is not None else None
+        checked = Checked(self.impl, cfg.name)
+        self.config.stash.setdefault(_CHECKED, []).append(checked)
 
         @settings(max_examples=self.config.getoption("vmspec_examples"), derandomize=True, deadline=None,
                   database=None, suppress_health_check=list(HealthCheck), print_blob=False,
                   phases=[Phase.explicit, Phase.generate, Phase.shrink])
         @given(st.data())
         def episode(data: Any) -> None:
-            Episode(cfg.spec(), factory(cfg.topology, cfg.params), config=cfg.name, stem=stem).run(
-                HypothesisEnvironment(data))
+            run = Episode(cfg.spec(), factory(cfg.topology, cfg.params), config=cfg.name, stem=stem,
+                          stall_after=stall_after)
+            try:
+                run.run(HypothesisEnvironment(data))
+            except SpecViolation:
+                tally(run)
+                raise
+            tally(run)  # an example Hypothesis abandons (out of data) is not counted
+
+        def tally(run: Episode) -> None:
+            checked.examples += 1
+            checked.decisions += run.decisions
+            checked.steps += run.checker.steps
+            checked.completed += run.spec.rollout_complete(run.state) and run.checker.violation is None
+            for rule, actions in run.checker.exercised.items():
+                checked.rules[rule] += sum(actions.values())
 
         try:
             episode()
-        except (SpecViolation, Stalled) as exc:  # the shrunk example's failure: write its report once
+        except SpecViolation as exc:  # the shrunk example's failure: write its evidence once
             files = write_report(exc.checker, out, stem) if exc.checker is not None else []
-            if isinstance(exc, SpecViolation):
-                final: AssertionError = SpecViolation(exc.violation, files, exc.checker)
-            else:
-                final = Stalled(exc.message + "".join(f"\n  trace: {f}" for f in files), exc.checker)
+            final = type(exc)(exc.violation, files, exc.checker)
             final.__notes__ = list(getattr(exc, "__notes__", ()))  # type: ignore[attr-defined]
+            v = exc.violation
+            checked.outcome = f"FAILED, {v.rule or 'no rule'} {v.property or ''}".rstrip()
             raise final from None
+        except BaseException:
+            checked.outcome = "error"
+            raise
+        checked.outcome = "conforms"
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> Any:
-        from vmspec.properties.conformance.impl import ImplementationError, SpecViolation, Stalled
+        from vmspec.properties.conformance.impl import ImplementationError, SpecViolation
 
         exc = excinfo.value
-        if isinstance(exc, SpecViolation | Stalled | ImplementationError):
+        if isinstance(exc, SpecViolation | ImplementationError):
             notes = "\n".join(getattr(exc, "__notes__", ()))
             return f"{type(exc).__name__}: {exc}\n{notes}".rstrip()
         return super().repr_failure(excinfo)
@@ -161,5 +269,4 @@ def vmspec_server(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
         server.close()
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "vmspec_server(**options): options of the vmspec_server fixture")
+__all__ = ["DEFAULT_CONFIGS", "Checked", "HypothesisEnvironment", "OrchestratorItem", "short_name", "vmspec_server"]

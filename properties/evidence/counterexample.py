@@ -5,9 +5,16 @@ source), the engine that found it, and the numbered steps from the initial state
 step's action, the elapsed time after it and what it changed.  Its kind is ``safety`` (the
 last step reaches the violation), ``deadlock`` (the last state has no successor),
 ``stutter`` (only unfair actions are enabled in the last state, so a fair behaviour may
-stay there forever while an obligation is pending: a lasso of one state) or ``lasso``
-(the steps from ``loop_start`` on repeat forever while an obligation stays pending).  It saves to JSON (schema: properties/io/schemas/counterexample.schema.json), loads
-back, replays against the model, renders as text and prints as a pytest test.
+stay there forever while an obligation is pending: a lasso of one state), ``lasso`` (the
+steps from ``loop_start`` on repeat forever while an obligation stays pending) or
+``refused`` (the last step is one an implementation took and the model's guard refuses:
+the rule is the guard's).  It saves to JSON (schema:
+properties/io/schemas/counterexample.schema.json), loads back, replays against the model,
+renders as text and prints as a pytest test.
+
+Time is exact end to end: durations and times are ints or `fractions.Fraction`s, written
+to JSON as exact decimal numbers (or as a "p/q" string when a ratio has no finite decimal
+expansion) and read back exactly, never through a float.
 """
 
 from __future__ import annotations
@@ -31,8 +38,8 @@ from vmspec.properties.io.files import write_atomic
 from vmspec.properties.io.topology import params_from_dict, topology_from_dict, topology_to_dict
 
 FORMAT = "vmspec-counterexample/1"
-SAFETY, DEADLOCK_KIND, LASSO, STUTTER = "safety", "deadlock", "lasso", "stutter"
-KINDS = (SAFETY, DEADLOCK_KIND, LASSO, STUTTER)
+SAFETY, DEADLOCK_KIND, LASSO, STUTTER, REFUSED = "safety", "deadlock", "lasso", "stutter", "refused"
+KINDS = (SAFETY, DEADLOCK_KIND, LASSO, STUTTER, REFUSED)
 
 
 def fair_steps(spec: Spec, s: State) -> list[Step]:
@@ -46,7 +53,7 @@ class TraceStep:
     index: int  # 1-based position in the trace
     action: str
     args: tuple
-    time: int | float  # elapsed seconds after this step
+    time: int | Fraction  # elapsed seconds after this step, exact
     changes: tuple[str, ...]  # what the step changed, one line per field
 
     @property
@@ -58,7 +65,7 @@ class TraceStep:
 class Counterexample:
     property: str
     rule: str
-    kind: str  # safety / deadlock / stutter / lasso
+    kind: str  # safety / deadlock / stutter / lasso / refused
     message: str  # what is wrong in the last state (or on the cycle)
     steps: tuple[TraceStep, ...]
     engine: str  # explore / walk / fuzz / bmc / trace ...
@@ -127,7 +134,9 @@ class Counterexample:
         if data["mutant"] is not None and data["mutant"] not in MUTANT_BY_NAME:
             raise InputError(path, None, "mutant", f"unknown mutant {data['mutant']!r}")
         steps = tuple(
-            TraceStep(s["index"], s["action"], tuple(s["args"]), s["time"], tuple(s["changes"])) for s in data["steps"]
+            TraceStep(s["index"], s["action"], _exact_args(s["action"], s["args"], path, i),
+                      _exact_value(s["time"], path, f"steps.{i}.time"), tuple(s["changes"]))
+            for i, s in enumerate(data["steps"])
         )
         return cls(
             data["property"],
@@ -173,7 +182,8 @@ class Counterexample:
         for s in self.steps:
             if self.loop_start is not None and s.index == self.loop_start:
                 lines.append("  -- cycle: the steps below repeat forever --")
-            lines.append(f"  {s.index:3d}. t={s.time:>6} s  {s.step}")
+            mark = "  <- refused by the model" if self.kind == REFUSED and s.index == len(self.steps) else ""
+            lines.append(f"  {s.index:3d}. t={exact_text(s.time):>6} s  {s.step}{mark}")
             for c in s.changes:
                 lines.append(f"           {c}")
         return "\n".join(lines)
@@ -186,15 +196,18 @@ class Counterexample:
         else:
             setup = f"topology, params = topology_from_dict({topology_to_dict(self.topology, self.params)!r})"
         steps = ",\n        ".join(f"Step({s.action!r}, {tuple(s.args)!r})" for s in self.steps)
+        exact = any(isinstance(a, Fraction) for s in self.steps for a in s.args)
+        rule = f", {self.rule!r}" if self.kind == REFUSED else ""
         return (
-            "from vmspec.model import CONFIGS, Step\n"
+            ("from fractions import Fraction\n\n" if exact else "")
+            + "from vmspec.model import CONFIGS, Step\n"
             "from vmspec.properties.evidence.counterexample import replay_steps\n"
             "from vmspec.properties.io.topology import topology_from_dict\n\n\n"
             f"def test_{name}():\n"
             f"    {setup}\n"
             f"    steps = [\n        {steps},\n    ]\n"
             f"    verdict = replay_steps(topology, params, {self.mutant!r}, steps, {self.property!r}, "
-            f"{self.kind!r}, {self.loop_start!r})\n"
+            f"{self.kind!r}, {self.loop_start!r}{rule})\n"
             f"    assert verdict.reproduced, verdict.detail\n"
         )
 
@@ -220,7 +233,7 @@ def build(
     mutant: str | None = None,
     loop_start: int | None = None,
     engine_settings: dict | None = None,
-    start_time: int | float = 0,
+    start_time: int | Fraction = 0,
 ) -> Counterexample:
     """A counterexample from a path of (step, state reached) pairs from the initial state."""
     steps, before, now = [], spec.initial_state(), start_time
@@ -251,24 +264,36 @@ def replay_steps(
     prop: str,
     kind: str = SAFETY,
     loop_start: int | None = None,
+    rule: str | None = None,
 ) -> ReplayVerdict:
-    """Re-run `steps` through the model (or the mutant) and check the violation recurs."""
+    """Re-run `steps` through the model (or the mutant) and check the violation recurs.
+
+    A ``refused`` counterexample reproduces when every step but the last is enabled and the
+    model's guard refuses the last (naming `rule` among its rules when the guard names any);
+    its states end with the state before the refused step, repeated, so that a picture
+    has a column for it."""
     spec = spec_for(topology, params, mutant)
     p = by_name(prop)
     states = [spec.initial_state()]
     steps = list(steps)
     for i, st in enumerate(steps, 1):
+        step = Step(st[0], tuple(st[1]))
         try:  # `step` takes any exact duration, not only the search's time choices
-            states.append(spec.step(states[-1], Step(st[0], tuple(st[1]))))
+            states.append(spec.step(states[-1], step))
         except ActionNotEnabled as exc:
-            return ReplayVerdict(False, f"step {i} {Step(st[0], tuple(st[1]))} is not enabled: {exc}", tuple(states))
+            if kind == REFUSED and i == len(steps):
+                return _refusal_verdict(exc, step, rule, tuple(states) + (states[-1],))
+            return ReplayVerdict(False, f"step {i} {step} is not enabled: {exc}", tuple(states))
     last = states[-1]
+    if kind == REFUSED:
+        return ReplayVerdict(False, f"the last step {Step(*steps[-1]) if steps else '(none)'} is enabled in the "
+                             "model: nothing refuses it", tuple(states))
     if kind == LASSO:
         if loop_start is None or not 1 <= loop_start <= len(steps):
             return ReplayVerdict(False, "a lasso needs loop_start within the steps", tuple(states))
         if states[loop_start - 1] != last:
             return ReplayVerdict(False, "the cycle does not return to the state where it starts", tuple(states))
-        pending = frozenset.intersection(*(p.check(spec, s) for s in states[loop_start - 1 :]))
+        pending = frozenset.intersection(*(obligations(spec, prop, s) for s in states[loop_start - 1 :]))
         if not pending:
             return ReplayVerdict(False, "every obligation is discharged somewhere on the cycle", tuple(states))
         return ReplayVerdict(True, "pending forever: " + ", ".join(sorted(pending)), tuple(states))
@@ -304,8 +329,37 @@ def replay_steps(
     return ReplayVerdict(msg is not None, msg or f"{prop} holds after the last step", tuple(states))
 
 
+ROLLOUT_COMPLETE = "reach_rollout_complete"  # R18: the sometimes-property a stall never reaches
+
+
+def obligations(spec: Spec, prop: str, s: State) -> frozenset[str]:
+    """What `prop` still owes in `s`: an eventually-property's pending obligations, or for
+    `reach_rollout_complete` (R18) the rollout itself until it is complete."""
+    if prop == ROLLOUT_COMPLETE:
+        return frozenset() if spec.rollout_complete(s) else frozenset({"rollout complete"})
+    return frozenset(by_name(prop).check(spec, s))
+
+
+def refusal_text(exc: ActionNotEnabled, step: Step, rule: str | None = None) -> str:
+    """"refused by guard of <action>: <rules> (<clause>)", from what the guard says of
+    itself; `rule` stands in when the guard names none."""
+    rules = tuple(getattr(exc, "rules", ()) or ())
+    clause = getattr(exc, "clause", None)
+    action = getattr(exc, "action", None) or step.name
+    said = ", ".join(rules) if rules else (rule or "no rule named")
+    return f"refused by guard of {action}: {said}" + (f" ({clause})" if clause else "") + f" -- {step}"
+
+
+def _refusal_verdict(exc: ActionNotEnabled, step: Step, rule: str | None, states: tuple[State, ...]) -> ReplayVerdict:
+    rules = tuple(getattr(exc, "rules", ()) or ())
+    text = refusal_text(exc, step, rule)
+    if rule is not None and rules and rule not in rules:
+        return ReplayVerdict(False, f"{text}; the counterexample names {rule}", states)
+    return ReplayVerdict(True, text, states)
+
+
 def replay(cx: Counterexample) -> ReplayVerdict:
-    return replay_steps(cx.topology, cx.params, cx.mutant, cx.actions(), cx.property, cx.kind, cx.loop_start)
+    return replay_steps(cx.topology, cx.params, cx.mutant, cx.actions(), cx.property, cx.kind, cx.loop_start, cx.rule)
 
 
 # ---------------------------------------------------------------- schema and files
@@ -354,15 +408,48 @@ def _decimal(value: Fraction) -> str | None:
     return f"{sign}{digits[:-places]}.{digits[-places:]}" if places else f"{sign}{digits}"
 
 
+def exact_text(value: object) -> str:
+    """A number as a reader writes it: 30, 0.001, or 1/3 when it has no finite decimal."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return str(value.numerator)
+        return _decimal(value) or f"{value.numerator}/{value.denominator}"
+    return str(value)
+
+
+def _exact_value(value: Any, path: str, where: str) -> int | Fraction:
+    """A number read back from a counterexample: JSON numbers are exact already; a "p/q" or
+    decimal string is parsed exactly.  Anything else is an input error."""
+    if isinstance(value, bool):
+        raise InputError(path, None, where, f"expected seconds, got {value!r}")
+    if isinstance(value, int | Fraction):
+        return value
+    if isinstance(value, float):  # only a hand-made file gets here: take its shortest decimal text
+        return _exact_number(repr(value))
+    if isinstance(value, str) and _RATIO_TEXT.fullmatch(value):
+        return _exact_number(value)
+    raise InputError(path, None, where, f"expected exact seconds (a number, or a decimal or p/q string), got {value!r}")
+
+
+def _exact_args(action: str, args: list, path: str, i: int) -> tuple:
+    if action == "time_passes":
+        return tuple(_exact_value(a, path, f"steps.{i}.args") for a in args)
+    return tuple(args)
+
+
+_RATIO_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?(/[1-9][0-9]*)?")
+
+
 def dumps_exact(data: Any) -> str:
-    """JSON text in which Fractions appear as exact decimal numbers (never through a float)."""
+    """JSON text in which Fractions appear as exact decimal numbers (never through a
+    float); a ratio without a finite decimal expansion is written as a "p/q" string."""
 
     def encode(obj: Any) -> Any:
         if isinstance(obj, Fraction):
             if obj.denominator == 1:
                 return int(obj)
             text = _decimal(obj)
-            return _EXACT + text if text is not None else float(obj)
+            return _EXACT + text if text is not None else f"{obj.numerator}/{obj.denominator}"
         raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
 
     text = json.dumps(data, indent=2, default=encode)

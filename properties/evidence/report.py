@@ -36,10 +36,12 @@ from vmspec.properties.catalogue.registry import by_name
 from vmspec.properties.evidence.counterexample import (
     DEADLOCK_KIND,
     LASSO,
+    REFUSED,
     SAFETY,
     STUTTER,
     Counterexample,
     ReplayVerdict,
+    exact_text,
     replay,
     spec_for,
 )
@@ -65,6 +67,7 @@ KIND_SENTENCE = {
     DEADLOCK_KIND: "deadlock: in the last state no action is enabled",
     STUTTER: "stutter: in the last state only unfair actions are enabled, so a fair run may stay there forever",
     LASSO: "lasso: the steps of the cycle repeat forever while an obligation stays pending",
+    REFUSED: "refused: the last step is one the implementation took and the model's guard refuses",
 }
 _PAUSE_RULES = frozenset({"R2", "R19"})  # rules about how long a freeze lasts
 _NOT_BEFORE_RULES = frozenset({"R8", "R9"})  # rules about when an event may start
@@ -157,9 +160,10 @@ class Timeline:
 
 
 def _num(v: object) -> object:
-    """A JSON-safe number: Fractions become exact strings, whole floats become ints."""
+    """A JSON-safe number: Fractions become exact strings (decimal when they have a finite
+    expansion, else p/q), whole floats become ints."""
     if isinstance(v, Fraction):
-        return int(v) if v.denominator == 1 else str(v)
+        return int(v) if v.denominator == 1 else exact_text(v)
     if isinstance(v, float) and v.is_integer():
         return int(v)
     return v
@@ -407,6 +411,8 @@ def facts(cx: Counterexample, source: str = DEFAULT_SOURCE, verdict: ReplayVerdi
     p = by_name(cx.property)
     n = len(cx.steps)
     when = f"Reached after step {n} of {n}, at t = {fmt_time(cx.steps[-1].time)} s" if n else "Already so in the initial state"
+    if cx.kind == REFUSED and n:
+        when = f"The model refuses step {n} of {n}, at t = {fmt_time(cx.steps[-1].time)} s"
     if cx.kind == LASSO:
         when = f"Pending all along the cycle ({_span(cx.loop_start, n)}), which repeats forever"
     elif cx.kind == STUTTER:
@@ -494,8 +500,8 @@ def mermaid(tl: Timeline) -> str:
         else:
             lines.append(f"    cycle repeats forever :crit, {_ms(start)}, {_ms(end)}")
     else:
-        what = {DEADLOCK_KIND: "stuck, nothing enabled", STUTTER: "stays forever, only unfair actions enabled"}.get(
-            tl.kind, f"step {tl.steps} breaks the rule")
+        what = {DEADLOCK_KIND: "stuck, nothing enabled", STUTTER: "stays forever, only unfair actions enabled",
+                REFUSED: f"step {tl.steps} is refused by the model"}.get(tl.kind, f"step {tl.steps} breaks the rule")
         lines.append(f"    {_mermaid_text(what)} :crit, milestone, {_ms(end)}, {_ms(end)}")
     return "\n".join(lines)
 
@@ -518,8 +524,8 @@ def _md_trace_table(cx: Counterexample, steps: list) -> list[str]:
     for s in steps:
         action = f"`{s.step}`"
         if s.index == last and cx.kind != LASSO:
-            action = f"**{action}** (violation)" if cx.kind == SAFETY else (
-                f"**{action}** (stuck after it)" if cx.kind == DEADLOCK_KIND else f"**{action}** (stays after it)")
+            action = f"**{action}** " + {SAFETY: "(violation)", DEADLOCK_KIND: "(stuck after it)",
+                                         REFUSED: "(refused by the model)"}.get(cx.kind, "(stays after it)")
         changed = "<br>".join(f"`{_md_cell(c)}`" for c in s.changes) or "(no visible change)"
         out.append(f"| {s.index} | {fmt_time(s.time)} | {action} | {changed} |")
     return out
@@ -684,7 +690,8 @@ def _draw_highlight(ax, tl: Timeline) -> None:
     else:
         a = max(hi - 1, lo)
         ax.axvspan(a, hi + _END, facecolor="#FAD4D4", edgecolor=_VIOLATION, linewidth=1.2, zorder=0)
-        ax.text(hi + _END, top, f"step {hi} breaks the rule", ha="right", va="bottom", color=_VIOLATION,
+        says = "is refused by the model" if tl.kind == REFUSED else "breaks the rule"
+        ax.text(hi + _END, top, f"step {hi} {says}", ha="right", va="bottom", color=_VIOLATION,
                 fontweight="bold", clip_on=False)
 
 

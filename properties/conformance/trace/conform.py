@@ -60,6 +60,7 @@ class Violation:
     diagnosed_as: str | None = None  # the catalogue mutant whose relaxed guard allows the step
     prefix: tuple[tuple[Step, State, int | None], ...] = ()  # kept prefix, for the re-checkable trace file
     observed: dict | None = None  # the observed state that disagreed with the model, if that was the violation
+    refused: str | None = None  # the model refused the last step: "refused by guard of <action>: <rules>"
 
     def describe(self) -> str:
         where = f"line {self.line}: " if self.line is not None else ""
@@ -97,7 +98,7 @@ class TraceResult:
             "duration": format_time(self.duration),
             "violation": None if v is None else {
                 "line": v.line, "property": v.property, "rule": v.rule, "message": v.message,
-                "diagnosed_as": v.diagnosed_as,
+                "diagnosed_as": v.diagnosed_as, "refused": v.refused,
             },
             "actions": self.actions,
             "rules_exercised": self.exercised,
@@ -181,7 +182,7 @@ class TraceChecker:
         try:
             t = self.spec.step(s, step)
         except ActionNotEnabled as exc:
-            return self._refused(s, step, line, str(exc))
+            return self._refused(s, step, line, exc)
         self._count(s, step)
         for p in self._trans_props:
             msg = p.check(self.spec, s, step, t)
@@ -240,6 +241,29 @@ class TraceChecker:
             rule = next(p.rule for p in REGISTRY if p.name == "reach_rollout_complete")
             return self._fail(line, None, rule, "the trace ends before the rollout is complete (events left, "
                               "or a guest clock still behind host time)", None)
+        return None
+
+    def stall(self, step: Step, why: str, line: int | None = None) -> Violation | None:
+        """The implementation has stopped: `step` (time passing) leads from the current
+        state back to itself while an obligation is pending, so repeating it forever is a
+        run that never discharges it.  Report it as a lasso naming the rule of the
+        obligation -- R19 while a VM is frozen, R18 while a host is unpatched or the
+        rollout incomplete -- or return None when `step` does not return to this state or
+        nothing is pending."""
+        if self.violation:
+            return self.violation
+        s = self.state
+        try:
+            t = self.spec.step(s, step)
+        except ActionNotEnabled:
+            return None
+        if t != s:
+            return None
+        for name in ("frozen_vm_resumes", "every_host_patched", cx.ROLLOUT_COMPLETE):
+            pending = sorted(cx.obligations(self.spec, name, s))
+            if pending:
+                return self._fail(line, name, _rule_of(name), f"{why}; pending forever: {', '.join(pending)}",
+                                  [(step, t)], lasso=True)
         return None
 
     # ------------------------------------------------------------ results
@@ -317,39 +341,63 @@ class TraceChecker:
             self._relaxed = [(m, m.spec(self.spec.topology, self.spec.params)) for m in MUTANTS]
         return self._relaxed
 
-    def _refused(self, s: State, step: Step, line: int | None, reason: str) -> Violation:
-        """The model refuses `step`: name the rule whose guard refused it, by relaxation."""
+    def _refused(self, s: State, step: Step, line: int | None, exc: ActionNotEnabled) -> Violation:
+        """The model refuses `step`.  The rule is the one the refusing guard clause names
+        (`ActionNotEnabled.rules`); relaxation -- the catalogue mutant whose one relaxed
+        guard allows the step -- adds the registry property that judges the state the step
+        would have produced, and names the rule when the guard names none.  The refused
+        step is kept as the last step of the evidence (a ``refused`` counterexample and
+        the prefix trace), so both reproduce the refusal."""
+        rules = tuple(getattr(exc, "rules", ()) or ())
+        clause = getattr(exc, "clause", None)
+        relaxed = self._relaxation(s, step)
+        mutant = relaxed[0] if relaxed else None
+        prop, rule, judged = (relaxed[1], relaxed[2], relaxed[3]) if relaxed else (None, None, None)
+        if rules and rule not in rules:  # the guard's own word comes first
+            rule, prop, judged = rules[0], _property_of(rules[0]), None
+        guard = f"refused by guard of {getattr(exc, 'action', None) or step.name}"
+        guard += f": {', '.join(rules)}" if rules else (f": {rule}" if rule else "")
+        guard += f" ({clause})" if clause else ""
+        if judged is not None:
+            message = f"{step} is not allowed: {judged}"
+        elif relaxed is not None and rule is not None and not rules:
+            message = f"{step} is not enabled in the model; it would be only if {relaxed[4]}"
+        elif rule is not None:
+            message = f"{step} is {guard}"
+        else:
+            cited = ", ".join(self._action_rules.get(step.name, ())) or "no rule"
+            message = f"{exc} (no single relaxed guard allows it; the action implements {cited})"
+        return self._fail(line, prop, rule, message, [(step, s)], mutant, refused=guard)
+
+    def _relaxation(self, s: State, step: Step) -> tuple[str, str | None, str | None, str | None, str] | None:
+        """(mutant, property, rule, what the registry says of the state it would reach,
+        the mutant's description) for the first catalogue mutant whose relaxed guard
+        allows `step`; None when none does."""
         for m, relaxed in self._relaxations():
             try:
                 t = relaxed.step(s, step)
             except ActionNotEnabled:
                 continue
-            path = [(step, t)]
             for p in self._trans_props:
                 msg = p.check(self.spec, s, step, t)
                 if msg:
-                    return self._fail(line, p.name, p.rule, f"{step} is not allowed: {msg}", path, m.name)
+                    return m.name, p.name, p.rule, msg, m.description
             for p in self._state_props:
                 msg = p.check(self.spec, t)
                 if msg:
-                    return self._fail(line, p.name, p.rule, f"{step} is not allowed: {msg}", path, m.name)
+                    return m.name, p.name, p.rule, msg, m.description
             headline = m.breaks[0]
-            rule = next(p.rule for p in REGISTRY if p.name == headline)
-            msg = f"{step} is not enabled in the model; it would be only if {m.description}"
-            kind = next(p.kind for p in REGISTRY if p.name == headline)
-            if kind == ALWAYS:
-                return self._fail(line, headline, rule, msg, path, m.name)
-            return self._fail(line, None, rule, msg, None, m.name)
-        cited = ", ".join(self._action_rules.get(step.name, ())) or "no rule"
-        return self._fail(line, None, None, f"{reason} (no single relaxed guard allows it; the action "
-                          f"implements {cited})", None)
+            return m.name, headline, _rule_of(headline), None, m.description
+        return None
 
     def _fail(self, line: int | None, prop: str | None, rule: str | None, message: str,
               extra: list[tuple[Step, State]] | None, mutant: str | None = None, *,
-              observed: dict | None = None, replace_last: State | None = None) -> Violation:
+              observed: dict | None = None, replace_last: State | None = None,
+              refused: str | None = None, lasso: bool = False) -> Violation:
         """Record the violation; with a registry property and the steps after the kept
         prefix (`extra`), build the counterexample of the prefix.  `replace_last` swaps the
-        last state for the one the implementation reported believing it is in."""
+        last state for the one the implementation reported believing it is in; `refused`
+        says the last step of `extra` is one the model refused (its state is the one before)."""
         message = _RATIO.sub(_decimal_text, message)
         kept = tuple(self._path) + tuple((st, u, line) for st, u in extra or ())
         if replace_last is not None and kept:
@@ -362,10 +410,26 @@ class TraceChecker:
             if mutant:
                 settings["diagnosed_as"] = mutant
             path = [(st, u) for st, u, _ in kept]
-            counterexample = jsonable(cx.build(self.spec, path, prop, message, engine=ENGINE, config=self.config,
-                                               engine_settings=settings))
-        self.violation = Violation(line, prop, rule, message, counterexample, mutant, kept, observed)
+            built = cx.build(self.spec, path, prop, message, engine=ENGINE, config=self.config,
+                             kind=cx.REFUSED if refused else cx.LASSO if lasso else cx.SAFETY,
+                             loop_start=len(kept) if lasso else None, engine_settings=settings,
+                             start_time=self.start)
+            if refused:
+                last = built.steps[-1]
+                built = replace(built, rule=rule, steps=built.steps[:-1] + (replace(last, changes=(refused,)),))
+            counterexample = jsonable(built)
+        self.violation = Violation(line, prop, rule, message, counterexample, mutant, kept, observed, refused)
         return self.violation
+
+
+def _rule_of(prop: str | None) -> str | None:
+    return next((p.rule for p in REGISTRY if p.name == prop), None)
+
+
+def _property_of(rule: str) -> str | None:
+    """The registry property that states `rule` (an always-property first)."""
+    named = [p for p in REGISTRY if p.rule == rule and p.kind != SOMETIMES]
+    return next((p.name for p in named if p.kind == ALWAYS), named[0].name if named else None)
 
 
 # ---------------------------------------------------------------- observed state
@@ -468,10 +532,10 @@ _RATIO = re.compile(r"(?<![\w./])(-?\d+)/(\d+)(?![\w./])")
 
 
 def _number(x: Any) -> Any:
-    """A JSON-ready number: exact integers stay integers, other Fractions become floats
-    (the exact values are in the prefix trace written beside the report)."""
-    if isinstance(x, Fraction):
-        return x.numerator if x.denominator == 1 else float(x)
+    """An exact number: integers stay integers, other Fractions stay Fractions (the
+    counterexample's JSON writes them as exact decimals)."""
+    if isinstance(x, Fraction) and x.denominator == 1:
+        return x.numerator
     return x
 
 
@@ -483,7 +547,7 @@ def _decimal_text(m: re.Match) -> str:
 
 
 def jsonable(c: Counterexample) -> Counterexample:
-    """The counterexample with Fraction times made JSON numbers and change lines in decimals."""
+    """The counterexample with whole Fraction times made ints and change lines in decimals."""
     steps = tuple(
         replace(s, args=tuple(_number(a) for a in s.args), time=_number(s.time),
                 changes=tuple(_RATIO.sub(_decimal_text, line) for line in s.changes))
@@ -523,6 +587,13 @@ def check_trace(spec: Spec, path: str | Path, *, config: str = "?", complete: bo
     return check_records(spec, read_trace(path), config=config, source=str(path), complete=complete)
 
 
+def evidence_stem(prefix: str, v: Violation) -> str:
+    """Files are named after what they show: who, then the rule and the property (or what
+    kind of disagreement), e.g. ``trace-run-R8-start_after_notbefore_or_approval``."""
+    what = v.property or ("divergence" if v.observed is not None else "refused" if v.refused else "violation")
+    return "-".join(part for part in (prefix, v.rule or "no-rule", what) if part)
+
+
 def write_violation(checker: TraceChecker, out: Path, stem: str | None = None) -> list[Path]:
     """Write the violation's counterexample (through the shared report writer) and the kept
     prefix as a trace that `vmspec trace check` re-checks; return the files written."""
@@ -531,7 +602,7 @@ def write_violation(checker: TraceChecker, out: Path, stem: str | None = None) -
     v = checker.violation
     if v is None:
         return []
-    name = stem or f"{ENGINE}-{v.property or 'divergence'}"
+    name = evidence_stem(stem or ENGINE, v)
     written: list[Path] = []
     if v.counterexample is not None:
         written.extend(write_reports(v.counterexample, out / name))
