@@ -250,8 +250,8 @@ def _drive(server: BackgroundServer, handlers: list[Handler], *, seconds: int, s
         server.advance(step)
 
 
-def test_example_handler_drains_approves_and_recovers_against_the_model():
-    with real_timing_tiny(seed=3, record=None) as server:
+def test_example_handler_drains_approves_and_recovers_against_the_model(tmp_path):
+    with real_timing_tiny(seed=3, record=tmp_path) as server:
         drained = []
         handlers = [Handler(server.url(vm), vm, drain=drained.append, log=lambda m: None) for vm in ("vm0", "vm1")]
         _drive(server, handlers, seconds=4000, step=20)
@@ -259,6 +259,8 @@ def test_example_handler_drains_approves_and_recovers_against_the_model():
         approved = [eid for h in handlers for eid in h.approved]
         assert approved and len(drained) == len(approved)
         assert sorted(eid for h in handlers for eid in h.recovered) == sorted(approved)
+        verdict = server.close()
+    assert verdict.ok, verdict.lines  # the seeded scheduler's run meets the contract, strictly
 
 
 def test_recorded_run_passes_strict_and_the_mutant_fails_with_its_rule(tmp_path):
@@ -288,10 +290,11 @@ def test_capture_records_approvals_and_errors(tmp_path):
         get_json(server.endpoint_url("vm0"))
         get_json(server.endpoint_url("vm1", "2017-08-01"))  # vm1 receives the event too, and its approval
         verdict = server.close()
-    lines = [json.loads(x) for x in (tmp_path / "vm0.jsonl").read_text().splitlines()]
+    header, *lines = [json.loads(x) for x in (tmp_path / "vm0.jsonl").read_text().splitlines()]
+    assert header == {"capture": {"vm": "vm0", "only_approver": True}}
     assert [x["http_status"] for x in lines] == [400, 200, 200]
     assert lines[2]["approved"] == [event_guid("h0#1")] and "approved" not in lines[1]
-    (other,) = [json.loads(x) for x in (tmp_path / "vm1.jsonl").read_text().splitlines()]
+    _, other = [json.loads(x) for x in (tmp_path / "vm1.jsonl").read_text().splitlines()]
     assert other["api_version"] == "2017-08-01" and other["approved"] == [event_guid("h0#1")]
     assert other["document"]["Events"][0]["Resources"] == ["vm0"]
     assert verdict.ok, verdict.lines
@@ -409,7 +412,7 @@ def test_sigterm_stops_cleanly_with_recordings_complete(tmp_path):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, out + err
     assert "Traceback" not in err
-    assert len((tmp_path / "vm0.jsonl").read_text().splitlines()) == 3
+    assert len((tmp_path / "vm0.jsonl").read_text().splitlines()) == 1 + 3  # the header, three polls
     assert "recording: all checks pass" in out
 
 

@@ -83,6 +83,7 @@ class Platform:
         self._due: dict[Step, Fraction | None] = {}  # enabled steps -> when they are taken (None: never)
         self._stops: list[Fraction] = []  # when time may enable a step or hits a deadline
         self._dirty = True
+        self._next: Fraction | None = None
         self.script = list(script)  # scenario steps not yet taken
         self.script_done = 0  # scenario steps taken
         self._script_since = Fraction(0)  # when the previous scenario step was taken
@@ -108,6 +109,9 @@ class Platform:
         """The next model time at which something may happen (None: nothing ever will, unaided)."""
         if self._dirty:
             self._take_due()
+        return self._next
+
+    def _compute_next(self) -> Fraction | None:
         times = [t for t in self._due.values() if t is not None] + self._stops
         if self.mode == SCENARIO and self.script:
             times.append(self._script_since + self.script[0].after)
@@ -126,6 +130,7 @@ class Platform:
             return False
         self.state, self.state_time = nxt, t
         self.now = max(self.now, t)
+        self._dirty = True
         return True
 
     def settle(self) -> None:
@@ -172,18 +177,29 @@ class Platform:
         return step
 
     def _take_due(self) -> None:
-        """Take every step due by `state_time`, replanning after each."""
-        for _ in range(10_000):
-            self._plan()
+        """Take every step due by `state_time`, planning afresh once the planned ones are taken."""
+        fresh = False
+        for _ in range(100_000):
             if self.mode == SCENARIO:
+                self._plan()
                 if not self._take_script_step():
                     break
                 continue
-            due = [st for st, t in self._due.items() if t is not None and t <= self.state_time]
-            if not due:
-                break
-            self.apply(due[0])
+            st = next((st for st, t in self._due.items() if t is not None and t <= self.state_time), None)
+            if st is None:
+                if fresh:
+                    break
+                self._plan()
+                fresh = True
+                continue
+            fresh = False
+            del self._due[st]
+            try:
+                self.apply(st)
+            except ActionNotEnabled:
+                pass  # disabled since it was planned (another step came first): planned afresh when enabled
         self._dirty = False
+        self._next = self._compute_next()
 
     def _take_script_step(self) -> bool:
         if not self.script:
@@ -203,17 +219,16 @@ class Platform:
     # ------------------------------------------------------------------ the scheduler's plan
 
     def _plan(self) -> None:
+        """Give every newly enabled step its due time.  A planned step is not evaluated again until
+        it falls due: its guard is checked then, by `apply` (a step disabled meanwhile is dropped)."""
         s, now = self.state, self.state_time
-        enabled = [st for st, _ in self.spec.successors(s)
-                   if st.name not in ("time_passes", "app_approve_event")]
         if self.mode == AUTO:
-            keep = set(enabled)
-            self._due = {st: t for st, t in self._due.items() if st in keep}
-            for st in enabled:
-                if st not in self._due:
+            for name, args, enabled in self.spec.candidates(s):
+                if name in ("time_passes", "app_approve_event"):
+                    continue
+                st = Step(name, args)
+                if st not in self._due and enabled() is not None:
                     self._due[st] = self._draw(st, now)
-        else:
-            self._due = {}
         self._stops = self._deadlines(s, now)
 
     def _deadlines(self, s: State, now: Fraction) -> list[Fraction]:

@@ -5,7 +5,9 @@ poll of `/metadata/scheduledevents` (its observed_at on the served clock, the ap
 the status and the document), written and flushed as it is served, so a capture is complete
 whenever the server stops.  `approved` lists the EventIds of the VM's document approved through
 the endpoint since its previous poll, by this VM or another VM that receives the event: one
-approval releases an event for all its Resources (R17), as `vmspec events export` records it.
+approval releases an event for all its Resources (R17).  So, as in `vmspec events export`, the
+capture's header names the VM and declares it the only approver (every approval that can release
+an event it is shown is in `approved`), which makes an unapproved early start an R8 error.
 
 `DIR/trace.jsonl` is the model's trace (notes/trace-format.md): every step with its exact model
 time, approvals noting the VM that sent them.  `check` judges both with the existing checkers,
@@ -94,6 +96,8 @@ class Recorder:
         fh = self.files.get(vm)
         if fh is None:
             fh = self.files[vm] = open(self.capture_path(vm), "w", encoding="utf-8")
+            header = {"capture": {"vm": self.spec.vm_names[vm], "only_approver": True}}
+            fh.write(json.dumps(header) + "\n")
         parts = ['"observed_at":' + json.dumps(rfc3339(observed))]
         if api_version is not None:
             parts.append('"api_version":' + json.dumps(api_version))
