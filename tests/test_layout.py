@@ -5,7 +5,7 @@ orchestrator's own `model` package is common), and every package folder must be 
 pyproject.toml, or a non-editable install silently leaves it out."""
 
 import ast
-import importlib.util
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -27,11 +27,12 @@ def test_every_package_folder_is_installed():
     assert set(PYPROJECT["tool"]["setuptools"]["packages"]) == _package_folders()
 
 
-def test_only_the_vmspec_import_name_is_claimed():
-    assert importlib.util.find_spec("vmspec.model") is not None
-    for name in ("model", "properties"):
-        if name not in sys.modules:
-            assert importlib.util.find_spec(name) is None, f"installing vmspec claims the import name {name!r}"
+def test_only_the_vmspec_import_name_is_claimed(tmp_path):
+    # A fresh interpreter away from the checkout (-I: no current directory, no PYTHONPATH) sees only
+    # what the installation provides.
+    probe = "import importlib.util as u; print([n for n in ('vmspec', 'model', 'properties') if u.find_spec(n)])"
+    out = subprocess.run([sys.executable, "-I", "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['vmspec']", "installing vmspec must claim the import name vmspec only"
 
 
 def test_entry_points_use_the_vmspec_name():
