@@ -37,7 +37,7 @@ def read(*lines: bytes | str) -> list:
     (b'{"observed_at": "2024-01-01 00:00:00", "document": null}\n', "observed_at", "RFC 3339"),
     (b'{"observed_at": "2024-02-30T00:00:00Z", "document": null}\n', "observed_at", "RFC 3339"),
     (b'{"observed_at": "2024-01-01T00:00:00Z", "vm": "a"}\n', "vm", "unknown key"),
-    (b'{"observed_at": "2024-01-01T00:00:00Z", "observed_at": "2024-01-01T00:00:00Z"}\n', None, "appears twice"),
+    (b'{"observed_at": "2024-01-01T00:00:00Z", "observed_at": "2024-01-01T00:00:00Z"}\n', "observed_at", "appears twice"),
     (b'{"observed_at": "2024-01-01T00:00:00Z"}\n', "document", "a 200 response carries the document"),
     (b'{"observed_at": "2024-01-01T00:00:00Z", "http_status": 429, "document": {}}\n', "document", "carries no document"),
     (b'{"observed_at": "2024-01-01T00:00:00Z", "http_status": "200", "document": null}\n', "http_status", "100..599"),

@@ -20,6 +20,7 @@ expansion) and read back exactly, never through a float.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -28,13 +29,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from vmspec.model import ACTION_INFO, CONFIGS, ActionNotEnabled, Params, Spec, State, Step, Topology
+from vmspec.model import ACTION_INFO, CONFIGS, EVENT_TYPES, ActionNotEnabled, Params, Spec, State, Step, Topology
 from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, TRANSITION, by_name
 from vmspec.properties.catalogue.rules import rule
 from vmspec.properties.evidence.diff import changes
+from vmspec.properties.io import inputs
 from vmspec.properties.io.errors import InputError
 from vmspec.properties.io.files import write_atomic
+from vmspec.properties.io.limits import current as current_limits
 from vmspec.properties.io.topology import params_from_dict, topology_from_dict, topology_to_dict
 
 FORMAT = "vmspec-counterexample/1"
@@ -133,6 +136,7 @@ class Counterexample:
         params = params_from_dict(data["params"], path, "params")
         if data["mutant"] is not None and data["mutant"] not in MUTANT_BY_NAME:
             raise InputError(path, None, "mutant", f"unknown mutant {data['mutant']!r}")
+        check_meaning(data, topology, path)
         steps = tuple(
             TraceStep(s["index"], s["action"], _exact_args(s["action"], s["args"], path, i),
                       _exact_value(s["time"], path, f"steps.{i}.time"), tuple(s["changes"]))
@@ -155,18 +159,10 @@ class Counterexample:
 
     @classmethod
     def load(cls, path: str | Path) -> Counterexample:
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(str(p), None, None, f"cannot read file: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise InputError(str(p), None, None, "file is not UTF-8 text") from None
-        try:
-            data = json.loads(text, parse_float=_exact_number)
-        except json.JSONDecodeError as exc:
-            raise InputError(str(p), exc.lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
-        return cls.from_json(data, str(p))
+        """Read a counterexample file through the input layer (bounded, strict JSON, exact numbers)."""
+        name = "<stdin>" if str(path) == inputs.STDIN else str(path)
+        data = inputs.load_json_document(inputs.read_document(path), name, exact=True)
+        return cls.from_json(data, name)
 
     # ------------------------------------------------------------ text and Python
 
@@ -380,15 +376,73 @@ def validate_json(data: Any, path: str) -> None:
         raise InputError(path, None, where, e.message)
 
 
+_EVENT_ID = re.compile(r"(.+)#([1-9][0-9]{0,5})", re.ASCII)
+
+
+def check_meaning(data: dict, topology: Topology, path: str) -> None:
+    """What the schema cannot say: the property, rule, actions, hosts, VMs, EventIds, durations
+    and times of a schema-valid counterexample must be this spec's (else `InputError`)."""
+    def bad(where: str, reason: str) -> InputError:
+        return InputError(path, None, where, reason)
+
+    try:
+        p = by_name(data["property"])
+    except KeyError as exc:
+        raise bad("property", exc.args[0]) from None
+    try:
+        rule(data["rule"])
+    except KeyError as exc:
+        raise bad("rule", exc.args[0]) from None
+    if p.rule != data["rule"]:
+        raise bad("rule", f"property {p.name} checks {p.rule}, not {data['rule']}")
+    steps = data["steps"]
+    if len(steps) > current_limits().steps:
+        raise bad("steps", f"{len(steps):,} steps is beyond the limit of {current_limits().steps:,}")
+    loop_start = data["loop_start"]
+    if data["kind"] == LASSO and (loop_start is None or loop_start > len(steps)):
+        raise bad("loop_start", f"a lasso needs loop_start 1..{len(steps)}, got {loop_start}")
+    hosts = {h.name for h in topology.hosts}
+    vms = {v.name for v in topology.vms}
+    previous = None
+    for i, step in enumerate(steps):
+        where = f"steps.{i}"
+        if step["index"] != i + 1:
+            raise bad(f"{where}.index", f"expected {i + 1} (steps are numbered from 1), got {step['index']}")
+        action, args = step["action"], step["args"]
+        info = ACTION_INFO.get(action)
+        if info is None:
+            raise bad(f"{where}.action", f"unknown action {action!r}; known: {', '.join(ACTION_INFO)}")
+        kinds = ("host", "event_type") if action == "platform_announce_event" else (info.kind,)
+        if len(args) != len(kinds):
+            raise bad(f"{where}.args", f"{action} takes {len(kinds)} argument(s) ({', '.join(kinds)}), got {len(args)}")
+        for j, (kind, arg) in enumerate(zip(kinds, args)):
+            reason = _bad_argument(kind, arg, hosts, vms)
+            if reason:
+                raise bad(f"{where}.args.{j}", reason)
+        t = step["time"]
+        if isinstance(t, float) and not math.isfinite(t) or t < 0 or (previous is not None and t < previous):
+            raise bad(f"{where}.time", f"expected elapsed seconds, finite, >= 0 and never decreasing, got {t}")
+        previous = t
+
+
+def _bad_argument(kind: str, arg: Any, hosts: set[str], vms: set[str]) -> str | None:
+    """Why `arg` is not a valid argument of this kind for the topology (None when it is)."""
+    if kind == "host":
+        return None if isinstance(arg, str) and arg in hosts else f"expected a host of the topology, got {arg!r}"
+    if kind == "vm":
+        return None if isinstance(arg, str) and arg in vms else f"expected a VM of the topology, got {arg!r}"
+    if kind == "event_type":
+        return None if arg in EVENT_TYPES else f"expected one of {', '.join(EVENT_TYPES)}, got {arg!r}"
+    if kind == "event":
+        m = _EVENT_ID.fullmatch(arg) if isinstance(arg, str) else None
+        return None if m and m.group(1) in hosts else f"expected an EventId HOST#N of a host of the topology, got {arg!r}"
+    ok = isinstance(arg, int | Fraction) and not isinstance(arg, bool) and arg > 0
+    return None if ok else f"expected a positive exact number of seconds, got {arg!r}"
+
+
 # ---------------------------------------------------------------- exact numbers in JSON
 
 _EXACT = "\x00exact:"
-
-
-def _exact_number(text: str) -> Fraction | int:
-    """A JSON number read exactly: implementation traces carry decimal seconds."""
-    value = Fraction(text)
-    return int(value) if value.denominator == 1 else value
 
 
 def _decimal(value: Fraction) -> str | None:

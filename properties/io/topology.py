@@ -26,9 +26,6 @@ Format (notes/topology-format.md)::
 
 from __future__ import annotations
 
-import json
-import re
-import tomllib
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -44,7 +41,9 @@ from vmspec.model import (
     profile,
     round_robin,
 )
+from vmspec.properties.io import inputs
 from vmspec.properties.io.errors import InputError
+from vmspec.properties.io.limits import current as current_limits
 
 
 def _expect(path: str, where: str, value: Any, kind: type | tuple[type, ...], what: str) -> Any:
@@ -93,6 +92,10 @@ def params_from_dict(data: Any, path: str = "<params>", where: str = "params") -
 def topology_from_dict(data: Any, path: str = "<topology>") -> tuple[Topology, Params]:
     """Build and validate a topology (and its parameters) from parsed TOML or JSON."""
     top = _table(path, "<top>", data, {"params", "availability_sets", "hosts", "vms"}, {"availability_sets"})
+    limits = current_limits()
+    for key, bound in (("availability_sets", limits.vms), ("hosts", limits.hosts), ("vms", limits.vms)):
+        if isinstance(top.get(key), list) and len(top[key]) > bound:
+            raise InputError(path, None, key, f"{len(top[key]):,} entries is beyond the limit of {bound:,}")
     params = params_from_dict(top.get("params", {}), path)
     sets, hosts, vms = [], [], []
     for i, a in enumerate(_expect(path, "availability_sets", top["availability_sets"], list, "an array of tables")):
@@ -107,6 +110,9 @@ def topology_from_dict(data: Any, path: str = "<topology>") -> tuple[Topology, P
         n = _expect(path, f"{where}.round_robin", a.get("round_robin", 0), int, "a VM count >= 0")
         if n < 0:
             raise InputError(path, None, f"{where}.round_robin", f"expected a VM count >= 0, got {n}")
+        if len(vms) + n > limits.vms:
+            raise InputError(path, None, f"{where}.round_robin",
+                             f"{len(vms) + n:,} VMs in all is beyond the limit of {limits.vms:,} VMs a topology")
         vms.extend(round_robin(aset, n))
     for i, h in enumerate(_expect(path, "hosts", top.get("hosts", []), list, "an array of tables")):
         where = f"hosts[{i}]"
@@ -130,11 +136,15 @@ def topology_from_dict(data: Any, path: str = "<topology>") -> tuple[Topology, P
                 _expect(path, f"{where}.host", v["host"], str, "a string"),
             )
         )
+    if len(vms) > limits.vms:
+        raise InputError(path, None, "vms", f"{len(vms):,} VMs in all is beyond the limit of {limits.vms:,} VMs a topology")
     known = {h.name for h in hosts}
     for vm in vms:  # hosts implied by round-robin placement
         if vm.host not in known:
             hosts.append(Host(vm.host))
             known.add(vm.host)
+    if len(hosts) > limits.hosts:
+        raise InputError(path, None, "hosts", f"{len(hosts):,} hosts is beyond the limit of {limits.hosts:,} a topology")
     try:
         return Topology(tuple(sets), tuple(hosts), tuple(vms)), params
     except InvalidTopology as exc:
@@ -142,29 +152,14 @@ def topology_from_dict(data: Any, path: str = "<topology>") -> tuple[Topology, P
 
 
 def load_topology(path: str | Path) -> tuple[Topology, Params]:
-    """Read a TOML (or, by extension, JSON) topology file."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(str(p), None, None, f"cannot read file: {exc.strerror}") from None
-    if p.suffix.lower() == ".json":
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError(str(p), exc.lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
-        except UnicodeDecodeError:
-            raise InputError(str(p), None, None, "file is not UTF-8 text") from None
+    """Read a TOML (or, by extension, JSON) topology file through the input layer's bounds."""
+    name = "<stdin>" if str(path) == inputs.STDIN else str(path)
+    raw = inputs.read_document(path)
+    if Path(str(path)).suffix.lower() == ".json":
+        data = inputs.load_json_document(raw, name)
     else:
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise InputError(str(p), None, None, "file is not UTF-8 text") from None
-        except tomllib.TOMLDecodeError as exc:
-            found = re.search(r"at line (\d+)", str(exc))
-            line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
-            raise InputError(str(p), line, None, f"invalid TOML: {exc}") from None
-    return topology_from_dict(data, str(p))
+        data = inputs.load_toml(raw, name)
+    return topology_from_dict(data, name)
 
 
 def topology_to_dict(topology: Topology, params: Params | None = None) -> dict:

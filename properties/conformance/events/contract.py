@@ -149,7 +149,7 @@ SOURCE = {
 
 _RFC1123 = re.compile(
     r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) "
-    r"(\d{2}):(\d{2}):(\d{2}) GMT\Z"
+    r"(\d{2}):(\d{2}):(\d{2}) GMT\Z", re.ASCII
 )
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from vmspec.properties.io import inputs
 from vmspec.properties.io.errors import InputError
 
 # research 3.1: the api-versions of the Scheduled Events endpoint, oldest first
@@ -49,8 +50,8 @@ EVENT_FIELD_TYPES: dict[str, str] = {
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})\Z"
+_RFC3339 = re.compile(  # ASCII digits only: "٢٠٢٤" is not a year
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})\Z", re.ASCII
 )
 
 
@@ -91,9 +92,11 @@ def parse_rfc3339(text: str) -> datetime | None:
         else:
             sign = -1 if zone[0] == "-" else 1
             tz = timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
-        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz)
-    except ValueError:
+        instant = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz)
+        instant.astimezone(UTC)  # year 1 ahead of UTC or year 9999 behind it has no UTC instant in range
+    except (ValueError, OverflowError):
         return None
+    return instant
 
 
 def to_micros(instant: datetime) -> int:
@@ -126,29 +129,14 @@ class _Line:
 
     def load(self, text: str, complete: bool) -> Any:
         try:
-            return json.loads(text, object_pairs_hook=self._no_duplicates, parse_constant=self._no_constant)
+            return inputs.loads(text)  # strict and bounded: notes/limits.md
+        except inputs.JsonRefused as exc:
+            raise self.error(exc.field, f"malformed JSON: {exc.detail}") from None
         except json.JSONDecodeError as exc:
             if not complete:
                 raise self.error(None, f"truncated last line (no newline, and the JSON is incomplete: {exc.msg} "
                                        f"at column {exc.colno})") from None
             raise self.error(None, f"malformed JSON: {exc.msg} at column {exc.colno}") from None
-        except RecursionError:
-            raise self.error(None, "malformed JSON: nested too deeply") from None
-        except ValueError as exc:  # raised by the hooks below, or by int() on a huge number
-            raise self.error(None, f"malformed JSON: {exc}") from None
-
-    @staticmethod
-    def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in out:
-                raise ValueError(f"key {key!r} appears twice in one object")
-            out[key] = value
-        return out
-
-    @staticmethod
-    def _no_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not a JSON number")
 
 
 def _is_int(value: Any) -> bool:
@@ -222,6 +210,9 @@ def _observed_at(ln: _Line, value: Any) -> int:
     if not isinstance(value, str):
         raise ln.error("observed_at", f"expected an RFC 3339 timestamp string, got {_describe(value)}")
     instant = parse_rfc3339(value)
+    if instant is None and _RFC3339.match(value):
+        raise ln.error("observed_at", f"expected a real RFC 3339 date and time, from 0001-01-01 to 9999-12-31 in UTC, "
+                                      f"got {value!r}")
     if instant is None:
         raise ln.error("observed_at", f"expected an RFC 3339 timestamp such as 2024-01-01T00:00:00Z, got {value!r}")
     return to_micros(instant)
@@ -267,12 +258,7 @@ def _document(ln: _Line, document: Any) -> tuple[int, tuple[dict[str, Any], ...]
 
 
 def _open(path: str | Path) -> BinaryIO:
-    if str(path) == "-":
-        return sys.stdin.buffer
-    try:
-        return open(path, "rb")
-    except OSError as exc:
-        raise InputError(str(path), None, None, f"cannot read the capture: {exc.strerror or exc}") from None
+    return inputs.open_binary(path, "capture")
 
 
 def read_capture(path: str | Path,
@@ -287,7 +273,8 @@ def read_capture(path: str | Path,
                                                        f"got {default_api_version!r}")
     stream = _open(path)
     try:
-        yield from read_lines(stream, name, default_api_version)
+        yield from read_lines((raw for _, raw in inputs.lines(stream, name, what="capture")), name,
+                              default_api_version)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()

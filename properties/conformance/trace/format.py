@@ -8,31 +8,37 @@ format and the time the rollout began.
 
 Every number is read exactly from its decimal text as a `fractions.Fraction`, never as a
 float: real traces carry fractional seconds and irregular gaps, and the pause bound (R2)
-must be judged on the exact elapsed time.  The reader streams: it holds one line at a
-time, refuses lines longer than `MAX_LINE_BYTES`, and reports every malformed line as an
-`InputError` with the file, the line number and the field.
+must be judged on the exact elapsed time.  The reader streams through the input layer
+(`vmspec.properties.io.inputs`): it holds one line at a time, decodes each strictly under the
+bounds of notes/limits.md, checks every field's type and domain (the optional `state`
+included), and reports every malformed line as an `InputError` with the file, the line
+number and the field.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from vmspec.model import ACTION_INFO, EVENT_TYPES
+from vmspec.properties.io import inputs
 from vmspec.properties.io.errors import InputError
+from vmspec.properties.io.limits import current as current_limits
 
 FORMAT = "vmspec-trace/1"
-MAX_LINE_BYTES = 1 << 20  # one record never needs a mebibyte; a longer line is an error, not a memory blow-up
-MAX_EXPONENT = 60  # 1e999999999 would be an exact integer of a billion digits
+MAX_LINE_BYTES = 1 << 20  # the default of `Limits.line_bytes`: one record never needs a mebibyte
+MAX_EXPONENT = 60  # the default of `Limits.exponent`: 1e999999999 would be an exact integer of a billion digits
 
 RECORD_FIELDS = frozenset({"time", "action", "args", "state", "note"})
 HEADER_FIELDS = frozenset({"format", "start", "meta"})
-_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,19 +70,12 @@ def _exact(text: str) -> Fraction:
     m = _DECIMAL.fullmatch(text)
     if m is None:
         raise _BadNumber(f"{text!r} is not a decimal number")
-    if m.group(3) and abs(int(m.group(3)[1:])) > MAX_EXPONENT:
-        raise _BadNumber(f"{text!r} has an exponent beyond +-{MAX_EXPONENT}")
+    limits = current_limits()
+    if m.group(3) and abs(int(m.group(3)[1:])) > limits.exponent:
+        raise _BadNumber(f"{text!r} has an exponent beyond +-{limits.exponent}")
+    if len(text) > limits.digits + 8:
+        raise _BadNumber(f"a number of {len(text)} characters is beyond the limit of {limits.digits} digits")
     return Fraction(text)
-
-
-def _exact_int(text: str) -> int:
-    if len(text) > 400:
-        raise _BadNumber(f"an integer of {len(text)} digits is not a time or a count")
-    return int(text)
-
-
-def _no_constant(text: str) -> Any:
-    raise _BadNumber(f"{text} is not a number JSON allows")
 
 
 def parse_time(value: Any) -> Fraction:
@@ -111,8 +110,8 @@ def format_time(t: Fraction | int) -> str:
 
 
 def loads(text: str) -> Any:
-    """Parse one JSON value with every number exact (int or Fraction)."""
-    return json.loads(text, parse_float=_exact, parse_int=_exact_int, parse_constant=_no_constant)
+    """Parse one JSON value strictly (notes/limits.md) with every number exact (int or Fraction)."""
+    return inputs.loads(text, exact=True)
 
 
 def _show(value: Any) -> str:
@@ -155,12 +154,89 @@ def record_from_json(data: Any, path: str, line: int) -> TraceRecord:
         if name == "event_type" and value not in EVENT_TYPES:
             raise InputError(path, line, f"args[{i}]", f"expected one of {', '.join(EVENT_TYPES)}, got {value!r}")
     state = data.get("state")
-    if state is not None and not isinstance(state, dict):
-        raise InputError(path, line, "state", f"expected an object, got {_show(state)}")
+    if state is not None:
+        check_state(state, path, line)
     note = data.get("note")
     if note is not None and not isinstance(note, str):
         raise InputError(path, line, "note", f"expected a string, got {_show(note)}")
     return TraceRecord(line, time, action, tuple(args), state)
+
+
+# The observed state: any subset of `describe_state` (vmspec.properties.evidence.diff), each
+# field of the type and domain the model gives it.  A value outside them is bad input, never a
+# divergence from the model.
+def _nat(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _seconds_value(v: Any) -> bool:
+    return isinstance(v, int | Fraction) and not isinstance(v, bool) and v >= 0
+
+
+def _or_null(check: tuple[Any, str]) -> tuple[Any, str]:
+    return (lambda v: v is None or check[0](v)), check[1] + " or null"
+
+
+_NAME = ((lambda v: isinstance(v, str) and v != ""), "a non-empty string")
+_BOOL = ((lambda v: isinstance(v, bool)), "true or false")
+_NAT = (_nat, "an integer >= 0")
+_SECONDS = (_seconds_value, "seconds >= 0")
+_INT = ((lambda v: isinstance(v, int) and not isinstance(v, bool)), "an integer")
+# Names of phases, statuses and event types are the model's vocabulary; a value outside it is
+# judged by the registry (a phase typo, a "Completed" status), so only their type is checked.
+HOST_STATE_FIELDS = {"patched": _BOOL, "needs_reboot": _BOOL, "phase": _NAME}
+VM_STATE_FIELDS = {
+    "status": _NAME, "host": _NAME, "memory": _NAT, "snapshot": _or_null(_NAT),
+    "frozen_for": _or_null(_SECONDS), "clock_lag": _SECONDS, "unsynced_for": _or_null(_SECONDS),
+}
+EVENT_STATE_FIELDS = {
+    "EventId": _NAME, "EventType": _NAME, "Resources": None, "EventStatus": _NAME,
+    "not_before_in": _or_null(_SECONDS), "DurationInSeconds": _INT, "approved": _BOOL,
+}
+
+
+def _object(value: Any, path: str, line: int, where: str, known: dict | None = None) -> dict:
+    if not isinstance(value, dict):
+        raise InputError(path, line, where, f"expected an object, got {_show(value)}")
+    if known is not None:
+        for key in value:
+            if key not in known:
+                raise InputError(path, line, f"{where}.{key}", f"unknown field; expected one of {', '.join(known)}")
+    return value
+
+
+def _fields(value: dict, spec: dict, path: str, line: int, where: str) -> None:
+    for key, v in value.items():
+        check = spec[key]
+        if check is not None and not check[0](v):
+            raise InputError(path, line, f"{where}.{key}", f"expected {check[1]}, got {_show(v)}")
+
+
+def check_state(state: Any, path: str, line: int) -> dict:
+    """Check a record's observed `state` field by field; raise `InputError` naming the field."""
+    _object(state, path, line, "state", {"hosts": 0, "vms": 0, "document": 0})
+    for group, spec in (("hosts", HOST_STATE_FIELDS), ("vms", VM_STATE_FIELDS)):
+        if group in state:
+            for name, fields in _object(state[group], path, line, f"state.{group}").items():
+                where = f"state.{group}.{name}"
+                _fields(_object(fields, path, line, where, spec), spec, path, line, where)
+    if "document" in state:
+        doc = _object(state["document"], path, line, "state.document", {"DocumentIncarnation": 0, "Events": 0})
+        if "DocumentIncarnation" in doc and not _nat(doc["DocumentIncarnation"]):
+            raise InputError(path, line, "state.document.DocumentIncarnation",
+                             f"expected an integer >= 0, got {_show(doc['DocumentIncarnation'])}")
+        if "Events" in doc:
+            events = doc["Events"]
+            if not isinstance(events, list):
+                raise InputError(path, line, "state.document.Events", f"expected an array, got {_show(events)}")
+            for i, event in enumerate(events):
+                where = f"state.document.Events[{i}]"
+                _fields(_object(event, path, line, where, EVENT_STATE_FIELDS), EVENT_STATE_FIELDS, path, line, where)
+                resources = event.get("Resources", [])
+                if not isinstance(resources, list) or not all(_NAME[0](r) for r in resources):
+                    raise InputError(path, line, f"{where}.Resources",
+                                     f"expected an array of VM names, got {_show(resources)}")
+    return state
 
 
 def _seconds(value: object, path: str, line: int, field: str) -> Fraction:
@@ -189,21 +265,14 @@ def header_from_json(data: dict, path: str, line: int) -> TraceHeader:
     return TraceHeader(line, start, meta)
 
 
-def _lines(fh: Any, path: str, max_line: int) -> Iterator[tuple[int, str, bool]]:
-    """(line number, text, ended by a newline) for each line, one at a time."""
-    number = 0
-    while True:
-        raw = fh.readline(max_line + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > max_line:
-            raise InputError(path, number, None, f"line longer than {max_line} bytes; is this a trace file?")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(path, number, None, f"not UTF-8 text (byte {exc.start + 1} of the line)") from None
-        yield number, text, raw.endswith(b"\n")
+def _lines(fh: Any, path: str, max_line: int | None = None) -> Iterator[tuple[int, str, bool]]:
+    """(line number, text, ended by a newline) for each line, one at a time, under the bounds
+    of the input layer (`max_line` overrides `Limits.line_bytes`)."""
+    limits = current_limits()
+    if max_line is not None and max_line != limits.line_bytes:
+        limits = replace(limits, line_bytes=max_line)
+    for number, raw in inputs.lines(fh, path, limits, "trace file"):
+        yield number, inputs.decode(raw, path, number), raw.endswith(b"\n")
 
 
 def parse_line(text: str, path: str, number: int, terminated: bool = True) -> Any:
@@ -214,23 +283,20 @@ def parse_line(text: str, path: str, number: int, terminated: bool = True) -> An
         if not terminated:
             raise InputError(path, number, None, f"truncated last line (no newline at its end): {exc.msg}") from None
         raise InputError(path, number, None, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+    except inputs.JsonRefused as exc:
+        raise InputError(path, number, exc.field, exc.reason) from None
     except (_BadNumber, ValueError) as exc:
         raise InputError(path, number, None, f"invalid number: {exc}") from None
-    except RecursionError:
-        raise InputError(path, number, None, "JSON nested too deeply") from None
 
 
-def read_trace(path: str | Path, *, max_line: int = MAX_LINE_BYTES) -> Iterator[TraceHeader | TraceRecord]:
+def read_trace(path: str | Path, *, max_line: int | None = None) -> Iterator[TraceHeader | TraceRecord]:
     """Stream a trace file: the header (when its first record is one), then each record.
 
     Blank lines are skipped.  Times must not go backwards; any fault raises `InputError`
     with the line number, and the records before it have already been yielded."""
-    p = str(path)
-    try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        raise InputError(p, None, None, f"cannot read file: {exc.strerror}") from None
-    with fh:
+    p = "<stdin>" if str(path) == inputs.STDIN else str(path)
+    fh = inputs.open_binary(path, "file")
+    with contextlib.nullcontext(fh) if fh is sys.stdin.buffer else fh:
         last: Fraction | None = None
         first = True
         for number, text, terminated in _lines(fh, p, max_line):
