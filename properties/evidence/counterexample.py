@@ -20,7 +20,6 @@ expansion) and read back exactly, never through a float.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -136,12 +135,12 @@ class Counterexample:
         params = params_from_dict(data["params"], path, "params")
         if data["mutant"] is not None and data["mutant"] not in MUTANT_BY_NAME:
             raise InputError(path, None, "mutant", f"unknown mutant {data['mutant']!r}")
-        check_meaning(data, topology, path)
         steps = tuple(
             TraceStep(s["index"], s["action"], _exact_args(s["action"], s["args"], path, i),
                       _exact_value(s["time"], path, f"steps.{i}.time"), tuple(s["changes"]))
             for i, s in enumerate(data["steps"])
         )
+        check_meaning(data, steps, topology, path)
         return cls(
             data["property"],
             data["rule"],
@@ -379,7 +378,7 @@ def validate_json(data: Any, path: str) -> None:
 _EVENT_ID = re.compile(r"(.+)#([1-9][0-9]{0,5})", re.ASCII)
 
 
-def check_meaning(data: dict, topology: Topology, path: str) -> None:
+def check_meaning(data: dict, steps: Sequence[TraceStep], topology: Topology, path: str) -> None:
     """What the schema cannot say: the property, rule, actions, hosts, VMs, EventIds, durations
     and times of a schema-valid counterexample must be this spec's (else `InputError`)."""
     def bad(where: str, reason: str) -> InputError:
@@ -395,7 +394,6 @@ def check_meaning(data: dict, topology: Topology, path: str) -> None:
         raise bad("rule", exc.args[0]) from None
     if p.rule != data["rule"]:
         raise bad("rule", f"property {p.name} checks {p.rule}, not {data['rule']}")
-    steps = data["steps"]
     if len(steps) > current_limits().steps:
         raise bad("steps", f"{len(steps):,} steps is beyond the limit of {current_limits().steps:,}")
     loop_start = data["loop_start"]
@@ -406,9 +404,9 @@ def check_meaning(data: dict, topology: Topology, path: str) -> None:
     previous = None
     for i, step in enumerate(steps):
         where = f"steps.{i}"
-        if step["index"] != i + 1:
-            raise bad(f"{where}.index", f"expected {i + 1} (steps are numbered from 1), got {step['index']}")
-        action, args = step["action"], step["args"]
+        if step.index != i + 1:
+            raise bad(f"{where}.index", f"expected {i + 1} (steps are numbered from 1), got {step.index}")
+        action, args = step.action, step.args
         info = ACTION_INFO.get(action)
         if info is None:
             raise bad(f"{where}.action", f"unknown action {action!r}; known: {', '.join(ACTION_INFO)}")
@@ -419,9 +417,9 @@ def check_meaning(data: dict, topology: Topology, path: str) -> None:
             reason = _bad_argument(kind, arg, hosts, vms)
             if reason:
                 raise bad(f"{where}.args.{j}", reason)
-        t = step["time"]
-        if isinstance(t, float) and not math.isfinite(t) or t < 0 or (previous is not None and t < previous):
-            raise bad(f"{where}.time", f"expected elapsed seconds, finite, >= 0 and never decreasing, got {t}")
+        t = step.time
+        if t < 0 or (previous is not None and t < previous):
+            raise bad(f"{where}.time", f"expected elapsed seconds, >= 0 and never decreasing, got {exact_text(t)}")
         previous = t
 
 
@@ -443,6 +441,12 @@ def _bad_argument(kind: str, arg: Any, hosts: set[str], vms: set[str]) -> str | 
 # ---------------------------------------------------------------- exact numbers in JSON
 
 _EXACT = "\x00exact:"
+
+
+def _exact_number(text: str) -> Fraction | int:
+    """A number's text read exactly: implementation traces carry decimal seconds."""
+    value = Fraction(text)
+    return int(value) if value.denominator == 1 else value
 
 
 def _decimal(value: Fraction) -> str | None:
@@ -480,7 +484,7 @@ def _exact_value(value: Any, path: str, where: str) -> int | Fraction:
         return value
     if isinstance(value, float):  # only a hand-made file gets here: take its shortest decimal text
         return _exact_number(repr(value))
-    if isinstance(value, str) and _RATIO_TEXT.fullmatch(value):
+    if isinstance(value, str) and len(value) <= 2 * current_limits().digits and _RATIO_TEXT.fullmatch(value):
         return _exact_number(value)
     raise InputError(path, None, where, f"expected exact seconds (a number, or a decimal or p/q string), got {value!r}")
 
