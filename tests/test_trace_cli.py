@@ -41,3 +41,17 @@ def test_export_then_check_round_trips(capsys, tmp_path):
     bad = tmp_path / "m.jsonl"
     assert main(["trace", "export", "--mutant", "start_before_notbefore", "--steps", "300", "--seed", "1", "-o", str(bad)]) == 0
     assert main(["trace", "check", str(bad), "--config", "TINY", "--json", "--out", str(tmp_path)]) == 1
+
+
+@pytest.mark.parametrize("text", ["", '{"format":"vmspec-trace/1","start":0}\n', "\n\n"], ids=["empty", "header", "blank"])
+def test_an_empty_trace_warns_and_fails_a_complete_check(capsys, tmp_path, text):
+    trace = tmp_path / "run.jsonl"
+    trace.write_text(text)
+    assert main(["trace", "check", str(trace), "--config", "TINY", "--out", str(tmp_path / "out")]) == 0
+    assert "warning: the trace has no records: nothing was checked" in capsys.readouterr().out
+    assert main(["trace", "check", str(trace), "--config", "TINY", "--json", "--out", str(tmp_path / "out")]) == 0
+    assert json.loads(capsys.readouterr().out)["warnings"] == ["the trace has no records: nothing was checked "
+                                                               "(did the recorder write anything?)"]
+    assert main(["trace", "check", str(trace), "--config", "TINY", "--complete", "--out", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "R18: the trace has no records" in out

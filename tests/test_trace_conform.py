@@ -14,7 +14,7 @@ from vmspec.properties.conformance.trace import TraceHeader, check_records, chec
 from vmspec.properties.conformance.trace.format import dumps_header, dumps_record, parse_line, record_from_json
 from vmspec.properties.conformance.trace.generate import write_walk
 from vmspec.properties.engines.walk import random_walks
-from vmspec.properties.evidence.counterexample import Counterexample
+from vmspec.properties.evidence.counterexample import Counterexample, replay
 from vmspec.properties.evidence.diff import describe_state
 from vmspec.properties.io.errors import InputError
 
@@ -135,3 +135,49 @@ def test_cycles_are_cut_so_the_prefix_stays_short(tmp_path):
         fh.write(json.dumps({"time": 10**7, "action": "host_freeze", "args": ["h0"]}) + "\n")
     r, checker = check_trace(TINY.spec(), p)
     assert r.violation.line == 5002 and len(r.violation.prefix) < 60
+
+
+# ---------------------------------------------------------------- an observed state can show a removed event (R12)
+
+
+def _completed_h0(tmp_path, last_state, *, time_passes=True):
+    """A trace that completes h0's Freeze, then reports `last_state`."""
+    lines = [dumps_header(0), dumps_record(0, "platform_announce_event", ("h0", "Freeze")),
+             dumps_record(30, "platform_start_event", ("h0#1",)), dumps_record(30, "host_freeze", ("h0",)),
+             dumps_record(30, "host_apply_patch", ("h0",)), dumps_record(30, "platform_resume_host", ("h0",)),
+             dumps_record(30, "platform_complete_event", ("h0#1",))]
+    lines.append(dumps_record(Fraction("30.5"), "time_passes", (), last_state) if time_passes
+                 else dumps_record(30, "platform_announce_event", ("h1", "Freeze"), last_state))
+    p = tmp_path / "r12.jsonl"
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+SHOWN_AGAIN = {"document": {"Events": [{"EventId": "h0#1", "EventType": "Freeze", "Resources": ["vm0"],
+                                        "EventStatus": "Started"}]}}
+
+
+@pytest.mark.parametrize("time_passes", [True, False], ids=["after-time", "after-a-step"])
+def test_a_removed_event_shown_again_is_r12_and_replays(tmp_path, time_passes):
+    path = _completed_h0(tmp_path, SHOWN_AGAIN, time_passes=time_passes)
+    r, checker = check_trace(TINY.spec(), path, config="TINY")
+    v = r.violation
+    assert (v.line, v.rule, v.property) == (8, "R12", "removed_event_never_returns"), v.describe()
+    assert "h0#1 is in the document after it was removed" in v.message
+    files = write_violation(checker, tmp_path / "out", "trace-r12")
+    saved = Counterexample.load(next(f for f in files if f.suffix == ".json"))
+    assert saved.observed == SHOWN_AGAIN and saved.rule == "R12"
+    assert replay(saved).reproduced, replay(saved).detail
+    prefix = next(f for f in files if f.name.endswith(".trace.jsonl"))
+    assert check_trace(TINY.spec(), prefix)[0].violation.rule == "R12"
+
+
+def test_the_removed_list_is_part_of_the_state_and_compared(tmp_path):
+    said = {"document": {"removed": ["h0#1"], "Events": []}}
+    assert check_trace(TINY.spec(), _completed_h0(tmp_path, said))[0].ok
+    forgot = check_trace(TINY.spec(), _completed_h0(tmp_path, {"document": {"removed": []}}))[0].violation
+    assert forgot.rule is None and "state.document.removed" in forgot.message
+    both = {"document": {"removed": ["h0#1"]}}  # the model's own view: h0#1 gone, nothing shown
+    assert check_trace(TINY.spec(), _completed_h0(tmp_path, both))[0].ok
+    with pytest.raises(InputError, match="state.document.removed"):
+        check_trace(TINY.spec(), _completed_h0(tmp_path, {"document": {"removed": "h0#1"}}))

@@ -67,8 +67,10 @@ def _print_result(result: TraceResult, files: list[Path]) -> None:
         for f in files:
             _say(f"  written: {f}")
         return
+    for w in result.warnings:
+        _say(f"[bold yellow]warning:[/] {w}")
     _say(f"{head}\n[green]conforms[/]: every step enabled, every always-property held after every step")
-    _say("rules exercised:")
+    _say("rules exercised:" + ("" if result.exercised else " none"))
     for rule, actions in result.exercised.items():
         _say(f"  {rule:4} " + ", ".join(f"{a} x{n}" for a, n in sorted(actions.items())))
     if result.reached:

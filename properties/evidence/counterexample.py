@@ -32,7 +32,7 @@ from vmspec.model import ACTION_INFO, CONFIGS, EVENT_TYPES, ActionNotEnabled, Pa
 from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, TRANSITION, by_name
 from vmspec.properties.catalogue.rules import rule
-from vmspec.properties.evidence.diff import changes
+from vmspec.properties.evidence.diff import believed_state, changes
 from vmspec.properties.io import inputs
 from vmspec.properties.io.errors import InputError
 from vmspec.properties.io.files import write_atomic
@@ -77,6 +77,7 @@ class Counterexample:
     mutant: str | None = None
     loop_start: int | None = None  # lasso only: index of the first step of the cycle
     engine_settings: dict = field(default_factory=dict)
+    observed: dict | None = None  # trace only: the state the implementation reported after the last step
 
     @property
     def rule_title(self) -> str:
@@ -115,6 +116,7 @@ class Counterexample:
             "topology": topology_to_dict(self.topology),
             "params": asdict(self.params),
             "loop_start": self.loop_start,
+            **({"observed": self.observed} if self.observed is not None else {}),
             "steps": [
                 {"index": s.index, "action": s.action, "args": list(s.args), "time": s.time, "changes": list(s.changes)}
                 for s in self.steps
@@ -154,6 +156,7 @@ class Counterexample:
             data["mutant"],
             data["loop_start"],
             dict(data.get("engine_settings") or {}),
+            data.get("observed"),
         )
 
     @classmethod
@@ -192,7 +195,9 @@ class Counterexample:
             setup = f"topology, params = topology_from_dict({topology_to_dict(self.topology, self.params)!r})"
         steps = ",\n        ".join(f"Step({s.action!r}, {tuple(s.args)!r})" for s in self.steps)
         exact = any(isinstance(a, Fraction) for s in self.steps for a in s.args)
-        rule = f", {self.rule!r}" if self.kind == REFUSED else ""
+        rule = f", {self.rule!r}" if self.kind == REFUSED or self.observed is not None else ""
+        if self.observed is not None:
+            rule += f", observed={self.observed!r}"
         return (
             ("from fractions import Fraction\n\n" if exact else "")
             + "from vmspec.model import CONFIGS, Step\n"
@@ -260,13 +265,16 @@ def replay_steps(
     kind: str = SAFETY,
     loop_start: int | None = None,
     rule: str | None = None,
+    observed: dict | None = None,
 ) -> ReplayVerdict:
     """Re-run `steps` through the model (or the mutant) and check the violation recurs.
 
     A ``refused`` counterexample reproduces when every step but the last is enabled and the
     model's guard refuses the last (naming `rule` among its rules when the guard names any);
     its states end with the state before the refused step, repeated, so that a picture
-    has a column for it."""
+    has a column for it.  With `observed` (a trace's reported state after the last step)
+    the last state is the model's with that report laid over it, as the trace checker
+    judged it."""
     spec = spec_for(topology, params, mutant)
     p = by_name(prop)
     states = [spec.initial_state()]
@@ -279,6 +287,8 @@ def replay_steps(
             if kind == REFUSED and i == len(steps):
                 return _refusal_verdict(exc, step, rule, tuple(states) + (states[-1],))
             return ReplayVerdict(False, f"step {i} {step} is not enabled: {exc}", tuple(states))
+    if observed is not None:
+        states[-1] = believed_state(spec, states[-1], observed, earlier=states[-2].removed if len(states) > 1 else None)
     last = states[-1]
     if kind == REFUSED:
         return ReplayVerdict(False, f"the last step {Step(*steps[-1]) if steps else '(none)'} is enabled in the "
@@ -354,7 +364,8 @@ def _refusal_verdict(exc: ActionNotEnabled, step: Step, rule: str | None, states
 
 
 def replay(cx: Counterexample) -> ReplayVerdict:
-    return replay_steps(cx.topology, cx.params, cx.mutant, cx.actions(), cx.property, cx.kind, cx.loop_start, cx.rule)
+    return replay_steps(cx.topology, cx.params, cx.mutant, cx.actions(), cx.property, cx.kind, cx.loop_start, cx.rule,
+                        cx.observed)
 
 
 # ---------------------------------------------------------------- schema and files

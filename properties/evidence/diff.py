@@ -1,9 +1,15 @@
-"""What changed between two states, in words a reader of a counterexample can follow."""
+"""What changed between two states, in words a reader of a counterexample can follow; a
+state as JSON (`describe_state`); and an implementation's reported state laid over the
+model's (`compare_observed`, `believed_state`), so the registry can judge what it believes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from vmspec.model import Spec, State
 from vmspec.model.state import Event
+from vmspec.properties.io.errors import InputError
 
 
 def _event_summary(e: Event) -> str:
@@ -45,6 +51,7 @@ def describe_state(spec: Spec, s: State) -> dict:
                 }
                 for e in s.events
             ],
+            "removed": sorted(s.removed),
         },
     }
 
@@ -78,3 +85,106 @@ def changes(spec: Spec, before: State, after: State) -> tuple[str, ...]:
     if before.incarnation != after.incarnation:
         out.append(f"DocumentIncarnation: {before.incarnation} -> {after.incarnation}")
     return tuple(out)
+
+
+# ---------------------------------------------------------------- an implementation's belief
+
+
+def compare_observed(model: Any, observed: Any, source: str, line: int | None, where: str = "state") -> tuple | None:
+    """The first field where `observed` differs from the model's picture, as (path, theirs,
+    ours); None when every field it names matches.  A field the model does not have is an
+    input error."""
+    if isinstance(observed, dict):
+        if not isinstance(model, dict):
+            return (where, observed, model)
+        for key, value in observed.items():
+            if key not in model:
+                known = ", ".join(map(str, model)) or "none"
+                raise InputError(source, line, f"{where}.{key}", f"no such field in the model's state; known: {known}")
+            found = compare_observed(model[key], value, source, line, f"{where}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(observed, list):
+        if not isinstance(model, list) or len(model) != len(observed):
+            return (where, observed, model)
+        for i, (a, b) in enumerate(zip(model, observed)):
+            found = compare_observed(a, b, source, line, f"{where}[{i}]")
+            if found:
+                return found
+        return None
+    if isinstance(observed, bool) != isinstance(model, bool) or observed != model:
+        return (where, observed, model)
+    return None
+
+
+def believed_state(spec: Spec, s: State, observed: dict, source: str = "<observed>", line: int | None = None,
+                   earlier: frozenset[str] | None = None) -> State:
+    """The model state `s` with the fields the implementation reported laid over it, so
+    the registry can judge the implementation's own belief.
+
+    The EventIds that have left the document are the model's plus any it lists under
+    ``document.removed``, except one the latest step removed and the implementation still
+    shows: in its view that event was never removed (R11, R13).  One removed before the
+    latest step (`earlier`: the removed EventIds of the state before it) and shown now has
+    come back (R12)."""
+    vms, hosts = list(s.vms), list(s.hosts)
+    for name, fields in (observed.get("vms") or {}).items():
+        i = spec.vm_ix[name]
+        kw = {k: v for k, v in fields.items() if k in VM_FIELDS}
+        if "host" in kw:
+            kw["host"] = _index(spec.host_ix, kw["host"], source, line, f"state.vms.{name}.host")
+        vms[i] = replace(vms[i], **kw)
+    for name, fields in (observed.get("hosts") or {}).items():
+        h = spec.host_ix[name]
+        hosts[h] = replace(hosts[h], **{k: v for k, v in fields.items() if k in HOST_FIELDS})
+    doc = observed.get("document") or {}
+    incarnation = doc.get("DocumentIncarnation", s.incarnation)
+    events = s.events
+    if isinstance(doc.get("Events"), list):
+        events = tuple(_believed_event(spec, s, e, source, line) for e in doc["Events"] if isinstance(e, dict))
+    shown = {e.event_id for e in events}
+    just_removed = s.removed - (earlier if earlier is not None else s.removed)
+    removed = (s.removed - (shown & just_removed)) | frozenset(_removed(doc.get("removed"), source, line))
+    return State(tuple(hosts), tuple(vms), events, incarnation, removed)
+
+
+def _removed(value: Any, source: str, line: int | None) -> list[str]:
+    """The EventIds the implementation says have left the document (``document.removed``)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise InputError(source, line, "state.document.removed", f"expected a list of EventIds, got {value!r}")
+    return value
+
+
+VM_FIELDS = frozenset({"status", "host", "memory", "snapshot", "frozen_for", "clock_lag", "unsynced_for"})
+HOST_FIELDS = frozenset({"patched", "needs_reboot", "phase"})
+
+
+def _index(table: dict, name: Any, source: str, line: int | None, where: str) -> int:
+    if not isinstance(name, str) or name not in table:
+        raise InputError(source, line, where, f"expected one of {', '.join(table)}, got {name!r}")
+    return table[name]
+
+
+def _believed_event(spec: Spec, s: State, e: dict, source: str, line: int | None) -> Event:
+    """One event of the reported document, completed from the model's event of that id."""
+    eid = e.get("EventId")
+    base = s.event(eid) if isinstance(eid, str) else None
+    resources = e.get("Resources")
+    res = (tuple(_index(spec.vm_ix, r, source, line, "state.document.Events.Resources") for r in resources)
+           if isinstance(resources, list) else (base.resources if base else ()))
+    host = base.host if base else (s.vms[res[0]].host if res else 0)
+    nb = e.get("not_before_in", base.not_before_in if base else None)
+    return Event(
+        eid if isinstance(eid, str) else "?",
+        e.get("EventType", base.event_type if base else "?"),
+        host,
+        res,
+        e.get("EventStatus", base.status if base else "?"),
+        nb,
+        base.notice if base else (nb if nb is not None else 0),
+        e.get("DurationInSeconds", base.duration if base else -1),
+        e.get("approved", base.approved if base else False),
+    )

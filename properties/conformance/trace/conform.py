@@ -28,7 +28,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from vmspec.model import ACTION_INFO, ActionNotEnabled, Event, Spec, State, Step
+from vmspec.model import ACTION_INFO, ActionNotEnabled, Spec, State, Step
 from vmspec.properties.catalogue.mutants import MUTANTS, Mutant
 from vmspec.properties.catalogue.registry import ALWAYS, EVENTUALLY, REGISTRY, SOMETIMES, STATE, TRANSITION
 from vmspec.properties.conformance.trace.format import (
@@ -41,7 +41,7 @@ from vmspec.properties.conformance.trace.format import (
 )
 from vmspec.properties.evidence import counterexample as cx
 from vmspec.properties.evidence.counterexample import Counterexample, write_atomic
-from vmspec.properties.evidence.diff import describe_state
+from vmspec.properties.evidence.diff import believed_state, compare_observed, describe_state
 from vmspec.properties.io.errors import InputError
 
 ENGINE = "trace"
@@ -88,6 +88,11 @@ class TraceResult:
     def ok(self) -> bool:
         return self.violation is None
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the reader should know although nothing was violated."""
+        return (f"the trace has no records: {EMPTY}",) if self.records == 0 and self.violation is None else ()
+
     def to_json(self) -> dict:
         v = self.violation
         return {
@@ -105,6 +110,7 @@ class TraceResult:
             "reached": list(self.reached),
             "pending_at_end": list(self.pending),
             "rollout_complete": self.complete,
+            "warnings": list(self.warnings),
         }
 
 
@@ -133,8 +139,10 @@ class TraceChecker:
         self._trans_props = [p for p in REGISTRY if p.kind == ALWAYS and p.scope == TRANSITION]
         self._some_state = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == STATE]
         self._some_trans = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == TRANSITION]
+        self._removed_prop = next(p for p in REGISTRY if p.name == "removed_event_never_returns")
         self._relaxed: list[tuple[Mutant, Spec]] | None = None
         self._last: tuple[State, Step] | None = None  # the state before the latest step, and that step
+        self._appended = False  # the latest step is the last of the kept prefix (no cycle was cut)
         self._action_rules = {a.name: _cited_rules(getattr(type(spec), a.name)) for a in ACTION_INFO.values()}
         self._freeze_rules = _cited_rules(Spec.freeze_deadline_ok)
         self._resync_rules = _cited_rules(Spec.resync_deadline_ok)
@@ -211,19 +219,37 @@ class TraceChecker:
             return None
         where, theirs, ours = mismatch
         msg = f"the implementation believes {where} is {_show(theirs)}; the model has {_show(ours)}"
-        believed = believed_state(self.spec, self.state, observed, self.source, line)
-        if self._last is not None:  # judge the implementation's own state with the registry
-            before, step = self._last
+        # The counterexample ends with the step the report follows, its state replaced by the
+        # belief; `earlier` is the state before that step, as `vmspec replay` will see it.
+        before, step = self._last if self._last is not None else (None, None)
+        extra: list[tuple[Step, State]] = []
+        if self._appended or before is None:
+            earlier = before
+        elif before == self.state:  # a self-loop the prefix cut: keep the step itself
+            earlier, extra = before, [(step, self.state)]
+        else:  # a longer cycle was cut: the prefix now ends at this state by another step
+            earlier = self._path[-2][1] if len(self._path) > 1 else (self.spec.initial_state() if self._path else None)
+        believed = believed_state(self.spec, self.state, observed, self.source, line,
+                                  earlier.removed if earlier is not None else None)
+
+        def fail(p: Any, found: str) -> Violation:
+            return self._fail(line, p.name, p.rule, f"{found} ({msg})", list(extra), observed=observed,
+                              replace_last=believed)
+
+        r12 = self._removed_prop  # a removed event shown again is R12, whatever else it also breaks
+        found = r12.check(self.spec, believed)
+        if found:
+            return fail(r12, found)
+        if earlier is not None:  # judge the implementation's own state with the registry
+            last_step = extra[0][0] if extra else (self._path[-1][0] if self._path else step)
             for p in self._trans_props:
-                found = p.check(self.spec, before, step, believed)
+                found = p.check(self.spec, earlier, last_step, believed)
                 if found:
-                    return self._fail(line, p.name, p.rule, f"{found} ({msg})", [], observed=observed,
-                                      replace_last=believed)
+                    return fail(p, found)
         for p in self._state_props:
             found = p.check(self.spec, believed)
             if found:
-                return self._fail(line, p.name, p.rule, f"{found} ({msg})", [], observed=observed,
-                                  replace_last=believed)
+                return fail(p, found)
         return self._fail(line, None, None, msg, None, observed=observed)
 
     def finish(self, line: int | None = None) -> Violation | None:
@@ -327,6 +353,7 @@ class TraceChecker:
         if step.name == "time_passes":
             self.now += step.args[0]
         k = self._index.get(t)
+        self._appended = k is None
         if k is None:
             self._path.append((step, t, line))
             self._index[t] = len(self._path)
@@ -412,8 +439,9 @@ class TraceChecker:
             path = [(st, u) for st, u, _ in kept]
             built = cx.build(self.spec, path, prop, message, engine=ENGINE, config=self.config,
                              kind=cx.REFUSED if refused else cx.LASSO if lasso else cx.SAFETY,
-                             loop_start=len(kept) if lasso else None, engine_settings=settings,
-                             start_time=self.start)
+                             loop_start=len(kept) if lasso else None, engine_settings=settings)
+            if observed is not None:
+                built = replace(built, observed=observed)
             if refused:
                 last = built.steps[-1]
                 built = replace(built, rule=rule, steps=built.steps[:-1] + (replace(last, changes=(refused,)),))
@@ -433,88 +461,6 @@ def _property_of(rule: str) -> str | None:
 
 
 # ---------------------------------------------------------------- observed state
-
-
-def compare_observed(model: Any, observed: Any, source: str, line: int | None, where: str = "state") -> tuple | None:
-    """The first field where `observed` differs from the model's picture, as (path, theirs,
-    ours); None when every field it names matches.  A field the model does not have is an
-    input error."""
-    if isinstance(observed, dict):
-        if not isinstance(model, dict):
-            return (where, observed, model)
-        for key, value in observed.items():
-            if key not in model:
-                known = ", ".join(map(str, model)) or "none"
-                raise InputError(source, line, f"{where}.{key}", f"no such field in the model's state; known: {known}")
-            found = compare_observed(model[key], value, source, line, f"{where}.{key}")
-            if found:
-                return found
-        return None
-    if isinstance(observed, list):
-        if not isinstance(model, list) or len(model) != len(observed):
-            return (where, observed, model)
-        for i, (a, b) in enumerate(zip(model, observed)):
-            found = compare_observed(a, b, source, line, f"{where}[{i}]")
-            if found:
-                return found
-        return None
-    if isinstance(observed, bool) != isinstance(model, bool) or observed != model:
-        return (where, observed, model)
-    return None
-
-
-def believed_state(spec: Spec, s: State, observed: dict, source: str, line: int | None) -> State:
-    """The model state `s` with the fields the implementation reported laid over it, so
-    the registry can judge the implementation's own belief."""
-    vms, hosts = list(s.vms), list(s.hosts)
-    for name, fields in (observed.get("vms") or {}).items():
-        i = spec.vm_ix[name]
-        kw = {k: v for k, v in fields.items() if k in VM_FIELDS}
-        if "host" in kw:
-            kw["host"] = _index(spec.host_ix, kw["host"], source, line, f"state.vms.{name}.host")
-        vms[i] = replace(vms[i], **kw)
-    for name, fields in (observed.get("hosts") or {}).items():
-        h = spec.host_ix[name]
-        hosts[h] = replace(hosts[h], **{k: v for k, v in fields.items() if k in HOST_FIELDS})
-    doc = observed.get("document") or {}
-    incarnation = doc.get("DocumentIncarnation", s.incarnation)
-    events = s.events
-    if isinstance(doc.get("Events"), list):
-        events = tuple(_believed_event(spec, s, e, source, line) for e in doc["Events"] if isinstance(e, dict))
-    removed = s.removed - {e.event_id for e in events}  # an event it still shows is not removed in its view
-    return State(tuple(hosts), tuple(vms), events, incarnation, removed)
-
-
-VM_FIELDS = frozenset({"status", "host", "memory", "snapshot", "frozen_for", "clock_lag", "unsynced_for"})
-HOST_FIELDS = frozenset({"patched", "needs_reboot", "phase"})
-
-
-def _index(table: dict, name: Any, source: str, line: int | None, where: str) -> int:
-    if not isinstance(name, str) or name not in table:
-        raise InputError(source, line, where, f"expected one of {', '.join(table)}, got {name!r}")
-    return table[name]
-
-
-def _believed_event(spec: Spec, s: State, e: dict, source: str, line: int | None) -> Event:
-    """One event of the reported document, completed from the model's event of that id."""
-    eid = e.get("EventId")
-    base = s.event(eid) if isinstance(eid, str) else None
-    resources = e.get("Resources")
-    res = (tuple(_index(spec.vm_ix, r, source, line, "state.document.Events.Resources") for r in resources)
-           if isinstance(resources, list) else (base.resources if base else ()))
-    host = base.host if base else (s.vms[res[0]].host if res else 0)
-    nb = e.get("not_before_in", base.not_before_in if base else None)
-    return Event(
-        eid if isinstance(eid, str) else "?",
-        e.get("EventType", base.event_type if base else "?"),
-        host,
-        res,
-        e.get("EventStatus", base.status if base else "?"),
-        nb,
-        base.notice if base else (nb if nb is not None else 0),
-        e.get("DurationInSeconds", base.duration if base else -1),
-        e.get("approved", base.approved if base else False),
-    )
 
 
 def _show(value: Any) -> str:
@@ -576,9 +522,15 @@ def check_records(spec: Spec, items: Iterable[TraceHeader | TraceRecord], *, con
             break
     if checker is None:
         checker = TraceChecker(spec, config=config, source=source)
-    if complete:
+    if complete and checker.records == 0 and checker.violation is None:
+        checker._fail(line, None, _rule_of("every_host_patched"), f"the trace has no records: {EMPTY}; a whole "
+                      "rollout (--complete) has at least one", None)
+    elif complete:
         checker.finish(line)
     return checker.result(), checker
+
+
+EMPTY = "nothing was checked (did the recorder write anything?)"
 
 
 def check_trace(spec: Spec, path: str | Path, *, config: str = "?", complete: bool = False
