@@ -221,7 +221,12 @@ def check_state(state: Any, path: str, line: int) -> dict:
                 where = f"state.{group}.{name}"
                 _fields(_object(fields, path, line, where, spec), spec, path, line, where)
     if "document" in state:
-        doc = _object(state["document"], path, line, "state.document", {"DocumentIncarnation": 0, "Events": 0})
+        doc = _object(state["document"], path, line, "state.document",
+                      {"DocumentIncarnation": 0, "Events": 0, "removed": 0})
+        removed = doc.get("removed", [])
+        if not isinstance(removed, list) or not all(_NAME[0](r) for r in removed):
+            raise InputError(path, line, "state.document.removed",
+                             f"expected an array of the EventIds that left the document, got {_show(removed)}")
         if "DocumentIncarnation" in doc and not _nat(doc["DocumentIncarnation"]):
             raise InputError(path, line, "state.document.DocumentIncarnation",
                              f"expected an integer >= 0, got {_show(doc['DocumentIncarnation'])}")
