@@ -153,7 +153,7 @@ def run(capsys, *argv):
 
 
 def test_export_then_check_round_trip(capsys, tmp_path):
-    out_file = tmp_path / "sub" / "capture.jsonl"
+    out_file = tmp_path / "capture.jsonl"
     code, out, err = run(capsys, "events", "export", "--config", "SMALL", "--vm", "vm2", "--seed", "1", "-o", str(out_file))
     assert code == 0 and out == "" and err == ""
     header, *lines = out_file.read_text().splitlines()

@@ -63,7 +63,7 @@ def test_bmc_finds_mutant_at_minimal_depth_and_replays(m):
     assert r.disagreement is None, str(r.disagreement)
     assert r.depth == want
     c = r.counterexample
-    assert c is not None and c.engine == "bmc" and c.mutant == m.name and len(c) == want
+    assert c is not None and c.engine == "z3" and c.mutant == m.name and len(c) == want
     verdict = replay(c)
     assert verdict.reproduced, verdict.detail
     assert Counterexample.from_json(c.to_json()).actions() == c.actions()

@@ -19,8 +19,8 @@ def test_prove_mutant_fails_and_writes_replayable_counterexample(tmp_path, capsy
     rc = main(["prove", "--config", "TINY", "--mutant", "no_watchdog", "--out", str(tmp_path)])
     assert rc == 1
     assert "VIOLATED" in capsys.readouterr().out
-    c = Counterexample.load(tmp_path / "bmc-no_watchdog-freeze_within_bound.json")
-    assert c.engine == "bmc" and len(c) == 8 and replay(c).reproduced
+    c = Counterexample.load(tmp_path / "z3-no_watchdog-freeze_within_bound.json")
+    assert c.engine == "z3" and len(c) == 8 and replay(c).reproduced
 
 
 def test_prove_json(capsys):
@@ -46,7 +46,7 @@ def test_bad_input_exits_2(tmp_path, capsys):
     assert str(bad) in err and "Traceback" not in err
     assert main(["prove", "--all-sizes", "--mutant", "event_id_reused"]) == 2
     assert "--mutant" in capsys.readouterr().err
-    assert not list(tmp_path.glob("bmc-*"))
+    assert not list(tmp_path.glob("z3-*"))
 
 
 def test_depth_must_be_a_number(capsys):

@@ -9,7 +9,14 @@ from vmspec.model import CONFIGS
 from vmspec.properties.catalogue.mutants import MUTANTS
 from vmspec.properties.catalogue.registry import REGISTRY
 from vmspec.properties.catalogue.rules import RULES, markdown
-from vmspec.properties.cli.main import add_target_arguments, target_from
+from vmspec.properties.cli.main import (
+    MAX_STATES,
+    MAX_STEPS,
+    add_limit_arguments,
+    add_target_arguments,
+    count,
+    target_from,
+)
 from vmspec.properties.cli.output import (
     console,
     print_json,
@@ -25,12 +32,12 @@ from vmspec.properties.evidence.counterexample import Counterexample, replay
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="run every engine on a configuration and print a verdict table")
     add_target_arguments(p)
-    p.add_argument("--steps", type=int, default=5000, help="random-walk steps (default 5000)")
+    p.add_argument("--steps", type=count("--steps", MAX_STEPS), default=5000, help="random-walk steps (default 5000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--max-states", type=int, default=None, metavar="N",
+    p.add_argument("--max-states", type=count("--max-states", MAX_STATES), default=None, metavar="N",
                    help="bound of the exhaustive explore stage (default 50,000 states)")
     p.add_argument("--out", type=Path, default=Path("vmspec-results"), help="where counterexamples go")
-    p.add_argument("--skip", action="append", default=[], metavar="STAGE",
+    p.add_argument("--skip", action="append", default=[], metavar="STAGE", type=_stage,
                    help="skip an engine stage (repeatable): " + ", ".join(s.name for s in check_mod.STAGES))
     p.set_defaults(func=cmd_check)
 
@@ -40,18 +47,30 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("replay", help="replay a counterexample file against the model")
     p.add_argument("file", type=Path)
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--python", action="store_true", help="print it as a pytest test instead")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true")
+    g.add_argument("--python", action="store_true", help="print it as a pytest test instead")
+    add_limit_arguments(p)
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("rules", help="list the numbered rules and the properties that check them")
-    p.add_argument("--markdown", action="store_true", help="print the rules section of notes/spec.md")
-    p.add_argument("--json", action="store_true")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--markdown", action="store_true", help="print the rules section of notes/spec.md")
+    g.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_rules)
 
     p = sub.add_parser("configs", help="list the named configurations")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_configs)
+
+
+def _stage(name: str) -> str:
+    """A stage name for --skip (the Z3 stage's old name `prove` is still understood)."""
+    name = check_mod.STAGE_ALIASES.get(name, name)
+    if name not in {s.name for s in check_mod.STAGES}:
+        raise argparse.ArgumentTypeError(f"unknown stage {name!r}; choose from "
+                                         + ", ".join(s.name for s in check_mod.STAGES))
+    return name
 
 
 def cmd_check(opts: argparse.Namespace) -> int:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vmspec.model import CONFIGS, PROFILES
-from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
-from vmspec.properties.cli.main import target_from
+from vmspec.properties.cli.main import MAX_STEPS, add_limit_arguments, add_target_arguments, count, target_from
 from vmspec.properties.cli.output import print_json
 from vmspec.properties.conformance.events import API_VERSIONS, CURRENT_API_VERSION, Report, check_file, project, walk
 from vmspec.properties.conformance.events.export import SCOPES, capture_text
@@ -28,21 +26,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--limit", type=int, default=1000, metavar="N",
                    help="list at most N findings; the summary counts them all (default 1000)")
     c.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    add_limit_arguments(c)
     c.set_defaults(func=cmd_events_check)
 
     e = events.add_parser("export", help="a seeded rollout of the model as one VM would capture it")
-    g = e.add_mutually_exclusive_group()
-    g.add_argument("--config", choices=sorted(CONFIGS), help="a named configuration (default AZURE_DEFAULT)")
-    g.add_argument("--topology", metavar="FILE", help="a topology file (TOML or JSON; notes/topology-format.md)")
-    e.add_argument("--profile", choices=sorted(PROFILES), help="replace the parameters by a named profile")
-    e.add_argument("--mutant", choices=sorted(MUTANT_BY_NAME), help="export a deliberately broken variant")
+    add_target_arguments(e)
     e.add_argument("--vm", metavar="NAME", help="the VM whose view is exported (default: the first VM)")
     e.add_argument("--scope", choices=SCOPES, default="vm",
                    help="the events the VM is shown: those naming it (vm, the default) or every event of its "
                         "availability set (set, as the documentation delivers them)")
     e.add_argument("--seed", type=int, default=0, help="random seed of the walk (default 0)")
-    e.add_argument("--steps", type=int, default=2000, help="at most this many model steps (default 2000)")
-    e.add_argument("-o", "--out", type=Path, metavar="OUT", help="write the capture here instead of stdout")
+    e.add_argument("--steps", type=count("--steps", MAX_STEPS), default=2000,
+                   help="at most this many model steps (default 2000)")
+    e.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the capture here instead of stdout")
     e.set_defaults(func=cmd_events_export)
 
 
@@ -85,6 +81,9 @@ def summary_line(report: Report, strict: bool) -> str:
 
 
 def cmd_events_export(opts: argparse.Namespace) -> int:
+    if opts.json and opts.output is None:
+        raise InputError("<command line>", None, "--json", "needs -o/--output FILE: without it the capture itself "
+                                                          "goes to stdout")
     target = target_from(opts)
     spec = target.spec()
     if opts.vm is not None and opts.vm not in spec.vm_ix:
@@ -93,10 +92,14 @@ def cmd_events_export(opts: argparse.Namespace) -> int:
         raise InputError(target.label, None, "vms", "the topology has no VM whose view could be exported")
     if opts.steps < 0:
         raise InputError("--steps", None, None, f"expected a number of steps >= 0, got {opts.steps}")
-    lines = project(spec, walk(spec, seed=opts.seed, steps=opts.steps), opts.vm, scope=opts.scope)
+    lines = list(project(spec, walk(spec, seed=opts.seed, steps=opts.steps), opts.vm, scope=opts.scope))
     text = capture_text(spec, lines, opts.vm)
-    if opts.out is None:
+    if opts.output is None:
         print(text, end="")
-    else:
-        write_atomic(opts.out, text)
+        return 0
+    write_atomic(opts.output, text)
+    if opts.json:
+        print_json({"file": str(opts.output), "target": target.label, "mutant": target.mutant,
+                    "vm": opts.vm or spec.vm_names[0], "scope": opts.scope, "seed": opts.seed,
+                    "observations": len(lines)})
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from vmspec.properties.cli.main import add_target_arguments, target_from
+from vmspec.properties.cli.main import MAX_STATES, add_target_arguments, count, target_from
 from vmspec.properties.cli.output import (
     console,
     print_json,
@@ -15,7 +15,7 @@ from vmspec.properties.cli.output import (
     save_counterexamples,
     verdict_table,
 )
-from vmspec.properties.engines.explore import explore, summary, verdicts
+from vmspec.properties.engines.explore import CHECK_MAX_STATES, explore, summary, verdicts
 from vmspec.properties.io.errors import InputError
 
 GRAPH_LIMIT = 100_000  # states: beyond this a DOT or GraphML file is no longer readable
@@ -26,7 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("explore", help="explore every reachable state and check every property (exhaustive)")
     add_target_arguments(p)
     p.add_argument("--no-symmetry", action="store_true", help="do not merge symmetric states")
-    p.add_argument("--max-states", type=int, metavar="N", help="stop after N distinct states (the run is then incomplete)")
+    p.add_argument("--max-states", type=count("--max-states", MAX_STATES), metavar="N",
+                   help="stop after N distinct states (the run is then incomplete); without --config or "
+                        f"--topology the default configuration is explored up to {CHECK_MAX_STATES:,}, as in check")
     p.add_argument("--graph", type=Path, metavar="OUT", help="write the state graph as OUT.dot or OUT.graphml")
     p.add_argument("--out", type=Path, default=Path("vmspec-results"), help="where counterexamples go")
     p.set_defaults(func=cmd_explore)
@@ -41,10 +43,13 @@ def _check_options(opts: argparse.Namespace) -> None:
 
 def cmd_explore(opts: argparse.Namespace) -> int:
     _check_options(opts)
-    target = target_from(opts, default="TINY")
+    target = target_from(opts)
+    max_states = opts.max_states
+    if max_states is None and not (opts.config or opts.topology or opts.mutant):
+        max_states = CHECK_MAX_STATES  # the default configuration is bounded as in `vmspec check`
     result = explore(
         target.spec(), config=target.label, mutant=target.mutant, symmetry=not opts.no_symmetry,
-        max_states=opts.max_states, progress=sys.stderr.isatty() and not opts.json, keep_graph=opts.graph is not None,
+        max_states=max_states, progress=sys.stderr.isatty() and not opts.json, keep_graph=opts.graph is not None,
     )
     vs = verdicts(result)
     failed = [v for v in vs if v.failed]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vmspec.properties.cli.main import add_target_arguments, target_from
+from vmspec.properties.cli.main import MAX_EXAMPLES, MAX_STEPS, add_target_arguments, count, target_from
 from vmspec.properties.cli.output import (
     console,
     print_json,
@@ -25,10 +25,10 @@ from vmspec.properties.io.errors import InputError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fuzz", help="drive the model with Hypothesis' stateful testing and shrink what fails")
     add_target_arguments(p)
-    p.add_argument("--examples", type=int, metavar="N",
+    p.add_argument("--examples", type=count("--examples", MAX_EXAMPLES), metavar="N",
                    help="examples per run length (default: the campaign's, 100 under ci)")
     p.add_argument("--seed", type=int, metavar="S", help="random seed (default: derandomised under ci)")
-    p.add_argument("--steps", type=int, metavar="N", help="steps of the longest runs (default: enough for a rollout)")
+    p.add_argument("--steps", type=count("--steps", MAX_STEPS), metavar="N", help="steps of the longest runs (default: enough for a rollout)")
     p.add_argument("--campaign", choices=sorted(CAMPAIGNS), default="ci",
                    help="Hypothesis settings: ci (deterministic, bounded), dev, thorough (default ci)")
     p.add_argument("--out", type=Path, default=Path("vmspec-results"), help="where counterexamples go")

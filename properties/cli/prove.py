@@ -15,15 +15,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vmspec.properties.cli.main import add_target_arguments, target_from
+from vmspec.properties.cli.main import DEFAULT_CONFIG, add_target_arguments, target_from
 from vmspec.properties.cli.output import console, print_json, print_written
 from vmspec.properties.engines.z3 import engine
 from vmspec.properties.engines.z3.encode import is_encoded
 from vmspec.properties.engines.z3.induction import InductionResult
 from vmspec.properties.engines.z3.params_proof import VARIANTS, prove_all_sizes
 from vmspec.properties.io.errors import InputError
-
-DEFAULT_CONFIG = "TINY"
 
 
 def _depth(text: str) -> int:
@@ -56,6 +54,11 @@ def _checklist(result: InductionResult, title: str) -> list[str]:
 
 def cmd_prove(opts: argparse.Namespace) -> int:
     if opts.all_sizes:
+        given = [flag for flag, value in (("--config", opts.config), ("--topology", opts.topology),
+                                          ("--profile", opts.profile), ("--depth", opts.depth)) if value is not None]
+        if given:
+            raise InputError("<command line>", None, "--all-sizes",
+                             f"proves every size at once and takes no {', '.join(given)}; drop one or the other")
         return _all_sizes(opts)
     target = target_from(opts, default=DEFAULT_CONFIG)
     if target.mutant is not None and not is_encoded(target.mutant):
@@ -65,7 +68,7 @@ def cmd_prove(opts: argparse.Namespace) -> int:
     files = []
     for r in run.bmc.values():
         if r.counterexample is not None:
-            stem = f"bmc-{target.mutant or 'model'}-{r.property}.json"
+            stem = f"{engine.ENGINE}-{target.mutant or 'model'}-{r.property}.json"
             files.append(r.counterexample.save(opts.out / stem))
     verdicts = run.verdicts()
     ok = run.ok

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from vmspec.properties.cli.main import add_limit_arguments
 from vmspec.properties.evidence.counterexample import Counterexample
 from vmspec.properties.evidence.report import FORMATS, ReportError, render
 from vmspec.properties.io.errors import InputError
@@ -21,9 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "and source, the engine and its settings, how to replay it, a timeline picture and the numbered trace.",
     )
     p.add_argument("file", type=Path, metavar="COUNTEREXAMPLE.json")
-    p.add_argument("--format", choices=FORMATS, help="md (default, with a Mermaid timeline), html (one offline "
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_const", const="json", dest="format",
+                   help="the report as JSON (the same as --format json)")
+    g.add_argument("--format", choices=FORMATS, help="md (default, with a Mermaid timeline), html (one offline "
                    "file with an SVG timeline) or json; taken from the suffix of -o when not given")
-    p.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here (atomically) instead of stdout")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (atomically) instead of stdout")
+    add_limit_arguments(p)
     p.set_defaults(func=cmd_report)
 
 

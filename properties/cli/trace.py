@@ -11,14 +11,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vmspec.properties.cli.main import add_target_arguments, target_from
+from vmspec.properties.cli.main import DEFAULT_CONFIG, MAX_STEPS, add_target_arguments, count, target_from
 from vmspec.properties.cli.output import console as _console
 from vmspec.properties.cli.output import print_json
 from vmspec.properties.conformance.trace.conform import TraceResult, check_trace, write_violation
 from vmspec.properties.conformance.trace.format import format_time
 from vmspec.properties.conformance.trace.generate import write_walk
-
-DEFAULT_CONFIG = "TINY"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     e = tsub.add_parser("export", help="write the trace of a seeded walk of the model (or a mutant)")
     add_target_arguments(e)
-    e.add_argument("--steps", type=int, default=200, help="records to write (default 200)")
+    e.add_argument("--steps", type=count("--steps", MAX_STEPS), default=200, help="records to write (default 200)")
     e.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     e.add_argument("--observe", action="store_true", help="add the walker's state to every record")
     e.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")

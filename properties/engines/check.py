@@ -16,7 +16,7 @@ from vmspec.properties.engines import explore, fuzz, walk
 from vmspec.properties.engines.z3 import engine as z3_engine
 from vmspec.properties.evidence.verdict import StageResult, Target
 
-__all__ = ["STAGES", "Stage", "StageResult", "run"]
+__all__ = ["STAGES", "STAGE_ALIASES", "Stage", "StageResult", "run"]
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,12 @@ STAGES: list[Stage] = [
     Stage("walk", _walk, "seeded random walks checking every always-property after every step"),
     Stage("explore", _explore, "exhaustive breadth-first search (bounded by --max-states, default 50,000), liveness under fairness"),
     Stage("fuzz", _fuzz, "Hypothesis stateful runs (ci campaign), shrunk counterexamples, bounded fair-lasso liveness"),
-    Stage("prove", _prove, "Z3: all-sizes proof, inductive checklist (small configurations), bounded model checking"),
+    Stage("z3", _prove, "Z3: all-sizes proof, inductive checklist (small configurations), bounded model checking"),
     Stage("events", _events, "each VM's Scheduled Events capture of a seeded rollout, checked against the API contract"),
 ]
+
+
+STAGE_ALIASES = {"prove": "z3"}  # the Z3 stage is named after its engine, like the others
 
 
 def run(target: Target, opts: argparse.Namespace) -> list[StageResult]:

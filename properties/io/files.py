@@ -7,7 +7,54 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+from vmspec.properties.io.errors import InputError
+
+__all__ = ["check_output_dir", "check_output_file", "write_atomic"]
+
+
+def _nearest(path: Path) -> Path:
+    """The nearest ancestor of `path` that exists (the current directory at worst)."""
+    p = path.absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def check_output_file(path: Path, flag: str) -> None:
+    """Refuse a file `path` that cannot be written whole: exit 2 before any work is done."""
+    def refuse(reason: str) -> InputError:
+        return InputError(str(path), None, flag, reason)
+
+    if path.is_dir():
+        raise refuse("is a directory; expected a file name")
+    if path.exists() and not path.is_file():
+        raise refuse("exists and is not a regular file")
+    parent = path.absolute().parent
+    if not parent.exists():
+        found = _nearest(parent)
+        if not found.is_dir():
+            raise refuse(f"{found} is not a directory")
+        raise refuse(f"its directory {path.parent} does not exist")
+    if not parent.is_dir():
+        raise refuse(f"{path.parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise refuse(f"its directory {path.parent} is not writable")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise refuse("is not writable")
+
+
+def check_output_dir(path: Path, flag: str) -> None:
+    """Refuse a directory `path` that cannot hold new files (it is created when missing)."""
+    def refuse(reason: str) -> InputError:
+        return InputError(str(path), None, flag, reason)
+
+    if path.exists() and not path.is_dir():
+        raise refuse("exists and is not a directory")
+    found = _nearest(path)
+    if not found.is_dir():
+        raise refuse(f"{found} is not a directory")
+    if not os.access(found, os.W_OK | os.X_OK):
+        raise refuse(f"{found} is not writable")
 
 
 def write_atomic(path: Path, text: str) -> Path:

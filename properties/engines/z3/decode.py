@@ -20,7 +20,7 @@ from vmspec.properties.engines.z3.encode import NONE, ROUNDS, Encoding, Instance
 from vmspec.properties.evidence import counterexample as cx
 from vmspec.properties.evidence.diff import changes
 
-ENGINE = "bmc"
+ENGINE = "z3"  # one name for the engine: verdicts, counterexamples, files and docs
 
 
 class EngineDisagreement(AssertionError):
