@@ -425,3 +425,19 @@ def test_curl(tiny):
     bad = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--noproxy", "*", url],
                          capture_output=True, text=True)
     assert bad.stdout == "400"
+
+
+def test_an_approved_start_waits_until_every_polling_vm_of_the_set_was_served_it(tmp_path):
+    script = tmp_path / "s.toml"
+    script.write_text('[[step]]\naction = "platform_announce_event"\nargs = ["h1", "Freeze"]\nafter = 1\n'
+                      '[[step]]\naction = "platform_start_event"\nargs = ["h1"]\n')
+    with real_timing_tiny(scenario=load(script)) as server:
+        assert get_json(server.endpoint_url("vm0"))[1]["Events"] == []  # vm0 polls, before the announcement
+        server.advance(1)
+        (event,) = get_json(server.endpoint_url("vm1"))[1]["Events"]
+        fetch("POST", server.endpoint_url("vm1"), H, json.dumps({"StartRequests": [{"EventId": event["EventId"]}]}))
+        server.advance(60)
+        assert server.state().event("h1#1").status == "Scheduled"  # vm0 has not been served it yet
+        assert get_json(server.endpoint_url("vm0"))[1]["Events"][0]["EventStatus"] == "Scheduled"
+        server.advance(1)
+        assert server.state().event("h1#1").status == "Started"  # long before NotBefore: the approval

@@ -188,6 +188,9 @@ class Endpoint:
         self.catch_up()
         if get:
             body = self.documents.body(vm, known)
+            if self.documents.mark_served(vm):
+                self.platform.poke()  # an approved start may have been waiting for this VM
+                self.wake.set()
             if self.recorder is not None:
                 self.recorder.poll(vm, self.served_now(), known, 200, body)
             return web.Response(body=body, content_type="application/json")

@@ -47,6 +47,8 @@ class Documents:
         self.not_before: dict[str, datetime] = {}  # model EventId -> absolute NotBefore
         self.guid_to_model: dict[str, str] = {}  # lower-case GUID -> model EventId
         self._bytes: dict[tuple[int, str], bytes] = {}
+        self.appeared: dict[tuple[int, str], int] = {}  # (set, model EventId) -> incarnation it appeared in
+        self.served: dict[int, int] = {}  # VM -> the incarnation it was last served
 
     def served_time(self, model_time: Fraction) -> datetime:
         micros = int(Fraction(model_time) * self.scale * 1_000_000)
@@ -79,8 +81,27 @@ class Documents:
             if rows != self.events[a]:
                 self.events[a] = rows
                 self.incarnation[a] += 1
+                for e in s.events:
+                    if (a, e.event_id) not in self.appeared and any(self.vm_set[i] == a for i in e.resources):
+                        self.appeared[(a, e.event_id)] = self.incarnation[a]
                 for v in API_VERSIONS:
                     self._bytes.pop((a, v), None)
+
+    def mark_served(self, vm: int) -> bool:
+        """Note that `vm` was served its set's current document; True when that is news."""
+        inc = self.incarnation[self.vm_set[vm]]
+        if self.served.get(vm) == inc:
+            return False
+        self.served[vm] = inc
+        return True
+
+    def unseen(self, model_id: str) -> bool:
+        """Whether a VM that polls has not yet been served the event (in its set's document)."""
+        for vm, inc in self.served.items():
+            appeared = self.appeared.get((self.vm_set[vm], model_id))
+            if appeared is not None and inc < appeared:
+                return True
+        return False
 
     def scope_of(self, vm: int) -> int:
         return self.vm_set[vm]

@@ -84,6 +84,9 @@ class Platform:
         self._stops: list[Fraction] = []  # when time may enable a step or hits a deadline
         self._dirty = True
         self._next: Fraction | None = None
+        # Set by the endpoint: whether an approved event must wait for a polling VM of its set that
+        # has not yet been served it Scheduled (see `_held`).
+        self.unseen: Callable[[str], bool] | None = None
         self.script = list(script)  # scenario steps not yet taken
         self.script_done = 0  # scenario steps taken
         self._script_since = Fraction(0)  # when the previous scenario step was taken
@@ -185,7 +188,8 @@ class Platform:
                 if not self._take_script_step():
                     break
                 continue
-            st = next((st for st, t in self._due.items() if t is not None and t <= self.state_time), None)
+            st = next((st for st, t in self._due.items()
+                       if t is not None and t <= self.state_time and not self._held(st)), None)
             if st is None:
                 if fresh:
                     break
@@ -205,7 +209,7 @@ class Platform:
         if not self.script:
             return False
         nxt = self.script[0]
-        if self._script_since + nxt.after > self.state_time:
+        if self._script_since + nxt.after > self.state_time or self._held(self.resolve(nxt.step)):
             return False
         try:
             self.apply(self.resolve(nxt.step), f"scenario step {nxt.number}")
@@ -215,6 +219,19 @@ class Platform:
         self.script_done += 1
         self._script_since = self.state_time
         return True
+
+    def _held(self, st: Step) -> bool:
+        """An approved event starts only once every VM of its set that polls has been served it
+        Scheduled (the documentation: "The event may not start immediately upon approval"), so no
+        polling VM misses its Scheduled phase; at NotBefore it starts regardless."""
+        if st.name != "platform_start_event" or self.unseen is None:
+            return False
+        e = self.state.event(st.args[0])
+        return e is not None and bool(e.not_before_in) and self.unseen(e.event_id)
+
+    def poke(self) -> None:
+        """Something outside the model changed (a VM was served a new document): look again."""
+        self._dirty = True
 
     # ------------------------------------------------------------------ the scheduler's plan
 

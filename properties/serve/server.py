@@ -64,6 +64,7 @@ class Server:
         self.origin = options.origin or origin_now()
         self.documents = Documents(self.spec, self.origin)
         self.platform.listeners.append(self.documents.on_step)
+        self.platform.unseen = self.documents.unseen
         self.recorder: Recorder | None = None
         if options.record is not None:
             meta = {"generator": "vmspec serve", "target": target.label, "mutant": target.mutant,
@@ -90,7 +91,8 @@ class Server:
     async def start(self) -> None:
         self.endpoint = Endpoint(self.spec, self.platform, self.documents, self.clock, recorder=self.recorder,
                                  rate_limit=self.options.rate_limit)
-        self.runner = web.AppRunner(self.endpoint.application(), access_log=None, handle_signals=False)
+        self.runner = web.AppRunner(self.endpoint.application(), access_log=None, handle_signals=False,
+                                     shutdown_timeout=2.0)  # open keep-alive connections do not hold the stop
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.options.bind, self.options.port, backlog=1024)
         await site.start()
