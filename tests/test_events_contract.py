@@ -296,3 +296,13 @@ def test_terminate_and_preempt_messages():
     assert "Preempt is best effort" in f.message and "best effort basis" in f.source
     (f,) = check_file(str(DATA / "e8_no_metadata_header.jsonl")).findings
     assert "without the Metadata header at api-version 2017-08-01" in f.message
+
+
+def test_json_output_shows_the_capture_header(capsys):
+    code, out, _ = run(capsys, "events", "check", str(DATA / "r8_start_before_notbefore.jsonl"), "--json")
+    data = json.loads(out)
+    assert code == 1 and data["capture"] == {"line": 1, "vm": "WestNO_0", "only_approver": True,
+                                             "metadata_header": True}
+    code, out, _ = run(capsys, "events", "check", str(DATA / "warn_r8_unseen_approval.jsonl"), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["capture"] == {"line": None, "vm": None, "only_approver": False, "metadata_header": True}

@@ -49,6 +49,7 @@ def cmd_events_check(opts: argparse.Namespace) -> int:
     if opts.json:
         print_json({
             "file": opts.file, "api_version": opts.api_version, "strict": opts.strict, "ok": not report.failed,
+            "capture": report.header_json(),
             "findings": [f.to_json() for f in report.findings], "omitted": report.omitted,
             "summary": report.summary.to_json(),
         })

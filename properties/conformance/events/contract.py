@@ -591,6 +591,12 @@ class Report:
     findings: list[Finding]
     summary: Summary
     omitted: int  # findings counted in the summary but not listed
+    header: CaptureHeader = field(default_factory=lambda: CaptureHeader(0))  # the capture's, or the defaults
+
+    def header_json(self) -> dict[str, Any]:
+        h = self.header
+        return {"line": h.line or None, "vm": h.vm, "only_approver": h.only_approver,
+                "metadata_header": h.metadata_header}
 
     @property
     def failed(self) -> bool:
@@ -609,7 +615,7 @@ def check_observations(observations: Iterable[Observation | CaptureHeader], *, s
                 kept.append(f)
             else:
                 omitted += 1
-    return Report(kept, checker.summary, omitted)
+    return Report(kept, checker.summary, omitted, checker.header)
 
 
 def iter_findings(observations: Iterable[Observation | CaptureHeader], *, strict: bool = False) -> Iterator[Finding]:
