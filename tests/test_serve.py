@@ -389,7 +389,7 @@ def test_cli_scenario_run_with_handlers_exits_0_with_the_recording_checked(tmp_p
                              str(SCENARIOS / "freeze-then-overrun.toml"), "--speed", "2000", "--record",
                              str(tmp_path), "--exit-when-done"])
     handlers = [Handler(f"http://127.0.0.1:{port}/{vm}", vm, interval=0.2, log=lambda m: None) for vm in ("vm0", "vm1")]
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while proc.poll() is None and time.monotonic() < deadline:
         for h in handlers:
             try:

@@ -93,6 +93,7 @@ class Endpoint:
         self.wake = asyncio.Event()
         self.requests = 0
         self.errors: dict[int, int] = {}
+        self.running = False
 
     # ------------------------------------------------------------------ the clock
 
@@ -103,8 +104,10 @@ class Endpoint:
         return self.documents.served_time(self.platform.now)
 
     async def run_clock(self) -> None:
-        """Take the platform's steps on time, waking early when a client changes the plan."""
-        while True:
+        """Take the platform's steps on time, waking early when a client changes the plan, until
+        `running` is cleared (a flag, not a cancellation: Python 3.11's wait_for can swallow one)."""
+        self.running = True
+        while self.running:
             try:
                 self.catch_up()
                 stop = self.platform.next_stop()

@@ -112,11 +112,12 @@ class Server:
 
     async def stop(self, *, check: bool = True) -> Verdict | None:
         """Stop serving; complete the recordings and check them (the verdict, or None)."""
-        if self._clock_task is not None:
-            self._clock_task.cancel()
+        if self._clock_task is not None and self.endpoint is not None:
+            self.endpoint.running = False
+            self.endpoint.wake.set()
             try:
-                await self._clock_task
-            except asyncio.CancelledError:
+                await asyncio.wait_for(self._clock_task, 10)
+            except (TimeoutError, asyncio.CancelledError):
                 pass
             self._clock_task = None
         if self.runner is not None:
