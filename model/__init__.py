@@ -1,12 +1,22 @@
 """vmspec's reference model of memory-preserving VM maintenance (standard library only).
 
 Public API: the topology values and their validation, the parameter profiles, the state
-values, `Spec` (actions, `successors`, `enabled_actions`, `step`) and the named configurations.
+values, `Spec` (actions, `successors`, `enabled_actions`, `step`), the table of actions with their
+declared rules and guard clauses (`ACTIONS`, `Refusal`) and the named configurations.
 """
 
 from vmspec.model.configs import AZURE_DEFAULT, CONFIGS, SMALL, TINY, UNSAFE_SHARED_HOST, Config
 from vmspec.model.params import EVENT_TYPES, MIN_NOTICE, PROFILES, SHORT_NOTICE, SLICES, InvalidParams, Params, profile
-from vmspec.model.spec import ACTION_INFO, ACTIONS, MAX_ROUNDS, ActionInfo, ActionNotEnabled, Spec, Step
+from vmspec.model.spec import (
+    ACTION_INFO,
+    ACTIONS,
+    MAX_ROUNDS,
+    ActionInfo,
+    ActionNotEnabled,
+    Refusal,
+    Spec,
+    Step,
+)
 from vmspec.model.state import (
     EVENT_STATUSES,
     HOST_PHASES,
@@ -46,6 +56,7 @@ __all__ = [
     "InvalidParams",
     "InvalidTopology",
     "Params",
+    "Refusal",
     "Spec",
     "State",
     "Step",

@@ -9,6 +9,7 @@ migration (about 5 s, one VM at a time).  Every duration is in whole seconds.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 SLICES = ("update_domain", "fault_domain", "vm")
 EVENT_TYPES = ("Freeze", "Reboot", "Redeploy")
@@ -81,7 +82,7 @@ PROFILES: dict[str, Params] = {
 }
 
 
-def profile(name: str, **overrides: object) -> Params:
+def profile(name: str, **overrides: Any) -> Params:
     """The named profile, with any field overridden."""
     try:
         base = PROFILES[name]

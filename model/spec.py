@@ -1,11 +1,18 @@
 """The next-state relation of memory-preserving maintenance.
 
 `Spec(topology, params)` is the executable specification.  Each action is a method named
-after its actor and the domain event; it checks its guard first and returns None when
-the guard fails, otherwise the next state.  `successors(state)` is the one deterministic
-next-state generator: the explorer, the Hypothesis machine, replay, trace checking and
-the Z3 cross-check all go through it (or through `step`, which is built on the same
-actions), so no guard is written twice.
+after its actor and the domain event; it checks its guard first, clause by clause, and
+returns the `Refusal` of the first clause that fails (a falsy value naming the clause and
+the rules it enforces), otherwise the next state.  `successors(state)` is the one
+deterministic next-state generator: the explorer, the Hypothesis machine, replay, trace
+checking and the Z3 cross-check all go through it (or through `step`, which is built on
+the same actions and raises `ActionNotEnabled` naming the refusing clause), so no guard is
+written twice.
+
+`ACTIONS` is the one table of actions: actor, fairness, argument kinds, the rules each
+exercises and its guard's clauses.  Its order is the order `successors` tries them, and
+everything else that lists actions (argument resolution, the Hypothesis rules, the trace
+format) is derived from it (notes/extending.md).
 
 Modelled (rule ids refer to notes/spec.md): the Scheduled Events lifecycle of one event
 per host maintenance (announce, approve, start, cancel, complete; R8-R13), the freeze /
@@ -27,7 +34,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from vmspec.model.params import Params
 from vmspec.model.state import (
@@ -37,6 +44,7 @@ from vmspec.model.state import (
     IDLE,
     IN_FREEZE,
     IN_REBOOT,
+    KEEP,
     LOADED,
     REBOOTING,
     RECOVERED,
@@ -46,27 +54,229 @@ from vmspec.model.state import (
     STARTED_STATUS,
     Event,
     HostState,
+    Keep,
     State,
     VMState,
+    evolve_event,
+    evolve_host,
+    evolve_state,
+    evolve_vm,
     written,
 )
 from vmspec.model.topology import Topology
 
 PLATFORM, APPLICATION, ENVIRONMENT = "platform", "application", "environment"
 
+# At most this many events are announced per host: the first may be cancelled and
+# re-announced once, and an aborted Freeze is redone as a Reboot (notes/decisions.md D4).
+MAX_ROUNDS = 3
+
 
 class Step(NamedTuple):
     """One action with its arguments (host names, VM names, EventIds or seconds)."""
 
     name: str
-    args: tuple
+    args: tuple[Any, ...]
 
     def __str__(self) -> str:
         return f"{self.name}({', '.join(map(str, self.args))})"
 
 
+# ---------------------------------------------------------------------- refusals
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """One clause of an action's guard, as the value the action returns when that clause
+    fails.  Falsy, so `if nxt:` reads alike whether an action returned a state or a refusal;
+    built once per clause, so refusing costs nothing."""
+
+    action: str  # the action whose guard this clause belongs to
+    name: str  # the clause's identifier within its action
+    clause: str  # what failed, in words
+    rules: tuple[str, ...]  # the rule ids of notes/spec.md this clause enforces
+    structural: str = ""  # why no reachable state of the model fails this clause ("" when some does)
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __str__(self) -> str:
+        return f"{self.clause} ({', '.join(self.rules) or 'no rule named'})"
+
+
+def clause(text: str, *rules: str, structural: str = "") -> Refusal:
+    """A guard clause declared in a `Guard` class (its action and name are filled in there)."""
+    return Refusal("", "", text, rules, structural)
+
+
+class Guard:
+    """The clauses of one action's guard, as class attributes in the order the action tests
+    them: `class _Start(Guard, action="platform_start_event"): too_early = clause(...)`."""
+
+    action: ClassVar[str] = ""
+
+    def __init_subclass__(cls, action: str = "", **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        cls.action = action
+        for name, value in list(vars(cls).items()):
+            if isinstance(value, Refusal):
+                setattr(cls, name, Refusal(action, name, value.clause, value.rules, value.structural))
+
+    @classmethod
+    def clauses(cls) -> tuple[Refusal, ...]:
+        return tuple(v for v in vars(cls).values() if isinstance(v, Refusal))
+
+
+def unspecified(action: str) -> Refusal:
+    """The refusal of a guard that returned None (an override that names no clause)."""
+    return Refusal(action, "unspecified", "unspecified", ())
+
+
 class ActionNotEnabled(ValueError):
-    """`step` was asked to apply an action whose guard is false in the given state."""
+    """`step` was asked to apply an action it cannot: unknown, with bad arguments, or refused
+    by its guard.  `.action`, `.clause` and `.rules` say which action, which clause of its
+    guard failed (or "unknown action" / "bad arguments") and the rule ids that clause
+    enforces; `.refusal` is the `Refusal` itself when a guard refused."""
+
+    def __init__(self, message: str, *, action: str, clause: str, rules: tuple[str, ...] = (),
+                 refusal: Refusal | None = None) -> None:
+        super().__init__(message)
+        self.action, self.clause, self.rules, self.refusal = action, clause, rules, refusal
+
+    @classmethod
+    def refused(cls, step: Step, refusal: Refusal) -> ActionNotEnabled:
+        return cls(f"{step} refused by guard of {refusal.action}: {refusal}", action=refusal.action,
+                   clause=refusal.clause, rules=refusal.rules, refusal=refusal)
+
+
+# ---------------------------------------------------------------------- guard clauses, one class per action
+#
+# Each action tests these in the order declared and returns the first that fails.  A clause
+# marked `structural` cannot fail on a reachable state of the model (an earlier clause or
+# an invariant covers it); it stays as a safety net for overrides and for trace steps.
+
+_REMOVED = "the EventId has left the document, and a removed event never returns"
+_UNKNOWN = "no event with this EventId has been announced"
+
+
+class _Announce(Guard, action="platform_announce_event"):
+    patched = clause("the host is already patched: no update is pending", "R18")
+    busy = clause("the host already has maintenance in flight (one event per host)", "R13", "R7")
+    rounds = clause("the host has used all its EventIds (notes/decisions.md D4)", "R12",
+                    structural="a host reaches MAX_ROUNDS only by a Reboot, which patches it, so `patched` "
+                    "refuses first")
+    event_type = clause("the event type does not fit the pending update: a Freeze only for an in-place update, "
+                        "a Reboot (or, where allowed, a Redeploy to a patched host) for one that needs a reboot",
+                        "R6")
+    no_vms = clause("the host carries no VM: it is patched without an event", "R11")
+
+
+class _PatchEmpty(Guard, action="platform_patch_empty_host"):
+    patched = clause("the host is already patched", "R18")
+    busy = clause("the host has maintenance in flight", "R13")
+    has_vms = clause("the host carries VMs: patching it would impact them outside a Started event", "R7")
+
+
+class _Approve(Guard, action="app_approve_event"):
+    removed = clause(_REMOVED, "R12")
+    unknown = clause(_UNKNOWN, "R11")
+    not_scheduled = clause("the event is already Started: only a Scheduled event is approved", "R8", "R11")
+    approved = clause("the event is already approved: one approval releases it for all its Resources", "R17")
+    notbefore_passed = clause("NotBefore has passed: the event is approved by default "
+                              "(notes/decisions.md D6)", "R8")
+
+
+class _Start(Guard, action="platform_start_event"):
+    removed = clause(_REMOVED, "R12")
+    unknown = clause(_UNKNOWN, "R11")
+    not_scheduled = clause("the event is already Started", "R11")
+    too_early = clause("NotBefore has not passed and no application approved the event", "R8")
+    slice_busy = clause("another slice of an availability set named by the event is under a Started event", "R5")
+
+
+class _Cancel(Guard, action="platform_cancel_event"):
+    removed = clause(_REMOVED, "R12")
+    unknown = clause(_UNKNOWN, "R11")
+    not_scheduled = clause("only a Scheduled event can be cancelled; a Started one runs to completion", "R11")
+    last_round = clause("the host's re-announced event may not be cancelled again (notes/decisions.md D4)", "R18")
+
+
+class _Freeze(Guard, action="host_freeze"):
+    not_started = clause("the host's event is not Started, or its VMs were already impacted", "R7")
+    no_event = clause("the host has no event in the document", "R7",
+                      structural="a host in the started phase always has its event (event_matches_phase)")
+    not_freeze = clause("the Started event is a Reboot or Redeploy, not a Freeze", "R7", "R6")
+
+
+class _ApplyPatch(Guard, action="host_apply_patch"):
+    not_frozen = clause("the host's VMs are not frozen: the in-place update is applied only under a freeze", "R6")
+    patched = clause("the update has already been applied", "R6")
+    needs_reboot = clause("the update needs a reboot and cannot be applied in place", "R6",
+                          structural="a host whose update needs a reboot is only announced as a Reboot or "
+                          "Redeploy, so it is never frozen")
+
+
+class _Resume(Guard, action="platform_resume_host"):
+    not_frozen = clause("the host's VMs are not frozen: there is nothing to resume", "R19")
+    unpatched = clause("the update has not been applied: an unpatched host resumes only by the watchdog, "
+                       "which redoes the update as a Reboot", "R6", "R2")
+
+
+class _Watchdog(Guard, action="platform_watchdog_resume"):
+    not_frozen = clause("the host's VMs are not frozen", "R2")
+    patched = clause("the update was applied: the host resumes normally, not by the watchdog", "R6")
+    not_due = clause("no VM of the host is within one granule of the pause bound yet", "R2")
+
+
+class _Reboot(Guard, action="host_reboot"):
+    not_started = clause("the host's event is not Started, or its VMs were already impacted", "R7", "R15")
+    no_event = clause("the host has no event in the document", "R7",
+                      structural="a host in the started phase always has its event (event_matches_phase)")
+    not_reboot = clause("the Started event is not a Reboot: memory may be lost only under a Started Reboot "
+                        "or Redeploy", "R15")
+
+
+class _Redeploy(Guard, action="host_redeploy"):
+    not_started = clause("the host's event is not Started, or its VMs were already impacted", "R7", "R15")
+    no_event = clause("the host has no event in the document", "R7",
+                      structural="a host in the started phase always has its event (event_matches_phase)")
+    not_redeploy = clause("the Started event is not a Redeploy: a VM changes host only under a Started "
+                          "Redeploy", "R14", "R15")
+    no_target = clause("no other host is patched to take the VMs (notes/decisions.md D8)", "R14",
+                       structural="a Redeploy is announced only when another host is patched, and a patched "
+                       "host stays patched")
+
+
+class _BootVMs(Guard, action="host_boot_vms"):
+    not_rebooting = clause("the host's VMs are not rebooting", "R15")
+    no_event = clause("the host has no event in the document", "R7",
+                      structural="a host in the rebooting phase always has its event (event_matches_phase)")
+
+
+class _Resync(Guard, action="vm_clock_resync"):
+    not_running = clause("the VM is not running: a frozen or rebooting guest's clock is not stepped", "R4")
+    synced = clause("the guest clock is already synced to host time", "R3")
+
+
+class _Complete(Guard, action="platform_complete_event"):
+    removed = clause(_REMOVED, "R12")
+    unknown = clause(_UNKNOWN, "R11")
+    not_started = clause("only a Started event completes; a Scheduled one is cancelled", "R11", "R13")
+    vms_not_back = clause("the event's VMs are not all back (still frozen, rebooting, or not yet impacted)",
+                          "R13", "R7")
+
+
+class _Time(Guard, action="time_passes"):
+    not_forward = clause("time only moves forward", "R4")
+    pause_bound = clause("time would carry a frozen VM past the pause bound (the watchdog resumes it first)", "R2")
+    resync_latency = clause("time would carry a lagging guest clock past the resync latency", "R3")
+
+
+# ---------------------------------------------------------------------- the table of actions
+
+# What an action's arguments name, in `Step.args`: hosts, VMs and EventIds by name, an event
+# type, exact seconds.
+ARG_KINDS = ("host", "vm", "event", "event_type", "seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,58 +284,89 @@ class ActionInfo:
     name: str
     actor: str  # platform, application or environment
     fair: bool  # weakly fair: if enabled forever it is eventually taken
-    kind: str  # what the arguments name: host, vm, event or seconds
+    args: tuple[str, ...]  # what each argument names (ARG_KINDS); the first is the object it acts on
     doc: str
+    rules: tuple[str, ...]  # the rules of notes/spec.md the action exercises when taken
+    guard: type[Guard]  # its guard's clauses, each naming the rules it enforces
+
+    def __post_init__(self) -> None:
+        if self.guard.action != self.name:
+            raise ValueError(f"action {self.name}: its guard clauses are declared for {self.guard.action!r}")
+        if not self.args or any(k not in ARG_KINDS for k in self.args):
+            raise ValueError(f"action {self.name}: argument kinds must be among {ARG_KINDS}, got {self.args}")
+
+    @property
+    def kind(self) -> str:
+        """What the action acts on: host, vm, event or seconds (its first argument)."""
+        return self.args[0]
+
+    @property
+    def clauses(self) -> tuple[Refusal, ...]:
+        return self.guard.clauses()
+
+    def clause(self, name: str) -> Refusal:
+        for c in self.clauses:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no guard clause {name!r}; clauses: {[c.name for c in self.clauses]}")
 
 
-# The actions in the order `successors` tries them.  Fairness: the platform's actions and
-# the passage of time are weakly fair; an application may never approve.
+# The actions in the order `successors` tries them: for each run of consecutive actions
+# over the same kind of object, each object in turn (hosts, EventIds in the document, VMs,
+# time choices), then each action of the run.  Fairness: the platform's actions and the
+# passage of time are weakly fair; an application may never approve.
 ACTIONS: tuple[ActionInfo, ...] = (
-    ActionInfo("platform_announce_event", PLATFORM, True, "host", "announce a Freeze, Reboot or Redeploy for a host"),
-    ActionInfo("platform_patch_empty_host", PLATFORM, True, "host", "patch a host that carries no VM"),
-    ActionInfo("app_approve_event", APPLICATION, False, "event", "an application approves a Scheduled event"),
-    ActionInfo("platform_start_event", PLATFORM, True, "event", "a Scheduled event starts"),
-    ActionInfo("platform_cancel_event", PLATFORM, False, "event", "a Scheduled event is cancelled"),
-    ActionInfo("host_freeze", PLATFORM, True, "host", "freeze the VMs of a host under a Started Freeze"),
-    ActionInfo("host_apply_patch", PLATFORM, False, "host", "the in-place update is applied while frozen"),
-    ActionInfo("platform_resume_host", PLATFORM, True, "host", "resume the frozen VMs of a patched host"),
-    ActionInfo("platform_watchdog_resume", PLATFORM, True, "host", "resume before the bound; redo as a Reboot"),
-    ActionInfo("host_reboot", PLATFORM, True, "host", "reboot the VMs of a host under a Started Reboot"),
-    ActionInfo("host_redeploy", PLATFORM, True, "host", "move the VMs of a host under a Started Redeploy"),
-    ActionInfo("host_boot_vms", PLATFORM, True, "host", "rebooted VMs come back up"),
-    ActionInfo("vm_clock_resync", PLATFORM, True, "vm", "step a resumed guest clock forward to host time"),
-    ActionInfo("platform_complete_event", PLATFORM, True, "event", "remove a Started event once its VMs are back"),
-    ActionInfo("time_passes", ENVIRONMENT, True, "seconds", "time passes; running guests write memory"),
+    ActionInfo("platform_announce_event", PLATFORM, True, ("host", "event_type"),
+               "announce a Freeze, Reboot or Redeploy for a host", ("R9",), _Announce),
+    ActionInfo("platform_patch_empty_host", PLATFORM, True, ("host",),
+               "patch a host that carries no VM", (), _PatchEmpty),
+    ActionInfo("app_approve_event", APPLICATION, False, ("event",),
+               "an application approves a Scheduled event", ("R8", "R17"), _Approve),
+    ActionInfo("platform_start_event", PLATFORM, True, ("event",),
+               "a Scheduled event starts", ("R8", "R5"), _Start),
+    ActionInfo("platform_cancel_event", PLATFORM, False, ("event",),
+               "a Scheduled event is cancelled", ("R11",), _Cancel),
+    ActionInfo("host_freeze", PLATFORM, True, ("host",),
+               "freeze the VMs of a host under a Started Freeze", ("R1", "R14"), _Freeze),
+    ActionInfo("host_apply_patch", PLATFORM, False, ("host",),
+               "the in-place update is applied while frozen", ("R6",), _ApplyPatch),
+    ActionInfo("platform_resume_host", PLATFORM, True, ("host",),
+               "resume the frozen VMs of a patched host", ("R1",), _Resume),
+    ActionInfo("platform_watchdog_resume", PLATFORM, True, ("host",),
+               "resume before the bound; redo as a Reboot", ("R2",), _Watchdog),
+    ActionInfo("host_reboot", PLATFORM, True, ("host",),
+               "reboot the VMs of a host under a Started Reboot", ("R15",), _Reboot),
+    ActionInfo("host_redeploy", PLATFORM, True, ("host",),
+               "move the VMs of a host under a Started Redeploy", ("R14", "R15"), _Redeploy),
+    ActionInfo("host_boot_vms", PLATFORM, True, ("host",),
+               "rebooted VMs come back up", (), _BootVMs),
+    ActionInfo("vm_clock_resync", PLATFORM, True, ("vm",),
+               "step a resumed guest clock forward to host time", ("R3", "R4"), _Resync),
+    ActionInfo("platform_complete_event", PLATFORM, True, ("event",),
+               "remove a Started event once its VMs are back", ("R13",), _Complete),
+    ActionInfo("time_passes", ENVIRONMENT, True, ("seconds",),
+               "time passes; running guests write memory", (), _Time),
 )
 ACTION_INFO = {a.name: a for a in ACTIONS}
 
-# The per-host actions after the document's, in the order `successors` tries them.
-_HOST_ACTIONS = (
-    "host_freeze",
-    "host_apply_patch",
-    "platform_resume_host",
-    "platform_watchdog_resume",
-    "host_reboot",
-    "host_redeploy",
-    "host_boot_vms",
-)
+
+def _blocks(actions: tuple[ActionInfo, ...]) -> tuple[tuple[str, tuple[ActionInfo, ...]], ...]:
+    """`actions` cut into runs of consecutive actions of the same kind."""
+    out: list[tuple[str, list[ActionInfo]]] = []
+    for a in actions:
+        if out and out[-1][0] == a.kind:
+            out[-1][1].append(a)
+        else:
+            out.append((a.kind, [a]))
+    return tuple((kind, tuple(run)) for kind, run in out)
 
 
-def _evolve_event(e: Event, kw: dict) -> Event:
-    """`e` with the fields in `kw` changed (a fast `dataclasses.replace`)."""
-    new = Event(
-        kw.pop("event_id", e.event_id), kw.pop("event_type", e.event_type), kw.pop("host", e.host),
-        kw.pop("resources", e.resources), kw.pop("status", e.status), kw.pop("not_before_in", e.not_before_in),
-        kw.pop("notice", e.notice), kw.pop("duration", e.duration), kw.pop("approved", e.approved),
-    )
-    if kw:
-        raise TypeError(f"unknown Event fields {sorted(kw)}")
-    return new
+# The order of `successors`: (kind, actions) per run of ACTIONS.
+ACTION_BLOCKS = _blocks(ACTIONS)
 
-
-# At most this many events are announced per host: the first may be cancelled and
-# re-announced once, and an aborted Freeze is redone as a Reboot (notes/decisions.md D4).
-MAX_ROUNDS = 3
+Outcome = State | Refusal  # what an action returns
+_Add = Callable[[tuple[Step, State]], None]
+_Expand = Callable[[State, _Add], None]
 
 
 @dataclass(frozen=True)
@@ -134,54 +375,46 @@ class Spec:
 
     topology: Topology
     params: Params = field(default_factory=Params)
+    # Derived from the topology and parameters in __post_init__ (not arguments, not compared).
+    host_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    vm_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    host_ix: dict[str, int] = field(init=False, repr=False, compare=False)
+    vm_ix: dict[str, int] = field(init=False, repr=False, compare=False)
+    vm_aset: tuple[int, ...] = field(init=False, repr=False, compare=False)  # availability set index per VM
+    vm_slice: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)  # (set, slice unit) per VM
+    multi_slice_sets: frozenset[int] = field(init=False, repr=False, compare=False)  # sets spanning >1 slice
+    frozen_cap: int = field(init=False, repr=False, compare=False)  # pause timers saturate here
+    unsynced_cap: int = field(init=False, repr=False, compare=False)  # resync timers saturate here
+    # Built once for `successors` (performance only: the guards are the action methods).
+    _expanders: tuple[_Expand, ...] = field(init=False, repr=False, compare=False)
+    _steps: dict[tuple[str, tuple[Any, ...]], Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         t = self.topology
         aset_ix = {a.name: i for i, a in enumerate(t.availability_sets)}
-        host_ix = {h.name: i for i, h in enumerate(t.hosts)}
-        vm_ix = {v.name: i for i, v in enumerate(t.vms)}
         kind = self.params.slice
         slices = []
         for i, v in enumerate(t.vms):
             unit = v.update_domain if kind == "update_domain" else v.fault_domain if kind == "fault_domain" else i
             slices.append((aset_ix[v.availability_set], unit))
-        per_set: dict[int, set] = {}
+        per_set: dict[int, set[int]] = {}
         for a, unit in slices:
             per_set.setdefault(a, set()).add(unit)
-        derived = {
+        derived: dict[str, object] = {
             "host_names": tuple(h.name for h in t.hosts),
             "vm_names": tuple(v.name for v in t.vms),
-            "host_ix": host_ix,
-            "vm_ix": vm_ix,
+            "host_ix": {h.name: i for i, h in enumerate(t.hosts)},
+            "vm_ix": {v.name: i for i, v in enumerate(t.vms)},
             "vm_aset": tuple(aset_ix[v.availability_set] for v in t.vms),
-            "vm_slice": tuple(slices),  # (availability set index, slice unit) per VM
+            "vm_slice": tuple(slices),
             "multi_slice_sets": frozenset(a for a, units in per_set.items() if len(units) > 1),
             "frozen_cap": self.params.pause_bound + self.params.granularity,
             "unsynced_cap": self.params.resync_latency + self.params.granularity,
+            "_steps": {},
         }
         for k, val in derived.items():
             object.__setattr__(self, k, val)
-        self._prepare_successors()
-
-    def _prepare_successors(self) -> None:
-        """Bind the actions and build their `Step` values once, so that `successors`, the
-        hot loop of every exhaustive search, does no name lookups (performance only: the
-        guards are still the methods below, overridable by mutants)."""
-        hn, vn = self.host_names, self.vm_names
-        host_actions = []
-        for name in _HOST_ACTIONS:
-            method = getattr(self, name)
-            host_actions.append(tuple((method, Step(name, (hn[h],))) for h in range(len(hn))))
-        cached = {
-            "_host_actions": tuple(host_actions),
-            "_patch_empty": tuple(Step("platform_patch_empty_host", (n,)) for n in hn),
-            "_resync": tuple(Step("vm_clock_resync", (n,)) for n in vn),
-            "_announce_steps": {},
-            "_event_steps": {},
-            "_time_steps": {},
-        }
-        for k, val in cached.items():
-            object.__setattr__(self, k, val)
+        object.__setattr__(self, "_expanders", tuple(self._expander(kind, run) for kind, run in ACTION_BLOCKS))
 
     # ------------------------------------------------------------------ queries
 
@@ -207,10 +440,10 @@ class Spec:
     def event_id(self, host: int, round_: int) -> str:
         return f"{self.host_names[host]}#{round_}"
 
-    def impacted_slices(self, vms: object) -> dict[int, set]:
+    def impacted_slices(self, vms: Iterator[int] | list[int] | tuple[int, ...]) -> dict[int, set[int]]:
         """Slice units per availability set among the given VM indices."""
-        out: dict[int, set] = {}
-        for i in vms:  # type: ignore[attr-defined]
+        out: dict[int, set[int]] = {}
+        for i in vms:
             a, unit = self.vm_slice[i]
             out.setdefault(a, set()).add(unit)
         return out
@@ -256,89 +489,112 @@ class Spec:
 
     def resumed_vm(self, v: VMState) -> VMState:
         """A frozen VM resumed: memory untouched, the guest clock still behind by the pause (R1, R3)."""
-        lag = v.clock_lag
-        return VMState(RUNNING, v.host, v.memory, None, None, lag, 0 if lag else None)
+        return evolve_vm(v, status=RUNNING, snapshot=None, frozen_for=None, unsynced_for=0 if v.clock_lag else None)
 
-    # ------------------------------------------------------------------ document edits
+    # ------------------------------------------------------------------ document and host edits
 
     def _with_event(self, s: State, e: Event, hosts: tuple[HostState, ...]) -> State:
         events = tuple(sorted(s.events + (e,), key=lambda x: x.event_id))
-        return State(hosts, s.vms, events, s.incarnation + 1, s.removed)
+        return evolve_state(s, hosts=hosts, events=events, incarnation=s.incarnation + 1)
 
-    def _replace_event(self, s: State, e: Event, **kw: object) -> tuple[Event, ...]:
-        new = _evolve_event(e, kw)
-        return tuple(new if x.event_id == e.event_id else x for x in s.events)
+    def _replace_event(self, s: State, new: Event) -> tuple[Event, ...]:
+        """The document with the event of `new`'s EventId replaced by `new`."""
+        return tuple(new if x.event_id == new.event_id else x for x in s.events)
 
     def _without_event(self, s: State, e: Event) -> tuple[tuple[Event, ...], frozenset[str]]:
         return tuple(x for x in s.events if x.event_id != e.event_id), s.removed | {e.event_id}
 
     @staticmethod
-    def _set(seq: tuple, i: int, value: object) -> tuple:
+    def _set(seq: tuple[Any, ...], i: int, value: object) -> tuple[Any, ...]:
         return seq[:i] + (value,) + seq[i + 1 :]
 
-    def _set_phase(self, s: State, h: int, phase: str, **kw: object) -> tuple[HostState, ...]:
-        x = s.hosts[h]
-        new = HostState(
-            kw.pop("patched", x.patched), kw.pop("needs_reboot", x.needs_reboot), phase, kw.pop("rounds", x.rounds)
-        )
-        if kw:
-            raise TypeError(f"unknown HostState fields {sorted(kw)}")
-        return self._set(s.hosts, h, new)
+    def _set_phase(self, s: State, h: int, phase: str, *, patched: bool | Keep = KEEP,
+                   needs_reboot: bool | Keep = KEEP, rounds: int | Keep = KEEP) -> tuple[HostState, ...]:
+        """The hosts with host `h` moved to `phase` (and the named fields changed)."""
+        new = evolve_host(s.hosts[h], phase=phase, patched=patched, needs_reboot=needs_reboot, rounds=rounds)
+        return s.hosts[:h] + (new,) + s.hosts[h + 1 :]
 
     # ------------------------------------------------------------------ actions
 
-    def platform_announce_event(self, s: State, h: int, event_type: str) -> State | None:
+    def platform_announce_event(self, s: State, h: int, event_type: str) -> Outcome:
         """The platform announces maintenance of host `h` as a Scheduled event (R9)."""
         host = s.hosts[h]
-        if host.patched or host.phase != IDLE or host.rounds >= MAX_ROUNDS:
-            return None
+        if host.patched:
+            return _Announce.patched
+        if host.phase != IDLE:
+            return _Announce.busy
+        if host.rounds >= MAX_ROUNDS:
+            return _Announce.rounds
         if event_type not in self.event_types_for(s, h):
-            return None
+            return _Announce.event_type
         resources = self.residents(s, h)
         if not resources:
-            return None
+            return _Announce.no_vms
         notice = self.announced_notice(event_type)
         duration = self.params.expected_pause if event_type == "Freeze" else -1
         e = Event(self.event_id(h, host.rounds + 1), event_type, h, resources, SCHEDULED, notice, notice, duration, False)
         return self._with_event(s, e, self._set_phase(s, h, ANNOUNCED, rounds=host.rounds + 1))
 
-    def platform_patch_empty_host(self, s: State, h: int) -> State | None:
+    def platform_patch_empty_host(self, s: State, h: int) -> Outcome:
         """A host that carries no VM is patched without any event."""
         host = s.hosts[h]
-        if host.patched or host.phase != IDLE or self.residents(s, h):
-            return None
-        return State(self._set_phase(s, h, IDLE, patched=True, needs_reboot=False), s.vms, s.events, s.incarnation, s.removed)
+        if host.patched:
+            return _PatchEmpty.patched
+        if host.phase != IDLE:
+            return _PatchEmpty.busy
+        if self.residents(s, h):
+            return _PatchEmpty.has_vms
+        return evolve_state(s, hosts=self._set_phase(s, h, IDLE, patched=True, needs_reboot=False))
 
-    def app_approve_event(self, s: State, event_id: str) -> State | None:
-        """An application approves a Scheduled event; one approval releases it for all its Resources."""
+    def app_approve_event(self, s: State, event_id: str) -> Outcome:
+        """An application approves a Scheduled event; one approval releases it for all its Resources (R8, R17)."""
         e = s.event(event_id)
-        if e is None or e.status != SCHEDULED or e.approved or not e.not_before_in:
-            return None  # after NotBefore the event is approved by default (research 3.5)
-        return State(s.hosts, s.vms, self._replace_event(s, e, approved=True), s.incarnation, s.removed)
+        if e is None:
+            return _Approve.removed if event_id in s.removed else _Approve.unknown
+        if e.status != SCHEDULED:
+            return _Approve.not_scheduled
+        if e.approved:
+            return _Approve.approved
+        if not e.not_before_in:
+            return _Approve.notbefore_passed  # after NotBefore the event is approved by default (research 3.5)
+        return evolve_state(s, events=self._replace_event(s, evolve_event(e, approved=True)))
 
-    def platform_start_event(self, s: State, event_id: str) -> State | None:
+    def platform_start_event(self, s: State, event_id: str) -> Outcome:
         """A Scheduled event starts: NotBefore passed or approved (R8), and the slice allows it (R5)."""
         e = s.event(event_id)
-        if e is None or e.status != SCHEDULED or not self.start_allowed(e):
-            return None
+        if e is None:
+            return _Start.removed if event_id in s.removed else _Start.unknown
+        if e.status != SCHEDULED:
+            return _Start.not_scheduled
+        if not self.start_allowed(e):
+            return _Start.too_early
         if not self.slice_allows(s, e.resources):
-            return None
-        events = self._replace_event(s, e, status=STARTED_STATUS, not_before_in=None)
-        return State(self._set_phase(s, e.host, STARTED), s.vms, events, s.incarnation + 1, s.removed)
+            return _Start.slice_busy
+        events = self._replace_event(s, evolve_event(e, status=STARTED_STATUS, not_before_in=None))
+        return evolve_state(s, hosts=self._set_phase(s, e.host, STARTED), events=events, incarnation=s.incarnation + 1)
 
-    def platform_cancel_event(self, s: State, event_id: str) -> State | None:
-        """The platform judges a Scheduled event too risky and withdraws it (research 3.5, case 2)."""
+    def platform_cancel_event(self, s: State, event_id: str) -> Outcome:
+        """The platform judges a Scheduled event too risky and withdraws it (research 3.5, case 2; R11)."""
         e = s.event(event_id)
-        if e is None or e.status != SCHEDULED or s.hosts[e.host].rounds >= MAX_ROUNDS - 1:
-            return None
+        if e is None:
+            return _Cancel.removed if event_id in s.removed else _Cancel.unknown
+        if e.status != SCHEDULED:
+            return _Cancel.not_scheduled
+        if s.hosts[e.host].rounds >= MAX_ROUNDS - 1:
+            return _Cancel.last_round
         events, removed = self._without_event(s, e)
-        return State(self._set_phase(s, e.host, IDLE), s.vms, events, s.incarnation + 1, removed)
+        return evolve_state(s, hosts=self._set_phase(s, e.host, IDLE), events=events, incarnation=s.incarnation + 1,
+                            removed=removed)
 
-    def host_freeze(self, s: State, h: int) -> State | None:
+    def host_freeze(self, s: State, h: int) -> Outcome:
         """Freeze every VM of host `h` in place, keeping its memory (S2, R1, R14)."""
+        if s.hosts[h].phase != STARTED:
+            return _Freeze.not_started
         e = s.event_of_host(h)
-        if s.hosts[h].phase != STARTED or e is None or e.event_type != "Freeze":
-            return None
+        if e is None:
+            return _Freeze.no_event
+        if e.event_type != "Freeze":
+            return _Freeze.not_freeze
         return self.frozen(s, h, e)
 
     def frozen(self, s: State, h: int, e: Event) -> State:
@@ -346,89 +602,116 @@ class Spec:
         vms = list(s.vms)
         for i in e.resources:
             v = vms[i]
-            vms[i] = VMState(FROZEN, v.host, v.memory, v.memory, 0, v.clock_lag, v.unsynced_for)
-        return State(self._set_phase(s, h, IN_FREEZE), tuple(vms), s.events, s.incarnation, s.removed)
+            vms[i] = evolve_vm(v, status=FROZEN, snapshot=v.memory, frozen_for=0)
+        return evolve_state(s, hosts=self._set_phase(s, h, IN_FREEZE), vms=tuple(vms))
 
-    def host_apply_patch(self, s: State, h: int) -> State | None:
+    def host_apply_patch(self, s: State, h: int) -> Outcome:
         """The in-place update is applied while the VMs are frozen; a reboot update cannot be (S5, R6)."""
         host = s.hosts[h]
-        if host.phase != IN_FREEZE or host.patched or host.needs_reboot:
-            return None
-        return State(self._set_phase(s, h, IN_FREEZE, patched=True), s.vms, s.events, s.incarnation, s.removed)
+        if host.phase != IN_FREEZE:
+            return _ApplyPatch.not_frozen
+        if host.patched:
+            return _ApplyPatch.patched
+        if host.needs_reboot:
+            return _ApplyPatch.needs_reboot
+        return evolve_state(s, hosts=self._set_phase(s, h, IN_FREEZE, patched=True))
 
-    def platform_resume_host(self, s: State, h: int) -> State | None:
+    def platform_resume_host(self, s: State, h: int) -> Outcome:
         """Resume the frozen VMs of a patched host with their memory intact (S3, R1)."""
         host = s.hosts[h]
-        if host.phase != IN_FREEZE or not host.patched:
-            return None
+        if host.phase != IN_FREEZE:
+            return _Resume.not_frozen
+        if not host.patched:
+            return _Resume.unpatched
         vms = tuple(self.resumed_vm(v) if v.status == FROZEN and v.host == h else v for v in s.vms)
-        return State(self._set_phase(s, h, RECOVERED), vms, s.events, s.incarnation, s.removed)
+        return evolve_state(s, hosts=self._set_phase(s, h, RECOVERED), vms=vms)
 
-    def platform_watchdog_resume(self, s: State, h: int) -> State | None:
+    def platform_watchdog_resume(self, s: State, h: int) -> Outcome:
         """The patch overran: resume before the bound is crossed; the update is redone as a Reboot (S5, R2)."""
         host = s.hosts[h]
-        if host.phase != IN_FREEZE or host.patched or not self.watchdog_due(s, h):
-            return None
+        if host.phase != IN_FREEZE:
+            return _Watchdog.not_frozen
+        if host.patched:
+            return _Watchdog.patched
+        if not self.watchdog_due(s, h):
+            return _Watchdog.not_due
         vms = tuple(self.resumed_vm(v) if v.status == FROZEN and v.host == h else v for v in s.vms)
-        hosts = self._set_phase(s, h, RECOVERED, needs_reboot=True)
-        return State(hosts, vms, s.events, s.incarnation, s.removed)
+        return evolve_state(s, hosts=self._set_phase(s, h, RECOVERED, needs_reboot=True), vms=vms)
 
-    def host_reboot(self, s: State, h: int) -> State | None:
+    def host_reboot(self, s: State, h: int) -> Outcome:
         """Under a Started Reboot the host is patched and its VMs restart; memory is lost (R15)."""
+        if s.hosts[h].phase != STARTED:
+            return _Reboot.not_started
         e = s.event_of_host(h)
-        if s.hosts[h].phase != STARTED or e is None or e.event_type != "Reboot":
-            return None
-        vms = list(s.vms)
-        for i in e.resources:
-            vms[i] = VMState(REBOOTING, vms[i].host, BLANK, None, None, 0, None)
-        hosts = self._set_phase(s, h, IN_REBOOT, patched=True, needs_reboot=False)
-        return State(hosts, tuple(vms), s.events, s.incarnation, s.removed)
+        if e is None:
+            return _Reboot.no_event
+        if e.event_type != "Reboot":
+            return _Reboot.not_reboot
+        return self._restarted(s, h, e, None)
 
     def redeploy_target(self, s: State, h: int) -> int | None:
         """A Redeploy moves the VMs to the first other host that is already patched."""
         return next((i for i, x in enumerate(s.hosts) if i != h and x.patched), None)
 
-    def host_redeploy(self, s: State, h: int) -> State | None:
+    def host_redeploy(self, s: State, h: int) -> Outcome:
         """Under a Started Redeploy the VMs move to a patched host and restart; the
-        vacated host is patched (research 3.3: "move to another node")."""
+        vacated host is patched (research 3.3: "move to another node"; R14, R15)."""
+        if s.hosts[h].phase != STARTED:
+            return _Redeploy.not_started
         e = s.event_of_host(h)
-        if s.hosts[h].phase != STARTED or e is None or e.event_type != "Redeploy":
-            return None
+        if e is None:
+            return _Redeploy.no_event
+        if e.event_type != "Redeploy":
+            return _Redeploy.not_redeploy
         target = self.redeploy_target(s, h)
         if target is None:
-            return None
+            return _Redeploy.no_target
+        return self._restarted(s, h, e, target)
+
+    def _restarted(self, s: State, h: int, e: Event, target: int | None) -> State:
+        """The VMs of `e` restart (on `target`, if given): memory lost, timers and clock reset;
+        host `h` is patched by the restart."""
         vms = list(s.vms)
         for i in e.resources:
-            vms[i] = VMState(REBOOTING, target, BLANK, None, None, 0, None)
+            vms[i] = evolve_vm(vms[i], status=REBOOTING, host=KEEP if target is None else target, memory=BLANK,
+                               snapshot=None, frozen_for=None, clock_lag=0, unsynced_for=None)
         hosts = self._set_phase(s, h, IN_REBOOT, patched=True, needs_reboot=False)
-        return State(hosts, tuple(vms), s.events, s.incarnation, s.removed)
+        return evolve_state(s, hosts=hosts, vms=tuple(vms))
 
-    def host_boot_vms(self, s: State, h: int) -> State | None:
+    def host_boot_vms(self, s: State, h: int) -> Outcome:
         """The VMs rebooted under the event of host `h` come back up, clocks synced at boot."""
+        if s.hosts[h].phase != IN_REBOOT:
+            return _BootVMs.not_rebooting
         e = s.event_of_host(h)
-        if s.hosts[h].phase != IN_REBOOT or e is None:
-            return None
+        if e is None:
+            return _BootVMs.no_event
         vms = list(s.vms)
         for i in e.resources:
-            v = vms[i]
-            vms[i] = VMState(RUNNING, v.host, v.memory, None, None, 0, None)
-        return State(self._set_phase(s, h, RECOVERED), tuple(vms), s.events, s.incarnation, s.removed)
+            vms[i] = evolve_vm(vms[i], status=RUNNING, snapshot=None, frozen_for=None, clock_lag=0, unsynced_for=None)
+        return evolve_state(s, hosts=self._set_phase(s, h, RECOVERED), vms=tuple(vms))
 
-    def vm_clock_resync(self, s: State, vm: int) -> State | None:
+    def vm_clock_resync(self, s: State, vm: int) -> Outcome:
         """The host steps a resumed guest's wall clock forward to host time (S4, R3, R4)."""
         v = s.vms[vm]
-        if v.status != RUNNING or v.clock_lag == 0:
-            return None
-        vms = self._set(s.vms, vm, VMState(RUNNING, v.host, v.memory, None, None, 0, None))
-        return State(s.hosts, vms, s.events, s.incarnation, s.removed)
+        if v.status != RUNNING:
+            return _Resync.not_running
+        if v.clock_lag == 0:
+            return _Resync.synced
+        synced = evolve_vm(v, snapshot=None, frozen_for=None, clock_lag=0, unsynced_for=None)
+        return evolve_state(s, vms=s.vms[:vm] + (synced,) + s.vms[vm + 1 :])
 
-    def platform_complete_event(self, s: State, event_id: str) -> State | None:
+    def platform_complete_event(self, s: State, event_id: str) -> Outcome:
         """A Started event whose VMs are all back is removed from the document (R13)."""
         e = s.event(event_id)
-        if e is None or e.status != STARTED_STATUS or s.hosts[e.host].phase != RECOVERED:
-            return None
+        if e is None:
+            return _Complete.removed if event_id in s.removed else _Complete.unknown
+        if e.status != STARTED_STATUS:
+            return _Complete.not_started
+        if s.hosts[e.host].phase != RECOVERED:
+            return _Complete.vms_not_back
         events, removed = self._without_event(s, e)
-        return State(self._set_phase(s, e.host, IDLE), s.vms, events, s.incarnation + 1, removed)
+        return evolve_state(s, hosts=self._set_phase(s, e.host, IDLE), events=events, incarnation=s.incarnation + 1,
+                            removed=removed)
 
     def time_choices(self, s: State) -> tuple[int, ...]:
         """How far time may advance from `s` (notes/decisions.md D1)."""
@@ -440,124 +723,40 @@ class Spec:
                 return (min(waits),)
         return (g,)
 
-    def time_passes(self, s: State, dt: int) -> State | None:
+    def time_passes(self, s: State, dt: int) -> Outcome:
         """`dt` seconds pass: running guests write memory, frozen clocks fall behind,
         NotBefore deadlines draw nearer.  Time never carries a freeze past its bound
-        nor a clock past its resync latency."""
-        if dt <= 0 or not self.freeze_deadline_ok(s, dt) or not self.resync_deadline_ok(s, dt):
-            return None
+        nor a clock past its resync latency (see its guard clauses)."""
+        if dt <= 0:
+            return _Time.not_forward
+        if not self.freeze_deadline_ok(s, dt):
+            return _Time.pause_bound
+        if not self.resync_deadline_ok(s, dt):
+            return _Time.resync_latency
         fcap, ucap = self.frozen_cap, self.unsynced_cap
         vms = []
         for v in s.vms:
             if v.status == RUNNING:
                 unsynced = None if v.unsynced_for is None else min(v.unsynced_for + dt, ucap)
-                v = VMState(RUNNING, v.host, written(v.memory), None, None, v.clock_lag, unsynced)
+                v = evolve_vm(v, memory=written(v.memory), snapshot=None, frozen_for=None, unsynced_for=unsynced)
             elif v.status == FROZEN:
-                frozen = min(v.frozen_for + dt, fcap)  # type: ignore[operator]
-                v = VMState(FROZEN, v.host, v.memory, v.snapshot, frozen, min(v.clock_lag + dt, fcap), v.unsynced_for)
+                v = evolve_vm(v, frozen_for=min((v.frozen_for or 0) + dt, fcap), clock_lag=min(v.clock_lag + dt, fcap))
             vms.append(v)
         events = tuple(
-            Event(e.event_id, e.event_type, e.host, e.resources, e.status, max(0, e.not_before_in - dt), e.notice,
-                  e.duration, e.approved) if e.not_before_in else e
-            for e in s.events
+            evolve_event(e, not_before_in=max(0, e.not_before_in - dt)) if e.not_before_in else e for e in s.events
         )
-        return State(s.hosts, tuple(vms), events, s.incarnation, s.removed)
+        return evolve_state(s, vms=tuple(vms), events=events)
 
     # ------------------------------------------------------------------ the next-state relation
 
-    def candidates(self, s: State) -> Iterator[tuple[str, tuple, Callable[[], State | None]]]:
-        """Every (action, readable args, thunk) worth trying in `s`, in a stable order."""
-        hn, vn = self.host_names, self.vm_names
-        for h in range(len(s.hosts)):
-            for t in self.event_types_for(s, h):
-                yield "platform_announce_event", (hn[h], t), lambda h=h, t=t: self.platform_announce_event(s, h, t)
-            yield "platform_patch_empty_host", (hn[h],), lambda h=h: self.platform_patch_empty_host(s, h)
-        for e in s.events:
-            eid = e.event_id
-            yield "app_approve_event", (eid,), lambda eid=eid: self.app_approve_event(s, eid)
-            yield "platform_start_event", (eid,), lambda eid=eid: self.platform_start_event(s, eid)
-            yield "platform_cancel_event", (eid,), lambda eid=eid: self.platform_cancel_event(s, eid)
-        for h in range(len(s.hosts)):
-            for name in _HOST_ACTIONS:
-                yield name, (hn[h],), lambda h=h, name=name: getattr(self, name)(s, h)
-        for i in range(len(s.vms)):
-            yield "vm_clock_resync", (vn[i],), lambda i=i: self.vm_clock_resync(s, i)
-        for e in s.events:
-            eid = e.event_id
-            yield "platform_complete_event", (eid,), lambda eid=eid: self.platform_complete_event(s, eid)
-        for dt in self.time_choices(s):
-            yield "time_passes", (dt,), lambda dt=dt: self.time_passes(s, dt)
-
     def successors(self, s: State) -> Iterator[tuple[Step, State]]:
         """Every enabled step from `s` with the state it leads to, in the stable order of
-        `candidates` (which it unrolls with pre-built steps: the hot loop of the explorer)."""
+        `ACTIONS` (the hot loop of every exhaustive search)."""
         out: list[tuple[Step, State]] = []
         add = out.append
-        hosts = range(len(s.hosts))
-        announce, patch_empty = self._announce_steps, self._patch_empty
-        for h in hosts:
-            for t in self.event_types_for(s, h):
-                nxt = self.platform_announce_event(s, h, t)
-                if nxt is not None:
-                    st = announce.get((h, t))
-                    if st is None:
-                        st = announce[(h, t)] = Step("platform_announce_event", (self.host_names[h], t))
-                    add((st, nxt))
-            nxt = self.platform_patch_empty_host(s, h)
-            if nxt is not None:
-                add((patch_empty[h], nxt))
-        if s.events:
-            approve, start, cancel = self.app_approve_event, self.platform_start_event, self.platform_cancel_event
-            for e in s.events:
-                steps = self._steps_of_event(e.event_id)
-                eid = e.event_id
-                nxt = approve(s, eid)
-                if nxt is not None:
-                    add((steps[0], nxt))
-                nxt = start(s, eid)
-                if nxt is not None:
-                    add((steps[1], nxt))
-                nxt = cancel(s, eid)
-                if nxt is not None:
-                    add((steps[2], nxt))
-        host_actions = self._host_actions
-        for h in hosts:
-            for per_host in host_actions:
-                method, st = per_host[h]
-                nxt = method(s, h)
-                if nxt is not None:
-                    add((st, nxt))
-        resync, resync_steps = self.vm_clock_resync, self._resync
-        for i in range(len(s.vms)):
-            nxt = resync(s, i)
-            if nxt is not None:
-                add((resync_steps[i], nxt))
-        if s.events:
-            complete = self.platform_complete_event
-            for e in s.events:
-                nxt = complete(s, e.event_id)
-                if nxt is not None:
-                    add((self._steps_of_event(e.event_id)[3], nxt))
-        times = self._time_steps
-        for dt in self.time_choices(s):
-            nxt = self.time_passes(s, dt)
-            if nxt is not None:
-                st = times.get(dt)
-                if st is None:
-                    st = times[dt] = Step("time_passes", (dt,))
-                add((st, nxt))
+        for expand in self._expanders:
+            expand(s, add)
         return iter(out)
-
-    def _steps_of_event(self, eid: str) -> tuple[Step, Step, Step, Step]:
-        """The approve, start, cancel and complete steps of one EventId, built once."""
-        steps = self._event_steps.get(eid)
-        if steps is None:
-            steps = self._event_steps[eid] = tuple(
-                Step(name, (eid,))
-                for name in ("app_approve_event", "platform_start_event", "platform_cancel_event",
-                             "platform_complete_event")
-            )
-        return steps
 
     def enabled_actions(self, s: State) -> Iterator[Step]:
         """Every enabled step from `s`, in a stable order."""
@@ -565,38 +764,39 @@ class Spec:
             yield st
 
     def step(self, s: State, action: Step) -> State:
-        """Apply one step, or raise `ActionNotEnabled` saying why not."""
+        """Apply one step, or raise `ActionNotEnabled` saying which clause of which guard refused it."""
         name, args = action
-        if name not in ACTION_INFO:
-            raise ActionNotEnabled(f"unknown action {name!r}; known: {', '.join(ACTION_INFO)}")
+        info = ACTION_INFO.get(name)
+        if info is None:
+            raise ActionNotEnabled(f"unknown action {name!r}; known: {', '.join(ACTION_INFO)}", action=str(name),
+                                   clause="unknown action")
         try:
-            resolved = self._resolve(ACTION_INFO[name].kind, name, tuple(args))
+            resolved = self._resolve(info, tuple(args))
         except (KeyError, TypeError, ValueError) as exc:
-            raise ActionNotEnabled(f"{name}{tuple(args)}: bad arguments ({exc})") from None
+            raise ActionNotEnabled(f"{name}{tuple(args)}: bad arguments ({exc})", action=name,
+                                   clause="bad arguments") from None
         nxt = getattr(self, name)(s, *resolved)
-        if nxt is None:
-            raise ActionNotEnabled(f"{Step(name, tuple(args))} is not enabled: its guard is false here")
-        return nxt
+        if isinstance(nxt, State):
+            return nxt
+        refusal = nxt if isinstance(nxt, Refusal) else unspecified(name)
+        raise ActionNotEnabled.refused(Step(name, tuple(args)), refusal)
 
-    def _resolve(self, kind: str, name: str, args: tuple) -> tuple:
-        if kind == "host":
-            if name == "platform_announce_event":
-                host, event_type = args
-                return (self.host_ix[host], event_type)
-            (host,) = args
-            return (self.host_ix[host],)
-        if kind == "vm":
-            (vm,) = args
-            return (self.vm_ix[vm],)
-        if kind == "event":
-            (eid,) = args
-            if not isinstance(eid, str):
-                raise TypeError("EventId must be a string")
-            return (eid,)
-        (dt,) = args
-        if not isinstance(dt, numbers.Rational) or isinstance(dt, bool):
-            raise TypeError("seconds must be an int or a Fraction (exact time)")
-        return (dt,)
+    def refusal(self, s: State, action: Step) -> Refusal | None:
+        """The guard clause that refuses `action` in `s`, or None when it is enabled (bad
+        arguments and unknown actions raise `ActionNotEnabled`)."""
+        try:
+            self.step(s, action)
+        except ActionNotEnabled as exc:
+            if exc.refusal is None:
+                raise
+            return exc.refusal
+        return None
+
+    def _resolve(self, info: ActionInfo, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A step's readable arguments as the action method takes them (indices for names)."""
+        if len(args) != len(info.args):
+            raise ValueError(f"expected {len(info.args)} ({', '.join(info.args)}), got {len(args)}")
+        return tuple(_RESOLVE[kind](self, x) for kind, x in zip(info.args, args))
 
     def guard(self, s: State, name: str, *args: object) -> bool:
         """Whether action `name` with readable `args` is enabled in `s` (for preconditions)."""
@@ -605,3 +805,108 @@ class Spec:
         except ActionNotEnabled:
             return False
         return True
+
+    # ------------------------------------------------------------------ successors, built from ACTIONS
+
+    def _step(self, name: str, args: tuple[Any, ...]) -> Step:
+        """The `Step` value for (name, args), built once (steps are compared and hashed a lot)."""
+        key = (name, args)
+        st = self._steps.get(key)
+        if st is None:
+            st = self._steps[key] = Step(name, args)
+        return st
+
+    def _expander(self, kind: str, run: tuple[ActionInfo, ...]) -> _Expand:
+        """The part of `successors` that tries one run of ACTIONS: for each object of `kind`
+        in `s`, each action of the run, binding the (possibly overridden) methods once."""
+        methods = tuple(getattr(self, a.name) for a in run)
+        if kind == "host":
+            return self._expand_hosts(run, methods)
+        if kind == "vm":
+            steps = tuple(tuple(Step(a.name, (n,)) for a in run) for n in self.vm_names)
+
+            def expand_vms(s: State, add: _Add) -> None:
+                for i in range(len(s.vms)):
+                    for method, st in zip(methods, steps[i]):
+                        nxt = method(s, i)
+                        if nxt:
+                            add((st, nxt))
+
+            return expand_vms
+        if kind == "event":
+            names = tuple(a.name for a in run)
+            step_of = self._step
+
+            def expand_events(s: State, add: _Add) -> None:
+                for e in s.events:
+                    eid = e.event_id
+                    for method, name in zip(methods, names):
+                        nxt = method(s, eid)
+                        if nxt:
+                            add((step_of(name, (eid,)), nxt))
+
+            return expand_events
+        if kind == "seconds":
+            names = tuple(a.name for a in run)
+            step_of, choices = self._step, self.time_choices
+
+            def expand_time(s: State, add: _Add) -> None:
+                for dt in choices(s):
+                    for method, name in zip(methods, names):
+                        nxt = method(s, dt)
+                        if nxt:
+                            add((step_of(name, (dt,)), nxt))
+
+            return expand_time
+        raise ValueError(f"no successor expansion for actions over {kind!r}: {[a.name for a in run]}")
+
+    def _expand_hosts(self, run: tuple[ActionInfo, ...], methods: tuple[Callable[..., Outcome], ...]) -> _Expand:
+        """Host actions take the host, and an announcement also an event type, drawn from
+        `event_types_for` (the types the guard may accept)."""
+        for a in run:
+            if a.args not in (("host",), ("host", "event_type")):
+                raise ValueError(f"no successor expansion for {a.name} with arguments {a.args}")
+        hn = self.host_names
+        # per host: (method, its step, or None for an action that also takes an event type, its name)
+        per_host = tuple(
+            tuple((m, Step(a.name, (n,)) if len(a.args) == 1 else None, a.name) for a, m in zip(run, methods))
+            for n in hn
+        )
+        types_for, step_of = self.event_types_for, self._step
+
+        def expand_hosts(s: State, add: _Add) -> None:
+            for h in range(len(s.hosts)):
+                for method, st, name in per_host[h]:
+                    if st is None:
+                        for t in types_for(s, h):
+                            nxt = method(s, h, t)
+                            if nxt:
+                                add((step_of(name, (hn[h], t)), nxt))
+                    else:
+                        nxt = method(s, h)
+                        if nxt:
+                            add((st, nxt))
+
+        return expand_hosts
+
+
+def _event_id(spec: Spec, x: object) -> str:
+    if not isinstance(x, str):
+        raise TypeError("EventId must be a string")
+    return x
+
+
+def _seconds(spec: Spec, x: object) -> object:
+    if not isinstance(x, numbers.Rational) or isinstance(x, bool):
+        raise TypeError("seconds must be an int or a Fraction (exact time)")
+    return x
+
+
+# How `step` turns each kind of readable argument into what the action takes.
+_RESOLVE: dict[str, Callable[[Spec, Any], object]] = {
+    "host": lambda spec, x: spec.host_ix[x],
+    "vm": lambda spec, x: spec.vm_ix[x],
+    "event": _event_id,
+    "event_type": lambda spec, x: x,
+    "seconds": _seconds,
+}

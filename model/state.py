@@ -10,6 +10,8 @@ and a graph node.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
+from typing import Final, Literal
 
 # VM status
 RUNNING, FROZEN, REBOOTING = "running", "frozen", "rebooting"
@@ -90,3 +92,78 @@ class State:
             if e.host == host:
                 return e
         return None
+
+
+# ---------------------------------------------------------------- evolve: a value with named fields changed
+#
+# Each action names only what its event changes: `evolve_vm(v, status=RUNNING, clock_lag=0)`.
+# These are `dataclasses.replace` written out per value, several times faster, since the
+# exhaustive searches build every state through them.  `KEEP` (the default) keeps a field;
+# `None` is a value like any other (an empty timer or snapshot).
+
+
+class _Keep(Enum):
+    KEEP = 0
+
+
+KEEP: Final = _Keep.KEEP
+Keep = Literal[_Keep.KEEP]
+
+
+def evolve_host(
+    x: HostState, *, patched: bool | Keep = KEEP, needs_reboot: bool | Keep = KEEP, phase: str | Keep = KEEP,
+    rounds: int | Keep = KEEP,
+) -> HostState:
+    return HostState(
+        x.patched if patched is KEEP else patched,
+        x.needs_reboot if needs_reboot is KEEP else needs_reboot,
+        x.phase if phase is KEEP else phase,
+        x.rounds if rounds is KEEP else rounds,
+    )
+
+
+def evolve_vm(
+    v: VMState, *, status: str | Keep = KEEP, host: int | Keep = KEEP, memory: int | Keep = KEEP,
+    snapshot: int | None | Keep = KEEP, frozen_for: int | None | Keep = KEEP, clock_lag: int | Keep = KEEP,
+    unsynced_for: int | None | Keep = KEEP,
+) -> VMState:
+    return VMState(
+        v.status if status is KEEP else status,
+        v.host if host is KEEP else host,
+        v.memory if memory is KEEP else memory,
+        v.snapshot if snapshot is KEEP else snapshot,
+        v.frozen_for if frozen_for is KEEP else frozen_for,
+        v.clock_lag if clock_lag is KEEP else clock_lag,
+        v.unsynced_for if unsynced_for is KEEP else unsynced_for,
+    )
+
+
+def evolve_event(
+    e: Event, *, event_id: str | Keep = KEEP, event_type: str | Keep = KEEP, host: int | Keep = KEEP,
+    resources: tuple[int, ...] | Keep = KEEP, status: str | Keep = KEEP, not_before_in: int | None | Keep = KEEP,
+    notice: int | Keep = KEEP, duration: int | Keep = KEEP, approved: bool | Keep = KEEP,
+) -> Event:
+    return Event(
+        e.event_id if event_id is KEEP else event_id,
+        e.event_type if event_type is KEEP else event_type,
+        e.host if host is KEEP else host,
+        e.resources if resources is KEEP else resources,
+        e.status if status is KEEP else status,
+        e.not_before_in if not_before_in is KEEP else not_before_in,
+        e.notice if notice is KEEP else notice,
+        e.duration if duration is KEEP else duration,
+        e.approved if approved is KEEP else approved,
+    )
+
+
+def evolve_state(
+    s: State, *, hosts: tuple[HostState, ...] | Keep = KEEP, vms: tuple[VMState, ...] | Keep = KEEP,
+    events: tuple[Event, ...] | Keep = KEEP, incarnation: int | Keep = KEEP, removed: frozenset[str] | Keep = KEEP,
+) -> State:
+    return State(
+        s.hosts if hosts is KEEP else hosts,
+        s.vms if vms is KEEP else vms,
+        s.events if events is KEEP else events,
+        s.incarnation if incarnation is KEEP else incarnation,
+        s.removed if removed is KEEP else removed,
+    )

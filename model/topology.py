@@ -104,21 +104,21 @@ def validate(topology: Topology) -> None:
     sets = {a.name: a for a in topology.availability_sets}
     hosts = {h.name for h in topology.hosts}
     for v in topology.vms:
-        a = sets.get(v.availability_set)
-        if a is None:
+        aset = sets.get(v.availability_set)
+        if aset is None:
             raise InvalidTopology(
                 f"VM {v.name!r}: availability set {v.availability_set!r} is not defined; "
                 f"add it or use one of {sorted(sets)}"
             )
-        if not isinstance(v.update_domain, int) or not 0 <= v.update_domain < a.update_domains:
+        if not isinstance(v.update_domain, int) or not 0 <= v.update_domain < aset.update_domains:
             raise InvalidTopology(
-                f"VM {v.name!r}: update_domain must be 0..{a.update_domains - 1} "
-                f"(set {a.name!r} has {a.update_domains}), got {v.update_domain!r}"
+                f"VM {v.name!r}: update_domain must be 0..{aset.update_domains - 1} "
+                f"(set {aset.name!r} has {aset.update_domains}), got {v.update_domain!r}"
             )
-        if not isinstance(v.fault_domain, int) or not 0 <= v.fault_domain < a.fault_domains:
+        if not isinstance(v.fault_domain, int) or not 0 <= v.fault_domain < aset.fault_domains:
             raise InvalidTopology(
-                f"VM {v.name!r}: fault_domain must be 0..{a.fault_domains - 1} "
-                f"(set {a.name!r} has {a.fault_domains}), got {v.fault_domain!r}"
+                f"VM {v.name!r}: fault_domain must be 0..{aset.fault_domains - 1} "
+                f"(set {aset.name!r} has {aset.fault_domains}), got {v.fault_domain!r}"
             )
         if v.host not in hosts:
             raise InvalidTopology(f"VM {v.name!r}: host {v.host!r} is not defined; add it or use one of {sorted(hosts)}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from vmspec.model import Spec, State
+from vmspec.model.spec import Outcome
 from vmspec.model.state import ANNOUNCED, BLANK, FROZEN, IN_FREEZE, RUNNING, Event, VMState, written
 
 
@@ -50,7 +51,7 @@ class MemoryResetOnResume(Spec):
 
 
 class NoClockResync(Spec):
-    def vm_clock_resync(self, s: State, vm: int) -> State | None:
+    def vm_clock_resync(self, s: State, vm: int) -> Outcome | None:
         return None
 
     def resync_deadline_ok(self, s: State, dt: int) -> bool:
@@ -58,7 +59,7 @@ class NoClockResync(Spec):
 
 
 class ResyncNeverRuns(Spec):
-    def vm_clock_resync(self, s: State, vm: int) -> State | None:
+    def vm_clock_resync(self, s: State, vm: int) -> Outcome | None:
         return None
 
 
@@ -77,7 +78,7 @@ class RebootUpdateUnderFreeze(Spec):
     def event_types_for(self, s: State, h: int) -> tuple[str, ...]:
         return ("Freeze",)
 
-    def host_apply_patch(self, s: State, h: int) -> State | None:
+    def host_apply_patch(self, s: State, h: int) -> Outcome | None:
         host = s.hosts[h]
         if host.phase != IN_FREEZE or host.patched:
             return None
@@ -85,30 +86,30 @@ class RebootUpdateUnderFreeze(Spec):
 
 
 class IncarnationNotBumped(Spec):
-    def platform_start_event(self, s: State, event_id: str) -> State | None:
+    def platform_start_event(self, s: State, event_id: str) -> Outcome | None:
         nxt = super().platform_start_event(s, event_id)
-        return None if nxt is None else replace(nxt, incarnation=s.incarnation)
+        return replace(nxt, incarnation=s.incarnation) if nxt else nxt
 
 
 class CompletedEventLeft(Spec):
-    def platform_complete_event(self, s: State, event_id: str) -> State | None:
+    def platform_complete_event(self, s: State, event_id: str) -> Outcome | None:
         nxt = super().platform_complete_event(s, event_id)
-        return None if nxt is None else replace(nxt, events=s.events, removed=s.removed)
+        return replace(nxt, events=s.events, removed=s.removed) if nxt else nxt
 
 
 class CompletedStatusPublished(Spec):
-    def platform_complete_event(self, s: State, event_id: str) -> State | None:
+    def platform_complete_event(self, s: State, event_id: str) -> Outcome | None:
         nxt = super().platform_complete_event(s, event_id)
         e = s.event(event_id)
-        if nxt is None or e is None:
-            return None
-        return replace(nxt, events=self._replace_event(s, e, status="Completed"), removed=s.removed)
+        if not nxt or e is None:
+            return nxt
+        return replace(nxt, events=self._replace_event(s, replace(e, status="Completed")), removed=s.removed)
 
 
 class MigrateUnderFreeze(Spec):
-    def host_freeze(self, s: State, h: int) -> State | None:
+    def host_freeze(self, s: State, h: int) -> Outcome | None:
         nxt = super().host_freeze(s, h)
-        if nxt is None or len(s.hosts) < 2:
+        if not nxt or len(s.hosts) < 2:
             return nxt
         other = (h + 1) % len(s.hosts)
         vms = tuple(replace(v, host=other) if v.status == FROZEN and v.host == h else v for v in nxt.vms)
@@ -126,18 +127,18 @@ class ShortNotice(Spec):
 
 
 class FrozenGuestKeepsWriting(Spec):
-    def time_passes(self, s: State, dt: int) -> State | None:
+    def time_passes(self, s: State, dt: int) -> Outcome | None:
         nxt = super().time_passes(s, dt)
-        if nxt is None:
-            return None
+        if not nxt:
+            return nxt
         return replace(nxt, vms=tuple(replace(v, memory=written(v.memory)) if v.status == FROZEN else v for v in nxt.vms))
 
 
 class MemoryWipedAtFreeze(Spec):
-    def host_freeze(self, s: State, h: int) -> State | None:
+    def host_freeze(self, s: State, h: int) -> Outcome | None:
         nxt = super().host_freeze(s, h)
-        if nxt is None:
-            return None
+        if not nxt:
+            return nxt
         vms = tuple(
             replace(v, memory=BLANK, snapshot=BLANK) if v.status == FROZEN and s.vms[i].status == RUNNING else v
             for i, v in enumerate(nxt.vms)
@@ -148,10 +149,10 @@ class MemoryWipedAtFreeze(Spec):
 class EventIdChangesOnStart(Spec):
     """Like an emulator that answers an approval with a fresh EventId."""
 
-    def platform_start_event(self, s: State, event_id: str) -> State | None:
+    def platform_start_event(self, s: State, event_id: str) -> Outcome | None:
         nxt = super().platform_start_event(s, event_id)
-        if nxt is None:
-            return None
+        if not nxt:
+            return nxt
         events = tuple(
             replace(e, event_id=e.event_id + "'") if e.event_id == event_id else e for e in nxt.events
         )
@@ -164,7 +165,7 @@ class EventIdReused(Spec):
 
 
 class FreezeWithoutStartedEvent(Spec):
-    def host_freeze(self, s: State, h: int) -> State | None:
+    def host_freeze(self, s: State, h: int) -> Outcome | None:
         e = s.event_of_host(h)
         if s.hosts[h].phase == ANNOUNCED and e is not None and e.event_type == "Freeze":
             return self.frozen(s, h, e)  # freezes while the event is still Scheduled
@@ -172,20 +173,20 @@ class FreezeWithoutStartedEvent(Spec):
 
 
 class HostPhaseTypo(Spec):
-    def platform_complete_event(self, s: State, event_id: str) -> State | None:
+    def platform_complete_event(self, s: State, event_id: str) -> Outcome | None:
         nxt = super().platform_complete_event(s, event_id)
         e = s.event(event_id)
-        if nxt is None or e is None:
-            return None
+        if not nxt or e is None:
+            return nxt
         return replace(nxt, hosts=self._set(nxt.hosts, e.host, replace(nxt.hosts[e.host], phase="done")))
 
 
 class NotBeforeKeptWhenStarted(Spec):
-    def platform_start_event(self, s: State, event_id: str) -> State | None:
+    def platform_start_event(self, s: State, event_id: str) -> Outcome | None:
         nxt = super().platform_start_event(s, event_id)
         e = s.event(event_id)
-        if nxt is None or e is None:
-            return None
+        if not nxt or e is None:
+            return nxt
         started = nxt.event(event_id)
         events = tuple(replace(x, not_before_in=e.not_before_in) if x is started else x for x in nxt.events)
         return replace(nxt, events=events)
@@ -197,7 +198,7 @@ class PauseTimerKeptAfterResume(Spec):
 
 
 class ResumeForgotten(Spec):
-    def platform_resume_host(self, s: State, h: int) -> State | None:
+    def platform_resume_host(self, s: State, h: int) -> Outcome | None:
         return None
 
 

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
-from vmspec.model import ACTIONS, Spec, State, Step
+from vmspec.model import ACTION_INFO, ACTIONS, Spec, State, Step
 from vmspec.properties.catalogue.registry import ALWAYS, REGISTRY, SOMETIMES
 from vmspec.properties.engines.machine import Coverage, Monitor, PropertyViolated, Violation, machine_class
 from vmspec.properties.engines.strategies import World
@@ -132,7 +132,7 @@ Plan = list[tuple[Step, "int | None"]]  # steps to replay, each with the host it
 
 def _host_of(s: State, step: Step) -> int | None:
     """The host an event step is about, so a replay can follow its event across renumbering."""
-    if step.name in ("app_approve_event", "platform_start_event", "platform_cancel_event", "platform_complete_event"):
+    if ACTION_INFO[step.name].kind == "event":
         e = s.event(step.args[0])
         return None if e is None else e.host
     return None

@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import product
 from typing import Any, ClassVar
 
 from hypothesis import event, note, target
@@ -216,11 +217,9 @@ def argument_domains(spec: Spec) -> dict[str, tuple[tuple, ...]]:
     """The fixed argument tuples each action can take in `spec` (time excepted): hosts,
     hosts with an event type, VMs, and EventIds host#round for every possible round."""
     hosts, vms = spec.host_names, spec.vm_names
-    events = tuple(dict.fromkeys((spec.event_id(h, r),) for h in range(len(hosts)) for r in range(1, MAX_ROUNDS + 1)))
-    by_kind = {"host": tuple((h,) for h in hosts), "vm": tuple((v,) for v in vms), "event": events}
-    out = {a.name: by_kind[a.kind] for a in ACTIONS if a.kind in by_kind}
-    out["platform_announce_event"] = tuple((h, t) for h in hosts for t in EVENT_TYPES)
-    return out
+    events = tuple(dict.fromkeys(spec.event_id(h, r) for h in range(len(hosts)) for r in range(1, MAX_ROUNDS + 1)))
+    by_kind = {"host": hosts, "vm": vms, "event": events, "event_type": EVENT_TYPES}
+    return {a.name: tuple(product(*(by_kind[k] for k in a.args))) for a in ACTIONS if a.kind != "seconds"}
 
 
 # ---------------------------------------------------------------------- coverage

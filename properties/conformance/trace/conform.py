@@ -45,7 +45,6 @@ from vmspec.properties.evidence.diff import believed_state, compare_observed, de
 from vmspec.properties.io.errors import InputError
 
 ENGINE = "trace"
-_RULE_ID = re.compile(r"\bR\d+\b")
 
 
 @dataclass(frozen=True)
@@ -114,11 +113,6 @@ class TraceResult:
         }
 
 
-def _cited_rules(fn: Any) -> tuple[str, ...]:
-    """The rule ids a model function's docstring cites (the model is the one place they live)."""
-    return tuple(dict.fromkeys(_RULE_ID.findall(getattr(fn, "__doc__", None) or "")))
-
-
 class TraceChecker:
     """The streaming judge: feed it steps (or records) in order; it returns the first violation.
 
@@ -143,9 +137,10 @@ class TraceChecker:
         self._relaxed: list[tuple[Mutant, Spec]] | None = None
         self._last: tuple[State, Step] | None = None  # the state before the latest step, and that step
         self._appended = False  # the latest step is the last of the kept prefix (no cycle was cut)
-        self._action_rules = {a.name: _cited_rules(getattr(type(spec), a.name)) for a in ACTION_INFO.values()}
-        self._freeze_rules = _cited_rules(Spec.freeze_deadline_ok)
-        self._resync_rules = _cited_rules(Spec.resync_deadline_ok)
+        self._action_rules = {a.name: a.rules for a in ACTION_INFO.values()}  # declared with the actions
+        time_passes = ACTION_INFO["time_passes"]
+        self._freeze_rules = time_passes.clause("pause_bound").rules
+        self._resync_rules = time_passes.clause("resync_latency").rules
         for p in self._state_props:  # the initial state itself must satisfy the registry
             msg = p.check(spec, self.state)
             if msg:

@@ -121,10 +121,8 @@ def _show(value: Any) -> str:
 
 def _arity(action: str) -> tuple[str, ...]:
     """The argument names an action takes in a trace (the model's `ActionInfo.kind`)."""
-    if action == "platform_announce_event":
-        return ("host", "event_type")
-    kind = ACTION_INFO[action].kind
-    return () if kind == "seconds" else (kind,)
+    info = ACTION_INFO[action]
+    return () if info.kind == "seconds" else info.args
 
 
 def record_from_json(data: Any, path: str, line: int) -> TraceRecord:

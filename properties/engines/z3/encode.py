@@ -529,7 +529,7 @@ class Encoding:
         return (FREEZE, REBOOT, REDEPLOY) if self.params.allow_redeploy else (FREEZE, REBOOT)
 
     def instances(self, s: SymState) -> list[Instance]:
-        """Every action with every argument, in the order of `Spec.candidates`."""
+        """Every action with every argument, in the order of `Spec.successors` (`vmspec.model.ACTIONS`)."""
         out: list[Instance] = []
 
         def add(name: str, key: tuple, pair: tuple[z3.BoolRef, SymState], dt: z3.ArithRef | None = None) -> None:
