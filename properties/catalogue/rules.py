@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vmspec.model import ACTIONS
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -237,8 +239,21 @@ def rule(rule_id: str) -> Rule:
         raise KeyError(f"unknown rule {rule_id!r}; known: {', '.join(RULE_BY_ID)}") from None
 
 
+def actions_by_rule() -> dict[str, tuple[list[str], list[str]]]:
+    """Per rule id: the actions that exercise it and the actions whose guard enforces it,
+    as declared in `vmspec.model.ACTIONS`."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for a in ACTIONS:
+        for r in a.rules:
+            out.setdefault(r, ([], []))[0].append(a.name)
+        for r in dict.fromkeys(r for c in a.clauses for r in c.rules):
+            out.setdefault(r, ([], []))[1].append(a.name)
+    return out
+
+
 def markdown(properties_by_rule: dict[str, list[str]]) -> str:
     """The rules section of notes/spec.md, one paragraph a rule."""
+    actions = actions_by_rule()
     out = []
     for r in RULES:
         out.append(f"### {r.rule_id}. {r.title}\n")
@@ -247,6 +262,11 @@ def markdown(properties_by_rule: dict[str, list[str]]) -> str:
         names = properties_by_rule.get(r.rule_id, [])
         if names:
             out.append("*Checked by:* " + ", ".join(f"`{n}`" for n in names) + ".\n")
+        exercised, guarded = actions.get(r.rule_id, ([], []))
+        if exercised:
+            out.append("*Exercised by:* " + ", ".join(f"`{n}`" for n in exercised) + ".\n")
+        if guarded:
+            out.append("*Guarded by:* " + ", ".join(f"`{n}`" for n in guarded) + ".\n")
         if r.not_checked:
             out.append(f"*Not checked:* {r.not_checked}\n")
     return "\n".join(out)
