@@ -34,6 +34,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar, Literal, NamedTuple
 
 from vmspec.model.params import Params
@@ -757,6 +758,34 @@ class Spec:
         for expand in self._expanders:
             expand(s, add)
         return iter(out)
+
+    def candidates(self, s: State) -> Iterator[tuple[str, tuple[Any, ...], Callable[[], Outcome]]]:
+        """Every step `successors` tries in `s`, in its order, as (action, readable args, thunk)
+        with the guard not yet evaluated: for a caller that decides lazily which to evaluate.
+        A thunk returns the next state, or the refusal of its guard (falsy)."""
+        hn, vn = self.host_names, self.vm_names
+        for kind, run in ACTION_BLOCKS:
+            if kind == "host":
+                for h in range(len(s.hosts)):
+                    for a in run:
+                        method = getattr(self, a.name)
+                        if len(a.args) == 2:
+                            for t in self.event_types_for(s, h):
+                                yield a.name, (hn[h], t), partial(method, s, h, t)
+                        else:
+                            yield a.name, (hn[h],), partial(method, s, h)
+            elif kind == "event":
+                for e in s.events:
+                    for a in run:
+                        yield a.name, (e.event_id,), partial(getattr(self, a.name), s, e.event_id)
+            elif kind == "vm":
+                for i in range(len(s.vms)):
+                    for a in run:
+                        yield a.name, (vn[i],), partial(getattr(self, a.name), s, i)
+            else:
+                for dt in self.time_choices(s):
+                    for a in run:
+                        yield a.name, (dt,), partial(getattr(self, a.name), s, dt)
 
     def enabled_actions(self, s: State) -> Iterator[Step]:
         """Every enabled step from `s`, in a stable order."""

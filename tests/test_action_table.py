@@ -66,3 +66,23 @@ def test_the_hypothesis_machine_draws_arguments_for_every_action_but_time():
     assert set(domains) == {a.name for a in ACTIONS if a.kind != "seconds"}
     assert domains["platform_announce_event"][:3] == (("h0", "Freeze"), ("h0", "Reboot"), ("h0", "Redeploy"))
     assert domains["host_freeze"] == (("h0",), ("h1",)) and domains["vm_clock_resync"] == (("vm0",), ("vm1",))
+
+
+def test_candidates_are_the_steps_successors_tries_in_its_order():
+    """`candidates` (lazy) and `successors` (the fast loop) enumerate the same steps in the
+    same order on every state of TINY, and agree on which are enabled and where they lead."""
+    from collections import deque
+
+    spec = TINY.spec()
+    s0 = spec.initial_state()
+    seen, queue = {s0}, deque([s0])
+    while queue:
+        s = queue.popleft()
+        tried = [(Step(name, args), thunk()) for name, args, thunk in spec.candidates(s)]
+        succ = list(spec.successors(s))
+        assert [(st, t) for st, t in tried if t] == succ
+        for _, t in succ:
+            if t not in seen:
+                seen.add(t)
+                queue.append(t)
+    assert len(seen) == 11743
