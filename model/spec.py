@@ -821,6 +821,11 @@ class Spec:
             return exc.refusal
         return None
 
+    def resolve(self, action: Step) -> tuple[Any, ...]:
+        """A step's readable arguments as its action takes them (indices for names); KeyError,
+        TypeError or ValueError when the action is unknown or its arguments do not fit."""
+        return self._resolve(ACTION_INFO[action.name], tuple(action.args))
+
     def _resolve(self, info: ActionInfo, args: tuple[Any, ...]) -> tuple[Any, ...]:
         """A step's readable arguments as the action method takes them (indices for names)."""
         if len(args) != len(info.args):

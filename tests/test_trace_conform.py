@@ -64,7 +64,8 @@ def test_pause_bound_is_judged_on_exact_time(tmp_path):
     late = check_trace(TINY.spec(), trace("30.000000001"))[0].violation
     assert late.rule == "R2" and "30.000000001 s" in late.message
     early = check_trace(TINY.spec(), trace("20"))[0].violation  # watchdog only once one more granule would cross
-    assert early.line == 5 and early.property is None and "refused by guard of platform_watchdog_resume" in early.message
+    assert early.line == 5 and early.rule == "R2" and ("refused by guard of platform_watchdog_resume: R2 (no VM of "
+                                                        "the host is within one granule") in early.message
 
 
 def test_wrong_belief_is_a_divergence_without_a_rule():

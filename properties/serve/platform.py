@@ -126,7 +126,7 @@ class Platform:
         if dt <= 0:
             return True
         nxt = self.spec.time_passes(self.state, dt)
-        if nxt is None:
+        if not nxt:  # the refusal of its guard
             self._stick(f"time cannot pass beyond {_show(self.state_time)} s: the model's time_passes guard "
                         "refuses (a VM would stay frozen past the pause bound or a clock stay unsynced past its "
                         "resync latency) and no step is due")
@@ -244,7 +244,7 @@ class Platform:
                 if name in ("time_passes", "app_approve_event"):
                     continue
                 st = Step(name, args)
-                if st not in self._due and enabled() is not None:
+                if st not in self._due and enabled():
                     self._due[st] = self._draw(st, now)
         self._stops = self._deadlines(s, now)
 

@@ -112,7 +112,7 @@ def validate(scenario: Scenario, spec: Spec) -> Fraction:
         if kind == "event" and len(s.step.args) == 1 and s.step.args[0] in spec.host_ix:
             continue  # the host's current event, resolved when the step is taken
         try:
-            spec._resolve(kind, s.step.name, s.step.args)
+            spec.resolve(s.step)
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(scenario.path, s.line, f"step[{s.number}].args",
                              f"{s.step} names nothing in the topology ({exc})") from None
