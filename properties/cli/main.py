@@ -147,26 +147,30 @@ def _error(text: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    opts = parser.parse_args(argv)
-    max_input = getattr(opts, "max_input_bytes", None)
-    previous = limits.configure(document_bytes=max_input, stream_bytes=max_input,
-                                line_bytes=getattr(opts, "max_line_bytes", None))
     try:
         with _signals():
-            check_outputs(opts)
-            return int(opts.func(opts))
-    except (InputError, InvalidTopology, InvalidParams) as exc:
-        _error(str(exc))
-        return 2
-    except BrokenPipeError:
-        return 0
+            return _run(argv)
     except KeyboardInterrupt:
         _error("interrupted (Ctrl-C); nothing half-written is left behind")
         return 130
     except Terminated:
         _error("terminated (SIGTERM); nothing half-written is left behind")
         return 143
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    opts = build_parser().parse_args(argv)
+    max_input = getattr(opts, "max_input_bytes", None)
+    previous = limits.configure(document_bytes=max_input, stream_bytes=max_input,
+                                line_bytes=getattr(opts, "max_line_bytes", None))
+    try:
+        check_outputs(opts)
+        return int(opts.func(opts))
+    except (InputError, InvalidTopology, InvalidParams) as exc:
+        _error(str(exc))
+        return 2
+    except BrokenPipeError:
+        return 0
     finally:
         limits.restore(previous)
 

@@ -47,10 +47,14 @@ def write_walk(spec: Spec, path: str | Path, **kw: object) -> Path:
     """Write a generated trace to `path`, streaming (large traces never sit in memory)."""
     p = Path(path)
     tmp = p.with_name(f".{p.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for line in walk_lines(spec, **kw):  # type: ignore[arg-type]
-            fh.write(line + "\n")
-    tmp.replace(p)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for line in walk_lines(spec, **kw):  # type: ignore[arg-type]
+                fh.write(line + "\n")
+        tmp.replace(p)
+    except BaseException:  # interrupted or failed: no partial file is left behind
+        tmp.unlink(missing_ok=True)
+        raise
     return p
 
 
