@@ -57,3 +57,9 @@ def pytest_report_header(config: pytest.Config) -> str:
 def hypothesis_profile(request: pytest.FixtureRequest) -> str:
     """The name of the loaded profile (ci, dev or thorough)."""
     return request.config.vmspec_profile  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    counts = getattr(terminalreporter.config, "vmspec_hostile_counts", None)
+    if counts:
+        terminalreporter.write_line("hostile inputs generated: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
