@@ -441,3 +441,49 @@ def test_an_approved_start_waits_until_every_polling_vm_of_the_set_was_served_it
         assert get_json(server.endpoint_url("vm0"))[1]["Events"][0]["EventStatus"] == "Scheduled"
         server.advance(1)
         assert server.state().event("h1#1").status == "Started"  # long before NotBefore: the approval
+
+
+def _rollout_with_clients(config: str, seed: int, tmp_path: Path, mutant: str | None = None,
+                          step: int = 10, horizon: int = 4000) -> tuple[bool, object]:
+    """The seeded scheduler on `config`, every VM polling every `step` model seconds; the VMs of even
+    index run the example handler (drain and approve), the others only poll, so some events start by
+    approval and others at NotBefore.  Returns whether the rollout completed, and the verdict."""
+    from vmspec.model import CONFIGS
+
+    c = CONFIGS[config]
+    target = Target(c.topology, c.params, c.name, mutant)
+    with BackgroundServer(target, Options(speed=0, seed=seed, record=tmp_path, rate_limit=0)) as server:
+        names = [v.name for v in c.topology.vms]
+        handlers = [Handler(server.url(n), n, log=lambda m: None) for n in names[::2]]
+        pollers = [server.endpoint_url(n) for n in names[1::2]]
+        for _ in range(horizon // step):
+            if server.call(server.server.platform.finished):
+                break
+            for h in handlers:
+                h.poll_once()
+            for url in pollers:
+                get_json(url)
+            server.advance(step)
+        done = server.call(server.server.platform.finished)
+        return done, server.close()
+
+
+@pytest.mark.parametrize("config,seed", [("TINY", 0), ("TINY", 1), ("SMALL", 2)])
+def test_seeded_rollouts_with_clients_pass_the_recording_checks(config, seed, tmp_path):
+    done, verdict = _rollout_with_clients(config, seed, tmp_path)
+    assert done and verdict.ok, verdict.lines
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("config", ["TINY", "SMALL", "AZURE_DEFAULT"])
+def test_seeded_rollouts_with_clients_pass_the_recording_checks_campaign(config, seed, tmp_path):
+    done, verdict = _rollout_with_clients(config, seed, tmp_path)
+    assert done and verdict.ok, verdict.lines
+
+
+@pytest.mark.parametrize("mutant,rule", [("event_id_changes_on_start", "R11"), ("incarnation_not_bumped", "R10"),
+                                         ("start_before_notbefore", "R8"), ("completed_status_published", "R13")])
+def test_a_served_mutant_fails_the_recording_checks_with_its_rule(mutant, rule, tmp_path):
+    _, verdict = _rollout_with_clients("TINY", 0, tmp_path, mutant, horizon=400)  # TINY's dev notice is 30 s
+    assert not verdict.ok and any(f" {rule} " in f for f in verdict.failures), verdict.failures

@@ -3,8 +3,10 @@
 Scope (research 3.3, "Scope"): the events of every VM of an availability set are delivered to all
 the VMs of that set, so a VM's document holds every event whose Resources name a VM of its set,
 and clients filter on Resources.  Each set has its own DocumentIncarnation, starting at 1 and
-incremented exactly when the set's document changes (an event appears, starts or leaves), so two
-polls with the same incarnation always carry the same events (R10).
+incremented when the set's document changes (an event appears, starts or leaves) with the model's
+own DocumentIncarnation, which the model bumps at every change of its document (R10): so two polls
+with the same incarnation carry the same events, and a mutant that forgets to bump it
+(`incarnation_not_bumped`) is served as broken as it is.
 
 Fields per api-version (research 3.1): EventId, EventType, ResourceType, Resources, EventStatus and
 NotBefore in every version; Description from 2019-04-01, EventSource from 2019-08-01,
@@ -43,6 +45,7 @@ class Documents:
         self.sets = len(spec.topology.availability_sets)
         self.vm_set = spec.vm_aset  # the availability set of each VM
         self.incarnation = [1] * self.sets
+        self.model_incarnation = spec.initial_state().incarnation
         self.events: list[tuple[tuple, ...]] = [()] * self.sets  # per set: the served events, as rows
         self.not_before: dict[str, datetime] = {}  # model EventId -> absolute NotBefore
         self.guid_to_model: dict[str, str] = {}  # lower-case GUID -> model EventId
@@ -76,11 +79,14 @@ class Documents:
                    format_rfc1123(nb) if e.status == "Scheduled" and nb is not None else "", e.duration)
             for a in sorted({self.vm_set[i] for i in e.resources}):
                 per_set[a].append(row)
+        bumped = s.incarnation != self.model_incarnation
+        self.model_incarnation = s.incarnation
         for a in range(self.sets):
             rows = tuple(per_set[a])
             if rows != self.events[a]:
                 self.events[a] = rows
-                self.incarnation[a] += 1
+                if bumped:  # the model counts every change of its document (R10); a broken one may not
+                    self.incarnation[a] += 1
                 for e in s.events:
                     if (a, e.event_id) not in self.appeared and any(self.vm_set[i] == a for i in e.resources):
                         self.appeared[(a, e.event_id)] = self.incarnation[a]
