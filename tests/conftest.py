@@ -47,6 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"{PROFILE_ENV}={name!r}: choose one of {', '.join(sorted(CAMPAIGNS))}")
     settings.load_profile(name)
     config.vmspec_profile = name  # type: ignore[attr-defined]
+    config.addinivalue_line("markers", "replays_written: runs last, replaying every counterexample written")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -63,3 +64,43 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     counts = getattr(terminalreporter.config, "vmspec_hostile_counts", None)
     if counts:
         terminalreporter.write_line("hostile inputs generated: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+# ---------------------------------------------------------------- every counterexample written replays
+#
+# Every counterexample file an engine or checker writes during the session (through
+# `Counterexample.save`, called from vmspec's own code: the report writer and `vmspec prove`)
+# is recorded with a digest of what was written; `tests/test_replay_written.py` runs last and
+# replays each one that is still as written.
+
+WRITTEN: list[tuple[str, str, str]] = []  # (path, engine, sha256 of the text written)
+
+
+def _record_saves() -> None:
+    import hashlib
+    import sys
+
+    from vmspec.properties.evidence.counterexample import Counterexample
+
+    if getattr(Counterexample.save, "_records", False):
+        return
+    original = Counterexample.save
+
+    def save(self: Counterexample, path):  # type: ignore[no-untyped-def]
+        written = original(self, path)
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if caller.startswith("vmspec."):  # an engine or checker wrote it, not a test's own fixture
+            WRITTEN.append((str(written), self.engine, hashlib.sha256(written.read_bytes()).hexdigest()))
+        return written
+
+    save._records = True  # type: ignore[attr-defined]
+    Counterexample.save = save  # type: ignore[method-assign]
+
+
+_record_saves()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    """The replay of every written counterexample runs after every test that writes one."""
+    last = [i for i in items if i.get_closest_marker("replays_written")]
+    items[:] = [i for i in items if not i.get_closest_marker("replays_written")] + last
