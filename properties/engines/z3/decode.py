@@ -31,7 +31,9 @@ class EngineDisagreement(AssertionError):
         super().__init__(f"step {index} {step}: {detail}")
 
 
-def _py(term: z3.ExprRef) -> int | bool:
+def _py(term: z3.ExprRef | int | bool) -> int | bool:
+    if isinstance(term, (bool, int)):  # already a Python value (`evaluate.Compiled`)
+        return term
     if z3.is_true(term):
         return True
     if z3.is_false(term):
@@ -41,6 +43,13 @@ def _py(term: z3.ExprRef) -> int | bool:
     raise ValueError(f"not a constant: {term}")
 
 
+def _identity(term: object) -> object:
+    return term
+
+
+IDENTITY = _identity  # `decode_state(enc, s, IDENTITY)`: `s` already holds Python values
+
+
 def evaluator(model: z3.ModelRef) -> Callable[[z3.ExprRef], z3.ExprRef]:
     return lambda term: model.eval(term, model_completion=True)
 
@@ -48,7 +57,7 @@ def evaluator(model: z3.ModelRef) -> Callable[[z3.ExprRef], z3.ExprRef]:
 def decode_state(enc: Encoding, s: SymState, evaluate: Callable[[z3.ExprRef], z3.ExprRef] | None = None) -> State:
     """The model `State` a symbolic state denotes once every term is a constant
     (after `evaluate`, a model evaluation, or `z3.simplify` by default)."""
-    c = state_map(s, evaluate or z3.simplify)
+    c = s if evaluate is _identity else state_map(s, evaluate or z3.simplify)
 
     def opt(term: z3.ExprRef) -> int | None:
         x = _py(term)

@@ -106,13 +106,33 @@ class SymState:
     removed: tuple[tuple[tuple[z3.BoolRef, z3.BoolRef], ...], ...]  # [host][round - 1][renamed]
 
 
-def _leaves(x: object) -> list:
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The fields of a symbolic value's class (None for a term), looked up once per class."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None and cls not in _FIELD_NAMES:
+        names = tuple(f.name for f in fields(cls)) if hasattr(cls, "__dataclass_fields__") else None
+        _FIELD_NAMES[cls] = names  # type: ignore[assignment]
+    return names
+
+
+def _leaves(x: object, out: list | None = None) -> list:
     """Every Z3 term of a symbolic value, in a fixed order."""
+    if out is None:
+        out = []
     if isinstance(x, tuple):
-        return [leaf for item in x for leaf in _leaves(item)]
-    if hasattr(x, "__dataclass_fields__"):
-        return [leaf for f in fields(x) for leaf in _leaves(getattr(x, f.name))]
-    return [x]
+        for item in x:
+            _leaves(item, out)
+        return out
+    names = _field_names(type(x))
+    if names is None:
+        out.append(x)
+    else:
+        for n in names:
+            _leaves(getattr(x, n), out)
+    return out
 
 
 def _rebuild(template: object, values: Iterable) -> object:
@@ -121,9 +141,10 @@ def _rebuild(template: object, values: Iterable) -> object:
     def go(x: object) -> object:
         if isinstance(x, tuple):
             return tuple(go(item) for item in x)
-        if hasattr(x, "__dataclass_fields__"):
-            return type(x)(**{f.name: go(getattr(x, f.name)) for f in fields(x)})
-        return next(it)
+        names = _field_names(type(x))
+        if names is None:
+            return next(it)
+        return type(x)(**{n: go(getattr(x, n)) for n in names})
 
     return go(template)
 
@@ -217,9 +238,10 @@ class Encoding:
         )
         return SymState(hosts, vms, slots, I(f"{prefix}.incarnation"), removed)
 
-    def concrete(self, s: State) -> SymState:
-        """A model `State` as constant terms (the inverse of `decode.decode_state`)."""
-        iv, bv = z3.IntVal, z3.BoolVal
+    def concrete(self, s: State, *, python: bool = False) -> SymState:
+        """A model `State` as constant terms (the inverse of `decode.decode_state`), or with
+        `python` as the plain values those terms denote (for `evaluate.Compiled`)."""
+        iv, bv = (int, bool) if python else (z3.IntVal, z3.BoolVal)
 
         def opt(x: int | None) -> z3.ArithRef:
             return iv(NONE if x is None else x)
