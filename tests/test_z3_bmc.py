@@ -12,7 +12,8 @@ from vmspec.properties.catalogue.mutants import MUTANTS
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, STATE, TRANSITION, by_name
 from vmspec.properties.engines.z3 import props as P
 from vmspec.properties.engines.z3.bmc import bmc
-from vmspec.properties.engines.z3.encode import ENCODINGS, Encoding, SliceGuardDropped, encoding_for
+from vmspec.properties.engines.z3.concrete_mutants import SliceGuardDropped
+from vmspec.properties.engines.z3.encode import ENCODINGS, Encoding, encoding_for
 from vmspec.properties.evidence.counterexample import Counterexample, replay, spec_for
 
 SAFETY_MUTANTS = [m for m in MUTANTS if any(by_name(b).kind == ALWAYS for b in m.breaks)]

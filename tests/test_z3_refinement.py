@@ -114,7 +114,7 @@ def _walks(spec: Spec, seeds: range, length: int) -> list[State]:
 def test_walks_of_each_profile(name):
     """Each profile on SMALL's topology (redeploys allowed, so Redeploy is exercised too)."""
     spec = Spec(SMALL.topology, profile(name, allow_redeploy=True, notice_divisor=30))
-    states = _walks(spec, range(3), 60)
+    states = _walks(spec, range(1), 40)
     _assert_agree(f"{name} walks concrete", ConcreteRefinement(spec, encoding_for(spec)), states)
     _assert_agree(f"{name} walks all-sizes", AllSizesRefinement(spec), states)
 
@@ -146,7 +146,7 @@ def test_mutant_lists_come_from_the_encodings():
 @pytest.mark.parametrize("mutant", CONCRETE_MUTANTS)
 def test_each_mutant_encoding_refines_its_mutant(mutant):
     config = MUTANT_BY_NAME[mutant].config
-    spec, states = _space(config, mutant, 150)
+    spec, states = _space(config, mutant, 40)
     _assert_agree(f"{mutant} concrete", _concrete(config, mutant), states)
     if mutant in VARIANTS:
         _assert_agree(f"{mutant} all-sizes", _all_sizes(config, mutant), states)
@@ -179,7 +179,7 @@ def test_model_encoding_disagrees_with_each_mutant(mutant):
     with the state, the action and both answers."""
     config = MUTANT_BY_NAME[mutant].config
     spec = _space(config, mutant, 1)[0]
-    check = ConcreteRefinement(spec, _concrete(config).enc)
+    check = _concrete(config).with_spec(spec)
     found = _first_disagreement(check, breadth_first(spec))
     assert found.disagreements, f"the model's encoding agrees with {mutant} everywhere"
     d = found.disagreements[0]
@@ -193,7 +193,7 @@ def test_model_abstraction_disagrees_with_each_variant(mutant):
     disagree with the mutant's broken state)."""
     config = MUTANT_BY_NAME[mutant].config
     spec = _space(config, mutant, 1)[0]
-    found = _first_disagreement(AllSizesRefinement(spec), breadth_first(spec))
+    found = _first_disagreement(_all_sizes(config).with_spec(spec), breadth_first(spec))
     assert found.disagreements, f"the model's abstraction agrees with {mutant} everywhere"
 
 

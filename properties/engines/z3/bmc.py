@@ -18,8 +18,9 @@ import z3
 from vmspec.model import State
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, TRANSITION, by_name
 from vmspec.properties.engines.z3 import props as P
+from vmspec.properties.engines.z3.concrete_model import Encoding
+from vmspec.properties.engines.z3.concrete_state import Instance, SymState, _leaves, state_eq
 from vmspec.properties.engines.z3.decode import DecodedTrace, EngineDisagreement, decode_trace, to_counterexample
-from vmspec.properties.engines.z3.encode import Encoding, Instance, SymState, _leaves, state_eq
 from vmspec.properties.evidence import counterexample as cx
 
 

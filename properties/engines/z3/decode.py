@@ -16,7 +16,8 @@ import z3
 
 from vmspec.model import EVENT_TYPES, ActionNotEnabled, State, Step
 from vmspec.model.state import VM_STATUSES, Event, HostState, VMState
-from vmspec.properties.engines.z3.encode import NONE, ROUNDS, Encoding, Instance, SymState, state_map
+from vmspec.properties.engines.z3.concrete_model import Encoding
+from vmspec.properties.engines.z3.concrete_state import NONE, ROUNDS, Instance, SymState, state_map
 from vmspec.properties.evidence import counterexample as cx
 from vmspec.properties.evidence.diff import changes
 

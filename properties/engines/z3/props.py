@@ -1,4 +1,4 @@
-"""The always-properties of `vmspec.properties.catalogue.registry` over the symbolic state of `encode`.
+"""The always-properties of `vmspec.properties.catalogue.registry` over the symbolic state of `concrete_state`.
 
 One Z3 formula per registry property, under the same name, saying that the property
 *holds*: state properties over one state, transition properties over a step (the state
@@ -35,13 +35,13 @@ from vmspec.model.state import (
     VM_STATUSES,
     WRITTEN,
 )
-from vmspec.properties.engines.z3.encode import (
+from vmspec.properties.engines.z3.concrete_model import Encoding
+from vmspec.properties.engines.z3.concrete_state import (
     FREEZE,
     NONE,
     REBOOT,
     REDEPLOY,
     ROUNDS,
-    Encoding,
     SymEvent,
     SymState,
     SymVM,

@@ -19,6 +19,7 @@ both answers, never raised half-way, so one run reports all of them.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -29,11 +30,14 @@ import z3
 
 from vmspec.model import EVENT_TYPES, MAX_ROUNDS, Spec, State, Step
 from vmspec.properties.catalogue.registry import by_name
-from vmspec.properties.engines.z3 import params_proof as A
+from vmspec.properties.engines.z3 import params_properties as PP
+from vmspec.properties.engines.z3 import params_vocabulary as V
 from vmspec.properties.engines.z3 import props as P
+from vmspec.properties.engines.z3.concrete_model import Encoding
+from vmspec.properties.engines.z3.concrete_state import NONE, _leaves, _rebuild
 from vmspec.properties.engines.z3.decode import IDENTITY, decode_state, step_of
-from vmspec.properties.engines.z3.encode import NONE, Encoding, _leaves, _rebuild
 from vmspec.properties.engines.z3.evaluate import Compiled, enum_values
+from vmspec.properties.engines.z3.params_actions import Model
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,13 @@ class ConcreteRefinement:
         self.transition_names = list(P.TRANSITION_FORMULAS)
         self.transition_formulas = Compiled([f(enc, pre, post, info) for f in P.TRANSITION_FORMULAS.values()])
         self._values: dict[State, list] = {}
+
+    def with_spec(self, spec: Spec) -> ConcreteRefinement:
+        """The same compiled encoding judged against another spec (a mismatched pair shows
+        that the check catches a difference)."""
+        other = copy.copy(self)
+        other.spec, other._values = spec, {}
+        return other
 
     @staticmethod
     def one_event_per_host(s: State) -> bool:
@@ -243,7 +254,7 @@ class Abstraction:
                        "expected_pause": p.expected_pause}
 
     def functions(self, s: State, prefix: str = "") -> dict[str, Any]:
-        """The state functions of `params_proof.pre_state`, named with `prefix`."""
+        """The state functions of `params_vocabulary.pre_state`, named with `prefix`."""
         hosts, vms = s.hosts, s.vms
         ev = [s.event_of_host(h) for h in range(len(hosts))]
         names = self.spec.host_names
@@ -275,22 +286,22 @@ class Abstraction:
         return all(x.phase in phases for x in s.hosts) and all(e.status in ("Scheduled", "Started") for e in s.events)
 
 
-def _target_state(prefix: str) -> A.PState:
+def _target_state(prefix: str) -> V.PState:
     """Uninterpreted functions standing for a given post-state (`Abstraction.functions(t, prefix)`)."""
-    s = A.pre_state()
+    s = V.pre_state()
     renamed = {}
-    for f in A.PState.__dataclass_fields__:
+    for f in V.PState.__dataclass_fields__:
         term = getattr(s, f)
         if f == "incarnation":
             renamed[f] = z3.Int(prefix + "incarnation")
         else:
             renamed[f] = z3.Function(prefix + term.name(), *[term.domain(i) for i in range(term.arity())], term.range())
-    return A.PState(**renamed)
+    return V.PState(**renamed)
 
 
-def _post_matches(post: A.PState, t: A.PState) -> z3.BoolRef:
+def _post_matches(post: V.PState, t: V.PState) -> z3.BoolRef:
     """The abstract post-state equals the target, event fields compared only while present."""
-    h, v, r = z3.Const("eq_h", A.HostS), z3.Const("eq_v", A.VMS), z3.Int("eq_r")
+    h, v, r = z3.Const("eq_h", V.HostS), z3.Const("eq_v", V.VMS), z3.Int("eq_r")
     hosts = [getattr(post, f)(h) == getattr(t, f)(h) for f, (kind,) in _POST.items() if kind == "H"]
     vms = [getattr(post, f)(v) == getattr(t, f)(v) for f, (kind,) in _POST.items() if kind == "V"]
     event = z3.And([getattr(post, f)(h) == getattr(t, f)(h) for f in _EVENT_FIELDS]
@@ -305,27 +316,33 @@ _ARGS = {"h0": "Host", "target": "Host", "v0": "VM", "etype": None}  # the actio
 
 
 class AllSizesRefinement:
-    """The all-sizes encoding (`params_proof.Model`, one variant) against the model."""
+    """The all-sizes encoding (`params_actions.Model`, one variant) against the model."""
 
     def __init__(self, spec: Spec, variant: str | None = None) -> None:
         self.spec, self.variant = spec, variant
         self.alpha = Abstraction(spec)
-        s = A.pre_state()
-        invariants = {"encoding_wellformed": A.inv_wellformed, **A.INVARIANTS}
+        s = V.pre_state()
+        invariants = {"encoding_wellformed": PP.inv_wellformed, **PP.INVARIANTS}
         self.invariant_names = list(invariants)
-        enums = enum_values(A.Status, A.Phase, A.EvStatus, A.EvType)
-        self.invariants = Compiled([f(s) for f in invariants.values()] + [f(s) for f in A.CONSEQUENCES.values()],
+        enums = enum_values(V.Status, V.Phase, V.EvStatus, V.EvType)
+        self.invariants = Compiled([f(s) for f in invariants.values()] + [f(s) for f in PP.CONSEQUENCES.values()],
                                    enums)
-        self.consequence_names = list(A.CONSEQUENCES)
+        self.consequence_names = list(PP.CONSEQUENCES)
         t = _target_state("t.")
         self.actions = {}
-        for act in A.Model(variant).actions(s):
+        for act in Model(variant).actions(s):
             c = Compiled([z3.And(act.guard, _post_matches(act.post, t)), act.guard], enums)
             args = [a for a in _ARGS if a in c.constants]
             self.actions[act.name] = (c, args)
 
     def representable(self, s: State) -> bool:
         return self.alpha.representable(s)
+
+    def with_spec(self, spec: Spec) -> AllSizesRefinement:
+        """The same compiled abstraction judged against another spec of the same topology."""
+        other = copy.copy(self)
+        other.spec, other.alpha = spec, Abstraction(spec)
+        return other
 
     def _functions(self, s: State) -> dict[str, Any]:
         return {**self.alpha.rigid, **self.alpha.functions(s)}

@@ -1,0 +1,458 @@
+"""The transition relation of `model/spec.py` for one concrete configuration, in Z3.
+
+This is the one allowed second encoding of the guards (the Python model stays the
+reference): every action of `Spec` becomes, per argument, a guard and a next state over
+the symbolic state of `concrete_state`.  `tests/test_z3_refinement.py` checks on every
+state of the small configurations that the two agree (same enabled steps, same
+successors), and every counterexample found here is decoded and replayed through the
+Python model (`vmspec.properties.engines.z3.decode`).
+
+Left out: the slot layout cannot show two events of one host at once.  The model never
+has them (`event_matches_phase`, R13); a mutant that leaves an event behind is encoded
+exactly up to its first violation, which is where bounded model checking stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import z3
+
+from vmspec.model import EVENT_TYPES, MAX_ROUNDS, Spec, State
+from vmspec.model.state import (
+    ANNOUNCED,
+    BLANK,
+    EVENT_STATUSES,
+    FROZEN,
+    HOST_PHASES,
+    IDLE,
+    IN_FREEZE,
+    IN_REBOOT,
+    LOADED,
+    REBOOTING,
+    RECOVERED,
+    RUNNING,
+    SCHEDULED,
+    STARTED,
+    STARTED_STATUS,
+    VM_STATUSES,
+    WRITTEN,
+)
+from vmspec.properties.engines.z3.concrete_state import (
+    FREEZE,
+    NONE,
+    REBOOT,
+    REDEPLOY,
+    ROUNDS,
+    Instance,
+    SymEvent,
+    SymHost,
+    SymState,
+    SymVM,
+    _ite,
+    _min,
+    _set,
+)
+
+
+class EncodingError(ValueError):
+    """A configuration or mutant the encoding cannot represent faithfully."""
+
+
+class Encoding:
+    """The actions of `vmspec.model.spec.Spec` over `SymState`, method for method."""
+
+    mutant: str | None = None
+    phases: tuple[str, ...] = HOST_PHASES
+    statuses: tuple[str, ...] = EVENT_STATUSES
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.params = spec.params
+        self.n_hosts, self.n_vms = len(spec.host_names), len(spec.vm_names)
+        for name in spec.host_names:
+            if "#" in name or name.endswith("'"):
+                raise EncodingError(f"host name {name!r}: EventIds are host#round, so '#' and a trailing ' are not supported")
+        self.g = self.params.granularity
+
+    # ------------------------------------------------------------ constants and variables
+
+    def phase(self, name: str) -> int:
+        return self.phases.index(name)
+
+    def status_ix(self, name: str) -> int:
+        return self.statuses.index(name)
+
+    def variables(self, prefix: str) -> SymState:
+        """Fresh variables for one state, named `prefix.field`."""
+        I, B = z3.Int, z3.Bool
+        hosts = tuple(
+            SymHost(B(f"{prefix}.h{h}.patched"), B(f"{prefix}.h{h}.needs_reboot"), I(f"{prefix}.h{h}.phase"),
+                    I(f"{prefix}.h{h}.rounds"))
+            for h in range(self.n_hosts)
+        )
+        vms = tuple(
+            SymVM(*(I(f"{prefix}.v{i}.{f}") for f in ("status", "host", "memory", "snapshot", "frozen_for",
+                                                      "clock_lag", "unsynced_for")))
+            for i in range(self.n_vms)
+        )
+        slots = tuple(
+            SymEvent(
+                B(f"{prefix}.e{h}.present"), I(f"{prefix}.e{h}.type"),
+                tuple(B(f"{prefix}.e{h}.res{i}") for i in range(self.n_vms)), I(f"{prefix}.e{h}.status"),
+                I(f"{prefix}.e{h}.not_before_in"), I(f"{prefix}.e{h}.notice"), I(f"{prefix}.e{h}.duration"),
+                B(f"{prefix}.e{h}.approved"), I(f"{prefix}.e{h}.round"), B(f"{prefix}.e{h}.renamed"),
+            )
+            for h in range(self.n_hosts)
+        )
+        removed = tuple(
+            tuple((B(f"{prefix}.removed.h{h}.r{r}"), B(f"{prefix}.removed.h{h}.r{r}'")) for r in ROUNDS)
+            for h in range(self.n_hosts)
+        )
+        return SymState(hosts, vms, slots, I(f"{prefix}.incarnation"), removed)
+
+    def concrete(self, s: State, *, python: bool = False) -> SymState:
+        """A model `State` as constant terms (the inverse of `decode.decode_state`), or with
+        `python` as the plain values those terms denote (for `evaluate.Compiled`)."""
+        iv, bv = (int, bool) if python else (z3.IntVal, z3.BoolVal)
+
+        def opt(x: int | None) -> z3.ArithRef:
+            return iv(NONE if x is None else x)
+
+        hosts = tuple(SymHost(bv(x.patched), bv(x.needs_reboot), iv(self.phases.index(x.phase)), iv(x.rounds))
+                      for x in s.hosts)
+        vms = tuple(
+            SymVM(iv(VM_STATUSES.index(v.status)), iv(v.host), iv(v.memory), opt(v.snapshot), opt(v.frozen_for),
+                  iv(v.clock_lag), opt(v.unsynced_for))
+            for v in s.vms
+        )
+        slots = []
+        for h in range(self.n_hosts):
+            e = s.event_of_host(h)
+            if e is None:
+                slots.append(SymEvent(bv(False), iv(0), tuple(bv(False) for _ in range(self.n_vms)), iv(0), iv(NONE),
+                                      iv(0), iv(0), bv(False), iv(0), bv(False)))
+                continue
+            stem, _, rest = e.event_id.partition("#")
+            renamed = rest.endswith("'")
+            slots.append(SymEvent(
+                bv(True), iv(EVENT_TYPES.index(e.event_type)), tuple(bv(i in e.resources) for i in range(self.n_vms)),
+                iv(self.statuses.index(e.status)), opt(e.not_before_in), iv(e.notice), iv(e.duration),
+                bv(e.approved), iv(int(rest.rstrip("'"))), bv(renamed),
+            ))
+        removed = tuple(
+            tuple((bv(self.event_id(h, r, False) in s.removed), bv(self.event_id(h, r, True) in s.removed))
+                  for r in ROUNDS)
+            for h in range(self.n_hosts)
+        )
+        return SymState(hosts, vms, tuple(slots), iv(s.incarnation), removed)
+
+    def event_id(self, h: int, round_: int, renamed: bool) -> str:
+        return f"{self.spec.host_names[h]}#{round_}" + ("'" if renamed else "")
+
+    def wellformed(self, s: SymState) -> z3.BoolRef:
+        """Every integer encodes some model value: enumerations in range, -1 for None."""
+        c = [s.incarnation >= 0]
+        for x in s.hosts:
+            c += [0 <= x.phase, x.phase < len(self.phases), 0 <= x.rounds, x.rounds <= MAX_ROUNDS]
+        for v in s.vms:
+            c += [0 <= v.status, v.status < len(VM_STATUSES), 0 <= v.host, v.host < self.n_hosts,
+                  v.memory >= 0, v.snapshot >= NONE, v.frozen_for >= NONE, v.unsynced_for >= NONE]
+        for e in s.slots:
+            c.append(z3.Implies(e.present, z3.And(
+                0 <= e.etype, e.etype < len(EVENT_TYPES), 0 <= e.status, e.status < len(self.statuses),
+                e.not_before_in >= NONE, e.notice >= 0, 1 <= e.id_round, e.id_round <= MAX_ROUNDS)))
+        return z3.And(c)
+
+    # ------------------------------------------------------------ queries (vmspec.model.spec.Spec, same names)
+
+    def residents(self, s: SymState, h: int) -> tuple[z3.BoolRef, ...]:
+        return tuple(v.host == h for v in s.vms)
+
+    def is_phase(self, s: SymState, h: int, name: str) -> z3.BoolRef:
+        return s.hosts[h].phase == self.phase(name)
+
+    def is_status(self, e: SymEvent, name: str) -> z3.BoolRef:
+        return e.status == self.status_ix(name)
+
+    def event_types_for(self, s: SymState, h: int) -> dict[int, z3.BoolRef]:
+        """Per event type, whether it may announce the update of host `h` (S5, R6)."""
+        nr = s.hosts[h].needs_reboot
+        out = {FREEZE: z3.Not(nr), REBOOT: nr}
+        if self.params.allow_redeploy:
+            others = z3.Or([x.patched for i, x in enumerate(s.hosts) if i != h] or [z3.BoolVal(False)])
+            out[REDEPLOY] = z3.And(nr, others)
+        return out
+
+    def announced_notice(self, etype: int) -> int:
+        return self.params.notice_for(EVENT_TYPES[etype])
+
+    def id_round(self, rounds: z3.ArithRef) -> z3.ArithRef:
+        """The round a new EventId names (`Spec.event_id`)."""
+        return rounds
+
+    def started(self, e: SymEvent) -> z3.BoolRef:
+        return z3.And(e.present, self.is_status(e, STARTED_STATUS))
+
+    def slice_allows(self, s: SymState, resources: tuple[z3.BoolRef, ...]) -> z3.BoolRef:
+        """R5: Started events plus `resources` keep at most one slice per availability set."""
+        busy = [z3.Or([resources[i]] + [z3.And(self.started(e), e.resources[i]) for e in s.slots])
+                for i in range(self.n_vms)]
+        return z3.And([z3.Not(z3.And(busy[i], busy[j])) for i, j in self.cross_slice_pairs()] or [z3.BoolVal(True)])
+
+    def cross_slice_pairs(self) -> list[tuple[int, int]]:
+        """Pairs of VMs of one availability set in different slices."""
+        sl = self.spec.vm_slice
+        return [(i, j) for i in range(self.n_vms) for j in range(i + 1, self.n_vms)
+                if sl[i][0] == sl[j][0] and sl[i][1] != sl[j][1]]
+
+    def start_allowed(self, e: SymEvent) -> z3.BoolRef:
+        return z3.Or(e.not_before_in == 0, e.approved)
+
+    def freeze_deadline_ok(self, s: SymState, dt: z3.ArithRef) -> z3.BoolRef:
+        b = self.params.pause_bound
+        return z3.And([z3.Or(v.frozen_for == NONE, v.frozen_for + dt <= b) for v in s.vms] or [z3.BoolVal(True)])
+
+    def resync_deadline_ok(self, s: SymState, dt: z3.ArithRef) -> z3.BoolRef:
+        lat = self.params.resync_latency
+        return z3.And([z3.Or(v.unsynced_for == NONE, v.unsynced_for + dt <= lat) for v in s.vms] or [z3.BoolVal(True)])
+
+    def watchdog_due(self, s: SymState, h: int) -> z3.BoolRef:
+        b = self.params.pause_bound
+        return z3.Or([z3.And(v.frozen_for != NONE, v.frozen_for + self.g > b, v.host == h) for v in s.vms]
+                     or [z3.BoolVal(False)])
+
+    def resumed_vm(self, v: SymVM) -> SymVM:
+        """R1, R3: memory untouched, the clock still behind by the pause."""
+        run = z3.IntVal(VM_STATUSES.index(RUNNING))
+        return SymVM(run, v.host, v.memory, z3.IntVal(NONE), z3.IntVal(NONE), v.clock_lag,
+                     z3.If(v.clock_lag != 0, 0, NONE))
+
+    @staticmethod
+    def written(memory: z3.ArithRef) -> z3.ArithRef:
+        return z3.If(memory != BLANK, WRITTEN, LOADED)
+
+    def _status(self, v: SymVM, name: str) -> z3.BoolRef:
+        return v.status == VM_STATUSES.index(name)
+
+    # ------------------------------------------------------------ document edits
+
+    def _with_host(self, s: SymState, h: int, **kw: object) -> SymState:
+        return replace(s, hosts=_set(s.hosts, h, replace(s.hosts[h], **kw)))
+
+    def _with_slot(self, s: SymState, h: int, **kw: object) -> SymState:
+        return replace(s, slots=_set(s.slots, h, replace(s.slots[h], **kw)))
+
+    def _remove_event(self, s: SymState, h: int) -> SymState:
+        """The event of slot `h` leaves the document; its EventId joins the removed set."""
+        e = s.slots[h]
+        removed = tuple(
+            tuple(z3.Or(s.removed[h][r - 1][k], z3.And(e.id_round == r, e.renamed == bool(k))) for k in (0, 1))
+            for r in ROUNDS
+        )
+        s = replace(s, removed=_set(s.removed, h, removed))
+        return self._with_slot(s, h, present=z3.BoolVal(False))
+
+    def _vms_where(self, s: SymState, cond: Callable[[int, SymVM], z3.BoolRef], new: Callable[[SymVM], SymVM]) -> tuple:
+        return tuple(_ite(cond(i, v), new(v), v) for i, v in enumerate(s.vms))
+
+    # ------------------------------------------------------------ actions
+
+    def platform_announce_event(self, s: SymState, h: int, etype: int) -> tuple[z3.BoolRef, SymState]:
+        host, slot = s.hosts[h], s.slots[h]
+        res = self.residents(s, h)
+        guard = z3.And(z3.Not(host.patched), self.is_phase(s, h, IDLE), host.rounds < MAX_ROUNDS,
+                       self.event_types_for(s, h)[etype], z3.Or(res), z3.Not(slot.present))
+        notice = self.announced_notice(etype)
+        duration = self.params.expected_pause if etype == FREEZE else -1
+        e = SymEvent(z3.BoolVal(True), z3.IntVal(etype), res, z3.IntVal(self.status_ix(SCHEDULED)), z3.IntVal(notice),
+                     z3.IntVal(notice), z3.IntVal(duration), z3.BoolVal(False), self.id_round(host.rounds + 1),
+                     z3.BoolVal(False))
+        t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
+        return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(ANNOUNCED)), rounds=host.rounds + 1)
+
+    def platform_patch_empty_host(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        host = s.hosts[h]
+        guard = z3.And(z3.Not(host.patched), self.is_phase(s, h, IDLE), z3.Not(z3.Or(self.residents(s, h))))
+        return guard, self._with_host(s, h, patched=z3.BoolVal(True), needs_reboot=z3.BoolVal(False))
+
+    def app_approve_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        e = s.slots[h]
+        guard = z3.And(e.present, self.is_status(e, SCHEDULED), z3.Not(e.approved), e.not_before_in != 0,
+                       e.not_before_in != NONE)
+        return guard, self._with_slot(s, h, approved=z3.BoolVal(True))
+
+    def platform_start_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        e = s.slots[h]
+        guard = z3.And(e.present, self.is_status(e, SCHEDULED), self.start_allowed(e), self.slice_allows(s, e.resources))
+        t = self._with_slot(s, h, status=z3.IntVal(self.status_ix(STARTED_STATUS)), not_before_in=z3.IntVal(NONE))
+        t = replace(t, incarnation=s.incarnation + 1)
+        return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(STARTED)))
+
+    def platform_cancel_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        e = s.slots[h]
+        guard = z3.And(e.present, self.is_status(e, SCHEDULED), s.hosts[h].rounds < MAX_ROUNDS - 1)
+        t = replace(self._remove_event(s, h), incarnation=s.incarnation + 1)
+        return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(IDLE)))
+
+    def freeze_guard(self, s: SymState, h: int) -> z3.BoolRef:
+        e = s.slots[h]
+        return z3.And(self.is_phase(s, h, STARTED), e.present, e.etype == FREEZE)
+
+    def host_freeze(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        return self.freeze_guard(s, h), self.frozen(s, h)
+
+    def frozen(self, s: SymState, h: int) -> SymState:
+        """Each VM named by the event of `h` frozen with a snapshot of its memory (S2, R1, R14)."""
+        e = s.slots[h]
+        fz = z3.IntVal(VM_STATUSES.index(FROZEN))
+        vms = self._vms_where(s, lambda i, v: e.resources[i],
+                              lambda v: SymVM(fz, v.host, v.memory, v.memory, z3.IntVal(0), v.clock_lag, v.unsynced_for))
+        return self._with_host(replace(s, vms=vms), h, phase=z3.IntVal(self.phase(IN_FREEZE)))
+
+    def apply_patch_guard(self, s: SymState, h: int) -> z3.BoolRef:
+        host = s.hosts[h]
+        return z3.And(self.is_phase(s, h, IN_FREEZE), z3.Not(host.patched), z3.Not(host.needs_reboot))
+
+    def host_apply_patch(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        return self.apply_patch_guard(s, h), self._with_host(s, h, patched=z3.BoolVal(True))
+
+    def _resume_vms(self, s: SymState, h: int) -> tuple:
+        return self._vms_where(s, lambda i, v: z3.And(self._status(v, FROZEN), v.host == h), self.resumed_vm)
+
+    def platform_resume_host(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        guard = z3.And(self.is_phase(s, h, IN_FREEZE), s.hosts[h].patched)
+        t = replace(s, vms=self._resume_vms(s, h))
+        return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(RECOVERED)))
+
+    def platform_watchdog_resume(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        guard = z3.And(self.is_phase(s, h, IN_FREEZE), z3.Not(s.hosts[h].patched), self.watchdog_due(s, h))
+        t = replace(s, vms=self._resume_vms(s, h))
+        return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(RECOVERED)), needs_reboot=z3.BoolVal(True))
+
+    def _rebooted(self, s: SymState, h: int, target: z3.ArithRef | None) -> SymState:
+        """The VMs named by the event of `h` restart (on `target`, or where they are); memory is lost (R15)."""
+        e = s.slots[h]
+        rb = z3.IntVal(VM_STATUSES.index(REBOOTING))
+        none = z3.IntVal(NONE)
+        vms = self._vms_where(s, lambda i, v: e.resources[i],
+                              lambda v: SymVM(rb, v.host if target is None else target, z3.IntVal(BLANK), none, none,
+                                              z3.IntVal(0), none))
+        return self._with_host(replace(s, vms=vms), h, phase=z3.IntVal(self.phase(IN_REBOOT)),
+                               patched=z3.BoolVal(True), needs_reboot=z3.BoolVal(False))
+
+    def host_reboot(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        e = s.slots[h]
+        guard = z3.And(self.is_phase(s, h, STARTED), e.present, e.etype == REBOOT)
+        return guard, self._rebooted(s, h, None)
+
+    def redeploy_target(self, s: SymState, h: int) -> tuple[z3.BoolRef, z3.ArithRef]:
+        """The first other host already patched (D8): whether there is one, and its index."""
+        others = [i for i in range(self.n_hosts) if i != h]
+        target: z3.ArithRef = z3.IntVal(NONE)
+        for i in reversed(others):
+            target = z3.If(s.hosts[i].patched, i, target)
+        return z3.Or([s.hosts[i].patched for i in others] or [z3.BoolVal(False)]), target
+
+    def host_redeploy(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        e = s.slots[h]
+        exists, target = self.redeploy_target(s, h)
+        guard = z3.And(self.is_phase(s, h, STARTED), e.present, e.etype == REDEPLOY, exists)
+        return guard, self._rebooted(s, h, target)
+
+    def host_boot_vms(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        e = s.slots[h]
+        guard = z3.And(self.is_phase(s, h, IN_REBOOT), e.present)
+        run, none = z3.IntVal(VM_STATUSES.index(RUNNING)), z3.IntVal(NONE)
+        vms = self._vms_where(s, lambda i, v: e.resources[i],
+                              lambda v: SymVM(run, v.host, v.memory, none, none, z3.IntVal(0), none))
+        return guard, self._with_host(replace(s, vms=vms), h, phase=z3.IntVal(self.phase(RECOVERED)))
+
+    def resync_guard(self, s: SymState, i: int) -> z3.BoolRef:
+        v = s.vms[i]
+        return z3.And(self._status(v, RUNNING), v.clock_lag != 0)
+
+    def vm_clock_resync(self, s: SymState, i: int) -> tuple[z3.BoolRef, SymState]:
+        v = s.vms[i]
+        none = z3.IntVal(NONE)
+        new = SymVM(z3.IntVal(VM_STATUSES.index(RUNNING)), v.host, v.memory, none, none, z3.IntVal(0), none)
+        return self.resync_guard(s, i), replace(s, vms=_set(s.vms, i, new))
+
+    def platform_complete_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        e = s.slots[h]
+        guard = z3.And(e.present, self.is_status(e, STARTED_STATUS), self.is_phase(s, h, RECOVERED))
+        t = replace(self._remove_event(s, h), incarnation=s.incarnation + 1)
+        return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(IDLE)))
+
+    def time_choice(self, s: SymState) -> z3.ArithRef:
+        """How far time advances (`Spec.time_choices`, notes/decisions.md D1)."""
+        timing = z3.Or([z3.Or(v.frozen_for != NONE, v.unsynced_for != NONE) for v in s.vms] or [z3.BoolVal(False)])
+        best: z3.ArithRef = z3.IntVal(NONE)
+        for e in s.slots:
+            waiting = z3.And(e.present, e.not_before_in != NONE, e.not_before_in != 0)
+            best = z3.If(z3.And(waiting, z3.Or(best == NONE, e.not_before_in < best)), e.not_before_in, best)
+        return z3.If(timing, self.g, z3.If(best == NONE, self.g, best))
+
+    def time_passes(self, s: SymState, dt: z3.ArithRef) -> tuple[z3.BoolRef, SymState]:
+        guard = z3.And(dt > 0, self.freeze_deadline_ok(s, dt), self.resync_deadline_ok(s, dt))
+        fcap, ucap = self.spec.frozen_cap, self.spec.unsynced_cap
+        vms = []
+        for v in s.vms:
+            none = z3.IntVal(NONE)
+            running = SymVM(v.status, v.host, self.written(v.memory), none, none, v.clock_lag,
+                            z3.If(v.unsynced_for == NONE, NONE, _min(v.unsynced_for + dt, ucap)))
+            frozen = self.frozen_tick(v, dt, fcap)
+            vms.append(_ite(self._status(v, RUNNING), running, _ite(self._status(v, FROZEN), frozen, v)))
+        slots = tuple(
+            replace(e, not_before_in=z3.If(z3.And(e.not_before_in != NONE, e.not_before_in != 0),
+                                           z3.If(e.not_before_in - dt >= 0, e.not_before_in - dt, 0), e.not_before_in))
+            for e in s.slots
+        )
+        return guard, replace(s, vms=tuple(vms), slots=slots)
+
+    def frozen_tick(self, v: SymVM, dt: z3.ArithRef, fcap: int) -> SymVM:
+        """A frozen VM after `dt`: its pause and its clock lag grow, its memory stays (R1)."""
+        return replace(v, frozen_for=_min(v.frozen_for + dt, fcap), clock_lag=_min(v.clock_lag + dt, fcap))
+
+    # ------------------------------------------------------------ the next-state relation
+
+    HOST_ACTIONS = ("host_freeze", "host_apply_patch", "platform_resume_host", "platform_watchdog_resume",
+                    "host_reboot", "host_redeploy", "host_boot_vms")
+    EVENT_ACTIONS = ("app_approve_event", "platform_start_event", "platform_cancel_event")
+
+    def announce_types(self) -> tuple[int, ...]:
+        return (FREEZE, REBOOT, REDEPLOY) if self.params.allow_redeploy else (FREEZE, REBOOT)
+
+    def instances(self, s: SymState) -> list[Instance]:
+        """Every action with every argument, in the order of `Spec.successors` (`vmspec.model.ACTIONS`)."""
+        out: list[Instance] = []
+
+        def add(name: str, key: tuple, pair: tuple[z3.BoolRef, SymState], dt: z3.ArithRef | None = None) -> None:
+            out.append(Instance(name, key, pair[0], pair[1], dt))
+
+        for h in range(self.n_hosts):
+            for t in self.announce_types():
+                add("platform_announce_event", ("announce", h, t), self.platform_announce_event(s, h, t))
+            add("platform_patch_empty_host", ("host", h), self.platform_patch_empty_host(s, h))
+        for h in range(self.n_hosts):
+            for name in self.EVENT_ACTIONS:
+                add(name, ("event", h), getattr(self, name)(s, h))
+        for h in range(self.n_hosts):
+            for name in self.HOST_ACTIONS:
+                add(name, ("host", h), getattr(self, name)(s, h))
+        for i in range(self.n_vms):
+            add("vm_clock_resync", ("vm", i), self.vm_clock_resync(s, i))
+        for h in range(self.n_hosts):
+            add("platform_complete_event", ("event", h), self.platform_complete_event(s, h))
+        dt = self.time_choice(s)
+        add("time_passes", ("time",), self.time_passes(s, dt), dt)
+        return out
+
+    def enabled(self, s: SymState) -> z3.BoolRef:
+        """Some action is enabled in `s` (its negation is a deadlock, R20)."""
+        return z3.Or([x.guard for x in self.instances(s)])
+
+
+
+__all__ = ["Encoding", "EncodingError"]

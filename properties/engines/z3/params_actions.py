@@ -1,0 +1,256 @@
+"""The actions of the all-sizes proof: each action of `model/spec.py` over a `PState`, its
+arguments fresh constants, its next state macros over the current one; `Model(variant)`
+encodes a mutant of `vmspec.properties.catalogue.mutants` by name (`params_proof.VARIANTS`).
+
+An abstraction of the model, so that a proof here is a proof there: time advances by any
+positive real allowed by the deadlines, and a Redeploy lands on any other patched host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import z3
+
+from vmspec.model import MAX_ROUNDS
+from vmspec.properties.engines.z3.params_properties import _started
+from vmspec.properties.engines.z3.params_vocabulary import (
+    ALLOW_REDEPLOY,
+    ANNOUNCED,
+    BOUND,
+    EXPECTED_PAUSE,
+    FREEZE,
+    FROZEN,
+    IDLE,
+    IN_FREEZE,
+    IN_REBOOT,
+    LATENCY,
+    NONE,
+    NOTICE,
+    REBOOT,
+    REBOOTING,
+    RECOVERED,
+    REDEPLOY,
+    RUNNING,
+    SCHEDULED,
+    STARTED,
+    STARTED_EV,
+    A,
+    E,
+    EvType,
+    G,
+    PState,
+    PStep,
+    _h,
+    _v,
+    aset_of,
+    at,
+    unit_of,
+)
+
+# ---------------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True)
+class PAction:
+    name: str
+    guard: z3.BoolRef
+    post: PState
+    step: PStep
+
+
+def _res_run(s: PState, h0: z3.ExprRef, new_vm: Callable[[str, z3.ExprRef], z3.ExprRef], cond: Callable) -> PState:
+    """VM fields redefined where `cond(v)` holds; `new_vm(field, v)` gives the new value."""
+    kw = {}
+    for f in ("status", "host", "memory", "snapshot", "frozen_for", "clock_lag", "unsynced"):
+        old = getattr(s, f)
+        kw[f] = (lambda v, f=f, old=old: z3.If(cond(v), new_vm(f, v), old(v)))
+    return replace(s, **kw)
+
+
+class Model:
+    """The actions of `vmspec.model.spec.Spec` over `PState`; `variant` names a mutant to encode."""
+
+    def __init__(self, variant: str | None = None) -> None:
+        self.variant = variant
+
+    def is_(self, name: str) -> bool:
+        return self.variant == name
+
+    def slice_allows(self, s: PState, h0: z3.ExprRef) -> z3.BoolRef:
+        if self.is_("slice_guard_dropped"):
+            return z3.BoolVal(True)
+        v, w, h, k = _v("v"), _v("w"), _h("h"), _h("k")
+        busy = lambda x, hh: z3.Or(z3.And(hh == h0, s.res(h0, x)), z3.And(_started(s, hh), s.res(hh, x)))
+        return A([v, w, h, k], z3.Implies(z3.And(busy(v, h), busy(w, k), aset_of(v) == aset_of(w)),
+                                          unit_of(v) == unit_of(w)))
+
+    def resumed(self, s: PState, f: str, v: z3.ExprRef) -> z3.ExprRef:
+        lag = s.clock_lag(v)
+        if self.is_("clock_steps_back"):
+            lag = lag + G
+            values = {"unsynced": z3.RealVal(0)}
+        else:
+            values = {"unsynced": z3.If(lag != 0, z3.RealVal(0), z3.RealVal(NONE))}
+        values.update(status=RUNNING, host=s.host(v), snapshot=z3.IntVal(NONE), frozen_for=z3.RealVal(NONE),
+                      clock_lag=lag, memory=z3.IntVal(0) if self.is_("memory_reset_on_resume") else s.memory(v))
+        return values[f]
+
+    def actions(self, s: PState) -> list[PAction]:
+        h0, k0, v0 = _h("h0"), _h("target"), _v("v0")
+        dt, et = z3.Real("dt"), z3.Const("etype", EvType)
+        no = PStep(False, z3.RealVal(0))
+        out = []
+        residents = E([_v("r")], s.host(_v("r")) == h0)
+        idle_unpatched = z3.And(z3.Not(s.patched(h0)), s.phase(h0) == IDLE)
+
+        # platform_announce_event(h0, et)
+        may = z3.If(s.needs_reboot(h0),
+                    z3.Or(et == REBOOT, z3.And(et == REDEPLOY, ALLOW_REDEPLOY,
+                                               E([k0], z3.And(k0 != h0, s.patched(k0))))), et == FREEZE)
+        if self.is_("reboot_update_under_freeze"):
+            may = et == FREEZE
+        notice = NOTICE(et) - (G if self.is_("short_notice") else 0)
+        t = replace(
+            s, present=at(h0, lambda h: z3.BoolVal(True), s.present), etype=at(h0, lambda h: et, s.etype),
+            res=lambda h, v: z3.If(h == h0, s.host(v) == h0, s.res(h, v)),
+            estatus=at(h0, lambda h: SCHEDULED, s.estatus), nbi=at(h0, lambda h: notice, s.nbi),
+            notice=at(h0, lambda h: notice, s.notice),
+            duration=at(h0, lambda h: z3.If(et == FREEZE, EXPECTED_PAUSE, z3.RealVal(-1)), s.duration),
+            approved=at(h0, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
+            phase=at(h0, lambda h: ANNOUNCED, s.phase), rounds=at(h0, lambda h: s.rounds(h0) + 1, s.rounds))
+        out.append(PAction("platform_announce_event",
+                           z3.And(idle_unpatched, s.rounds(h0) < MAX_ROUNDS, may, residents), t, no))
+
+        # platform_patch_empty_host(h0)
+        t = replace(s, patched=at(h0, lambda h: z3.BoolVal(True), s.patched),
+                    needs_reboot=at(h0, lambda h: z3.BoolVal(False), s.needs_reboot))
+        out.append(PAction("platform_patch_empty_host", z3.And(idle_unpatched, z3.Not(residents)), t, no))
+
+        sched = z3.And(s.present(h0), s.estatus(h0) == SCHEDULED)
+        # app_approve_event
+        t = replace(s, approved=at(h0, lambda h: z3.BoolVal(True), s.approved))
+        out.append(PAction("app_approve_event", z3.And(sched, z3.Not(s.approved(h0)), s.nbi(h0) != 0,
+                                                       s.nbi(h0) != NONE), t, no))
+        # platform_start_event
+        allowed = z3.BoolVal(True) if self.is_("start_before_notbefore") else z3.Or(s.nbi(h0) == 0, s.approved(h0))
+        t = replace(s, estatus=at(h0, lambda h: STARTED_EV, s.estatus), nbi=at(h0, lambda h: z3.RealVal(NONE), s.nbi),
+                    phase=at(h0, lambda h: STARTED, s.phase),
+                    incarnation=s.incarnation if self.is_("incarnation_not_bumped") else s.incarnation + 1)
+        out.append(PAction("platform_start_event", z3.And(sched, allowed, self.slice_allows(s, h0)), t, no))
+        # platform_cancel_event
+        t = replace(s, present=at(h0, lambda h: z3.BoolVal(False), s.present),
+                    removed=lambda h, r: z3.Or(s.removed(h, r), z3.And(h == h0, r == s.rounds(h0))),
+                    phase=at(h0, lambda h: IDLE, s.phase), incarnation=s.incarnation + 1)
+        out.append(PAction("platform_cancel_event", z3.And(sched, s.rounds(h0) < MAX_ROUNDS - 1), t, no))
+
+        # host_freeze
+        fz_phase = z3.Or(s.phase(h0) == STARTED, s.phase(h0) == ANNOUNCED) if self.is_("freeze_without_started_event") \
+            else s.phase(h0) == STARTED
+        frozen_vals = lambda f, v: {"status": FROZEN, "snapshot": s.memory(v), "frozen_for": z3.RealVal(0)}.get(
+            f, getattr(s, f)(v))
+        t = _res_run(s, h0, frozen_vals, lambda v: s.res(h0, v))
+        t = replace(t, phase=at(h0, lambda h: IN_FREEZE, s.phase))
+        if self.is_("migrate_under_freeze"):
+            t = replace(t, host=lambda v, t=t: z3.If(s.res(h0, v), k0, t.host(v)))
+            guard_extra = k0 != h0
+        else:
+            guard_extra = z3.BoolVal(True)
+        out.append(PAction("host_freeze", z3.And(fz_phase, s.present(h0), s.etype(h0) == FREEZE, guard_extra), t, no))
+
+        # host_apply_patch
+        g = z3.And(s.phase(h0) == IN_FREEZE, z3.Not(s.patched(h0)))
+        if not self.is_("reboot_update_under_freeze"):
+            g = z3.And(g, z3.Not(s.needs_reboot(h0)))
+        out.append(PAction("host_apply_patch", g, replace(s, patched=at(h0, lambda h: z3.BoolVal(True), s.patched)), no))
+
+        # platform_resume_host / platform_watchdog_resume
+        resume = lambda: _res_run(s, h0, lambda f, v: self.resumed(s, f, v),
+                                  lambda v: z3.And(s.status(v) == FROZEN, s.host(v) == h0))
+        t = replace(resume(), phase=at(h0, lambda h: RECOVERED, s.phase))
+        out.append(PAction("platform_resume_host", z3.And(s.phase(h0) == IN_FREEZE, s.patched(h0)), t, no))
+        w = _v("w")
+        due = z3.BoolVal(False) if self.is_("no_watchdog") else E([w], z3.And(
+            s.frozen_for(w) != NONE, s.frozen_for(w) + G > BOUND, s.host(w) == h0))
+        t = replace(resume(), phase=at(h0, lambda h: RECOVERED, s.phase),
+                    needs_reboot=at(h0, lambda h: z3.BoolVal(True), s.needs_reboot))
+        out.append(PAction("platform_watchdog_resume", z3.And(s.phase(h0) == IN_FREEZE, z3.Not(s.patched(h0)), due),
+                           t, no))
+
+        # host_reboot / host_redeploy
+        for name, etype, dest in (("host_reboot", REBOOT, None), ("host_redeploy", REDEPLOY, k0)):
+            vals = lambda f, v, dest=dest: {
+                "status": REBOOTING, "host": s.host(v) if dest is None else dest, "memory": z3.IntVal(0),
+                "snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE), "clock_lag": z3.RealVal(0),
+                "unsynced": z3.RealVal(NONE)}[f]
+            t = _res_run(s, h0, vals, lambda v: s.res(h0, v))
+            t = replace(t, phase=at(h0, lambda h: IN_REBOOT, s.phase), patched=at(h0, lambda h: z3.BoolVal(True), s.patched),
+                        needs_reboot=at(h0, lambda h: z3.BoolVal(False), s.needs_reboot))
+            g = z3.And(s.phase(h0) == STARTED, s.present(h0), s.etype(h0) == etype)
+            if dest is not None:
+                g = z3.And(g, k0 != h0, s.patched(k0))
+            out.append(PAction(name, g, t, no))
+
+        # host_boot_vms
+        vals = lambda f, v: {"status": RUNNING, "snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE),
+                             "clock_lag": z3.RealVal(0), "unsynced": z3.RealVal(NONE)}.get(f, getattr(s, f)(v))
+        t = replace(_res_run(s, h0, vals, lambda v: s.res(h0, v)), phase=at(h0, lambda h: RECOVERED, s.phase))
+        out.append(PAction("host_boot_vms", z3.And(s.phase(h0) == IN_REBOOT, s.present(h0)), t, no))
+
+        # vm_clock_resync
+        vals = lambda f, v: {"snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE), "clock_lag": z3.RealVal(0),
+                             "unsynced": z3.RealVal(NONE)}.get(f, getattr(s, f)(v))
+        t = _res_run(s, h0, vals, lambda v: v == v0)
+        g = z3.BoolVal(False) if self.is_("no_clock_resync") else z3.And(s.status(v0) == RUNNING, s.clock_lag(v0) != 0)
+        out.append(PAction("vm_clock_resync", g, t, no))
+
+        # platform_complete_event
+        t = replace(s, present=at(h0, lambda h: z3.BoolVal(False), s.present),
+                    removed=lambda h, r: z3.Or(s.removed(h, r), z3.And(h == h0, r == s.rounds(h0))),
+                    phase=at(h0, lambda h: IDLE, s.phase), incarnation=s.incarnation + 1)
+        out.append(PAction("platform_complete_event", z3.And(_started(s, h0), s.phase(h0) == RECOVERED), t, no))
+
+        # time_passes(dt): any dt > 0 within the deadlines
+        fcap, ucap = BOUND + G, LATENCY + G
+        vv = _v("vt")
+        ok_freeze = z3.BoolVal(True) if self.is_("no_watchdog") else A([vv], z3.Or(
+            s.frozen_for(vv) == NONE, s.frozen_for(vv) + dt <= BOUND))
+        ok_sync = z3.BoolVal(True) if self.is_("no_clock_resync") else A([vv], z3.Or(
+            s.unsynced(vv) == NONE, s.unsynced(vv) + dt <= LATENCY))
+        cap = lambda x, c: z3.If(x <= c, x, c)
+        run = lambda v: s.status(v) == RUNNING
+        frz = lambda v: s.status(v) == FROZEN
+        written = lambda v: z3.If(s.memory(v) != 0, z3.IntVal(2), z3.IntVal(1))
+        keeps_writing = self.is_("frozen_guest_keeps_writing")
+        t = replace(
+            s,
+            memory=lambda v: z3.If(z3.Or(run(v), z3.And(frz(v), keeps_writing)), written(v), s.memory(v)),
+            snapshot=lambda v: z3.If(run(v), z3.IntVal(NONE), s.snapshot(v)),
+            frozen_for=lambda v: z3.If(run(v), z3.RealVal(NONE),
+                                       z3.If(frz(v), cap(s.frozen_for(v) + dt, fcap), s.frozen_for(v))),
+            clock_lag=lambda v: z3.If(frz(v), cap(s.clock_lag(v) + dt, fcap), s.clock_lag(v)),
+            unsynced=lambda v: z3.If(z3.And(run(v), s.unsynced(v) != NONE), cap(s.unsynced(v) + dt, ucap), s.unsynced(v)),
+            nbi=lambda h: z3.If(z3.And(s.nbi(h) != NONE, s.nbi(h) != 0),
+                                z3.If(s.nbi(h) - dt >= 0, s.nbi(h) - dt, z3.RealVal(0)), s.nbi(h)),
+        )
+        out.append(PAction("time_passes", z3.And(dt > 0, ok_freeze, ok_sync), t, PStep(True, dt)))
+        return out
+
+    def some_action_enabled(self, s: PState) -> z3.BoolRef:
+        """R20 for all sizes: time can pass by one granule, or some host resumes or is
+        rescued by the watchdog, or some clock resyncs (the actions that relieve a deadline)."""
+        v, h, w = _v("dv"), _h("dh"), _v("dw")
+        time_ok = A([v], z3.And(z3.Or(s.frozen_for(v) == NONE, s.frozen_for(v) + G <= BOUND),
+                                z3.Or(s.unsynced(v) == NONE, s.unsynced(v) + G <= LATENCY)))
+        resume = E([h], z3.And(s.phase(h) == IN_FREEZE, s.patched(h)))
+        dog = E([h, w], z3.And(s.phase(h) == IN_FREEZE, z3.Not(s.patched(h)), s.frozen_for(w) != NONE,
+                               s.frozen_for(w) + G > BOUND, s.host(w) == h))
+        resync = E([v], z3.And(s.status(v) == RUNNING, s.clock_lag(v) != 0))
+        if self.is_("no_clock_resync"):
+            resync = z3.BoolVal(False)
+        return z3.Or(time_ok, resume, dog, resync)
+
+
+
+__all__ = ["Model", "PAction"]

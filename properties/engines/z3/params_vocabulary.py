@@ -1,0 +1,114 @@
+"""The vocabulary of the all-sizes proof (`params_proof`): sorts, parameters and the state.
+
+Hosts, VMs, availability sets and slice units are uninterpreted sorts; statuses, phases
+and event types enumerations; the parameters symbolic, constrained only as
+`vmspec.model.params.Params` validates them; a state (`PState`) is a set of functions over
+the sorts, each field a Python function building a Z3 term, so that a next state is the
+current one with a few fields redefined (no function symbol is added per step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import z3
+
+# ---------------------------------------------------------------------- sorts and enumerations
+
+HostS, VMS, ASetS, UnitS = (z3.DeclareSort(n) for n in ("Host", "VM", "AvailabilitySet", "Unit"))
+Status, (RUNNING, FROZEN, REBOOTING) = z3.EnumSort("Status", ("running", "frozen", "rebooting"))
+Phase, (IDLE, ANNOUNCED, STARTED, IN_FREEZE, IN_REBOOT, RECOVERED) = z3.EnumSort(
+    "Phase", ("idle", "announced", "started", "frozen", "rebooting", "recovered"))
+EvStatus, (SCHEDULED, STARTED_EV) = z3.EnumSort("EventStatus", ("Scheduled", "Started"))
+EvType, (FREEZE, REBOOT, REDEPLOY) = z3.EnumSort("EventType", ("Freeze", "Reboot", "Redeploy"))
+NONE = -1
+
+aset_of = z3.Function("aset", VMS, ASetS)  # rigid: a VM's availability set
+unit_of = z3.Function("unit", VMS, UnitS)  # rigid: its slice (UD, FD or the VM itself)
+
+# symbolic parameters (vmspec.model.params.Params validates the same constraints)
+BOUND, G, LATENCY = z3.Reals("pause_bound granularity resync_latency")
+ALLOW_REDEPLOY = z3.Bool("allow_redeploy")
+NOTICE = z3.Function("notice_for", EvType, z3.RealSort())
+REQUIRED = z3.Function("required_notice", EvType, z3.RealSort())
+EXPECTED_PAUSE = z3.Real("expected_pause")
+
+
+def parameter_axioms() -> list[z3.BoolRef]:
+    t = z3.Const("t", EvType)
+    return [G > 0, BOUND >= G, LATENCY >= 0, z3.ForAll([t], z3.And(REQUIRED(t) <= NOTICE(t), REQUIRED(t) >= 0))]
+
+
+# ---------------------------------------------------------------------- state as macros
+
+
+@dataclass(frozen=True)
+class PState:
+    """One state: each field is a Python function building a Z3 term, so a next state is
+    the current one with a few fields redefined."""
+
+    patched: Callable
+    needs_reboot: Callable
+    phase: Callable
+    rounds: Callable
+    status: Callable
+    host: Callable
+    memory: Callable
+    snapshot: Callable
+    frozen_for: Callable
+    clock_lag: Callable
+    unsynced: Callable
+    present: Callable
+    etype: Callable
+    res: Callable  # (host, vm)
+    estatus: Callable
+    nbi: Callable
+    notice: Callable
+    duration: Callable
+    approved: Callable
+    removed: Callable  # (host, round)
+    incarnation: z3.ArithRef
+
+
+def pre_state() -> PState:
+    F, R, I, B = z3.Function, z3.RealSort(), z3.IntSort(), z3.BoolSort()
+    return PState(
+        F("patched", HostS, B), F("needs_reboot", HostS, B), F("phase", HostS, Phase), F("rounds", HostS, I),
+        F("status", VMS, Status), F("host", VMS, HostS), F("memory", VMS, I), F("snapshot", VMS, I),
+        F("frozen_for", VMS, R), F("clock_lag", VMS, R), F("unsynced_for", VMS, R),
+        F("present", HostS, B), F("event_type", HostS, EvType), F("res", HostS, VMS, B),
+        F("event_status", HostS, EvStatus), F("not_before_in", HostS, R), F("notice", HostS, R),
+        F("duration", HostS, R), F("approved", HostS, B), F("removed", HostS, I, B), z3.Int("incarnation"),
+    )
+
+
+def at(h0: z3.ExprRef, new: Callable, old: Callable) -> Callable:
+    """A host-indexed field changed at host `h0` only."""
+    return lambda h: z3.If(h == h0, new(h), old(h))
+
+
+def _h(n: str) -> z3.ExprRef:
+    return z3.Const(n, HostS)
+
+
+def _v(n: str) -> z3.ExprRef:
+    return z3.Const(n, VMS)
+
+
+def A(vars_: list, body: z3.BoolRef) -> z3.BoolRef:
+    return z3.ForAll(vars_, body)
+
+
+def E(vars_: list, body: z3.BoolRef) -> z3.BoolRef:
+    return z3.Exists(vars_, body)
+
+
+
+@dataclass(frozen=True)
+class PStep:
+    is_time: bool
+    dt: z3.ArithRef
+
+
+__all__ = ["PState", "PStep", "parameter_axioms", "pre_state"]
