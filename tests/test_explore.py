@@ -100,9 +100,12 @@ def test_max_states_cuts_the_search_and_decides_nothing_else():
     r = _run("TINY", max_states=500)
     assert not r.complete and 500 <= r.states < 520  # stops before expanding once 500 are known
     statuses = {v.property: v.status for v in verdicts(r)}
-    assert statuses["type_ok"] == "unknown" and statuses["every_host_patched"] == "unknown"
+    assert statuses["type_ok"] == "not falsified" and statuses["every_host_patched"] == "not falsified"
+    assert statuses["reach_rollout_complete"] == "unknown"  # not reached before the bound: a failure
+    assert all(v.bound == f"first {r.states:,} states" for v in verdicts(r) if v.status == "not falsified")
     decided = verdicts(r, decided_only=True)
-    assert all(v.status == "reached" for v in decided)
+    assert {v.status for v in decided} == {"reached", "not falsified"}
+    assert "reach_rollout_complete" not in {v.property for v in decided}
 
 
 def test_graph_is_networkx_and_matches_counts():
@@ -126,7 +129,9 @@ def test_stage_for_check_reports_figures():
 
     res = stage(t, Opts())
     assert res.engine == "explore" and res.figures["states"] >= 2000 and not res.figures["complete"]
-    assert res.verdicts and {v.status for v in res.verdicts} == {"reached"}  # an incomplete search decides no more
+    # an incomplete search says only what it found, and that the rest is not falsified within its bound
+    assert res.verdicts and {v.status for v in res.verdicts} == {"reached", "not falsified"}
+    assert res.bound.startswith("stopped at ")
 
 
 # ---------------------------------------------------------------------- the command

@@ -12,7 +12,7 @@ def test_prove_tiny_passes(capsys):
     assert main(["prove", "--config", "TINY", "--depth", "2"]) == 0
     out = capsys.readouterr().out
     assert "platform_resume_host preserves R1 frozen_memory_matches_snapshot ... ok" in out
-    assert "all obligations proved" in out
+    assert "no property failed" in out and "proved" in out
 
 
 def test_prove_mutant_fails_and_writes_replayable_counterexample(tmp_path, capsys):
@@ -23,12 +23,17 @@ def test_prove_mutant_fails_and_writes_replayable_counterexample(tmp_path, capsy
     assert c.engine == "z3" and len(c) == 8 and replay(c).reproduced
 
 
-def test_prove_json(capsys):
-    assert main(["prove", "--config", "UNSAFE_SHARED_HOST", "--depth", "1", "--json"]) == 0
+def test_prove_json_unsafe_topology_fails_as_explore_does(capsys):
+    """The topology check counts like the explorer's R18 lasso on the same configuration: exit 1."""
+    assert main(["prove", "--config", "UNSAFE_SHARED_HOST", "--depth", "1", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["ok"] and not data["topology"]["safe"]
+    assert not data["ok"] and not data["topology"]["safe"]
     assert data["topology"]["witnesses"][0]["host"] == "h0"
-    assert all(v["status"] in ("proved", "holds") for v in data["verdicts"])
+    status = {v["property"]: v["status"] for v in data["verdicts"]}
+    assert status.pop("topology_admits_r5_order") == "violated"
+    assert set(status.values()) <= {"proved", "not falsified"}
+    assert main(["explore", "--config", "UNSAFE_SHARED_HOST", "--json"]) == 1
+    capsys.readouterr()
 
 
 def test_all_sizes(capsys):

@@ -19,14 +19,17 @@ from vmspec.properties.cli.main import (
 )
 from vmspec.properties.cli.output import (
     console,
+    print_failures,
     print_json,
     print_outcome,
     print_written,
     save_counterexamples,
-    verdict_table,
+    verdict_matrix,
 )
 from vmspec.properties.engines import check as check_mod
 from vmspec.properties.evidence.counterexample import Counterexample, replay
+from vmspec.properties.evidence.verdict import Tally
+from vmspec.properties.io.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="bound of the exhaustive explore stage (default 50,000 states)")
     p.add_argument("--out", type=Path, default=Path("vmspec-results"), help="where counterexamples go")
     p.add_argument("--skip", action="append", default=[], metavar="STAGE", type=_stage,
-                   help="skip an engine stage (repeatable): " + ", ".join(s.name for s in check_mod.STAGES))
+                   help="skip an engine stage (repeatable): " + ", ".join(s.name for s in check_mod.STAGES)
+                   + "; skipping all of them is an error")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("mutants", help="list the mutant catalogue, one a line, name first")
@@ -73,28 +77,46 @@ def _stage(name: str) -> str:
     return name
 
 
+def _check_skip(skip: list[str]) -> None:
+    """Skipping every stage is bad input: nothing would be checked (unknown names are refused by `_stage`)."""
+    names = [s.name for s in check_mod.STAGES]
+    if set(names) <= set(skip):
+        raise InputError("<command line>", None, "--skip",
+                         f"every stage is skipped ({', '.join(names)}), so nothing would be checked")
+
+
 def cmd_check(opts: argparse.Namespace) -> int:
+    _check_skip(opts.skip)
     target = target_from(opts)
     results = check_mod.run(target, opts)
     verdicts = [v for r in results for v in r.verdicts]
+    if not verdicts:
+        ran = ", ".join(r.engine for r in results)
+        raise InputError("<command line>", None, "--skip",
+                         f"the stages run ({ran}) gave no verdict on {target.label}: nothing was checked")
     failed = [v for v in verdicts if v.failed]
+    tally = Tally.of(verdicts)
     files = save_counterexamples(verdicts, opts.out) if failed else []
     if opts.json:
         print_json({
             "target": target.label,
             "mutant": target.mutant,
             "ok": not failed,
-            "stages": [{"engine": r.engine, "summary": r.summary, "figures": r.figures} for r in results],
+            "tally": tally.to_json(),
+            "closing": tally.closing_line(),
+            "stages": [{"engine": r.engine, "bound": r.bound, "summary": r.summary, "figures": r.figures}
+                       for r in results],
             "verdicts": [v.to_json() for v in verdicts],
             "counterexamples": [str(f) for f in files],
         })
     else:
         title = f"vmspec check {target.label}" + (f" (mutant {target.mutant})" if target.mutant else "")
-        console.print(verdict_table(title, verdicts))
+        console.print(verdict_matrix(title, results))
         for r in results:
-            console.print(f"{r.engine}: {r.summary}")
+            console.print(f"{r.engine}: {r.summary}", soft_wrap=True)
+        print_failures(verdicts)
         print_written(files)
-        print_outcome(len(failed), len(verdicts))
+        print_outcome(verdicts)
     return 1 if failed else 0
 
 

@@ -16,6 +16,7 @@ from vmspec.properties.cli.output import (
     verdict_table,
 )
 from vmspec.properties.engines.explore import CHECK_MAX_STATES, explore, summary, verdicts
+from vmspec.properties.evidence.verdict import Tally
 from vmspec.properties.io.errors import InputError
 
 GRAPH_LIMIT = 100_000  # states: beyond this a DOT or GraphML file is no longer readable
@@ -66,6 +67,7 @@ def cmd_explore(opts: argparse.Namespace) -> int:
     if opts.json:
         print_json({
             "target": target.label, "mutant": target.mutant, "ok": not failed, "figures": result.figures(),
+            "tally": Tally.of(vs).to_json(),
             "reached": sorted(result.reached), "verdicts": [v.to_json() for v in vs],
             "counterexamples": [str(f) for f in files], "graph": str(graph_file) if graph_file else None,
         })
@@ -76,5 +78,5 @@ def cmd_explore(opts: argparse.Namespace) -> int:
         print_written(files)
         if graph_file:
             console.print(f"state graph written to {graph_file}")
-        print_outcome(len(failed), len(vs))
+        print_outcome(vs)
     return 1 if failed else 0

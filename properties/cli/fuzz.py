@@ -19,6 +19,7 @@ from vmspec.properties.cli.output import (
     verdict_table,
 )
 from vmspec.properties.engines.fuzz import CAMPAIGNS, fuzz_target, verdicts
+from vmspec.properties.evidence.verdict import Tally
 from vmspec.properties.io.errors import InputError
 
 
@@ -54,6 +55,7 @@ def cmd_fuzz(opts: argparse.Namespace) -> int:
                "hypothesis_shrunk_steps": result.shrunk_lengths, "coverage": cov.to_json()}
     if opts.json:
         print_json({"target": target.label, "mutant": target.mutant, "ok": not failed, "figures": figures,
+                    "tally": Tally.of(vs).to_json(),
                     "verdicts": [v.to_json() for v in vs], "counterexamples": [str(f) for f in files]})
         return 1 if failed else 0
     title = f"vmspec fuzz {target.label}" + (f" (mutant {target.mutant})" if target.mutant else "")
@@ -66,5 +68,5 @@ def cmd_fuzz(opts: argparse.Namespace) -> int:
     for name, c in result.counterexamples.items():
         console.print(f"{name}: {len(c)} steps (Hypothesis' run: {result.shrunk_lengths[name]} steps)")
     print_written(files)
-    print_outcome(len(failed), len(vs))
+    print_outcome(vs)
     return 1 if failed else 0

@@ -1,4 +1,4 @@
-"""The `vmspec` command line: every command exits 0 when all properties hold, 1 when one
+"""The `vmspec` command line: every command exits 0 when no property fails, 1 when one
 fails and 2 on bad input, and offers --json for machine-readable output.
 
 Conventions shared by every command (README, "Commands"): one default configuration,

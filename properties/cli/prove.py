@@ -6,8 +6,9 @@
     vmspec prove --topology cluster.toml       is there a maintenance order that keeps R5?
 
 Exit status 0 when every obligation is proved and nothing is violated, 1 when something
-fails (a violation, a failed obligation, `unknown`, or Z3 and the model disagreeing), 2 on
-bad input.
+fails (a violation, a failed obligation, `unknown`, Z3 and the model disagreeing, or a
+topology that no maintenance order can keep within R5: `vmspec explore` fails the same
+configuration with an R18 lasso), 2 on bad input.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from vmspec.properties.engines.z3 import engine
 from vmspec.properties.engines.z3.encode import is_encoded
 from vmspec.properties.engines.z3.induction import InductionResult
 from vmspec.properties.engines.z3.params_proof import VARIANTS, prove_all_sizes
+from vmspec.properties.evidence.verdict import Tally
 from vmspec.properties.io.errors import InputError
 
 
@@ -96,8 +98,9 @@ def cmd_prove(opts: argparse.Namespace) -> int:
     for e in run.errors:
         console.print(f"[bold red]error:[/] {e}")
     print_written(files)
-    console.print(f"finished in {run.seconds} s: " + ("[green]all obligations proved, nothing violated[/]" if ok
-                                                      else "[bold red]FAILED[/]"))
+    tally = Tally.of(verdicts)
+    console.print(f"finished in {run.seconds} s: {tally.closing_line()}", style="green" if ok else "bold red",
+                  markup=False, soft_wrap=True)
     return 0 if ok else 1
 
 

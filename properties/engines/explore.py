@@ -35,6 +35,7 @@ from vmspec.properties.engines.symmetry import Symmetry
 from vmspec.properties.evidence import counterexample as cx
 from vmspec.properties.evidence.verdict import (
     HOLDS,
+    NOT_FALSIFIED,
     NOT_REACHED,
     REACHED,
     UNKNOWN,
@@ -398,10 +399,12 @@ class _Progress:
 
 
 def verdicts(result: ExploreResult, *, decided_only: bool = False) -> list[Verdict]:
-    """One verdict per registered property.  An incomplete search decides only what it
-    found (violations, reached situations); the rest is ``unknown``, or left out when
-    `decided_only`."""
+    """One verdict per registered property.  A complete search says *holds*; an incomplete one
+    says what it found (violations, reached situations) and that the rest is *not falsified*
+    within the states it saw; a sometimes-property it has not reached is ``unknown``, or left
+    out when `decided_only`."""
     out = []
+    bound = f"first {result.states:,} states"
     for p in REGISTRY:
         c = result.counterexamples.get(p.name)
         if p.kind == SOMETIMES:
@@ -416,8 +419,9 @@ def verdicts(result: ExploreResult, *, decided_only: bool = False) -> list[Verdi
             out.append(Verdict(p.name, p.rule, p.kind, ENGINE, VIOLATED, f"{c.message} ({c.kind}, {len(c)} steps)", c))
         elif result.complete:
             out.append(Verdict(p.name, p.rule, p.kind, ENGINE, HOLDS))
-        elif not decided_only:
-            out.append(Verdict(p.name, p.rule, p.kind, ENGINE, UNKNOWN, f"search stopped at {result.states:,} states"))
+        else:
+            out.append(Verdict(p.name, p.rule, p.kind, ENGINE, NOT_FALSIFIED,
+                               f"search stopped at {result.states:,} states", bound=bound))
     if result.complete and not result.reached and not decided_only:
         out.append(Verdict("sometimes (any)", "-", SOMETIMES, ENGINE, NOT_REACHED,
                            "the search reached none of the sometimes-properties: it proved nothing"))
@@ -442,4 +446,6 @@ def stage(target: Target, opts: Any) -> StageResult:
         target.spec(), config=target.label, mutant=target.mutant, symmetry=not getattr(opts, "no_symmetry", False),
         max_states=max_states, keep_graph=False,
     )
-    return StageResult(ENGINE, verdicts(result, decided_only=True), summary(result), result.figures())
+    bound = (f"complete, {result.states:,} states" if result.complete
+             else f"stopped at {result.states:,} states, depth {result.depth}")
+    return StageResult(ENGINE, verdicts(result, decided_only=True), summary(result), result.figures(), bound)

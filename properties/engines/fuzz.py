@@ -34,11 +34,19 @@ from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
 from vmspec.model import ACTION_INFO, ACTIONS, Spec, State, Step
-from vmspec.properties.catalogue.registry import ALWAYS, REGISTRY, SOMETIMES
+from vmspec.properties.catalogue.registry import ALWAYS, EVENTUALLY, REGISTRY, SOMETIMES
 from vmspec.properties.engines.machine import Coverage, Monitor, PropertyViolated, Violation, machine_class
 from vmspec.properties.engines.strategies import World
 from vmspec.properties.evidence import counterexample as cx
-from vmspec.properties.evidence.verdict import HOLDS, NOT_REACHED, REACHED, VIOLATED, StageResult, Target, Verdict
+from vmspec.properties.evidence.verdict import (
+    NOT_FALSIFIED,
+    NOT_REACHED,
+    REACHED,
+    VIOLATED,
+    StageResult,
+    Target,
+    Verdict,
+)
 
 ENGINE = "fuzz"
 CHECK_EXAMPLES = 30  # examples per run length in `vmspec check`
@@ -383,15 +391,16 @@ def fuzz_target(target: Target, **kw: Any) -> FuzzResult:
 
 
 def verdicts(result: FuzzResult) -> list[Verdict]:
-    """Always-properties hold or are violated; sometimes-properties reached or not; an
-    eventually-property appears only when violated (a finite run cannot prove one)."""
+    """Always- and eventually-properties are violated or *not falsified* within the runs made
+    (sampling proves nothing); sometimes-properties reached or not."""
     out = []
+    bound = f"{result.coverage.runs} runs, {result.coverage.steps:,} steps"
     for p in REGISTRY:
         c = result.counterexamples.get(p.name)
         if c is not None:
             out.append(Verdict(p.name, p.rule, p.kind, ENGINE, VIOLATED, f"{c.message} ({len(c)} steps)", c))
-        elif p.kind == ALWAYS:
-            out.append(Verdict(p.name, p.rule, p.kind, ENGINE, HOLDS))
+        elif p.kind in (ALWAYS, EVENTUALLY):
+            out.append(Verdict(p.name, p.rule, p.kind, ENGINE, NOT_FALSIFIED, bound=bound))
         elif p.kind == SOMETIMES:
             runs = result.coverage.reached[p.name]
             status = REACHED if runs else NOT_REACHED
@@ -410,4 +419,4 @@ def stage(target: Target, opts: Any = None) -> StageResult:
                f"{r.examples_per_second:,.1f} examples/s, campaign ci" + (f", seed {seed}" if seed is not None else ""))
     figures = {"seconds": round(r.seconds, 3), "coverage": r.coverage.to_json(), "settings": r.settings,
                "hypothesis_shrunk_steps": r.shrunk_lengths}
-    return StageResult(ENGINE, verdicts(r), summary, figures)
+    return StageResult(ENGINE, verdicts(r), summary, figures, f"{r.coverage.runs} runs, ≤{r.settings['run_lengths'][-1]} steps")

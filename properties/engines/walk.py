@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from vmspec.model import Spec, State, Step
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, REGISTRY, SOMETIMES, STATE, TRANSITION
 from vmspec.properties.evidence import counterexample as cx
-from vmspec.properties.evidence.verdict import HOLDS, NOT_REACHED, REACHED, VIOLATED, StageResult, Target, Verdict
+from vmspec.properties.evidence.verdict import (
+    NOT_FALSIFIED,
+    NOT_REACHED,
+    REACHED,
+    VIOLATED,
+    StageResult,
+    Target,
+    Verdict,
+)
 
 ENGINE = "walk"
 
@@ -112,11 +120,13 @@ def random_walks(
 
 
 def stage(target: Target, *, steps: int = 5000, seed: int = 0) -> StageResult:
-    """Verdicts of the random walks for `vmspec check`."""
+    """Verdicts of the random walks for `vmspec check`: a walk samples, so an always-property
+    it did not falsify is *not falsified* within its steps, never *holds*."""
 
     spec = target.spec()
     r = random_walks(spec, steps=steps, seed=seed, config=target.label, mutant=target.mutant)
     out = []
+    bound = f"{r.steps:,} steps"
     summary = (
         f"{r.steps} steps in {r.rollouts} rollouts ({r.completed} complete), {r.distinct_states} distinct states, "
         f"{r.steps_per_second:,.0f} steps/s, seed {seed}"
@@ -125,7 +135,7 @@ def stage(target: Target, *, steps: int = 5000, seed: int = 0) -> StageResult:
         if p.kind == ALWAYS:
             c = r.violations.get(p.name)
             if c is None:
-                out.append(Verdict(p.name, p.rule, p.kind, ENGINE, HOLDS))
+                out.append(Verdict(p.name, p.rule, p.kind, ENGINE, NOT_FALSIFIED, bound=bound))
             else:
                 out.append(Verdict(p.name, p.rule, p.kind, ENGINE, VIOLATED, f"{c.message} ({len(c)} steps)", c))
         elif p.kind == SOMETIMES:
@@ -134,4 +144,4 @@ def stage(target: Target, *, steps: int = 5000, seed: int = 0) -> StageResult:
             out.append(Verdict(p.name, p.rule, p.kind, ENGINE, status, detail))
     figures = {"steps": r.steps, "rollouts": r.rollouts, "completed": r.completed,
                "distinct_states": r.distinct_states, "seconds": round(r.seconds, 3), "actions": dict(r.actions)}
-    return StageResult(ENGINE, out, summary, figures)
+    return StageResult(ENGINE, out, summary, figures, f"{r.steps:,} steps, seed {seed}")

@@ -13,7 +13,7 @@ from typing import Any
 from vmspec.properties.conformance.events.contract import API_RULES, check_observations
 from vmspec.properties.conformance.events.export import capture_text, project, walk
 from vmspec.properties.conformance.events.stream import read_lines
-from vmspec.properties.evidence.verdict import HOLDS, VIOLATED, StageResult, Target, Verdict
+from vmspec.properties.evidence.verdict import NOT_FALSIFIED, VIOLATED, StageResult, Target, Verdict
 
 ENGINE = "events"
 RULES = ("R8", "R9", "R10", "R11", "R12", "R13") + tuple(r.rule_id for r in API_RULES)
@@ -34,11 +34,13 @@ def stage(target: Target, opts: Any) -> Any:
         for f in report.findings:
             rule = f.rule.split("-")[0]
             first.setdefault(rule, f"VM {vm}, capture line {f.line}: {f.message}")
+    bound = f"1 rollout, {len(path)} steps"
     verdicts = [
-        Verdict(f"capture_contract_{rule}", rule, "always", ENGINE, VIOLATED if rule in first else HOLDS,
-                first.get(rule, ""))
+        Verdict(f"capture_contract_{rule}", rule, "always", ENGINE, VIOLATED if rule in first else NOT_FALSIFIED,
+                first.get(rule, ""), bound=bound)
         for rule in sorted(set(RULES) | set(first), key=lambda r: (r[0], int(r[1:])))
     ]
     summary = (f"{len(spec.vm_names)} VM captures of one rollout ({len(path)} steps, seed {seed}), "
                f"{observations} observations checked strictly, {errors} findings")
-    return StageResult(ENGINE, verdicts, summary, {"observations": observations, "findings": errors})
+    return StageResult(ENGINE, verdicts, summary, {"observations": observations, "findings": errors},
+                       f"1 rollout of {len(path)} steps, {len(spec.vm_names)} captures")

@@ -3,7 +3,7 @@ the all-sizes proof, gathered into registry verdicts for `vmspec prove` and `vms
 
 Verdicts: a property broken by bounded model checking is *violated*, with its replayed
 counterexample; one whose every inductive obligation is unsat is *proved* (for the
-configuration, or for all sizes); one only checked up to a depth *holds* (bounded).  An
+configuration, or for all sizes); one only checked up to a depth is *not falsified* (bounded).  An
 `unknown` answer or a disagreement between Z3 and the Python model is *unknown*, which is
 a failure.
 """
@@ -20,9 +20,10 @@ from vmspec.properties.engines.z3.encode import encoding_for, is_encoded
 from vmspec.properties.engines.z3.induction import InductionResult, prove
 from vmspec.properties.engines.z3.params_proof import VARIANTS, AllSizesResult, prove_all_sizes
 from vmspec.properties.engines.z3.topology_check import TopologyVerdict, check_topology
-from vmspec.properties.evidence.verdict import HOLDS, PROVED, UNKNOWN, VIOLATED, StageResult, Target, Verdict
+from vmspec.properties.evidence.verdict import NOT_FALSIFIED, PROVED, UNKNOWN, VIOLATED, StageResult, Target, Verdict
 
 ENGINE = "z3"
+TOPOLOGY = "topology_admits_r5_order"  # the verdict of the topology check (not a registry property)
 SMALL_VMS, SMALL_HOSTS = 4, 4  # up to this size a configuration gets the full concrete treatment
 
 
@@ -38,12 +39,23 @@ class ProveRun:
     seconds: float = 0.0
 
     def verdicts(self) -> list[Verdict]:
-        out = []
+        out = [] if self.topology is None else [self._topology_verdict(self.topology)]
         for p in REGISTRY:
             if p.kind != ALWAYS or not P.encoded(p.name):
                 continue
             out.append(self._verdict(p.name, p.rule))
         return out
+
+    @staticmethod
+    def _topology_verdict(t: TopologyVerdict) -> Verdict:
+        """Whether some maintenance order keeps R5: an unsafe topology is a failure, as the
+        explorer's R18 lasso on it is (a host that can never be frozen is never patched)."""
+        if not t.model_agrees:
+            return Verdict(TOPOLOGY, "R5", ALWAYS, ENGINE, UNKNOWN, "Z3 and the model's slice guard disagree")
+        if t.safe:
+            return Verdict(TOPOLOGY, "R5", ALWAYS, ENGINE, PROVED,
+                           f"a maintenance order keeping R5 exists ({len(t.order)} batches of hosts)")
+        return Verdict(TOPOLOGY, "R5", ALWAYS, ENGINE, VIOLATED, "; ".join(str(w) for w in t.witnesses))
 
     def _verdict(self, name: str, rule: str) -> Verdict:
         r = self.bmc.get(name)
@@ -61,7 +73,8 @@ class ProveRun:
             if mine and result.ok:  # the invariants are proved together or not at all
                 return Verdict(name, rule, ALWAYS, ENGINE, PROVED, f"inductive, {label}")
         depth = r.max_depth if r is not None else self.depth
-        return Verdict(name, rule, ALWAYS, ENGINE, HOLDS, f"no violation up to depth {depth}")
+        return Verdict(name, rule, ALWAYS, ENGINE, NOT_FALSIFIED, f"no violation up to depth {depth}",
+                       bound=f"BMC depth {depth}")
 
     @property
     def ok(self) -> bool:
@@ -149,4 +162,6 @@ def stage(target, opts) -> StageResult:
     figures = {"depth": r.depth, "seconds": r.seconds,
                "induction_obligations": None if r.induction is None else len(r.induction.obligations),
                "all_sizes_obligations": None if r.all_sizes is None else len(r.all_sizes.obligations)}
-    return StageResult(ENGINE, verdicts, ", ".join(parts) + f" in {r.seconds} s", figures)
+    bound = ", ".join(([] if r.all_sizes is None else ["all sizes"]) + ([] if r.induction is None else ["induction"])
+                      + [f"BMC depth {r.depth}"])
+    return StageResult(ENGINE, verdicts, ", ".join(parts) + f" in {r.seconds} s", figures, bound)
