@@ -20,6 +20,7 @@ from dataclasses import replace
 import z3
 
 from vmspec.model import EVENT_TYPES, MAX_ROUNDS, Spec, State
+from vmspec.model.spec import ACTION_BLOCKS
 from vmspec.model.state import (
     ANNOUNCED,
     BLANK,
@@ -417,36 +418,32 @@ class Encoding:
 
     # ------------------------------------------------------------ the next-state relation
 
-    HOST_ACTIONS = ("host_freeze", "host_apply_patch", "platform_resume_host", "platform_watchdog_resume",
-                    "host_reboot", "host_redeploy", "host_boot_vms")
-    EVENT_ACTIONS = ("app_approve_event", "platform_start_event", "platform_cancel_event")
-
     def announce_types(self) -> tuple[int, ...]:
         return (FREEZE, REBOOT, REDEPLOY) if self.params.allow_redeploy else (FREEZE, REBOOT)
 
     def instances(self, s: SymState) -> list[Instance]:
-        """Every action with every argument, in the order of `Spec.successors` (`vmspec.model.ACTIONS`)."""
+        """Every action with every argument, in the order of `Spec.successors`: the runs of
+        `vmspec.model.ACTION_BLOCKS`, each host, event slot (one per host), VM or time choice
+        in turn, each action of the run."""
         out: list[Instance] = []
 
         def add(name: str, key: tuple, pair: tuple[z3.BoolRef, SymState], dt: z3.ArithRef | None = None) -> None:
             out.append(Instance(name, key, pair[0], pair[1], dt))
 
-        for h in range(self.n_hosts):
-            for t in self.announce_types():
-                add("platform_announce_event", ("announce", h, t), self.platform_announce_event(s, h, t))
-            add("platform_patch_empty_host", ("host", h), self.platform_patch_empty_host(s, h))
-        for h in range(self.n_hosts):
-            for name in self.EVENT_ACTIONS:
-                add(name, ("event", h), getattr(self, name)(s, h))
-        for h in range(self.n_hosts):
-            for name in self.HOST_ACTIONS:
-                add(name, ("host", h), getattr(self, name)(s, h))
-        for i in range(self.n_vms):
-            add("vm_clock_resync", ("vm", i), self.vm_clock_resync(s, i))
-        for h in range(self.n_hosts):
-            add("platform_complete_event", ("event", h), self.platform_complete_event(s, h))
-        dt = self.time_choice(s)
-        add("time_passes", ("time",), self.time_passes(s, dt), dt)
+        for kind, run in ACTION_BLOCKS:
+            if kind == "seconds":
+                dt = self.time_choice(s)
+                for a in run:
+                    add(a.name, ("time",), getattr(self, a.name)(s, dt), dt)
+                continue
+            for x in range(self.n_vms if kind == "vm" else self.n_hosts):  # an event by its host's slot
+                for a in run:
+                    method = getattr(self, a.name)
+                    if a.args == ("host", "event_type"):
+                        for t in self.announce_types():
+                            add(a.name, ("announce", x, t), method(s, x, t))
+                    else:
+                        add(a.name, (kind, x), method(s, x))
         return out
 
     def enabled(self, s: SymState) -> z3.BoolRef:
