@@ -1,0 +1,199 @@
+"""Strengthening invariants for the inductive proofs (`vmspec.properties.engines.z3`, notes/proofs.md).
+
+Each is a plain safety property of the model, registered in the one registry
+(`vmspec.properties.catalogue.registry`) and checked by every engine like the rules' own
+properties; the Z3 induction needs them because the rules alone are not inductive.  Each
+mutant's `also_breaks` shows one of them caught (tests/test_mutant_coverage.py).
+"""
+
+from __future__ import annotations
+
+from vmspec.model import Spec, State
+from vmspec.model.state import (
+    ANNOUNCED,
+    BLANK,
+    FROZEN,
+    IDLE,
+    LOADED,
+    REBOOTING,
+    RUNNING,
+    SCHEDULED,
+    STARTED_STATUS,
+    WRITTEN,
+)
+from vmspec.properties.catalogue.registry import ALWAYS, _host, _vm, prop
+
+_IN_FLIGHT_STARTED = ("started", "frozen", "rebooting", "recovered")  # host phases under a Started event
+
+
+def _events_of_host(s: State, h: int) -> list:
+    return [e for e in s.events if e.host == h]
+
+
+@prop("event_matches_phase", ALWAYS, "R13")
+def event_matches_phase(spec: Spec, s: State) -> str | None:
+    """A host has one event in the document exactly while its maintenance is in flight:
+    Scheduled while announced, Started afterwards, a Freeze while frozen, a Reboot or
+    Redeploy while rebooting."""
+    for h, x in enumerate(s.hosts):
+        evs = _events_of_host(s, h)
+        if len(evs) > 1:
+            return f"host {_host(spec, h)} has {len(evs)} events in the document"
+        e = evs[0] if evs else None
+        if (e is None) != (x.phase == IDLE):
+            return f"host {_host(spec, h)} is {x.phase} with {'no event' if e is None else 'event ' + e.event_id}"
+        if e is None:
+            continue
+        want = SCHEDULED if x.phase == ANNOUNCED else STARTED_STATUS
+        if e.status != want:
+            return f"host {_host(spec, h)} is {x.phase} but its event {e.event_id} is {e.status}"
+        if (x.phase == "frozen") != (e.event_type == "Freeze") and x.phase in ("frozen", "rebooting"):
+            return f"host {_host(spec, h)} is {x.phase} under {e.event_type} {e.event_id}"
+    return None
+
+
+@prop("notbefore_while_scheduled", ALWAYS, "R11")
+def notbefore_while_scheduled(spec: Spec, s: State) -> str | None:
+    """An event has a NotBefore (zero or ahead) exactly while it is Scheduled."""
+    for e in s.events:
+        if (e.status == SCHEDULED) != (e.not_before_in is not None):
+            return f"event {e.event_id} is {e.status} with NotBefore {e.not_before_in!r}"
+        if e.not_before_in is not None and e.not_before_in < 0:
+            return f"event {e.event_id} has NotBefore {e.not_before_in} s ahead"
+    return None
+
+
+_STATUS_IN_PHASE = {ANNOUNCED: RUNNING, "started": RUNNING, "frozen": FROZEN, "rebooting": REBOOTING,
+                    "recovered": RUNNING}
+
+
+@prop("impacted_vms_match_phase", ALWAYS, "R7")
+def impacted_vms_match_phase(spec: Spec, s: State) -> str | None:
+    """The VMs an event names are running until its host freezes or reboots them, frozen on
+    that host while it is frozen, rebooting while it reboots, and running once recovered."""
+    for e in s.events:
+        phase = s.hosts[e.host].phase
+        want = _STATUS_IN_PHASE.get(phase)
+        for i in e.resources:
+            v = s.vms[i]
+            if want is not None and v.status != want:
+                return f"VM {_vm(spec, i)} is {v.status} while host {_host(spec, e.host)} is {phase}"
+            if phase in (ANNOUNCED, "started", "frozen") and v.host != e.host:
+                return f"VM {_vm(spec, i)} named by {e.event_id} is on {_host(spec, v.host)} while {phase}"
+    return None
+
+
+@prop("impacted_vm_named_by_its_event", ALWAYS, "R7")
+def impacted_vm_named_by_its_event(spec: Spec, s: State) -> str | None:
+    """A frozen VM is named by the event of its own host, which is frozen; a rebooting VM is
+    named by the event of a rebooting host and sits on a patched host."""
+    for i, v in enumerate(s.vms):
+        if v.status == FROZEN:
+            e = s.event_of_host(v.host)
+            if s.hosts[v.host].phase != "frozen" or e is None or i not in e.resources:
+                return f"VM {_vm(spec, i)} is frozen but host {_host(spec, v.host)}'s event does not freeze it"
+        elif v.status == REBOOTING:
+            if not any(i in e.resources and s.hosts[e.host].phase == "rebooting" for e in s.events):
+                return f"VM {_vm(spec, i)} is rebooting but no rebooting host's event names it"
+            if not s.hosts[v.host].patched:
+                return f"VM {_vm(spec, i)} is rebooting on unpatched host {_host(spec, v.host)}"
+    return None
+
+
+@prop("vm_named_by_one_event", ALWAYS, "R7")
+def vm_named_by_one_event(spec: Spec, s: State) -> str | None:
+    """No VM is named in the Resources of two events at once."""
+    for i in range(len(s.vms)):
+        ids = [e.event_id for e in s.events if i in e.resources]
+        if len(ids) > 1:
+            return f"VM {_vm(spec, i)} is named by {', '.join(ids)}"
+    return None
+
+
+@prop("named_vm_on_event_host_or_patched", ALWAYS, "R14")
+def named_vm_on_event_host_or_patched(spec: Spec, s: State) -> str | None:
+    """A VM named by an event sits on that event's host, or on a patched host it was redeployed to."""
+    for e in s.events:
+        for i in e.resources:
+            h = s.vms[i].host
+            if h != e.host and not s.hosts[h].patched:
+                return f"VM {_vm(spec, i)} named by {e.event_id} is on unpatched host {_host(spec, h)}"
+    return None
+
+
+@prop("started_events_one_slice", ALWAYS, "R5")
+def started_events_one_slice(spec: Spec, s: State) -> str | None:
+    """The Started events together name VMs of at most one slice of each availability set."""
+    busy = [i for e in s.events if e.status == STARTED_STATUS for i in e.resources]
+    for a, units in spec.impacted_slices(busy).items():
+        if len(units) > 1:
+            return f"Started events name {len(units)} slices of availability set {spec.topology.availability_sets[a].name}"
+    return None
+
+
+@prop("event_ids_current", ALWAYS, "R12")
+def event_ids_current(spec: Spec, s: State) -> str | None:
+    """An event's EventId names its host's latest round, and every removed EventId names an
+    earlier-announced round of its host (notes/decisions.md D4)."""
+    for e in s.events:
+        want = f"{_host(spec, e.host)}#{s.hosts[e.host].rounds}"
+        if e.event_id != want or s.hosts[e.host].rounds < 1:
+            return f"event {e.event_id} of host {_host(spec, e.host)} should be {want}"
+    used = {f"{_host(spec, h)}#{r}" for h, x in enumerate(s.hosts) for r in range(1, x.rounds + 1)}
+    for eid in sorted(s.removed - used):
+        return f"removed EventId {eid} was never announced"
+    return None
+
+
+@prop("unsynced_clock_on_finished_host", ALWAYS, "R3")
+def unsynced_clock_on_finished_host(spec: Spec, s: State) -> str | None:
+    """A clock awaiting its resync belongs to a running VM that lags, on a host that is
+    patched or has been marked for a reboot (so it is never frozen again before the resync)."""
+    for i, v in enumerate(s.vms):
+        if v.unsynced_for is None:
+            continue
+        x = s.hosts[v.host]
+        if v.status != RUNNING or v.clock_lag == 0 or not (x.patched or x.needs_reboot):
+            return f"VM {_vm(spec, i)} awaits a resync while {v.status} with lag {v.clock_lag} on {_host(spec, v.host)}"
+    return None
+
+
+@prop("freeze_only_for_in_place_update", ALWAYS, "R6")
+def freeze_only_for_in_place_update(spec: Spec, s: State) -> str | None:
+    """A host announced, started or frozen under a Freeze has an update that can be applied
+    in place (the watchdog marks it for a reboot only as it resumes the VMs)."""
+    for e in s.events:
+        x = s.hosts[e.host]
+        if e.event_type == "Freeze" and x.phase in (ANNOUNCED, "started", "frozen") and x.needs_reboot:
+            return f"host {_host(spec, e.host)} is {x.phase} under Freeze {e.event_id} but its update needs a reboot"
+    return None
+
+
+@prop("unpatched_until_impact", ALWAYS, "R6")
+def unpatched_until_impact(spec: Spec, s: State) -> str | None:
+    """A host whose maintenance is announced or started, VMs not yet impacted, is not yet patched."""
+    for h, x in enumerate(s.hosts):
+        if x.phase in (ANNOUNCED, "started") and x.patched:
+            return f"host {_host(spec, h)} is already patched while {x.phase}"
+    return None
+
+
+@prop("timers_in_range", ALWAYS, "R0")
+def timers_in_range(spec: Spec, s: State) -> str | None:
+    """Timers are never negative, a VM has a pause timer and a snapshot exactly while it is
+    frozen, a snapshot is a memory token, and a host has used at most MAX_ROUNDS EventIds."""
+    from vmspec.model import MAX_ROUNDS
+
+    for i, v in enumerate(s.vms):
+        if (v.frozen_for is None) == (v.status == FROZEN) or (v.snapshot is None) == (v.status == FROZEN):
+            return f"VM {_vm(spec, i)} is {v.status} with frozen_for={v.frozen_for} snapshot={v.snapshot}"
+        for name in ("frozen_for", "unsynced_for"):
+            value = getattr(v, name)
+            if value is not None and value < 0:
+                return f"VM {_vm(spec, i)} has {name} {value}"
+        if v.snapshot is not None and v.snapshot not in (BLANK, LOADED, WRITTEN):
+            return f"VM {_vm(spec, i)} has snapshot {v.snapshot!r}"
+    for h, x in enumerate(s.hosts):
+        if not 0 <= x.rounds <= MAX_ROUNDS:
+            return f"host {_host(spec, h)} has used {x.rounds} rounds"
+    return None
