@@ -15,6 +15,7 @@ from vmspec.properties.catalogue.mutants import MUTANTS
 from vmspec.properties.catalogue.registry import EVENTUALLY, by_name
 from vmspec.properties.engines.explore import explore, verdicts
 from vmspec.properties.engines.graph import starved_on_cycle
+from vmspec.properties.engines.symmetry import declared_symmetric
 from vmspec.properties.evidence.counterexample import replay
 
 PINS = {
@@ -141,7 +142,15 @@ def _assert_fair_here_unfair_in_model(m, c, states):
 
 @pytest.mark.parametrize("m", MUTANTS, ids=lambda m: m.name)
 def test_unreduced_search_finds_same_kind_and_length(m):
+    """Reduction is used only where the mutant declares itself symmetric, and changes neither
+    the verdicts nor the shortest counterexamples' kinds and lengths."""
     reduced, unreduced = _run(m), _run(m, symmetry=False)
+    cfg = CONFIGS[m.config]
+    assert reduced.symmetry == declared_symmetric(m.spec(cfg.topology, cfg.params))
+    assert not unreduced.symmetry
+    decided = [{(v.property, v.status) for v in verdicts(r, decided_only=True) if v.property in m.breaks}
+               for r in (reduced, unreduced)]
+    assert decided[0] == decided[1]
     for prop in m.breaks:
         a, b = reduced.counterexamples[prop], unreduced.counterexamples[prop]
         assert (a.kind, len(a), a.loop_start) == (b.kind, len(b), b.loop_start)

@@ -91,3 +91,61 @@ def test_redeploy_pins_hosts_in_place():
     for s in _bfs(spec, 300):
         c = sym.canonical(s)
         assert c.hosts == s.hosts
+
+
+# ---------------------------------------------------------------------- only where sound
+
+
+def _wipes_on_freeze_of(first: int, second: int, declare: bool):
+    """A variant that is not symmetric in hosts: freezing host `first` wipes its VMs' memory
+    once host `second` is patched (R15).  `declare` makes it claim symmetry all the same."""
+    from vmspec.model import Spec
+    from vmspec.model.state import BLANK, FROZEN
+
+    class WipesOnFreezeOfOneHost(Spec):
+        def host_freeze(self, s, h):
+            nxt = super().host_freeze(s, h)
+            if not nxt or h != first or not s.hosts[second].patched:
+                return nxt
+            return replace(nxt, vms=tuple(
+                replace(v, memory=BLANK, snapshot=BLANK) if v.status == FROZEN and s.vms[i].status != FROZEN else v
+                for i, v in enumerate(nxt.vms)))
+
+    if declare:
+        WipesOnFreezeOfOneHost.symmetric = True
+    return WipesOnFreezeOfOneHost
+
+
+def _shortest(spec_class, symmetry):
+    from vmspec.properties.engines.explore import explore
+
+    cfg = CONFIGS["TINY"]
+    r = explore(spec_class(cfg.topology, cfg.params), config="TINY", symmetry=symmetry, keep_graph=False,
+                stop_when=("memory_lost_only_by_reboot",))
+    return r, len(r.counterexamples["memory_lost_only_by_reboot"])
+
+
+def test_an_asymmetric_spec_is_explored_without_reduction():
+    """Undeclared, the variant is explored unreduced even when reduction is asked for, and finds
+    the true shortest violation; had it lied about its symmetry, reduction would have merged
+    the state it needs with its mirror image and reported a longer one."""
+    from vmspec.properties.engines.explore import summary
+
+    honest, n = _shortest(_wipes_on_freeze_of(0, 1, declare=False), symmetry=True)
+    assert not honest.symmetry and honest.symmetry_refused == "WipesOnFreezeOfOneHost"
+    assert "does not declare itself symmetric" in summary(honest)
+    _, unreduced = _shortest(_wipes_on_freeze_of(0, 1, declare=False), symmetry=False)
+    liar, reduced = _shortest(_wipes_on_freeze_of(0, 1, declare=True), symmetry=True)
+    assert liar.symmetry and n == unreduced == 10 and reduced == 11
+
+
+def test_declarations_are_checked_on_the_class_itself():
+    from vmspec.properties.catalogue.mutants import MUTANTS
+    from vmspec.properties.engines.symmetry import declared_symmetric
+
+    cfg = CONFIGS["TINY"]
+    assert declared_symmetric(cfg.spec())
+    undeclared = {m.name for m in MUTANTS if not declared_symmetric(m.spec(cfg.topology, cfg.params))}
+    assert undeclared == {"migrate_under_freeze"}
+    inherited = type("Sub", (MUTANTS[0].spec_class,), {})  # an override could break what its parent declared
+    assert not declared_symmetric(inherited(cfg.topology, cfg.params))

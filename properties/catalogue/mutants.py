@@ -5,7 +5,10 @@ A checker is trusted only once it has caught these.  Each mutant is a subclass o
 stays the reference.  `breaks` lists the properties the mutant must be caught violating (their shortest traces are
 pinned by the engines' tests); `also_breaks` lists strengthening invariants it is shown to
 violate as well;
-`config` names the smallest named configuration on which it shows.
+`config` names the smallest named configuration on which it shows.  A mutant whose class
+declares ``symmetric = True`` treats interchangeable hosts, VMs and slices alike, so the
+explorer may merge symmetric states; any other runs without reduction
+(`vmspec.properties.engines.symmetry.declared_symmetric`).
 """
 
 from __future__ import annotations
@@ -33,11 +36,15 @@ class Mutant:
 
 
 class SliceGuardDropped(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def slice_allows(self, s: State, resources: tuple[int, ...]) -> bool:
         return True
 
 
 class NoWatchdog(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def freeze_deadline_ok(self, s: State, dt: int) -> bool:
         return True
 
@@ -46,11 +53,15 @@ class NoWatchdog(Spec):
 
 
 class MemoryResetOnResume(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def resumed_vm(self, v: VMState) -> VMState:
         return replace(super().resumed_vm(v), memory=BLANK)
 
 
 class NoClockResync(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def vm_clock_resync(self, s: State, vm: int) -> Outcome | None:
         return None
 
@@ -59,22 +70,30 @@ class NoClockResync(Spec):
 
 
 class ResyncNeverRuns(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def vm_clock_resync(self, s: State, vm: int) -> Outcome | None:
         return None
 
 
 class ClockStepsBack(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def resumed_vm(self, v: VMState) -> VMState:
         resumed = super().resumed_vm(v)
         return replace(resumed, clock_lag=resumed.clock_lag + self.params.granularity, unsynced_for=0)
 
 
 class StartBeforeNotBefore(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def start_allowed(self, e: Event) -> bool:
         return True
 
 
 class RebootUpdateUnderFreeze(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def event_types_for(self, s: State, h: int) -> tuple[str, ...]:
         return ("Freeze",)
 
@@ -86,18 +105,24 @@ class RebootUpdateUnderFreeze(Spec):
 
 
 class IncarnationNotBumped(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def platform_start_event(self, s: State, event_id: str) -> Outcome | None:
         nxt = super().platform_start_event(s, event_id)
         return replace(nxt, incarnation=s.incarnation) if nxt else nxt
 
 
 class CompletedEventLeft(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def platform_complete_event(self, s: State, event_id: str) -> Outcome | None:
         nxt = super().platform_complete_event(s, event_id)
         return replace(nxt, events=s.events, removed=s.removed) if nxt else nxt
 
 
 class CompletedStatusPublished(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def platform_complete_event(self, s: State, event_id: str) -> Outcome | None:
         nxt = super().platform_complete_event(s, event_id)
         e = s.event(event_id)
@@ -107,6 +132,9 @@ class CompletedStatusPublished(Spec):
 
 
 class MigrateUnderFreeze(Spec):
+    """Picks the target host by index, (h + 1) % n: not symmetric in hosts, so it is explored
+    without symmetry reduction (it does not declare `symmetric`)."""
+
     def host_freeze(self, s: State, h: int) -> Outcome | None:
         nxt = super().host_freeze(s, h)
         if not nxt or len(s.hosts) < 2:
@@ -117,16 +145,22 @@ class MigrateUnderFreeze(Spec):
 
 
 class WaitsForApproval(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def start_allowed(self, e: Event) -> bool:
         return e.approved
 
 
 class ShortNotice(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def announced_notice(self, event_type: str) -> int:
         return self.params.notice_for(event_type) - self.params.granularity
 
 
 class FrozenGuestKeepsWriting(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def time_passes(self, s: State, dt: int) -> Outcome | None:
         nxt = super().time_passes(s, dt)
         if not nxt:
@@ -135,6 +169,8 @@ class FrozenGuestKeepsWriting(Spec):
 
 
 class MemoryWipedAtFreeze(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def host_freeze(self, s: State, h: int) -> Outcome | None:
         nxt = super().host_freeze(s, h)
         if not nxt:
@@ -148,6 +184,7 @@ class MemoryWipedAtFreeze(Spec):
 
 class EventIdChangesOnStart(Spec):
     """Like an emulator that answers an approval with a fresh EventId."""
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
 
     def platform_start_event(self, s: State, event_id: str) -> Outcome | None:
         nxt = super().platform_start_event(s, event_id)
@@ -160,11 +197,15 @@ class EventIdChangesOnStart(Spec):
 
 
 class EventIdReused(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def event_id(self, host: int, round_: int) -> str:
         return f"{self.host_names[host]}#1"
 
 
 class FreezeWithoutStartedEvent(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def host_freeze(self, s: State, h: int) -> Outcome | None:
         e = s.event_of_host(h)
         if s.hosts[h].phase == ANNOUNCED and e is not None and e.event_type == "Freeze":
@@ -173,6 +214,8 @@ class FreezeWithoutStartedEvent(Spec):
 
 
 class HostPhaseTypo(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def platform_complete_event(self, s: State, event_id: str) -> Outcome | None:
         nxt = super().platform_complete_event(s, event_id)
         e = s.event(event_id)
@@ -182,6 +225,8 @@ class HostPhaseTypo(Spec):
 
 
 class NotBeforeKeptWhenStarted(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def platform_start_event(self, s: State, event_id: str) -> Outcome | None:
         nxt = super().platform_start_event(s, event_id)
         e = s.event(event_id)
@@ -193,11 +238,15 @@ class NotBeforeKeptWhenStarted(Spec):
 
 
 class PauseTimerKeptAfterResume(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def resumed_vm(self, v: VMState) -> VMState:
         return replace(super().resumed_vm(v), frozen_for=v.frozen_for)
 
 
 class ResumeForgotten(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def platform_resume_host(self, s: State, h: int) -> Outcome | None:
         return None
 

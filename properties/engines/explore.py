@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from vmspec.model import ACTION_INFO, Spec, State, Step
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, REGISTRY, SOMETIMES, STATE, TRANSITION
 from vmspec.properties.engines.graph import fair_lasso, nontrivial_sccs, to_networkx
-from vmspec.properties.engines.symmetry import Symmetry
+from vmspec.properties.engines.symmetry import Symmetry, declared_symmetric
 from vmspec.properties.evidence import counterexample as cx
 from vmspec.properties.evidence.verdict import (
     HOLDS,
@@ -69,6 +69,7 @@ class ExploreResult:
     counterexamples: dict[str, cx.Counterexample]  # property name -> shortest counterexample
     reached: set[str]  # sometimes-properties reached
     symmetry: bool = True
+    symmetry_refused: str | None = None  # the spec class reduction was refused for (not declared symmetric)
     config: str = "?"
     mutant: str | None = None
     search_seconds: float = 0.0  # the breadth-first search alone, without the liveness pass
@@ -331,6 +332,8 @@ def explore(
     `stop_when` names always-properties after whose (shortest) counterexamples the search
     may stop: it is then incomplete, and decides nothing else."""
     started = time.perf_counter()
+    refused = symmetry and not declared_symmetric(spec)
+    symmetry = symmetry and not refused  # a spec that may break symmetry is explored unreduced
     sym = Symmetry.of(spec) if symmetry else None
     key = None if sym is None or sym.trivial else sym.canonical
     settings = {"symmetry": symmetry, "max_states": max_states, "stop_when": sorted(stop_when)}
@@ -359,6 +362,7 @@ def explore(
         counterexamples=dict(search.found),
         reached=set(search.reached),
         symmetry=symmetry,
+        symmetry_refused=type(spec).__name__ if refused else None,
         config=config,
         mutant=mutant,
         search_seconds=search_seconds,
@@ -433,7 +437,9 @@ def summary(result: ExploreResult) -> str:
     return (
         f"{result.states:,} distinct states, {result.transitions:,} transitions, depth {result.depth}, "
         f"{result.seconds:.2f} s ({result.states_per_second:,.0f} states/s), peak RSS {result.peak_rss_mb:.0f} MB, "
-        f"symmetry {'on' if result.symmetry else 'off'}, {done}"
+        f"symmetry {'on' if result.symmetry else 'off'}"
+        + (f" ({result.symmetry_refused} does not declare itself symmetric)" if result.symmetry_refused else "")
+        + f", {done}"
     )
 
 

@@ -18,6 +18,11 @@ carry.  Ties between different VMs leave the original order, which only costs so
 reduction; the result is always the image of `s` under a symmetry, so merging states
 with the same canonical form is sound.  EventIds name their host (``h0#2``) and are
 renamed with it, and the document is re-sorted by EventId as the model keeps it.
+
+All this assumes the spec treats interchangeable hosts, VMs and slices alike, as the
+reference model does.  A subclass may not (a mutant that moves VMs to host ``(h+1) % n``),
+so the explorer reduces a subclass only when it declares itself symmetric
+(`declared_symmetric`).
 """
 
 from __future__ import annotations
@@ -27,7 +32,16 @@ from dataclasses import dataclass, field
 from vmspec.model import Spec, State
 from vmspec.model.state import Event, VMState
 
-__all__ = ["Symmetry"]
+__all__ = ["Symmetry", "declared_symmetric"]
+
+
+def declared_symmetric(spec: Spec) -> bool:
+    """Whether merging symmetric states is sound for `spec`: the reference model treats
+    interchangeable hosts, VMs and slices alike; a subclass (a mutant, a variant) may pick a
+    host or a VM by its index, so it is reduced only if its own class declares
+    ``symmetric = True`` (inherited declarations do not count: an override may break it)."""
+    cls = type(spec)
+    return cls is Spec or cls.__dict__.get("symmetric") is True
 
 
 def _opt(x: int | None) -> tuple:
