@@ -60,7 +60,10 @@ def _print_result(result: TraceResult, files: list[Path]) -> None:
     v = result.violation
     if v is not None:
         _say(f"{head}\n[bold red]VIOLATION[/] at {v.describe()}")
-        if v.diagnosed_as:
+        if v.refused:
+            _say(f"  the model refuses the step: {v.refused}"
+                 + (f"; mutant {v.diagnosed_as} (one relaxed guard) would allow it" if v.diagnosed_as else ""))
+        elif v.diagnosed_as:
             _say(f"  the model refuses the step; mutant {v.diagnosed_as} (one relaxed guard) would allow it")
         for f in files:
             _say(f"  written: {f}")
