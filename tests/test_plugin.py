@@ -82,7 +82,10 @@ def test_broken_orchestrators_are_caught_shrunk_and_replay(pytester, capsys, imp
         assert replayed["detail"].startswith(f"refused by guard of {cx.steps[-1].action}: {rule}")
     else:
         assert replayed["detail"].startswith("pending forever: host h0 patched")
-    assert "reproduces:" in report.with_suffix(".md").read_text()
+    md = report.with_suffix(".md").read_text()
+    assert "reproduces:" in md
+    if kind == "refused":  # the timeline marks the refused step, the last one
+        assert f"step {len(cx)} is refused by the model" in md and "(refused by the model)" in md
     prefix = report.with_name(report.stem + ".trace.jsonl")
     again, _ = check_trace(TINY.spec(), prefix, config="TINY", complete=kind == "lasso")
     assert again.violation.rule == rule
@@ -108,3 +111,37 @@ def test_bad_factory_is_reported(pytester):
                                           "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     assert "cannot load" in result.stdout.str()
+
+
+def _package(pytester):
+    """An implementer's project: mypkg/ with an orchestrator, and a test suite of its own."""
+    pkg = pytester.mkpydir("mypkg")
+    (pkg / "orchestrator.py").write_text((ROOT / "examples" / "orchestrators" / "reference.py").read_text())
+    pytester.makepyfile(test_mine="def test_their_own():\n    assert False, 'the project test ran'\n")
+
+
+def test_plain_pytest_from_the_package_directory_finds_the_factory(pytester):
+    _package(pytester)
+    result = pytester.runpytest_inprocess("--vmspec-impl=mypkg.orchestrator:factory", "--vmspec-config=TINY",
+                                          "--vmspec-examples=5", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)  # the project's own (failing) test was not collected
+    text = result.stdout.str()
+    assert "collected 1 item" in text and "this project's tests are not collected" in text
+    assert "TINY: conforms; 5 examples" in text
+
+
+def test_paths_on_the_command_line_run_the_project_tests_too(pytester):
+    _package(pytester)
+    result = pytester.runpytest_inprocess("test_mine.py", "--vmspec-impl=mypkg.orchestrator:factory",
+                                          "--vmspec-config=TINY", "--vmspec-examples=5", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    assert "the project test ran" in result.stdout.str()
+
+
+def test_a_factory_that_cannot_be_imported_says_where_it_looked(pytester):
+    result = pytester.runpytest_inprocess("--vmspec-impl=nopkg.orchestrator:factory", "--vmspec-config=TINY",
+                                          "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert "No module named 'nopkg'" in text and f"looked in {pytester.path}" in text
+    assert "run pytest from the directory that holds nopkg/" in text
