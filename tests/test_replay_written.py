@@ -44,7 +44,7 @@ def _producers(tmp: Path) -> dict:
                               "--skip", "fuzz", "--skip", "prove", "--skip", "events", "--out", str(tmp / "walk")]),
         "explore": lambda: main(["explore", "--mutant", "waits_for_approval", "--out", str(tmp / "explore")]),
         "fuzz": lambda: main(["fuzz", "--mutant", "short_notice", "--examples", "20", "--out", str(tmp / "fuzz")]),
-        "bmc": lambda: main(["prove", "--config", "TINY", "--mutant", "no_watchdog", "--out", str(tmp / "bmc")]),
+        "z3": lambda: main(["prove", "--config", "TINY", "--mutant", "no_watchdog", "--out", str(tmp / "bmc")]),
         "trace": lambda: [main(["trace", "check", str(TRACES / name), "--config", "TINY", "--out", str(tmp / "trace")])
                           for name in ("tiny_early_start.jsonl", "tiny_pause_overrun.jsonl")]
                          + [_impl(tmp / "impl", name) for name in ("freeze_first", "approval_only")],
@@ -57,7 +57,7 @@ def test_every_counterexample_written_in_the_session_replays(tmp_path, capsys):
         if not _engines()[engine]:
             produce()
             capsys.readouterr()
-    assert {"walk", "explore", "fuzz", "bmc", "trace"} <= set(_engines()), _engines()
+    assert {"walk", "explore", "fuzz", "z3", "trace"} <= set(_engines()), _engines()
     replayed, kinds, changed, failures = 0, Counter(), 0, []
     for path, _engine, digest in dict.fromkeys(WRITTEN):
         p = Path(path)
