@@ -157,7 +157,7 @@ def test_documented_errors(tiny):
     assert get_json(f"http://127.0.0.1:{tiny.port}/nosuchvm/metadata/scheduledevents?api-version=2020-07-01")[0] == 404
     assert get_json(f"http://127.0.0.1:{tiny.port}/vm0/metadata/instance?api-version=2020-07-01")[0] == 404
     status, body, headers = fetch("PUT", url, H, b"{}")
-    assert status == 405 and json.loads(body)["error"]
+    assert status == 405 and json.loads(body)["error"] and headers["Allow"] == "GET, POST"
     assert "Date" in headers
 
 
@@ -487,3 +487,10 @@ def test_seeded_rollouts_with_clients_pass_the_recording_checks_campaign(config,
 def test_a_served_mutant_fails_the_recording_checks_with_its_rule(mutant, rule, tmp_path):
     _, verdict = _rollout_with_clients("TINY", 0, tmp_path, mutant, horizon=400)  # TINY's dev notice is 30 s
     assert not verdict.ok and any(f" {rule} " in f for f in verdict.failures), verdict.failures
+
+
+def test_an_unwritable_record_place_exits_2_before_serving(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["serve", "--config", "TINY", "--port", "0", "--record", str(blocker / "rec")]) == 2
+    assert "--record: cannot write the recording here" in capsys.readouterr().err

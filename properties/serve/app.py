@@ -177,7 +177,9 @@ class Endpoint:
             return _error(404, f"Not found. Each VM is served at /<vm>{SE_PATH}; known VMs: "
                                + ", ".join(self.spec.vm_names[:5]) + (" ..." if len(self.spec.vm_names) > 5 else ""))
         if request.method not in ("GET", "POST"):
-            return _error(405, f"Method {request.method} not allowed; use GET or POST",)
+            response = _error(405, f"Method {request.method} not allowed; use GET or POST")
+            response.headers["Allow"] = "GET, POST"
+            return response
         get = request.method == "GET"
         version = request.query.get("api-version")
         known = version if version in API_VERSIONS else None

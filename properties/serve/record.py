@@ -29,6 +29,7 @@ from vmspec.model import Spec, State, Step
 from vmspec.properties.conformance.events import check_file
 from vmspec.properties.conformance.events.export import event_guid
 from vmspec.properties.conformance.trace import check_trace, dumps_header, dumps_record
+from vmspec.properties.io.errors import InputError
 
 TRACE = "trace.jsonl"
 
@@ -58,11 +59,15 @@ class Recorder:
 
     def __init__(self, out: Path, spec: Spec, meta: dict[str, Any]) -> None:
         self.out, self.spec = Path(out), spec
-        self.out.mkdir(parents=True, exist_ok=True)
+        try:  # checked before anything is served: exit 2 naming the place
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.trace = open(self.out / TRACE, "w", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(str(out), None, "--record", f"cannot write the recording here: "
+                                                         f"{exc.strerror or exc}") from None
         self.files: dict[int, IO[str]] = {}
         self.pending: dict[int, list[str]] = {}  # VM -> GUIDs approved since its last poll
         self.polls = 0
-        self.trace = open(self.out / TRACE, "w", encoding="utf-8")
         self.trace.write(dumps_header(0, meta) + "\n")
         self.trace.flush()
         self.closed = False
