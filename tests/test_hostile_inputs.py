@@ -549,7 +549,7 @@ def test_explore_output_places_are_checked_before_the_work(tmp_path, where, word
 
 @pytest.mark.parametrize("argv, words", [
     (["trace", "export", "--config", "TINY", "-o", "{d}"], "is a directory"),
-    (["trace", "export", "--config", "TINY", "-o", "{d}/missing/t.jsonl"], "does not exist"),
+    (["trace", "export", "--config", "TINY", "-o", "{d}/file/missing/t.jsonl"], "is not a directory"),
     (["events", "export", "--config", "TINY", "-o", "{d}/file/c.jsonl"], "is not a directory"),
     (["report", "CX", "-o", "{d}"], "is a directory"),
 ])

@@ -30,15 +30,12 @@ def check_output_file(path: Path, flag: str) -> None:
     if path.exists() and not path.is_file():
         raise refuse("exists and is not a regular file")
     parent = path.absolute().parent
-    if not parent.exists():
-        found = _nearest(parent)
-        if not found.is_dir():
-            raise refuse(f"{found} is not a directory")
-        raise refuse(f"its directory {path.parent} does not exist")
-    if not parent.is_dir():
-        raise refuse(f"{path.parent} is not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise refuse(f"its directory {path.parent} is not writable")
+    found = _nearest(parent)  # a missing parent is created by `write_atomic` when it can be
+    if not found.is_dir():
+        raise refuse(f"{found} is not a directory")
+    if not os.access(found, os.W_OK | os.X_OK):
+        raise refuse(f"{found} is not writable" if found == parent else
+                     f"its directory {path.parent} cannot be created: {found} is not writable")
     if path.exists() and not os.access(path, os.W_OK):
         raise refuse("is not writable")
 

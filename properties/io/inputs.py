@@ -162,9 +162,12 @@ class _Decoder:
     def __init__(self, limits: Limits, exact: bool) -> None:
         self.digits, self.exponent = limits.digits, limits.exponent
         self.parse_float = self.exact if exact else self.real
+        # Only a text with a run of more digits than the limit can hold a too-long integer; the
+        # others take the decoder's own (fast) integer parsing.
+        self.long_run = re.compile(f"[0-9]{{{limits.digits + 1}}}").search
 
     def parse_int(self, text: str) -> int:
-        if len(text) > self.digits + 1:
+        if len(text) - text.startswith("-") > self.digits:
             raise JsonRefused(f"invalid number: an integer of {len(text.lstrip('-'))} digits is beyond the limit of {self.digits}")
         return int(text)
 
@@ -215,8 +218,8 @@ def loads(text: str, limits: Limits | None = None, *, exact: bool = False) -> An
     if d is None:
         d = _DECODERS[(limits, exact)] = _Decoder(limits, exact)
     try:
-        value = json.loads(text, parse_int=d.parse_int, parse_float=d.parse_float, parse_constant=d.parse_constant,
-                           object_pairs_hook=d.object_pairs_hook)
+        value = json.loads(text, parse_int=d.parse_int if d.long_run(text) else None, parse_float=d.parse_float,
+                           parse_constant=d.parse_constant, object_pairs_hook=d.object_pairs_hook)
     except RecursionError:
         raise _too_deep(limits.depth) from None
     # Only a text with more brackets than the limit can nest deeper than it.
