@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import random
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -409,8 +410,6 @@ class AllSizesRefinement:
 
 def walk_states(spec: Spec, seed: int, length: int) -> Iterator[State]:
     """Every state along one seeded random walk of `length` steps."""
-    import random
-
     rng = random.Random(seed)
     s = spec.initial_state()
     yield s
