@@ -3,7 +3,8 @@
 A seeded walk picks uniformly among the enabled steps, as `vmspec.properties.engines.walk` does, but
 lets time pass by an irregular exact amount (whole milliseconds, never more than the
 model's own choice, so every deadline the model keeps is kept).  After the rollout
-completes only time passes.  Walking a mutant produces the trace of a broken
+completes only time passes, or, with `until_complete`, the walk ends there (a busy trace:
+one rollout end to end, no idle tail).  Walking a mutant produces the trace of a broken
 implementation; `observe` adds the state the walker believes it is in to every record.
 """
 
@@ -20,8 +21,9 @@ from vmspec.properties.evidence.diff import describe_state
 
 
 def walk_lines(spec: Spec, *, steps: int, seed: int = 0, start: Fraction = Fraction(0), observe: bool = False,
-               jitter: bool = True) -> Iterator[str]:
-    """The header and `steps` records of one seeded walk of `spec`."""
+               jitter: bool = True, until_complete: bool = False) -> Iterator[str]:
+    """The header and `steps` records of one seeded walk of `spec` (fewer with
+    `until_complete`, which stops as soon as the rollout is complete)."""
     rng = random.Random(seed)
     s, now = spec.initial_state(), Fraction(start)
     yield dumps_header(start, {"generator": "vmspec trace export", "seed": seed})
@@ -41,6 +43,8 @@ def walk_lines(spec: Spec, *, steps: int, seed: int = 0, start: Fraction = Fract
             line = dumps_record(now, step.name, step.args, describe_state(spec, t) if observe else None)
         s = t
         yield line
+        if until_complete and spec.rollout_complete(s):
+            return
 
 
 def write_walk(spec: Spec, path: str | Path, **kw: object) -> Path:
