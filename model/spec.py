@@ -53,6 +53,7 @@ from vmspec.model.state import (
     SCHEDULED,
     STARTED,
     STARTED_STATUS,
+    WRITTEN,
     Event,
     HostState,
     Keep,
@@ -735,18 +736,30 @@ class Spec:
         if not self.resync_deadline_ok(s, dt):
             return _Time.resync_latency
         fcap, ucap = self.frozen_cap, self.unsynced_cap
+        # A VM, the VM tuple and the document that time leaves as they were are kept as they
+        # were (the same objects), so checkers can tell what changed by identity.
         vms = []
+        moved = False
         for v in s.vms:
             if v.status == RUNNING:
+                if v.unsynced_for is None and v.snapshot is None and v.frozen_for is None and v.memory == WRITTEN:
+                    vms.append(v)  # a running guest that has written, with a synced clock: unchanged
+                    continue
                 unsynced = None if v.unsynced_for is None else min(v.unsynced_for + dt, ucap)
                 v = evolve_vm(v, memory=written(v.memory), snapshot=None, frozen_for=None, unsynced_for=unsynced)
+                moved = True
             elif v.status == FROZEN:
                 v = evolve_vm(v, frozen_for=min((v.frozen_for or 0) + dt, fcap), clock_lag=min(v.clock_lag + dt, fcap))
+                moved = True
             vms.append(v)
-        events = tuple(
-            evolve_event(e, not_before_in=max(0, e.not_before_in - dt)) if e.not_before_in else e for e in s.events
-        )
-        return evolve_state(s, vms=tuple(vms), events=events)
+        events = s.events
+        if any(e.not_before_in for e in events):
+            events = tuple(
+                evolve_event(e, not_before_in=max(0, e.not_before_in - dt)) if e.not_before_in else e for e in events
+            )
+        if not moved and events is s.events:
+            return s
+        return evolve_state(s, vms=tuple(vms) if moved else s.vms, events=events)
 
     # ------------------------------------------------------------------ the next-state relation
 

@@ -9,11 +9,23 @@ Kinds:
   that never reaches it has proved nothing about the rule it guards (vacuity).
 - ``eventually``: ``check(spec, s)`` returns the frozenset of obligations still pending
   in `s`; a fair run must discharge each one (a lasso that keeps one pending violates it).
+
+Incremental checking: each property declares the parts of the state it reads (`reads`:
+hosts, vms, events, incarnation, removed; a transition property also ``step`` when it
+reads the step itself).  Actions keep the parts they leave alone as the very same objects,
+so `changed(s, t)` tells by identity which parts a step changed, and an engine re-checks
+only the properties that read one of them: a state property whose parts are unchanged has
+the value it had in the state before, and a transition property holds on a step that left
+its parts unchanged.  With the environment variable ``VMSPEC_CHECK_SKIPPED=1`` (set by the
+test suite) every engine also evaluates each skipped property and raises `SkippedCheckFailed`
+when skipping would have changed a verdict.  A property that declares nothing reads
+everything and is never skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +47,43 @@ ALWAYS, SOMETIMES, EVENTUALLY = "always", "sometimes", "eventually"
 STATE, TRANSITION, DEADLOCK = "state", "transition", "deadlock"
 
 
+# The parts of a state a property may read, as bits (`Property.reads`, `changed`).
+PARTS = {"hosts": 1, "vms": 2, "events": 4, "incarnation": 8, "removed": 16, "step": 32}
+STEP = PARTS["step"]
+EVERYTHING = sum(PARTS.values())
+CHECK_SKIPPED_ENV = "VMSPEC_CHECK_SKIPPED"
+
+
+def parts(names: Iterable[str]) -> int:
+    """The bit mask of the named parts (KeyError for a name that is no part)."""
+    mask = 0
+    for n in names:
+        if n not in PARTS:
+            raise KeyError(f"{n!r} is not a part of the state; parts: {', '.join(PARTS)}")
+        mask |= PARTS[n]
+    return mask
+
+
+def changed(s: State, t: State) -> int:
+    """The parts of `t` that are not the very objects of `s` (identity, never equality:
+    actions keep what they leave alone)."""
+    if s is t:
+        return 0
+    return ((s.hosts is not t.hosts) | (s.vms is not t.vms) << 1 | (s.events is not t.events) << 2
+            | (s.incarnation != t.incarnation) << 3 | (s.removed is not t.removed) << 4)
+
+
+def check_skipped() -> bool:
+    """Whether engines evaluate the properties they skip and fail when skipping changed a
+    verdict (``VMSPEC_CHECK_SKIPPED=1``; on in the test suite)."""
+    return os.environ.get(CHECK_SKIPPED_ENV, "") not in ("", "0")
+
+
+class SkippedCheckFailed(AssertionError):
+    """A property skipped because its parts did not change would have given another verdict:
+    its `reads` declaration is wrong (or an action rebuilt a part it claims to keep)."""
+
+
 @dataclass(frozen=True)
 class Property:
     name: str
@@ -43,6 +92,15 @@ class Property:
     scope: str  # state / transition / deadlock
     check: Callable[..., Any]
     doc: str
+    reads: int = EVERYTHING  # the parts it reads (PARTS bits); everything unless declared
+
+    def skipped_wrongly(self, result: Any, expected: Any = None) -> None:
+        """Raise `SkippedCheckFailed` unless `result`, the value of this property where it
+        was skipped, is the value skipping assumed (falsy, or `expected`)."""
+        if (result != expected) if expected is not None else result:
+            read = ", ".join(n for n, b in PARTS.items() if self.reads & b)
+            raise SkippedCheckFailed(f"{self.name} was skipped (it declares it reads {read}, none changed) "
+                                     f"but gives {result!r}")
 
     def holds(self, spec: Spec, *args: Any) -> str | None:
         """For an always-property: None when it holds, otherwise the explanation."""
@@ -50,6 +108,25 @@ class Property:
 
 
 REGISTRY: list[Property] = []
+
+
+class Incremental:
+    """Some properties of the registry (one engine's list, in registry order), split by
+    what a step changed: `split(mask)` gives (due, skipped), the properties that read a
+    changed part and those that do not; for transition properties pass ``changed | STEP``.
+    `debug` is `check_skipped()` when the engine started."""
+
+    def __init__(self, props: Iterable[Property]) -> None:
+        self.props = tuple(props)
+        self.debug = check_skipped()
+        self._split: dict[int, tuple[tuple[Property, ...], tuple[Property, ...]]] = {}
+
+    def split(self, mask: int) -> tuple[tuple[Property, ...], tuple[Property, ...]]:
+        hit = self._split.get(mask)
+        if hit is None:
+            hit = self._split[mask] = (tuple(p for p in self.props if p.reads & mask),
+                                       tuple(p for p in self.props if not p.reads & mask))
+        return hit
 
 KINDS = (ALWAYS, SOMETIMES, EVENTUALLY)
 SCOPES = (STATE, TRANSITION, DEADLOCK)
@@ -86,11 +163,14 @@ def register(p: Property, registry: list[Property] = REGISTRY) -> Property:
     return p
 
 
-def prop(name: str, kind: str, rule: str, scope: str = STATE) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated predicate as a property (validated by `register`)."""
+def prop(name: str, kind: str, rule: str, scope: str = STATE, reads: Iterable[str] | None = None
+         ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated predicate as a property (validated by `register`); `reads`
+    names the parts of the state it reads (everything when not given)."""
+    mask = EVERYTHING if reads is None else parts(reads)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        register(Property(name, kind, rule, scope, fn, (fn.__doc__ or "").strip()))
+        register(Property(name, kind, rule, scope, fn, (fn.__doc__ or "").strip(), mask))
         return fn
 
     return decorate
@@ -115,7 +195,7 @@ def _started_for(s: State, vm: int, types: tuple[str, ...] = EVENT_TYPES) -> boo
 # ---------------------------------------------------------------------- R0 well-formedness
 
 
-@prop("type_ok", ALWAYS, "R0")
+@prop("type_ok", ALWAYS, "R0", reads=("hosts", "vms", "events", "incarnation"))
 def type_ok(spec: Spec, s: State) -> str | None:
     """Every variable holds a value of its domain."""
     nh, nv = len(spec.host_names), len(spec.vm_names)
@@ -144,7 +224,7 @@ def type_ok(spec: Spec, s: State) -> str | None:
 # ---------------------------------------------------------------------- R1 memory kept across a freeze
 
 
-@prop("frozen_memory_matches_snapshot", ALWAYS, "R1")
+@prop("frozen_memory_matches_snapshot", ALWAYS, "R1", reads=("vms",))
 def frozen_memory_matches_snapshot(spec: Spec, s: State) -> str | None:
     """A frozen VM's memory equals the snapshot taken when it was frozen."""
     for i, v in enumerate(s.vms):
@@ -153,7 +233,7 @@ def frozen_memory_matches_snapshot(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("memory_kept_at_resume", ALWAYS, "R1", TRANSITION)
+@prop("memory_kept_at_resume", ALWAYS, "R1", TRANSITION, reads=("vms",))
 def memory_kept_at_resume(spec: Spec, s: State, step: Step, t: State) -> str | None:
     """A VM that resumes from a freeze has exactly the memory it was frozen with."""
     for i, (a, b) in enumerate(zip(s.vms, t.vms)):
@@ -165,7 +245,7 @@ def memory_kept_at_resume(spec: Spec, s: State, step: Step, t: State) -> str | N
 # ---------------------------------------------------------------------- R2 pause bound
 
 
-@prop("freeze_within_bound", ALWAYS, "R2")
+@prop("freeze_within_bound", ALWAYS, "R2", reads=("vms",))
 def freeze_within_bound(spec: Spec, s: State) -> str | None:
     """No VM stays frozen longer than the pause bound."""
     bound = spec.params.pause_bound
@@ -178,7 +258,7 @@ def freeze_within_bound(spec: Spec, s: State) -> str | None:
 # ---------------------------------------------------------------------- R3, R4 guest clock
 
 
-@prop("clock_synced_after_resume", ALWAYS, "R3")
+@prop("clock_synced_after_resume", ALWAYS, "R3", reads=("vms",))
 def clock_synced_after_resume(spec: Spec, s: State) -> str | None:
     """A running guest's clock equals host time, except within the resync latency after a resume."""
     latency = spec.params.resync_latency
@@ -192,11 +272,14 @@ def clock_synced_after_resume(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("guest_clock_monotonic", ALWAYS, "R4", TRANSITION)
+@prop("guest_clock_monotonic", ALWAYS, "R4", TRANSITION, reads=("vms", "step"))
 def guest_clock_monotonic(spec: Spec, s: State, step: Step, t: State) -> str | None:
     """A guest's wall clock never steps back: it advances by the elapsed time minus any new lag."""
     dt = _elapsed(step)
+    forward = dt >= 0  # then a VM whose lag did not change moved forward by dt: no arithmetic per VM
     for i, (a, b) in enumerate(zip(s.vms, t.vms)):
+        if forward and (a is b or a.clock_lag == b.clock_lag):
+            continue
         if a.status == REBOOTING or b.status == REBOOTING:
             continue
         moved = dt - (b.clock_lag - a.clock_lag)
@@ -208,7 +291,7 @@ def guest_clock_monotonic(spec: Spec, s: State, step: Step, t: State) -> str | N
 # ---------------------------------------------------------------------- R5, R16 sequencing
 
 
-@prop("one_slice_at_a_time", ALWAYS, "R5")
+@prop("one_slice_at_a_time", ALWAYS, "R5", reads=("vms",))
 def one_slice_at_a_time(spec: Spec, s: State) -> str | None:
     """At most one slice (update domain by default) of an availability set is frozen or rebooting."""
     down = [i for i, v in enumerate(s.vms) if v.status != RUNNING]
@@ -221,7 +304,7 @@ def one_slice_at_a_time(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("aset_keeps_a_running_vm", ALWAYS, "R16")
+@prop("aset_keeps_a_running_vm", ALWAYS, "R16", reads=("vms",))
 def aset_keeps_a_running_vm(spec: Spec, s: State) -> str | None:
     """An availability set spread over several slices always keeps a running VM."""
     for a in spec.multi_slice_sets:
@@ -234,7 +317,7 @@ def aset_keeps_a_running_vm(spec: Spec, s: State) -> str | None:
 # ---------------------------------------------------------------------- R6 reboot updates
 
 
-@prop("reboot_update_never_under_freeze", ALWAYS, "R6", TRANSITION)
+@prop("reboot_update_never_under_freeze", ALWAYS, "R6", TRANSITION, reads=("hosts", "events"))
 def reboot_update_never_under_freeze(spec: Spec, s: State, step: Step, t: State) -> str | None:
     """An update that needs a reboot is never applied while the host's VMs are merely frozen."""
     for h, (a, b) in enumerate(zip(s.hosts, t.hosts)):
@@ -245,7 +328,7 @@ def reboot_update_never_under_freeze(spec: Spec, s: State, step: Step, t: State)
     return None
 
 
-@prop("reboot_update_announced_as_reboot", ALWAYS, "R6", TRANSITION)
+@prop("reboot_update_announced_as_reboot", ALWAYS, "R6", TRANSITION, reads=("hosts", "events"))
 def reboot_update_announced_as_reboot(spec: Spec, s: State, step: Step, t: State) -> str | None:
     """A host whose update needs a reboot (from the start, or after an aborted freeze) is
     announced with a Reboot or Redeploy, never a Freeze."""
@@ -260,7 +343,7 @@ def reboot_update_announced_as_reboot(spec: Spec, s: State, step: Step, t: State
 # ---------------------------------------------------------------------- R7 impact only inside Started
 
 
-@prop("impact_needs_started_event", ALWAYS, "R7")
+@prop("impact_needs_started_event", ALWAYS, "R7", reads=("vms", "events"))
 def impact_needs_started_event(spec: Spec, s: State) -> str | None:
     """No VM is frozen or rebooting unless a Started event names it."""
     for i, v in enumerate(s.vms):
@@ -272,7 +355,7 @@ def impact_needs_started_event(spec: Spec, s: State) -> str | None:
 # ---------------------------------------------------------------------- R8, R9 start and notice
 
 
-@prop("start_after_notbefore_or_approval", ALWAYS, "R8", TRANSITION)
+@prop("start_after_notbefore_or_approval", ALWAYS, "R8", TRANSITION, reads=("events",))
 def start_after_notbefore_or_approval(spec: Spec, s: State, step: Step, t: State) -> str | None:
     """A Scheduled event becomes Started only after NotBefore has passed or it was approved."""
     for a in s.events:
@@ -283,7 +366,7 @@ def start_after_notbefore_or_approval(spec: Spec, s: State, step: Step, t: State
     return None
 
 
-@prop("notice_at_least_minimum", ALWAYS, "R9", TRANSITION)
+@prop("notice_at_least_minimum", ALWAYS, "R9", TRANSITION, reads=("events",))
 def notice_at_least_minimum(spec: Spec, s: State, step: Step, t: State) -> str | None:
     """A newly announced event's NotBefore is at least the minimum notice for its type ahead."""
     for e in t.events:
@@ -297,7 +380,7 @@ def notice_at_least_minimum(spec: Spec, s: State, step: Step, t: State) -> str |
 # ---------------------------------------------------------------------- R10-R13 the document
 
 
-@prop("incarnation_tracks_changes", ALWAYS, "R10", TRANSITION)
+@prop("incarnation_tracks_changes", ALWAYS, "R10", TRANSITION, reads=("events", "incarnation"))
 def incarnation_tracks_changes(spec: Spec, s: State, step: Step, t: State) -> str | None:
     """DocumentIncarnation increases when the visible document changes and only then."""
     changed = _visible(s) != _visible(t)
@@ -313,7 +396,7 @@ def _visible(s: State) -> tuple:
     return tuple((e.event_id, e.event_type, e.resources, e.status, e.notice, e.duration) for e in s.events)
 
 
-@prop("only_scheduled_or_started", ALWAYS, "R11")
+@prop("only_scheduled_or_started", ALWAYS, "R11", reads=("events",))
 def only_scheduled_or_started(spec: Spec, s: State) -> str | None:
     """The document shows only the statuses Scheduled and Started; there is no Completed."""
     for e in s.events:
@@ -322,7 +405,7 @@ def only_scheduled_or_started(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("event_lifecycle", ALWAYS, "R11", TRANSITION)
+@prop("event_lifecycle", ALWAYS, "R11", TRANSITION, reads=("events",))
 def event_lifecycle(spec: Spec, s: State, step: Step, t: State) -> str | None:
     """Events go absent -> Scheduled -> Started -> absent (or Scheduled -> absent), keeping
     their EventId, type and Resources; NotBefore is set exactly while Scheduled."""
@@ -340,7 +423,7 @@ def event_lifecycle(spec: Spec, s: State, step: Step, t: State) -> str | None:
     return None
 
 
-@prop("removed_event_never_returns", ALWAYS, "R12")
+@prop("removed_event_never_returns", ALWAYS, "R12", reads=("events", "removed"))
 def removed_event_never_returns(spec: Spec, s: State) -> str | None:
     """An EventId that left the document never appears in it again."""
     for e in s.events:
@@ -349,7 +432,7 @@ def removed_event_never_returns(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("finished_event_removed", ALWAYS, "R13")
+@prop("finished_event_removed", ALWAYS, "R13", reads=("hosts", "events"))
 def finished_event_removed(spec: Spec, s: State) -> str | None:
     """An event stays in the document only while its host's maintenance is in flight."""
     for e in s.events:
@@ -361,7 +444,7 @@ def finished_event_removed(spec: Spec, s: State) -> str | None:
 # ---------------------------------------------------------------------- R14, R15 in place
 
 
-@prop("vm_stays_on_host", ALWAYS, "R14", TRANSITION)
+@prop("vm_stays_on_host", ALWAYS, "R14", TRANSITION, reads=("vms", "events"))
 def vm_stays_on_host(spec: Spec, s: State, step: Step, t: State) -> str | None:
     """A VM changes host only under a Started Redeploy that names it, never under a Freeze."""
     for i, (a, b) in enumerate(zip(s.vms, t.vms)):
@@ -370,7 +453,7 @@ def vm_stays_on_host(spec: Spec, s: State, step: Step, t: State) -> str | None:
     return None
 
 
-@prop("memory_lost_only_by_reboot", ALWAYS, "R15", TRANSITION)
+@prop("memory_lost_only_by_reboot", ALWAYS, "R15", TRANSITION, reads=("vms", "events"))
 def memory_lost_only_by_reboot(spec: Spec, s: State, step: Step, t: State) -> str | None:
     """Memory changes only by the running guest's own writes, or is lost under a Started Reboot/Redeploy."""
     for i, (a, b) in enumerate(zip(s.vms, t.vms)):
@@ -400,13 +483,13 @@ def deadlock_free(spec: Spec, s: State, successors: int) -> str | None:
 # ---------------------------------------------------------------------- R18, R19 liveness
 
 
-@prop("every_host_patched", EVENTUALLY, "R18")
+@prop("every_host_patched", EVENTUALLY, "R18", reads=("hosts",))
 def every_host_patched(spec: Spec, s: State) -> frozenset[str]:
     """Every host is eventually patched."""
     return frozenset(f"host {_host(spec, h)} patched" for h, x in enumerate(s.hosts) if not x.patched)
 
 
-@prop("frozen_vm_resumes", EVENTUALLY, "R19")
+@prop("frozen_vm_resumes", EVENTUALLY, "R19", reads=("vms",))
 def frozen_vm_resumes(spec: Spec, s: State) -> frozenset[str]:
     """Every frozen VM eventually runs again."""
     return frozenset(f"VM {_vm(spec, i)} resumes" for i, v in enumerate(s.vms) if v.status == FROZEN)
@@ -415,19 +498,19 @@ def frozen_vm_resumes(spec: Spec, s: State) -> frozenset[str]:
 # ---------------------------------------------------------------------- sometimes (vacuity)
 
 
-@prop("reach_freeze", SOMETIMES, "R1", TRANSITION)
+@prop("reach_freeze", SOMETIMES, "R1", TRANSITION, reads=("step",))
 def reach_freeze(spec: Spec, s: State, step: Step, t: State) -> bool:
     """Some VM is frozen."""
     return step.name == "host_freeze"
 
 
-@prop("reach_resume", SOMETIMES, "R3", TRANSITION)
+@prop("reach_resume", SOMETIMES, "R3", TRANSITION, reads=("step",))
 def reach_resume(spec: Spec, s: State, step: Step, t: State) -> bool:
     """A patched host's frozen VMs resume."""
     return step.name == "platform_resume_host"
 
 
-@prop("reach_early_start_by_approval", SOMETIMES, "R8", TRANSITION)
+@prop("reach_early_start_by_approval", SOMETIMES, "R8", TRANSITION, reads=("events", "step"))
 def reach_early_start_by_approval(spec: Spec, s: State, step: Step, t: State) -> bool:
     """An approval lets an event start before its NotBefore."""
     if step.name != "platform_start_event":
@@ -436,13 +519,13 @@ def reach_early_start_by_approval(spec: Spec, s: State, step: Step, t: State) ->
     return e is not None and bool(e.not_before_in) and e.approved
 
 
-@prop("reach_watchdog_abort", SOMETIMES, "R2", TRANSITION)
+@prop("reach_watchdog_abort", SOMETIMES, "R2", TRANSITION, reads=("step",))
 def reach_watchdog_abort(spec: Spec, s: State, step: Step, t: State) -> bool:
     """A patch overruns and the watchdog resumes the VMs before the bound."""
     return step.name == "platform_watchdog_resume"
 
 
-@prop("reach_rollout_complete", SOMETIMES, "R18")
+@prop("reach_rollout_complete", SOMETIMES, "R18", reads=("hosts", "vms", "events"))
 def reach_rollout_complete(spec: Spec, s: State) -> bool:
     """Every host is patched and the document is empty again."""
     return spec.rollout_complete(s)

@@ -30,7 +30,7 @@ def _events_of_host(s: State, h: int) -> list:
     return [e for e in s.events if e.host == h]
 
 
-@prop("event_matches_phase", ALWAYS, "R13")
+@prop("event_matches_phase", ALWAYS, "R13", reads=("hosts", "events"))
 def event_matches_phase(spec: Spec, s: State) -> str | None:
     """A host has one event in the document exactly while its maintenance is in flight:
     Scheduled while announced, Started afterwards, a Freeze while frozen, a Reboot or
@@ -52,7 +52,7 @@ def event_matches_phase(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("notbefore_while_scheduled", ALWAYS, "R11")
+@prop("notbefore_while_scheduled", ALWAYS, "R11", reads=("events",))
 def notbefore_while_scheduled(spec: Spec, s: State) -> str | None:
     """An event has a NotBefore (zero or ahead) exactly while it is Scheduled."""
     for e in s.events:
@@ -67,7 +67,7 @@ _STATUS_IN_PHASE = {ANNOUNCED: RUNNING, "started": RUNNING, "frozen": FROZEN, "r
                     "recovered": RUNNING}
 
 
-@prop("impacted_vms_match_phase", ALWAYS, "R7")
+@prop("impacted_vms_match_phase", ALWAYS, "R7", reads=("hosts", "vms", "events"))
 def impacted_vms_match_phase(spec: Spec, s: State) -> str | None:
     """The VMs an event names are running until its host freezes or reboots them, frozen on
     that host while it is frozen, rebooting while it reboots, and running once recovered."""
@@ -83,7 +83,7 @@ def impacted_vms_match_phase(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("impacted_vm_named_by_its_event", ALWAYS, "R7")
+@prop("impacted_vm_named_by_its_event", ALWAYS, "R7", reads=("hosts", "vms", "events"))
 def impacted_vm_named_by_its_event(spec: Spec, s: State) -> str | None:
     """A frozen VM is named by the event of its own host, which is frozen; a rebooting VM is
     named by the event of a rebooting host and sits on a patched host."""
@@ -100,7 +100,7 @@ def impacted_vm_named_by_its_event(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("vm_named_by_one_event", ALWAYS, "R7")
+@prop("vm_named_by_one_event", ALWAYS, "R7", reads=("vms", "events"))
 def vm_named_by_one_event(spec: Spec, s: State) -> str | None:
     """No VM is named in the Resources of two events at once."""
     for i in range(len(s.vms)):
@@ -110,7 +110,7 @@ def vm_named_by_one_event(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("named_vm_on_event_host_or_patched", ALWAYS, "R14")
+@prop("named_vm_on_event_host_or_patched", ALWAYS, "R14", reads=("hosts", "vms", "events"))
 def named_vm_on_event_host_or_patched(spec: Spec, s: State) -> str | None:
     """A VM named by an event sits on that event's host, or on a patched host it was redeployed to."""
     for e in s.events:
@@ -121,7 +121,7 @@ def named_vm_on_event_host_or_patched(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("started_events_one_slice", ALWAYS, "R5")
+@prop("started_events_one_slice", ALWAYS, "R5", reads=("events",))
 def started_events_one_slice(spec: Spec, s: State) -> str | None:
     """The Started events together name VMs of at most one slice of each availability set."""
     busy = [i for e in s.events if e.status == STARTED_STATUS for i in e.resources]
@@ -131,7 +131,7 @@ def started_events_one_slice(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("event_ids_current", ALWAYS, "R12")
+@prop("event_ids_current", ALWAYS, "R12", reads=("hosts", "events", "removed"))
 def event_ids_current(spec: Spec, s: State) -> str | None:
     """An event's EventId names its host's latest round, and every removed EventId names an
     earlier-announced round of its host (notes/decisions.md D4)."""
@@ -139,13 +139,15 @@ def event_ids_current(spec: Spec, s: State) -> str | None:
         want = f"{_host(spec, e.host)}#{s.hosts[e.host].rounds}"
         if e.event_id != want or s.hosts[e.host].rounds < 1:
             return f"event {e.event_id} of host {_host(spec, e.host)} should be {want}"
+    if not s.removed:
+        return None
     used = {f"{_host(spec, h)}#{r}" for h, x in enumerate(s.hosts) for r in range(1, x.rounds + 1)}
     for eid in sorted(s.removed - used):
         return f"removed EventId {eid} was never announced"
     return None
 
 
-@prop("unsynced_clock_on_finished_host", ALWAYS, "R3")
+@prop("unsynced_clock_on_finished_host", ALWAYS, "R3", reads=("hosts", "vms"))
 def unsynced_clock_on_finished_host(spec: Spec, s: State) -> str | None:
     """A clock awaiting its resync belongs to a running VM that lags, on a host that is
     patched or has been marked for a reboot (so it is never frozen again before the resync)."""
@@ -158,7 +160,7 @@ def unsynced_clock_on_finished_host(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("freeze_only_for_in_place_update", ALWAYS, "R6")
+@prop("freeze_only_for_in_place_update", ALWAYS, "R6", reads=("hosts", "events"))
 def freeze_only_for_in_place_update(spec: Spec, s: State) -> str | None:
     """A host announced, started or frozen under a Freeze has an update that can be applied
     in place (the watchdog marks it for a reboot only as it resumes the VMs)."""
@@ -169,7 +171,7 @@ def freeze_only_for_in_place_update(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("unpatched_until_impact", ALWAYS, "R6")
+@prop("unpatched_until_impact", ALWAYS, "R6", reads=("hosts",))
 def unpatched_until_impact(spec: Spec, s: State) -> str | None:
     """A host whose maintenance is announced or started, VMs not yet impacted, is not yet patched."""
     for h, x in enumerate(s.hosts):
@@ -178,7 +180,7 @@ def unpatched_until_impact(spec: Spec, s: State) -> str | None:
     return None
 
 
-@prop("timers_in_range", ALWAYS, "R0")
+@prop("timers_in_range", ALWAYS, "R0", reads=("hosts", "vms"))
 def timers_in_range(spec: Spec, s: State) -> str | None:
     """Timers are never negative, a VM has a pause timer and a snapshot exactly while it is
     frozen, a snapshot is a memory token, and a host has used at most MAX_ROUNDS EventIds."""

@@ -29,7 +29,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vmspec.model import ACTION_INFO, Spec, State, Step
-from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, REGISTRY, SOMETIMES, STATE, TRANSITION
+from vmspec.properties.catalogue.registry import (
+    ALWAYS,
+    DEADLOCK,
+    EVENTUALLY,
+    EVERYTHING,
+    REGISTRY,
+    SOMETIMES,
+    STATE,
+    STEP,
+    TRANSITION,
+    Incremental,
+    changed,
+)
 from vmspec.properties.engines.graph import fair_lasso, nontrivial_sccs, to_networkx
 from vmspec.properties.engines.symmetry import Symmetry, declared_symmetric
 from vmspec.properties.evidence import counterexample as cx
@@ -155,24 +167,44 @@ class _Search:
         self.parent.append(parent)
         self.via.append(step)
         self.depth.append(d)
-        self.visit(j, t)
+        self.visit(j, t, parent)
         return j
 
-    def visit(self, j: int, t: State) -> None:
-        """Checks made once per distinct state."""
-        spec, found = self.spec, self.found
-        for p in self.state_props:
+    def visit(self, j: int, t: State, parent: int = -1) -> None:
+        """Checks made once per distinct state.  A property reading no part that changed
+        from the parent keeps the parent's value: held (or already found), not reached, the
+        same obligations pending."""
+        spec, found, reached = self.spec, self.found, self.reached
+        mask = changed(self.states[parent], t) if parent >= 0 else EVERYTHING
+        due, skipped = self.state_inc.split(mask)
+        for p in due:
             if p.name not in found:
                 msg = p.check(spec, t)
                 if msg:
                     self.report(p.name, self.path_to(j), msg)
-        for p in self.sometimes_state:
-            if p.name not in self.reached and p.check(spec, t):
-                self.reached.add(p.name)
+        debug = self.state_inc.debug
+        if debug:
+            for p in skipped:
+                if p.name not in found:
+                    p.skipped_wrongly(p.check(spec, t))
+        due, skipped = self.sometimes_inc.split(mask)
+        for p in due:
+            if p.name not in reached and p.check(spec, t):
+                reached.add(p.name)
+        if debug:
+            for p in skipped:
+                if p.name not in reached:
+                    p.skipped_wrongly(p.check(spec, t))
         interned = self._interned
         for p in self.eventually:
-            pend = p.check(spec, t)
-            self.pending[p.name].append(interned.setdefault(pend, pend))
+            if p.reads & mask:
+                pend = p.check(spec, t)
+                self.pending[p.name].append(interned.setdefault(pend, pend))
+            else:
+                pend = self.pending[p.name][parent]
+                if debug:
+                    p.skipped_wrongly(p.check(spec, t), pend)
+                self.pending[p.name].append(pend)
 
     def run(self, max_states: int | None, progress: Callable[[int, int], None] | None,
             stop_when: frozenset[str] = frozenset()) -> bool:
@@ -183,11 +215,13 @@ class _Search:
         self.sometimes_state = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == STATE]
         sometimes_trans = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == TRANSITION]
         self.eventually = [p for p in REGISTRY if p.kind == EVENTUALLY]
+        self.state_inc, self.sometimes_inc = Incremental(self.state_props), Incremental(self.sometimes_state)
+        debug = self.state_inc.debug
         s0 = spec.initial_state()
         self.add(s0, key(s0) if key else s0, -1, None, 0)
         index, states, found, reached = self.index, self.states, self.found, self.reached
-        active = [(p.name, p.check) for p in trans_props]
-        looking = [(p.name, p.check) for p in sometimes_trans]
+        active = [(p.name, p.check, p.reads, p) for p in trans_props]
+        looking = [(p.name, p.check, p.reads, p) for p in sometimes_trans]
         fair = {name: info.fair for name, info in ACTION_INFO.items()}
         i = 0
         while i < len(states):
@@ -207,15 +241,24 @@ class _Search:
                     j = self.add(t, k, i, st, d)
                 targets.append(j)
                 steps.append(st)
-                for name, check in active:
+                mask = changed(s, t) | STEP  # a transition property reading nothing that changed holds
+                for name, check, reads, p in active:
+                    if not reads & mask:
+                        if debug and name not in found:
+                            p.skipped_wrongly(check(spec, s, st, t))
+                        continue
                     msg = check(spec, s, st, t)
                     if msg:
                         self.report(name, self.path_to(i) + [(st, t)], msg)
-                        active = [(n, c) for n, c in active if n not in found]
-                for name, check in looking:
+                        active = [a for a in active if a[0] not in found]
+                for name, check, reads, p in looking:
+                    if not reads & mask:
+                        if debug and name not in reached:
+                            p.skipped_wrongly(check(spec, s, st, t))
+                        continue
                     if check(spec, s, st, t):
                         reached.add(name)
-                        looking = [(n, c) for n, c in looking if n not in reached]
+                        looking = [a for a in looking if a[0] not in reached]
             self.transitions += len(targets)
             self.succ.append(tuple(targets))
             self.labels.append(tuple(steps))

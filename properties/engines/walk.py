@@ -16,7 +16,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from vmspec.model import Spec, State, Step
-from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, REGISTRY, SOMETIMES, STATE, TRANSITION
+from vmspec.properties.catalogue.registry import (
+    ALWAYS,
+    DEADLOCK,
+    EVERYTHING,
+    REGISTRY,
+    SOMETIMES,
+    STATE,
+    STEP,
+    TRANSITION,
+    Incremental,
+    changed,
+)
 from vmspec.properties.evidence import counterexample as cx
 from vmspec.properties.evidence.verdict import (
     NOT_FALSIFIED,
@@ -63,6 +74,11 @@ def random_walks(
     deadlock = [p for p in REGISTRY if p.scope == DEADLOCK]
     sometimes_state = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == STATE]
     sometimes_trans = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == TRANSITION]
+    # After a step only the properties reading a part it changed are re-checked, plus those
+    # that failed earlier in the rollout (a walk goes on after a violation).
+    inc_state, inc_trans = Incremental(state_props), Incremental(trans_props)
+    inc_some_state, inc_some_trans = Incremental(sometimes_state), Incremental(sometimes_trans)
+    debug = inc_state.debug
     seen: set[State] = set()
     started = time.perf_counter()
     settings = {"steps": steps, "seed": seed, "max_rollout": max_rollout}
@@ -79,9 +95,12 @@ def random_walks(
         s = spec.initial_state()
         path: list[tuple[Step, State]] = []
         result.rollouts += 1
+        failing: set[str] = set()  # state properties failing in the current state
+        failed: set[str] = set()  # transition properties that failed in this rollout
         for p in state_props:
             msg = p.check(spec, s)
             if msg:
+                failing.add(p.name)
                 record(p.name, path, msg)
         while result.steps < steps and len(path) < max_rollout:
             seen.add(s)
@@ -96,20 +115,38 @@ def random_walks(
             path.append((st, t))
             result.steps += 1
             result.actions[st.name] += 1
-            for p in trans_props:
+            mask = changed(s, t)
+            due, skipped = inc_trans.split(mask | STEP)
+            for p in trans_props if failed else due:
                 msg = p.check(spec, s, st, t)
                 if msg:
+                    failed.add(p.name)
                     record(p.name, path, msg)
-            for p in state_props:
+            if debug and not failed:
+                for p in skipped:
+                    p.skipped_wrongly(p.check(spec, s, st, t))
+            due, skipped = inc_state.split(mask)
+            now_failing: set[str] = set()
+            for p in state_props if failing else due:
                 msg = p.check(spec, t)
                 if msg:
+                    now_failing.add(p.name)
                     record(p.name, path, msg)
-            for p in sometimes_trans:
-                if p.name not in result.reached and p.check(spec, s, st, t):
-                    result.reached.add(p.name)
-            for p in sometimes_state:
-                if p.name not in result.reached and p.check(spec, t):
-                    result.reached.add(p.name)
+            if debug and not failing:
+                for p in skipped:
+                    p.skipped_wrongly(p.check(spec, t))
+            failing = now_failing
+            reached = result.reached
+            first = len(path) == 1  # nothing was evaluated on the initial state of the rollout
+            for inc, args in ((inc_some_trans, (s, st, t)), (inc_some_state, (t,))):
+                due, skipped = inc.split(EVERYTHING if first else mask | STEP)
+                for p in due:
+                    if p.name not in reached and p.check(spec, *args):
+                        reached.add(p.name)
+                if debug:
+                    for p in skipped:
+                        if p.name not in reached:
+                            p.skipped_wrongly(p.check(spec, *args))
             s = t
             if spec.rollout_complete(s):
                 result.completed += 1

@@ -20,6 +20,7 @@ then a shorter path to the same violation, with the trace line of each kept step
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -30,7 +31,17 @@ from typing import Any
 
 from vmspec.model import ACTION_INFO, ActionNotEnabled, Spec, State, Step
 from vmspec.properties.catalogue.mutants import MUTANTS, Mutant
-from vmspec.properties.catalogue.registry import ALWAYS, EVENTUALLY, REGISTRY, SOMETIMES, STATE, TRANSITION
+from vmspec.properties.catalogue.registry import (
+    ALWAYS,
+    EVENTUALLY,
+    REGISTRY,
+    SOMETIMES,
+    STATE,
+    STEP,
+    TRANSITION,
+    Incremental,
+    changed,
+)
 from vmspec.properties.conformance.trace.format import (
     TraceHeader,
     TraceRecord,
@@ -45,6 +56,7 @@ from vmspec.properties.evidence.diff import believed_state, compare_observed, de
 from vmspec.properties.io.errors import InputError
 
 ENGINE = "trace"
+_MAX_TICKS_PER_SECOND = 10**30  # beyond this common denominator, time is kept as a Fraction
 
 
 @dataclass(frozen=True)
@@ -121,7 +133,12 @@ class TraceChecker:
     def __init__(self, spec: Spec, *, config: str = "?", source: str = "<trace>", start: Fraction = Fraction(0)) -> None:
         self.spec, self.config, self.source = spec, config, source
         self.state = spec.initial_state()
-        self.start = self.now = Fraction(start)
+        self.start = Fraction(start)
+        # Exact time as integer ticks over a common denominator (`_den` ticks per second), grown
+        # to the lcm of every time's denominator as they come (decimal traces: a power of ten);
+        # `_den` is None when that would pass _MAX_TICKS_PER_SECOND: then `_ticks` is a Fraction.
+        self._den: int | None = self.start.denominator
+        self._ticks: int | Fraction = self.start.numerator
         self.records = self.steps = self.cut = 0
         self.actions: Counter = Counter()
         self.exercised: dict[str, Counter] = {}
@@ -133,6 +150,10 @@ class TraceChecker:
         self._trans_props = [p for p in REGISTRY if p.kind == ALWAYS and p.scope == TRANSITION]
         self._some_state = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == STATE]
         self._some_trans = [p for p in REGISTRY if p.kind == SOMETIMES and p.scope == TRANSITION]
+        # after a step only the properties reading a part it changed are re-checked: the state
+        # before passed every one (the first violation ends the check)
+        self._inc_state, self._inc_trans = Incremental(self._state_props), Incremental(self._trans_props)
+        self._inc_some_state, self._inc_some_trans = Incremental(self._some_state), Incremental(self._some_trans)
         self._removed_prop = next(p for p in REGISTRY if p.name == "removed_event_never_returns")
         self._relaxed: list[tuple[Mutant, Spec]] | None = None
         self._last: tuple[State, Step] | None = None  # the state before the latest step, and that step
@@ -146,6 +167,38 @@ class TraceChecker:
             if msg:
                 self._fail(None, p.name, p.rule, msg, [])
 
+    # ------------------------------------------------------------ time
+
+    @property
+    def now(self) -> Fraction:
+        """The exact time the checker has reached, in seconds."""
+        return Fraction(self._ticks, self._den) if self._den is not None else Fraction(self._ticks)
+
+    def _tick(self, x: Fraction | int) -> int | Fraction:
+        """`x` seconds in ticks, growing the common denominator when `x` needs it."""
+        den = self._den
+        if den is None:
+            return Fraction(x)
+        d = x.denominator
+        if den % d:
+            wider = math.lcm(den, d)
+            if wider > _MAX_TICKS_PER_SECOND:
+                self._den, self._ticks = None, Fraction(self._ticks, den)
+                return Fraction(x)
+            self._ticks *= wider // den
+            self._den = den = wider
+        return x.numerator * (den // d)
+
+    def _seconds(self, ticks: int | Fraction) -> int | Fraction:
+        """A number of ticks as exact seconds: an int when whole, else a Fraction."""
+        den = self._den
+        if den is None:
+            return ticks.numerator if ticks.denominator == 1 else ticks  # type: ignore[union-attr]
+        if den == 1:
+            return ticks
+        q, r = divmod(ticks, den)
+        return q if not r else Fraction(ticks, den)
+
     # ------------------------------------------------------------ feeding
 
     def feed(self, record: TraceRecord) -> Violation | None:
@@ -153,17 +206,18 @@ class TraceChecker:
         if self.violation:
             return self.violation
         self.records += 1
-        if record.time < self.now:
+        dt = self._tick(record.time) - self._ticks
+        if dt < 0:
             raise InputError(self.source, record.line, "time",
                              f"time went backwards: {format_time(record.time)} s after {format_time(self.now)} s")
         if record.action == "time_passes":
-            if record.time == self.now:
+            if not dt:
                 raise InputError(self.source, record.line, "time",
                                  "a time_passes record needs a later time than the record before it")
-            self.advance(record.time, record.line)
+            self.apply(Step("time_passes", (self._seconds(dt),)), record.line, dt)
         else:
             step = Step(record.action, self._resolve(record))
-            if record.time > self.now and self.advance(record.time, record.line):
+            if dt and self.apply(Step("time_passes", (self._seconds(dt),)), record.line, dt):
                 return self.violation
             self.apply(step, record.line)
         if self.violation is None and record.state is not None:
@@ -172,13 +226,14 @@ class TraceChecker:
 
     def advance(self, time: Fraction, line: int | None = None) -> Violation | None:
         """Let exact time pass up to `time` (the model's `time_passes` guard judges it)."""
-        dt = Fraction(time) - self.now
+        dt = self._tick(Fraction(time)) - self._ticks
         if dt <= 0:
             return self.violation
-        return self.apply(Step("time_passes", (dt,)), line)
+        return self.apply(Step("time_passes", (self._seconds(dt),)), line, dt)
 
-    def apply(self, step: Step, line: int | None = None) -> Violation | None:
-        """Apply one step through `Spec.step`, then check every always-property."""
+    def apply(self, step: Step, line: int | None = None, _ticks: int | Fraction | None = None) -> Violation | None:
+        """Apply one step through `Spec.step`, then check every always-property (`_ticks`:
+        the elapsed time of a time_passes step in ticks, when the caller has it)."""
         if self.violation:
             return self.violation
         s = self.state
@@ -187,21 +242,44 @@ class TraceChecker:
         except ActionNotEnabled as exc:
             return self._refused(s, step, line, exc)
         self._count(s, step)
-        for p in self._trans_props:
-            msg = p.check(self.spec, s, step, t)
+        spec, mask = self.spec, changed(s, t)
+        due, skipped = self._inc_trans.split(mask | STEP)
+        for p in due:
+            msg = p.check(spec, s, step, t)
             if msg:
                 return self._fail(line, p.name, p.rule, msg, [(step, t)])
-        for p in self._state_props:
-            msg = p.check(self.spec, t)
+        if self._inc_trans.debug:
+            for p in skipped:
+                p.skipped_wrongly(p.check(spec, s, step, t))
+        due, skipped = self._inc_state.split(mask)
+        for p in due:
+            msg = p.check(spec, t)
             if msg:
                 return self._fail(line, p.name, p.rule, msg, [(step, t)])
-        for p in self._some_trans:
-            if p.name not in self.reached and p.check(self.spec, s, step, t):
-                self.reached.add(p.name)
-        for p in self._some_state:
-            if p.name not in self.reached and p.check(self.spec, t):
-                self.reached.add(p.name)
+        if self._inc_state.debug:
+            for p in skipped:
+                p.skipped_wrongly(p.check(spec, t))
+        reached = self.reached
+        due, skipped = self._inc_some_trans.split(mask | STEP)
+        for p in due:
+            if p.name not in reached and p.check(spec, s, step, t):
+                reached.add(p.name)
+        if self._inc_some_trans.debug:
+            for p in skipped:
+                if p.name not in reached:
+                    p.skipped_wrongly(p.check(spec, s, step, t))
+        due, skipped = self._inc_some_state.split(mask)
+        for p in due:
+            if p.name not in reached and p.check(spec, t):
+                reached.add(p.name)
+        if self._inc_some_state.debug:
+            for p in skipped:
+                if p.name not in reached:
+                    p.skipped_wrongly(p.check(spec, t))
         self._last = (s, step)
+        if step.name == "time_passes":
+            elapsed = self._tick(step.args[0]) if _ticks is None else _ticks  # may widen the denominator first
+            self._ticks += elapsed
         self._extend(step, t, line)
         return None
 
@@ -344,9 +422,11 @@ class TraceChecker:
 
     def _extend(self, step: Step, t: State, line: int | None) -> None:
         """Append to the kept prefix, dropping the cycle when `t` was already visited on it."""
-        self.state = t
-        if step.name == "time_passes":
-            self.now += step.args[0]
+        before, self.state = self.state, t
+        if t is before:  # a step that changed nothing (the prefix ends at this state): a self-loop
+            self._appended = False
+            self.cut += 1
+            return
         k = self._index.get(t)
         self._appended = k is None
         if k is None:
