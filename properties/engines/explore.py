@@ -42,7 +42,7 @@ from vmspec.properties.catalogue.registry import (
     Incremental,
     changed,
 )
-from vmspec.properties.engines.graph import fair_lasso, nontrivial_sccs, to_networkx
+from vmspec.properties.engines.graph import fair_lasso, nontrivial_sccs, starved_in, to_networkx
 from vmspec.properties.engines.symmetry import Symmetry, declared_symmetric
 from vmspec.properties.evidence import counterexample as cx
 from vmspec.properties.evidence.verdict import (
@@ -310,6 +310,8 @@ class _Search:
                     best = (len(path), path, msg, cx.STUTTER, None)
             comps = nontrivial_sccs(self.succ, lambda i, pend=pend: i < expanded and bool(pend[i]))
             for comp in comps:
+                if self.key is None and starved_in(self.succ, self.labels, comp):
+                    continue  # the graph is concrete and no part of comp hosts a weakly fair run
                 found = self.lasso_in(name, comp)
                 if found is not None and (best is None or len(found[1]) < best[0]):
                     best = found

@@ -31,6 +31,7 @@ __all__ = [
     "fair_lasso",
     "is_fair",
     "nontrivial_sccs",
+    "starved_in",
     "to_networkx",
     "write_graph",
 ]
@@ -88,6 +89,22 @@ def nontrivial_sccs(succ: Sequence[Sequence[int]], keep: Callable[[int], bool] |
                 if len(comp) > 1 or v in succ[v]:
                     out.append(sorted(comp))
     return out
+
+
+def starved_in(succ: Sequence[Sequence[int]], labels: Sequence[Sequence[Step]], comp: Iterable[int]) -> set[Step]:
+    """The fair action instances enabled in every state of the component `comp` of a
+    concrete graph (`succ`, with the step of each edge in `labels`) and taken on no edge
+    inside it, over the integer lists themselves: empty exactly when `comp` hosts a weakly
+    fair run, and when it is not empty no part of `comp` hosts one either (see the header)."""
+    inside = set(comp)
+    always: set[Step] | None = None
+    taken: set[Step] = set()
+    for i in inside:
+        steps = labels[i]
+        here = {st for st in steps if _fair(st)}
+        always = here if always is None else always & here
+        taken.update(st for st, j in zip(steps, succ[i]) if j in inside)
+    return (always or set()) - taken
 
 
 def _fair(step: Step) -> bool:
