@@ -58,6 +58,7 @@ class Symmetry:
     _units: list = field(default_factory=list)  # per set: {unit: [VM slots, ascending]}
     _set_shape: list = field(default_factory=list)  # per set: sorted unit sizes
     _ids: dict = field(default_factory=dict)  # EventId -> (host index, suffix) or None
+    _memo: dict = field(default_factory=dict)  # state -> its canonical form (a search meets most states twice)
 
     @classmethod
     def of(cls, spec: Spec) -> Symmetry:
@@ -97,7 +98,14 @@ class Symmetry:
     # ------------------------------------------------------------------ canonical form
 
     def canonical(self, s: State) -> State:
-        """The image of `s` under the symmetry chosen by sorting (see the module header)."""
+        """The image of `s` under the symmetry chosen by sorting (see the module header),
+        computed once per distinct state."""
+        c = self._memo.get(s)
+        if c is None:
+            c = self._memo[s] = self._canonical(s)
+        return c
+
+    def _canonical(self, s: State) -> State:
         split = self._split_id
         ev_host: dict[int, list] = {}
         for e in s.events:
