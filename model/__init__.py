@@ -5,8 +5,18 @@ values, `Spec` (actions, `successors`, `enabled_actions`, `step`), the table of 
 declared rules and guard clauses (`ACTIONS`, `Refusal`) and the named configurations.
 """
 
-from vmspec.model.configs import AZURE_DEFAULT, CONFIGS, SMALL, TINY, UNSAFE_SHARED_HOST, Config
-from vmspec.model.params import EVENT_TYPES, MIN_NOTICE, PROFILES, SHORT_NOTICE, SLICES, InvalidParams, Params, profile
+from vmspec.model.configs import AZURE_DEFAULT, CONFIGS, SMALL, TINY, TWO_REBOOTS, UNSAFE_SHARED_HOST, Config
+from vmspec.model.params import (
+    EVENT_TYPES,
+    MIN_NOTICE,
+    PROFILES,
+    REBOOT_SLICE,
+    SHORT_NOTICE,
+    SLICES,
+    InvalidParams,
+    Params,
+    profile,
+)
 from vmspec.model.spec import (
     ACTION_INFO,
     ACTIONS,
@@ -39,10 +49,12 @@ __all__ = [
     "MAX_ROUNDS",
     "MIN_NOTICE",
     "PROFILES",
+    "REBOOT_SLICE",
     "SHORT_NOTICE",
     "SLICES",
     "SMALL",
     "TINY",
+    "TWO_REBOOTS",
     "UNSAFE_SHARED_HOST",
     "VM",
     "VM_STATUSES",

@@ -4,7 +4,9 @@ Tests and commands name the configuration they run.  `TINY` and `SMALL` are smal
 for exhaustive search; `AZURE_DEFAULT` is the documented default shape (five update
 domains, three fault domains, round-robin placement) for random walks and Hypothesis;
 `UNSAFE_SHARED_HOST` is valid but unsafe on purpose: one host carries two update domains
-of the same availability set, which the checkers must find and explain.
+of the same availability set, which the checkers must find and explain; `TWO_REBOOTS`
+reboots two update domains of one fault domain under the 2019-2026 rules, where Freezes
+go by fault domain but reboots still by update domain.
 """
 
 from __future__ import annotations
@@ -73,4 +75,16 @@ UNSAFE_SHARED_HOST = Config(
     "valid but unsafe: host h0 carries VMs of both UDs of as0, so it can never be frozen within R5",
 )
 
-CONFIGS: dict[str, Config] = {c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST)}
+TWO_REBOOTS = Config(
+    "TWO_REBOOTS",
+    Topology(
+        (AvailabilitySet("as0", update_domains=2, fault_domains=1),),
+        (Host("h0", update="reboot"), Host("h1", update="reboot")),
+        (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 0, "h1")),
+    ),
+    profile("typical-2026", notice_divisor=30),
+    "typical-2026 rules in dev timing: one availability set of 2 UDs in one fault domain, two hosts "
+    "whose updates need a reboot (reboots go by update domain, Freezes by fault domain)",
+)
+
+CONFIGS: dict[str, Config] = {c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS)}

@@ -1,9 +1,10 @@
 """Parameters of the maintenance rules, as a frozen value with named profiles.
 
 Each profile follows one generation of the documentation (research section 1.1 and
-notes/decisions.md): the 2017 seed (30 s pause, one update domain at a time), the
-2019-2026 rebootless wording (under 10 s typical, one fault domain at a time) and live
-migration (about 5 s, one VM at a time).  Every duration is in whole seconds.
+notes/decisions.md): the 2017 seed (30 s pause, freezes one update domain at a time), the
+2019-2026 rebootless wording (under 10 s typical, freezes one fault domain at a time) and
+live migration (about 5 s, one VM at a time).  Reboots and Redeploys are sequenced one
+update domain at a time in every profile (research 1.5).  Every duration is in whole seconds.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-SLICES = ("update_domain", "fault_domain", "vm")
+SLICES = ("update_domain", "fault_domain", "vm")  # the units a Freeze may be sequenced by
+# research 1.5 (2016-17 "only one update domain is rebooted at a time"; 2026 "only one update
+# domain is updated at any given time"): reboot maintenance keeps the update domain in every profile
+REBOOT_SLICE = "update_domain"
 EVENT_TYPES = ("Freeze", "Reboot", "Redeploy")
 
 # research 3.4: minimum NotBefore lead time per event type, in seconds
@@ -30,15 +34,15 @@ class Params:
     min_notice: int = MIN_NOTICE["Freeze"]  # research 3.4: NotBefore lead time of a Freeze
     short_notice: bool = False  # research 3.4: allow the rare 30 s notice (a soft exception)
     resync_latency: int = 0  # S4: seconds after resume by which the guest clock is synced (0 = on resume)
-    slice: str = "update_domain"  # S6 / research 1.5: the unit sequenced one at a time
+    freeze_slice: str = "update_domain"  # S6 / research 1.5: the unit a Freeze is sequenced by
     granularity: int = 10  # seconds of one time step while something is timing
     expected_pause: int = 9  # DurationInSeconds announced for a Freeze (-1 = unknown)
     allow_redeploy: bool = False  # may a reboot update be served by a Redeploy instead of a Reboot
     notice_divisor: int = 1  # "dev timing": every notice divided by this (decisions D5)
 
     def __post_init__(self) -> None:
-        if self.slice not in SLICES:
-            raise InvalidParams(f"slice must be one of {', '.join(SLICES)}, got {self.slice!r}")
+        if self.freeze_slice not in SLICES:
+            raise InvalidParams(f"freeze_slice must be one of {', '.join(SLICES)}, got {self.freeze_slice!r}")
         if not isinstance(self.notice_divisor, int) or self.notice_divisor < 1:
             raise InvalidParams(f"notice_divisor must be a whole number >= 1, got {self.notice_divisor!r}")
         if not isinstance(self.granularity, int) or self.granularity < 1:
@@ -53,6 +57,11 @@ class Params:
             )
         if self.expected_pause < -1:
             raise InvalidParams(f"expected_pause must be -1 (unknown) or >= 0, got {self.expected_pause}")
+
+    def slice_for(self, event_type: str) -> str:
+        """The unit events of `event_type` are sequenced by (R5): the profile's freeze slice
+        for a Freeze, the update domain for a Reboot or Redeploy in every profile."""
+        return self.freeze_slice if event_type == "Freeze" else REBOOT_SLICE
 
     def notice_for(self, event_type: str) -> int:
         """The minimum NotBefore lead time for `event_type` (research 3.4), in dev timing if set."""
@@ -71,10 +80,10 @@ class Params:
 PROFILES: dict[str, Params] = {
     # S3, S4, S6: 2017 seed -- "resumed within 30 seconds", one update domain at a time
     "azure-2017": Params(),
-    # research 1.1 (2019-2026): "pause for less than 10 seconds", one fault domain at a time
-    "typical-2026": Params(pause_bound=10, slice="fault_domain", granularity=5, expected_pause=9),
+    # research 1.1 (2019-2026): "pause for less than 10 seconds", freezes one fault domain at a time
+    "typical-2026": Params(pause_bound=10, freeze_slice="fault_domain", granularity=5, expected_pause=9),
     # research 1.1/1.5: live migration "typically ... no more than 5 seconds", one VM at a time
-    "live-migration": Params(pause_bound=5, slice="vm", granularity=5, expected_pause=5),
+    "live-migration": Params(pause_bound=5, freeze_slice="vm", granularity=5, expected_pause=5),
     # research 3.4: the rare case of a notice "as little as 30 seconds"
     "short-notice": Params(short_notice=True),
     # the 2017 rules with every notice divided by 30 (15 min -> 30 s), for exhaustive search
@@ -82,8 +91,17 @@ PROFILES: dict[str, Params] = {
 }
 
 
+# Earlier names of parameters, still read from topology files and counterexamples.
+RENAMED = {"slice": "freeze_slice"}
+
+
 def profile(name: str, **overrides: Any) -> Params:
-    """The named profile, with any field overridden."""
+    """The named profile, with any field overridden (earlier names in `RENAMED` accepted)."""
+    for old, new in RENAMED.items():
+        if old in overrides:
+            if new in overrides:
+                raise InvalidParams(f"give either {old} or {new} (its new name), not both")
+            overrides[new] = overrides.pop(old)
     try:
         base = PROFILES[name]
     except KeyError:

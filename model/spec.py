@@ -18,7 +18,8 @@ Modelled (rule ids refer to notes/spec.md): the Scheduled Events lifecycle of on
 per host maintenance (announce, approve, start, cancel, complete; R8-R13), the freeze /
 patch / resume cycle with its pause bound and watchdog (R1, R2, R6), clock resync (R3,
 R4), announced reboots and redeploys that lose memory legitimately (R14, R15), the
-sequencing slice (R5) and the passage of time.
+sequencing slice per event type (R5: Freeze by the profile's slice, Reboot and Redeploy
+by update domain) and the passage of time.
 
 Left out: the IMDS transport (headers, rate limits), maintenance configurations and the
 35-day window, health-signal stops, the 30-minute recovery gap between rebooted update
@@ -32,12 +33,12 @@ when there is none (notes/decisions.md D1).
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar, Literal, NamedTuple
 
-from vmspec.model.params import Params
+from vmspec.model.params import EVENT_TYPES, Params
 from vmspec.model.state import (
     ANNOUNCED,
     BLANK,
@@ -65,7 +66,7 @@ from vmspec.model.state import (
     evolve_vm,
     written,
 )
-from vmspec.model.topology import Topology
+from vmspec.model.topology import VM, Topology
 
 PLATFORM, APPLICATION, ENVIRONMENT = "platform", "application", "environment"
 
@@ -193,7 +194,9 @@ class _Start(Guard, action="platform_start_event"):
     unknown = clause(_UNKNOWN, "R11")
     not_scheduled = clause("the event is already Started", "R11")
     too_early = clause("NotBefore has not passed and no application approved the event", "R8")
-    slice_busy = clause("another slice of an availability set named by the event is under a Started event", "R5")
+    slice_busy = clause("another slice of an availability set named by the event is under a Started event (each "
+                        "VM counted by its event's type: a Freeze by the freeze slice, a Reboot or Redeploy by "
+                        "update domain)", "R5")
 
 
 class _Cancel(Guard, action="platform_cancel_event"):
@@ -371,6 +374,11 @@ _Add = Callable[[tuple[Step, State]], None]
 _Expand = Callable[[State, _Add], None]
 
 
+def _unit(kind: str, i: int, v: VM) -> int:
+    """The unit of VM `v` (index `i`) in a slice of `kind`: its update or fault domain, or itself."""
+    return v.update_domain if kind == "update_domain" else v.fault_domain if kind == "fault_domain" else i
+
+
 @dataclass(frozen=True)
 class Spec:
     """The specification for one topology and one parameter set."""
@@ -383,8 +391,10 @@ class Spec:
     host_ix: dict[str, int] = field(init=False, repr=False, compare=False)
     vm_ix: dict[str, int] = field(init=False, repr=False, compare=False)
     vm_aset: tuple[int, ...] = field(init=False, repr=False, compare=False)  # availability set index per VM
-    vm_slice: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)  # (set, slice unit) per VM
-    multi_slice_sets: frozenset[int] = field(init=False, repr=False, compare=False)  # sets spanning >1 slice
+    # per event type, per VM: (availability set index, (slice kind, unit)) -- R5
+    slice_of: dict[str, tuple[tuple[int, tuple[str, int]], ...]] = field(init=False, repr=False, compare=False)
+    # per event type: the availability sets whose VMs span more than one of its slices -- R16
+    spread_sets: dict[str, frozenset[int]] = field(init=False, repr=False, compare=False)
     frozen_cap: int = field(init=False, repr=False, compare=False)  # pause timers saturate here
     unsynced_cap: int = field(init=False, repr=False, compare=False)  # resync timers saturate here
     # Built once for `successors` (performance only: the guards are the action methods).
@@ -394,22 +404,26 @@ class Spec:
     def __post_init__(self) -> None:
         t = self.topology
         aset_ix = {a.name: i for i, a in enumerate(t.availability_sets)}
-        kind = self.params.slice
-        slices = []
-        for i, v in enumerate(t.vms):
-            unit = v.update_domain if kind == "update_domain" else v.fault_domain if kind == "fault_domain" else i
-            slices.append((aset_ix[v.availability_set], unit))
-        per_set: dict[int, set[int]] = {}
-        for a, unit in slices:
-            per_set.setdefault(a, set()).add(unit)
+        slice_of: dict[str, tuple[tuple[int, tuple[str, int]], ...]] = {}
+        for event_type in EVENT_TYPES:
+            kind = self.params.slice_for(event_type)
+            slice_of[event_type] = tuple(
+                (aset_ix[v.availability_set], (kind, _unit(kind, i, v))) for i, v in enumerate(t.vms)
+            )
+        spread: dict[str, frozenset[int]] = {}
+        for event_type, keys in slice_of.items():
+            per_set: dict[int, set[tuple[str, int]]] = {}
+            for a, key in keys:
+                per_set.setdefault(a, set()).add(key)
+            spread[event_type] = frozenset(a for a, units in per_set.items() if len(units) > 1)
         derived: dict[str, object] = {
             "host_names": tuple(h.name for h in t.hosts),
             "vm_names": tuple(v.name for v in t.vms),
             "host_ix": {h.name: i for i, h in enumerate(t.hosts)},
             "vm_ix": {v.name: i for i, v in enumerate(t.vms)},
             "vm_aset": tuple(aset_ix[v.availability_set] for v in t.vms),
-            "vm_slice": tuple(slices),
-            "multi_slice_sets": frozenset(a for a, units in per_set.items() if len(units) > 1),
+            "slice_of": slice_of,
+            "spread_sets": spread,
             "frozen_cap": self.params.pause_bound + self.params.granularity,
             "unsynced_cap": self.params.resync_latency + self.params.granularity,
             "_steps": {},
@@ -442,12 +456,14 @@ class Spec:
     def event_id(self, host: int, round_: int) -> str:
         return f"{self.host_names[host]}#{round_}"
 
-    def impacted_slices(self, vms: Iterator[int] | list[int] | tuple[int, ...]) -> dict[int, set[int]]:
-        """Slice units per availability set among the given VM indices."""
-        out: dict[int, set[int]] = {}
-        for i in vms:
-            a, unit = self.vm_slice[i]
-            out.setdefault(a, set()).add(unit)
+    def impacted_slices(self, impacts: Iterable[tuple[int, str]]) -> dict[int, set[tuple[str, int]]]:
+        """Slices per availability set among (VM index, event type) pairs: a VM under a
+        Freeze counts by the freeze slice, under a Reboot or Redeploy by its update domain."""
+        out: dict[int, set[tuple[str, int]]] = {}
+        slice_of = self.slice_of
+        for i, event_type in impacts:
+            a, key = slice_of[event_type][i]
+            out.setdefault(a, set()).add(key)
         return out
 
     # ------------------------------------------------------------------ guards shared by several actions
@@ -464,11 +480,12 @@ class Spec:
         """The NotBefore lead time the platform gives an event of this type (R9)."""
         return self.params.notice_for(event_type)
 
-    def slice_allows(self, s: State, resources: tuple[int, ...]) -> bool:
-        """R5: starting an event on `resources` keeps at most one slice of each
-        availability set under a Started event."""
-        busy = [i for e in s.events if e.status == STARTED_STATUS for i in e.resources]
-        return all(len(units) <= 1 for units in self.impacted_slices(busy + list(resources)).values())
+    def slice_allows(self, s: State, resources: tuple[int, ...], event_type: str) -> bool:
+        """R5: starting an event of `event_type` on `resources` keeps at most one slice of
+        each availability set under Started events, each VM counted by its event's type."""
+        busy = [(i, e.event_type) for e in s.events if e.status == STARTED_STATUS for i in e.resources]
+        busy += [(i, event_type) for i in resources]
+        return all(len(units) <= 1 for units in self.impacted_slices(busy).values())
 
     def start_allowed(self, e: Event) -> bool:
         """R8: a Scheduled event starts once NotBefore has passed or it was approved."""
@@ -570,7 +587,7 @@ class Spec:
             return _Start.not_scheduled
         if not self.start_allowed(e):
             return _Start.too_early
-        if not self.slice_allows(s, e.resources):
+        if not self.slice_allows(s, e.resources, e.event_type):
             return _Start.slice_busy
         events = self._replace_event(s, evolve_event(e, status=STARTED_STATUS, not_before_in=None))
         return evolve_state(s, hosts=self._set_phase(s, e.host, STARTED), events=events, incarnation=s.incarnation + 1)

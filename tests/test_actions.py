@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from vmspec.model import SMALL, TINY, ActionNotEnabled, Params, Spec, Step
+from vmspec.model import CONFIGS, SMALL, TINY, ActionNotEnabled, Params, Spec, Step
 from vmspec.model.configs import Config
 from vmspec.model.state import BLANK, LOADED, WRITTEN
 
@@ -91,13 +91,25 @@ def test_start_respects_the_slice(tiny):
     s = frozen_h0(tiny)
     s = run(tiny, ("platform_announce_event", ("h1", "Freeze")), ("app_approve_event", ("h1#1",)), state=s)
     assert not tiny.guard(s, "platform_start_event", "h1#1")  # h1 carries the other UD of as0
-    same_ud = Spec(TINY.topology, replace(TINY.params, slice="vm"))
-    assert not same_ud.slice_allows(s, (1,))
+    same_ud = Spec(TINY.topology, replace(TINY.params, freeze_slice="vm"))
+    assert not same_ud.slice_allows(s, (1,), "Freeze")
     one_fd = replace(TINY.topology.availability_sets[0], fault_domains=1)
     topo = replace(TINY.topology, availability_sets=(one_fd,),
                    vms=tuple(replace(v, fault_domain=0) for v in TINY.topology.vms))
-    fd_spec = Spec(topo, replace(TINY.params, slice="fault_domain"))
-    assert fd_spec.slice_allows(s, (1,))  # both VMs share fault domain 0
+    fd_spec = Spec(topo, replace(TINY.params, freeze_slice="fault_domain"))
+    assert fd_spec.slice_allows(s, (1,), "Freeze")  # both VMs share fault domain 0
+    # research 1.5: a Reboot goes by update domain whatever the freeze slice, and a Freeze by
+    # fault domain never overlaps a Reboot in the same set
+    assert not fd_spec.slice_allows(s, (1,), "Reboot")
+    assert not fd_spec.slice_allows(s, (0,), "Reboot")
+
+
+def test_reboots_go_one_update_domain_at_a_time_in_every_profile():
+    spec = CONFIGS["TWO_REBOOTS"].spec()
+    s = run(spec, ("platform_announce_event", ("h0", "Reboot")), ("platform_announce_event", ("h1", "Reboot")),
+            ("app_approve_event", ("h0#1",)), ("app_approve_event", ("h1#1",)), ("platform_start_event", ("h0#1",)))
+    assert spec.params.freeze_slice == "fault_domain"
+    assert not spec.guard(s, "platform_start_event", "h1#1")  # same fault domain, other update domain
 
 
 def test_cancel_only_scheduled_and_only_once_per_host(tiny):

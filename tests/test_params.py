@@ -7,7 +7,7 @@ from vmspec.model import MIN_NOTICE, PROFILES, InvalidParams, Params, profile
 
 def test_default_follows_the_2017_seed():
     p = Params()
-    assert (p.pause_bound, p.slice, p.min_notice, p.resync_latency) == (30, "update_domain", 900, 0)
+    assert (p.pause_bound, p.freeze_slice, p.min_notice, p.resync_latency) == (30, "update_domain", 900, 0)
 
 
 @pytest.mark.parametrize(
@@ -16,7 +16,15 @@ def test_default_follows_the_2017_seed():
 )
 def test_profiles_follow_documentation_generations(name, bound, slice_):
     p = profile(name)
-    assert (p.pause_bound, p.slice) == (bound, slice_)
+    assert (p.pause_bound, p.freeze_slice) == (bound, slice_)
+    # research 1.5: reboot maintenance goes one update domain at a time in every generation
+    assert [p.slice_for(t) for t in ("Freeze", "Reboot", "Redeploy")] == [slice_, "update_domain", "update_domain"]
+
+
+def test_the_earlier_name_slice_is_read_as_freeze_slice():
+    assert profile("azure-2017", slice="fault_domain").freeze_slice == "fault_domain"
+    with pytest.raises(InvalidParams, match="not both"):
+        profile("azure-2017", slice="vm", freeze_slice="vm")
 
 
 def test_notice_per_event_type_and_dev_timing():
@@ -41,7 +49,7 @@ def test_profile_overrides_and_unknown_profile():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(slice="rack"), "slice must be one of"),
+        (dict(freeze_slice="rack"), "freeze_slice must be one of"),
         (dict(granularity=0), "granularity must be a positive"),
         (dict(pause_bound=-1), "pause_bound must be a whole number"),
         (dict(pause_bound=5, granularity=10), "must be at least one granularity step"),

@@ -297,7 +297,7 @@ def test_json_report_carries_the_counterexample_and_the_timeline():
     assert Counterexample.from_json(data["counterexample"]) == cx
     assert data["timeline"]["violation"] == {"kind": "safety", "at_step": 7, "loop_start": None,
                                             "label": cx.message}
-    assert data["facts"]["Rule"] == "R5: One slice of an availability set at a time"
+    assert data["facts"]["Rule"] == "R5: One slice of an availability set at a time, by event type"
 
 
 def test_html_is_one_offline_file_with_an_svg_timeline():

@@ -1,7 +1,8 @@
 """A maintenance orchestrator that conforms to the specification.
 
-It rolls out one slice (update domain by default) of each availability set at a time: a
-host is announced only when no event of another slice of its set is in flight, started
+It rolls out one slice of each availability set at a time (a Freeze by the profile's freeze
+slice, a Reboot by update domain): a host is announced only when no event of another
+slice of its set is in flight, started
 once its own NotBefore has passed or an application approved it, frozen, resumed as soon
 as the patch is applied (or by the watchdog when one more granule would cross the pause
 bound, in which case the update is redone as a Reboot), every lagging guest clock is
@@ -22,25 +23,28 @@ class Reference:
         self.topology, self.params = topology, params
         self.phase = {h.name: "todo" for h in topology.hosts}
         self.frozen_at: dict[str, Fraction] = {}
-        self.slice = {v.name: (v.availability_set, self._unit(i, v)) for i, v in enumerate(topology.vms)}
+        self.index = {v.name: i for i, v in enumerate(topology.vms)}
+        self.vm = {v.name: v for v in topology.vms}
 
-    def _unit(self, i: int, vm: object) -> object:
-        kind = self.params.slice
-        return vm.update_domain if kind == "update_domain" else vm.fault_domain if kind == "fault_domain" else i  # type: ignore[attr-defined]
+    def slice(self, vm: str, event_type: str) -> tuple:
+        """(availability set, kind, unit): the slice `vm` counts in under an event of `event_type`."""
+        kind, v = self.params.slice_for(event_type), self.vm[vm]
+        unit = v.update_domain if kind == "update_domain" else v.fault_domain if kind == "fault_domain" else self.index[vm]
+        return (v.availability_set, kind, unit)
 
     # -- the notice: when may this event start?
     def may_start(self, obs: Observation, event: impl.EventView) -> bool:
         return event.approved or obs.now >= event.not_before
 
-    def slice_free(self, obs: Observation, vms: tuple[str, ...], statuses: tuple[str, ...]) -> bool:
+    def slice_free(self, obs: Observation, vms: tuple[str, ...], event_type: str, statuses: tuple[str, ...]) -> bool:
         """No event in `statuses` covers another slice of the availability sets of `vms`."""
-        mine = {self.slice[v] for v in vms}
-        sets = {s for s, _ in mine}
+        mine = {self.slice(v, event_type) for v in vms}
+        sets = {key[0] for key in mine}
         for e in obs.events:
             if e.status in statuses:
                 for v in e.resources:
-                    s, unit = self.slice[v]
-                    if s in sets and (s, unit) not in mine:
+                    key = self.slice(v, e.event_type)
+                    if key[0] in sets and key not in mine:
                         return False
         return True
 
@@ -63,14 +67,15 @@ class Reference:
             if not residents:
                 self.phase[h] = "done"
                 return [impl.patch_empty_host(h)]
-            if not self.slice_free(obs, residents, ("Scheduled", "Started")):
+            event_type = "Reboot" if obs.hosts[h].needs_reboot else "Freeze"
+            if not self.slice_free(obs, residents, event_type, ("Scheduled", "Started")):
                 return []
             self.phase[h] = "announced"
-            return [impl.announce(h, "Reboot" if obs.hosts[h].needs_reboot else "Freeze")]
+            return [impl.announce(h, event_type)]
         if phase == "announced":
             if event is None or not self.may_start(obs, event):
                 return []
-            if not self.slice_free(obs, event.resources, ("Started",)):
+            if not self.slice_free(obs, event.resources, event.event_type, ("Started",)):
                 return []
             self.phase[h] = "started"
             return [impl.start(event.event_id)]

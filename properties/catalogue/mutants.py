@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from vmspec.model import Spec, State
 from vmspec.model.spec import Outcome
-from vmspec.model.state import ANNOUNCED, BLANK, FROZEN, IN_FREEZE, RUNNING, Event, VMState, written
+from vmspec.model.state import ANNOUNCED, BLANK, FROZEN, IN_FREEZE, RUNNING, STARTED_STATUS, Event, VMState, written
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,19 @@ class Mutant:
 class SliceGuardDropped(Spec):
     symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
 
-    def slice_allows(self, s: State, resources: tuple[int, ...]) -> bool:
+    def slice_allows(self, s: State, resources: tuple[int, ...], event_type: str) -> bool:
         return True
+
+
+class RebootSlicedLikeFreeze(Spec):
+    """One slice kind for every event type: Reboots and Redeploys sequenced by the freeze slice."""
+
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
+    def slice_allows(self, s: State, resources: tuple[int, ...], event_type: str) -> bool:
+        busy = [(i, "Freeze") for e in s.events if e.status == STARTED_STATUS for i in e.resources]
+        busy += [(i, "Freeze") for i in resources]
+        return all(len(units) <= 1 for units in self.impacted_slices(busy).values())
 
 
 class NoWatchdog(Spec):
@@ -259,6 +270,16 @@ MUTANTS: tuple[Mutant, ...] = (
         "events start without the slice guard, so two update domains freeze at once",
         SliceGuardDropped,
         also_breaks=('started_events_one_slice',),
+    ),
+    Mutant(
+        "reboot_sliced_like_freeze",
+        "R5",
+        ("one_slice_at_a_time", "aset_keeps_a_running_vm"),
+        "reboots are sequenced by the freeze slice (fault domains under typical-2026), so two update "
+        "domains of a set reboot at once",
+        RebootSlicedLikeFreeze,
+        "TWO_REBOOTS",
+        also_breaks=("started_events_one_slice",),
     ),
     Mutant(
         "no_watchdog",

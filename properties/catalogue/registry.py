@@ -291,26 +291,39 @@ def guest_clock_monotonic(spec: Spec, s: State, step: Step, t: State) -> str | N
 # ---------------------------------------------------------------------- R5, R16 sequencing
 
 
+_IMPACT_OF_STATUS = {FROZEN: "Freeze", REBOOTING: "Reboot"}  # the slice a down VM counts in (R5)
+
+
+def _slices(units: set) -> str:
+    """'2 update domains', or the slices themselves when they are of different kinds."""
+    kinds = sorted({kind for kind, _ in units})
+    if len(kinds) == 1:
+        return f"{len(units)} {kinds[0].replace('_', ' ')}s"
+    return " and ".join(f"{kind.replace('_', ' ')} {unit}" for kind, unit in sorted(units))
+
+
 @prop("one_slice_at_a_time", ALWAYS, "R5", reads=("vms",))
 def one_slice_at_a_time(spec: Spec, s: State) -> str | None:
-    """At most one slice (update domain by default) of an availability set is frozen or rebooting."""
-    down = [i for i, v in enumerate(s.vms) if v.status != RUNNING]
+    """At most one slice of an availability set is down: a frozen VM counts in its freeze slice, a rebooting VM in its update domain."""
+    down = [(i, _IMPACT_OF_STATUS[v.status]) for i, v in enumerate(s.vms) if v.status in _IMPACT_OF_STATUS]
     for a, units in spec.impacted_slices(down).items():
         if len(units) > 1:
             aset = spec.topology.availability_sets[a].name
-            vms = ", ".join(_vm(spec, i) for i in down if spec.vm_aset[i] == a)
-            kind = spec.params.slice.replace("_", " ")
-            return f"availability set {aset} has {len(units)} {kind}s down at once ({vms})"
+            vms = ", ".join(_vm(spec, i) for i, _ in down if spec.vm_aset[i] == a)
+            return f"availability set {aset} has {_slices(units)} down at once ({vms})"
     return None
 
 
 @prop("aset_keeps_a_running_vm", ALWAYS, "R16", reads=("vms",))
 def aset_keeps_a_running_vm(spec: Spec, s: State) -> str | None:
-    """An availability set spread over several slices always keeps a running VM."""
-    for a in spec.multi_slice_sets:
+    """A set spanning several update domains keeps a running VM while one reboots; one spanning several freeze slices, while one is frozen."""
+    for a in range(len(spec.topology.availability_sets)):
         members = [i for i in range(len(s.vms)) if spec.vm_aset[i] == a]
-        if all(s.vms[i].status != RUNNING for i in members):
-            return f"availability set {spec.topology.availability_sets[a].name} has no running VM"
+        if not members or any(s.vms[i].status == RUNNING for i in members):
+            continue
+        for status, event_type in _IMPACT_OF_STATUS.items():
+            if a in spec.spread_sets[event_type] and any(s.vms[i].status == status for i in members):
+                return f"availability set {spec.topology.availability_sets[a].name} has no running VM"
     return None
 
 

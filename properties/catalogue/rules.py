@@ -67,12 +67,17 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "R5",
-        "One slice of an availability set at a time",
-        "At no instant are VMs of two different slices of one availability set frozen or rebooting.  "
-        "The slice is the update domain by default (2017, and reboot maintenance today), the fault "
-        "domain for rebootless maintenance since 2019, or the single VM for live migration.",
-        "S6 (\"applied one update domain at a time\"); research 1.5 (2019: \"one fault domain at a "
-        "time\"; 2026: live migration \"one VM at a time\"); research invariants 1 and 2",
+        "One slice of an availability set at a time, by event type",
+        "At no instant are VMs of two different slices of one availability set frozen or rebooting, "
+        "where a VM's slice depends on the event that impacts it.  Reboot and Redeploy events are "
+        "sequenced one update domain at a time in every profile.  Freeze events are sequenced by the "
+        "profile's freeze slice: the update domain (2017), the fault domain (rebootless maintenance "
+        "since 2019) or the single VM (live migration).  A Freeze sliced by fault domain or by VM never "
+        "runs beside a Reboot or Redeploy of the same set.",
+        "S6 (\"applied one update domain at a time\"); research 1.5 (reboots: \"only one update domain "
+        "is rebooted at a time\", 2016-17, and \"only one update domain is updated at any given time\", "
+        "2026; rebootless: \"one fault domain at a time\", 2019 and 2026; live migration: \"one VM at a "
+        "time\", 2026); research invariants 1 and 2",
     ),
     Rule(
         "R6",
@@ -152,9 +157,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R16",
         "An availability set is never wholly down",
-        "An availability set whose VMs span more than one slice keeps at least one VM running at every "
-        "instant.",
-        "research 1.5 and 2.1 (\"at least one VM is available\"; the 99.95% SLA); research invariant 4",
+        "An availability set whose VMs span more than one update domain keeps at least one VM running "
+        "whenever one of its VMs reboots, whatever the freeze slice; one whose VMs span more than one "
+        "freeze slice keeps at least one VM running whenever its VMs are frozen.  Under the fault-domain "
+        "freeze slice, a set confined to one fault domain may be wholly frozen for the pause.",
+        "research 1.5 and 2.1 (\"at least one VM is available\"; the 99.95% SLA); research invariant 4 "
+        "(\"during either an outage or maintenance events that require a reboot, at least one VM is "
+        "available\", 2019 and 2026)",
     ),
     Rule(
         "R17",

@@ -21,7 +21,7 @@ from vmspec.model.state import (
     STARTED_STATUS,
     WRITTEN,
 )
-from vmspec.properties.catalogue.registry import ALWAYS, _host, _vm, prop
+from vmspec.properties.catalogue.registry import ALWAYS, _host, _slices, _vm, prop
 
 _IN_FLIGHT_STARTED = ("started", "frozen", "rebooting", "recovered")  # host phases under a Started event
 
@@ -123,11 +123,13 @@ def named_vm_on_event_host_or_patched(spec: Spec, s: State) -> str | None:
 
 @prop("started_events_one_slice", ALWAYS, "R5", reads=("events",))
 def started_events_one_slice(spec: Spec, s: State) -> str | None:
-    """The Started events together name VMs of at most one slice of each availability set."""
-    busy = [i for e in s.events if e.status == STARTED_STATUS for i in e.resources]
+    """The Started events together name at most one slice of each availability set, each VM counted by its event's type."""
+    busy = [(i, e.event_type) for e in s.events if e.status == STARTED_STATUS for i in e.resources]
     for a, units in spec.impacted_slices(busy).items():
         if len(units) > 1:
-            return f"Started events name {len(units)} slices of availability set {spec.topology.availability_sets[a].name}"
+            aset = spec.topology.availability_sets[a].name
+            named = f"{len(units)} slices" if len({k for k, _ in units}) == 1 else _slices(units)
+            return f"Started events name {named} of availability set {aset}"
     return None
 
 

@@ -115,16 +115,20 @@ def round_robin_topologies(draw: st.DrawFn, max_sets: int = 3, max_vms_per_set: 
 
 
 def mixed_slice_hosts(topology: Topology, params: Params) -> dict[str, dict[str, list]]:
-    """Hosts whose VMs fall into more than one slice of one availability set, with the
-    set and slice units involved.  Such a host can never start its event within R5, so
-    its update is never applied (R18): valid, but unsafe."""
+    """Hosts whose VMs fall into more than one slice of one availability set under an
+    event type their update may be announced with, with the set and slices (kind, unit)
+    involved: a Reboot always (an overrunning Freeze is redone as one), a Freeze for an
+    in-place update.  Such a host can never start that event within R5, so its update may
+    never be applied (R18): valid, but unsafe."""
     spec = Spec(topology, params)
     s = spec.initial_state()
     out: dict[str, dict[str, list]] = {}
     for h, name in enumerate(spec.host_names):
-        for a, units in spec.impacted_slices(spec.residents(s, h)).items():
-            if len(units) > 1:
-                out.setdefault(name, {})[topology.availability_sets[a].name] = sorted(units)
+        types = ("Reboot",) if s.hosts[h].needs_reboot else ("Freeze", "Reboot")
+        for event_type in types:
+            for a, units in spec.impacted_slices((i, event_type) for i in spec.residents(s, h)).items():
+                if len(units) > 1:
+                    out.setdefault(name, {}).setdefault(topology.availability_sets[a].name, sorted(units))
     return out
 
 
@@ -156,7 +160,7 @@ def params(draw: st.DrawFn, max_ticks: int = 4) -> Params:
     return replace(
         base,
         **draw(timings(max_ticks)),
-        slice=draw(st.sampled_from(SLICES)),
+        freeze_slice=draw(st.sampled_from(SLICES)),
         short_notice=draw(st.booleans()),
         allow_redeploy=draw(st.booleans()),
     )
@@ -166,9 +170,9 @@ def params(draw: st.DrawFn, max_ticks: int = 4) -> Params:
 def invalid_param_fields(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     """(the field at fault, overrides) that no deployment could have: a negative or
     non-integer duration, a pause bound below one granule, an unknown slice..."""
-    kind = draw(st.sampled_from(("slice", "negative", "not_int", "bound_below_granule", "divisor", "expected")))
-    if kind == "slice":
-        return "slice", {"slice": draw(st.text(min_size=1, max_size=8).filter(lambda x: x not in SLICES))}
+    kind = draw(st.sampled_from(("freeze_slice", "negative", "not_int", "bound_below_granule", "divisor", "expected")))
+    if kind == "freeze_slice":
+        return kind, {kind: draw(st.text(min_size=1, max_size=8).filter(lambda x: x not in SLICES))}
     if kind == "negative":
         name = draw(st.sampled_from(("pause_bound", "min_notice", "resync_latency")))
         return name, {name: draw(st.integers(max_value=-1))}
@@ -239,9 +243,8 @@ def unsafe_topologies(draw: st.DrawFn, parameters: Params, **kw: Any) -> Topolog
 
 
 def _two_units(a: AvailabilitySet, p: Params) -> bool:
-    """Whether VMs of `a` at (UD, FD) = (0, 0) and (1, 1), modulo its counts, fall into two slices."""
-    if p.slice == "update_domain":
-        return a.update_domains > 1
-    if p.slice == "fault_domain":
-        return a.fault_domains > 1
-    return True
+    """Whether VMs of `a` at (UD, FD) = (0, 0) and (1, 1), modulo its counts, fall into two
+    slices of some event type (a Reboot's update domains, or the freeze slice)."""
+    if a.update_domains > 1 or p.freeze_slice == "vm":
+        return True
+    return p.freeze_slice == "fault_domain" and a.fault_domains > 1

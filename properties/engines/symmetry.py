@@ -1,8 +1,12 @@
 """Symmetry reduction by canonical form: interchangeable hosts, VMs and slices.
 
-The model treats hosts, VMs and slice units (update domains by default) only through the
-state and through `Spec.vm_slice`, so renaming them consistently maps runs to runs and
-keeps every property verdict (R0-R20 speak of "some VM", "some host", "two slices").
+The model treats hosts, VMs and slice units only through the state and through
+`Spec.slice_of` (per event type: a Freeze by the profile's slice, a Reboot or Redeploy by
+update domain), so renaming them consistently maps runs to runs and keeps every property
+verdict (R0-R20 speak of "some VM", "some host", "two slices").  The units permuted are
+the update domains when the freeze slice is the update domain or the VM (a bijection of
+VMs keeps "the same VM"); under the fault-domain freeze slice they are the (update domain,
+fault domain) pairs, each kept in place, so that both partitions are preserved.
 A permutation is a symmetry when it
 
 - permutes hosts freely (unless `allow_redeploy`, whose target is "the first patched
@@ -63,9 +67,17 @@ class Symmetry:
     @classmethod
     def of(cls, spec: Spec) -> Symmetry:
         sym = cls(spec, hosts_free=not spec.params.allow_redeploy)
+        by_ud = spec.slice_of["Reboot"]
+        if spec.params.freeze_slice == "fault_domain":
+            groups: dict[tuple, list[int]] = {}
+            for i, ((a, ud), (_, fd)) in enumerate(zip(by_ud, spec.slice_of["Freeze"])):
+                groups.setdefault((a, ud, fd), []).append(i)
+            sym._units = [{0: slots} for slots in groups.values()]
+            sym._set_shape = [("fixed", g) for g in range(len(groups))]  # no two groups swap
+            return sym
         n_sets = len(spec.topology.availability_sets)
         sym._units = [{} for _ in range(n_sets)]
-        for i, (a, unit) in enumerate(spec.vm_slice):
+        for i, (a, unit) in enumerate(by_ud):
             sym._units[a].setdefault(unit, []).append(i)
         sym._set_shape = [tuple(sorted(len(v) for v in units.values())) for units in sym._units]
         return sym

@@ -247,18 +247,24 @@ class _Axis:
         return None
 
 
+def _lane_kinds(params) -> tuple[str, ...]:
+    """The slice kinds that get lanes: update domains (reboots are sequenced by them in every
+    profile), and fault domains too when Freezes are sequenced by them."""
+    return ("update_domain", "fault_domain") if params.freeze_slice == "fault_domain" else ("update_domain",)
+
+
 def _slice_lanes(spec, states, words) -> Iterable[tuple[Lane, tuple[int, ...]]]:
-    kind = spec.params.slice
-    if kind == "vm":
-        return  # one VM per slice: the VM lanes already show it
-    groups: dict[tuple[int, object], list[int]] = {}
-    for i, key in enumerate(spec.vm_slice):
-        groups.setdefault(key, []).append(i)
-    for (a, unit), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        aset = spec.topology.availability_sets[a].name
-        label = f"{aset} {_SLICE_SHORT[kind]}{unit}"
-        culprit = aset in words and any(spec.vm_names[i] in words for i in members)
-        yield Lane(f"slice:{aset}:{unit}", label, SLICE, culprit), tuple(members)
+    for kind, event_type in zip(_lane_kinds(spec.params), ("Reboot", "Freeze")):
+        groups: dict[tuple[int, object], list[int]] = {}
+        for i, (a, (_, unit)) in enumerate(spec.slice_of[event_type]):
+            groups.setdefault((a, unit), []).append(i)
+        short = _SLICE_SHORT[kind]
+        for (a, unit), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            aset = spec.topology.availability_sets[a].name
+            label = f"{aset} {short}{unit}"
+            culprit = aset in words and any(spec.vm_names[i] in words for i in members)
+            lane_id = f"slice:{aset}:{unit}" if kind == "update_domain" else f"slice:{aset}:{short.lower()}{unit}"
+            yield Lane(lane_id, label, SLICE, culprit), tuple(members)
 
 
 def _runs(values: Sequence[object]) -> Iterable[tuple[object, int, int | None]]:
@@ -433,7 +439,7 @@ def facts(cx: Counterexample, source: str = DEFAULT_SOURCE, verdict: ReplayVerdi
         ("Kind", KIND_SENTENCE.get(cx.kind, cx.kind)),
         ("Found by", f"{cx.engine} ({_settings(cx.engine_settings)})"),
         ("Model", model),
-        ("Parameters", f"pause bound {params.pause_bound} s, slice {params.slice}, granularity "
+        ("Parameters", f"pause bound {params.pause_bound} s, slice {params.freeze_slice}, granularity "
                        f"{params.granularity} s, Freeze notice {params.notice_for('Freeze')} s, "
                        f"resync latency {params.resync_latency} s"),
         ("Replay", ("reproduces: " if verdict.reproduced else "does NOT reproduce: ") + verdict.detail),
@@ -549,7 +555,7 @@ def render_markdown(cx: Counterexample, source: str = DEFAULT_SOURCE) -> str:
 
 
 def _legend_sentence(cx: Counterexample, tl: Timeline) -> str:
-    slice_name = cx.params.slice.replace("_", " ")
+    slice_name = " and per ".join(k.replace("_", " ") for k in _lane_kinds(cx.params))
     text = (f"One lane per {slice_name} (bars while any of its VMs is down), per host with Scheduled Events "
             "(Scheduled and Started bars, announced/approved/started/removed markers, NotBefore), and per VM "
             f"(frozen, rebooting, clock behind); the red milestones are the limits: the pause bound of "

@@ -41,6 +41,7 @@ from vmspec.model import (
     profile,
     round_robin,
 )
+from vmspec.model.params import RENAMED
 from vmspec.properties.io import inputs
 from vmspec.properties.io.errors import InputError
 from vmspec.properties.io.limits import current as current_limits
@@ -73,14 +74,14 @@ PARAM_FIELDS = {f.name: f.type for f in fields(Params)}
 
 
 def params_from_dict(data: Any, path: str = "<params>", where: str = "params") -> Params:
-    table = _table(path, where, data, set(PARAM_FIELDS) | {"profile"}, set())
+    table = _table(path, where, data, set(PARAM_FIELDS) | set(RENAMED) | {"profile"}, set())
     base = table.get("profile", "azure-2017")
     _expect(path, f"{where}.profile", base, str, "a profile name")
     overrides = {}
     for key, value in table.items():
         if key == "profile":
             continue
-        kind = {"bool": bool, "str": str}.get(str(PARAM_FIELDS[key]), int)
+        kind = {"bool": bool, "str": str}.get(str(PARAM_FIELDS[RENAMED.get(key, key)]), int)
         _expect(path, f"{where}.{key}", value, kind, f"a {kind.__name__}")
         overrides[key] = value
     try:
