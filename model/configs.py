@@ -72,7 +72,7 @@ UNSAFE_SHARED_HOST = Config(
         (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 1, "h0"), VM("vm2", "as0", 1, 0, "h1")),
     ),
     profile("dev-timing"),
-    "valid but unsafe: host h0 carries VMs of both UDs of as0, so it can never be frozen within R5",
+    "valid but unsafe: host h0 carries VMs of both UDs of as0, so no event may name them (R22) and it is never patched",
 )
 
 TWO_REBOOTS = Config(

@@ -172,6 +172,9 @@ class _Announce(Guard, action="platform_announce_event"):
                         "a Reboot (or, where allowed, a Redeploy to a patched host) for one that needs a reboot",
                         "R6")
     no_vms = clause("the host carries no VM: it is patched without an event", "R11")
+    resources_span_update_domains = clause(
+        "the host carries VMs of two update domains of one availability set, and the profile keeps the "
+        "2017-2020 guarantee that an event's Resources lie in one update domain", "R22")
 
 
 class _PatchEmpty(Guard, action="platform_patch_empty_host"):
@@ -487,6 +490,14 @@ class Spec:
         busy += [(i, event_type) for i in resources]
         return all(len(units) <= 1 for units in self.impacted_slices(busy).values())
 
+    def resources_within_one_update_domain(self, resources: tuple[int, ...]) -> bool:
+        """R22: where the profile keeps the 2017-2020 guarantee, an event's Resources hold VMs
+        of at most one update domain of each availability set."""
+        if not self.params.resources_one_update_domain:
+            return True
+        by_ud = self.slice_of["Reboot"]  # (availability set, ("update_domain", UD)) per VM
+        return len({by_ud[i] for i in resources}) == len({by_ud[i][0] for i in resources})
+
     def start_allowed(self, e: Event) -> bool:
         """R8: a Scheduled event starts once NotBefore has passed or it was approved."""
         return e.not_before_in == 0 or e.approved
@@ -536,7 +547,8 @@ class Spec:
     # ------------------------------------------------------------------ actions
 
     def platform_announce_event(self, s: State, h: int, event_type: str) -> Outcome:
-        """The platform announces maintenance of host `h` as a Scheduled event (R9)."""
+        """The platform announces maintenance of host `h` as a Scheduled event (R9), naming its
+        VMs, only if they lie within one update domain of each set where R22 applies."""
         host = s.hosts[h]
         if host.patched:
             return _Announce.patched
@@ -549,6 +561,8 @@ class Spec:
         resources = self.residents(s, h)
         if not resources:
             return _Announce.no_vms
+        if not self.resources_within_one_update_domain(resources):
+            return _Announce.resources_span_update_domains
         notice = self.announced_notice(event_type)
         duration = self.params.expected_pause if event_type == "Freeze" else -1
         e = Event(self.event_id(h, host.rounds + 1), event_type, h, resources, SCHEDULED, notice, notice, duration, False)

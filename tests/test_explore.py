@@ -51,7 +51,6 @@ def test_figures_are_reported(tiny):
 
 
 UNSAFE_LASSO = [
-    ("platform_announce_event", ("h0", "Freeze")),
     ("platform_announce_event", ("h1", "Freeze")),
     ("time_passes", (30,)),
     ("platform_start_event", ("h1#1",)),
@@ -65,18 +64,18 @@ UNSAFE_LASSO = [
 
 @pytest.mark.parametrize("symmetry", [True, False])
 def test_unsafe_shared_host_fails_with_a_fair_lasso(symmetry):
-    """h0 carries both update domains of as0: its event can never start within R5, so h0
-    is never patched (R18); the rest of the rollout finishes and time passes forever."""
+    """h0 carries both update domains of as0: no event may name its VMs (R22), so h0 is
+    never patched (R18); the rest of the rollout finishes and time passes forever."""
     r = _run("UNSAFE_SHARED_HOST", symmetry=symmetry)
-    assert r.complete and r.states == 2748 and r.transitions == 7492
+    assert r.complete and r.states == 186 and r.transitions == 348
     assert set(r.counterexamples) == {"every_host_patched"}
     c = r.counterexamples["every_host_patched"]
-    assert (c.kind, c.loop_start) == (LASSO, 9)
+    assert (c.kind, c.loop_start) == (LASSO, 8)
     assert c.actions() == [Step(a, args) for a, args in UNSAFE_LASSO]
     verdict = replay(c)
     assert verdict.reproduced and "host h0 patched" in verdict.detail
     spec = CONFIGS["UNSAFE_SHARED_HOST"].spec()
-    assert starved_on_cycle(spec, verdict.states[8:-1], c.actions()[8:]) == set()
+    assert starved_on_cycle(spec, verdict.states[7:-1], c.actions()[7:]) == set()
     failed = {v.property for v in verdicts(r) if v.failed}
     assert failed == {"every_host_patched", "reach_rollout_complete"}
 
@@ -111,7 +110,7 @@ def test_max_states_cuts_the_search_and_decides_nothing_else():
 def test_graph_is_networkx_and_matches_counts():
     r = _run("UNSAFE_SHARED_HOST")
     g = r.graph
-    assert isinstance(g, nx.DiGraph) and g.number_of_nodes() == 2748 and g.number_of_edges() == 7492
+    assert isinstance(g, nx.DiGraph) and g.number_of_nodes() == 186 and g.number_of_edges() == 348
     assert _run("TINY", max_states=50, keep_graph=False).graph is None
 
 
@@ -153,7 +152,7 @@ def test_cli_explore_unsafe_exits_1_and_writes_graph(tmp_path, capsys):
     assert rc == 1 and out["graph"] == str(dot)
     assert any(f.endswith("explore-model-every_host_patched.json") for f in out["counterexamples"])
     body = dot.read_text()
-    assert body.startswith("digraph vmspec {") and body.count(" -> ") == 7492
+    assert body.startswith("digraph vmspec {") and body.count(" -> ") == 348
 
 
 def test_cli_explore_graphml(tmp_path, capsys):
@@ -161,7 +160,7 @@ def test_cli_explore_graphml(tmp_path, capsys):
     rc = main(["explore", "--config", "UNSAFE_SHARED_HOST", "--out", str(tmp_path), "--graph", str(out), "--json"])
     assert rc == 1
     g = nx.read_graphml(out)
-    assert g.number_of_nodes() == 2748
+    assert g.number_of_nodes() == 186
 
 
 def test_cli_explore_correct_model_exits_0(tmp_path, capsys):

@@ -27,6 +27,9 @@ PINS = {
         'one_slice_at_a_time': ('safety', None, [('platform_announce_event', ('h0', 'Reboot')), ('platform_announce_event', ('h1', 'Reboot')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('platform_start_event', ('h1#1',)), ('host_reboot', ('h0',)), ('host_reboot', ('h1',))]),
         'aset_keeps_a_running_vm': ('safety', None, [('platform_announce_event', ('h0', 'Reboot')), ('platform_announce_event', ('h1', 'Reboot')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('platform_start_event', ('h1#1',)), ('host_reboot', ('h0',)), ('host_reboot', ('h1',))]),
     },
+    'resources_span_update_domains': {
+        'event_resources_one_update_domain': ('safety', None, [('platform_announce_event', ('h0', 'Freeze'))]),
+    },
     'no_watchdog': {
         'freeze_within_bound': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,))]),
     },

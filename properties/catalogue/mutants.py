@@ -53,6 +53,11 @@ class RebootSlicedLikeFreeze(Spec):
         return all(len(units) <= 1 for units in self.impacted_slices(busy).values())
 
 
+class ResourcesSpanUpdateDomains(Spec):
+    def resources_within_one_update_domain(self, resources: tuple[int, ...]) -> bool:
+        return True
+
+
 class NoWatchdog(Spec):
     symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
 
@@ -282,6 +287,14 @@ MUTANTS: tuple[Mutant, ...] = (
         also_breaks=("started_events_one_slice",),
     ),
     Mutant(
+        "resources_span_update_domains",
+        "R22",
+        ("event_resources_one_update_domain",),
+        "an event is announced for a host carrying two update domains of a set, naming VMs of both",
+        ResourcesSpanUpdateDomains,
+        "UNSAFE_SHARED_HOST",
+    ),
+    Mutant(
         "no_watchdog",
         "R2",
         ("freeze_within_bound",),
@@ -403,7 +416,7 @@ MUTANTS: tuple[Mutant, ...] = (
         ("finished_event_removed",),
         "a completed event is left in the document",
         CompletedEventLeft,
-        also_breaks=('event_matches_phase', 'unsynced_clock_on_finished_host'),
+        also_breaks=('event_matches_phase', 'unsynced_clock_on_finished_host', 'vm_named_by_one_event'),
     ),
     Mutant(
         "migrate_under_freeze",
@@ -411,7 +424,7 @@ MUTANTS: tuple[Mutant, ...] = (
         ("vm_stays_on_host",),
         "frozen VMs are moved to another host under a Freeze",
         MigrateUnderFreeze,
-        also_breaks=('impacted_vms_match_phase', 'impacted_vm_named_by_its_event', 'vm_named_by_one_event', 'named_vm_on_event_host_or_patched'),
+        also_breaks=('impacted_vms_match_phase', 'impacted_vm_named_by_its_event', 'named_vm_on_event_host_or_patched'),
     ),
     Mutant(
         "freeze_without_started_event",

@@ -327,6 +327,26 @@ def aset_keeps_a_running_vm(spec: Spec, s: State) -> str | None:
     return None
 
 
+# ---------------------------------------------------------------------- R22 Resources within one update domain
+
+
+@prop("event_resources_one_update_domain", ALWAYS, "R22")
+def event_resources_one_update_domain(spec: Spec, s: State) -> str | None:
+    """Where the profile keeps the 2017-2020 guarantee, every event's Resources hold VMs of at most one update domain of each availability set."""
+    if not spec.params.resources_one_update_domain:
+        return None
+    for e in s.events:
+        uds: dict[int, set[int]] = {}
+        for i in e.resources:
+            uds.setdefault(spec.vm_aset[i], set()).add(spec.topology.vms[i].update_domain)
+        for a, units in sorted(uds.items()):
+            if len(units) > 1:
+                names = ", ".join(_vm(spec, i) for i in e.resources if spec.vm_aset[i] == a)
+                return (f"event {e.event_id}'s Resources name {len(units)} update domains of availability set "
+                        f"{spec.topology.availability_sets[a].name} ({names})")
+    return None
+
+
 # ---------------------------------------------------------------------- R6 reboot updates
 
 

@@ -205,10 +205,14 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R22",
         "Resources confined to one update domain",
-        "All VMs in one event's Resources belong to a single update domain.",
-        "research 3.3 (2019/2020 docs; dropped from the current doc)",
-        not_checked="no longer documented; a topology that makes it false (one host carrying two update "
-        "domains of a set) is reported by the checkers as an R5 or R18 violation instead.",
+        "Under the profiles that follow the 2017-2020 Scheduled Events pages (azure-2017, short-notice, "
+        "dev-timing), all VMs in one event's Resources belong to a single update domain of each "
+        "availability set: the platform never announces an event for a host that carries two update "
+        "domains of a set, so such a host is never maintained (R18 reports it).  The current page no "
+        "longer promises it, and typical-2026 and live-migration do not enforce it.",
+        "research 3.3 (Resources: \"guaranteed to contain machines from at most one update domain, but "
+        "it might not contain all machines in the UD\", 2017-03-01, 2019 and 2020 pages; dropped from the "
+        "current page)",
     ),
     Rule(
         "R23",
