@@ -42,6 +42,8 @@ from vmspec.model.state import (
 )
 from vmspec.properties.engines.z3.concrete_state import (
     FREEZE,
+    IN_FREEZE_SLICE,
+    IN_REBOOT_SLICE,
     NONE,
     REBOOT,
     REDEPLOY,
@@ -196,17 +198,44 @@ class Encoding:
     def started(self, e: SymEvent) -> z3.BoolRef:
         return z3.And(e.present, self.is_status(e, STARTED_STATUS))
 
-    def slice_allows(self, s: SymState, resources: tuple[z3.BoolRef, ...]) -> z3.BoolRef:
-        """R5: Started events plus `resources` keep at most one slice per availability set."""
-        busy = [z3.Or([resources[i]] + [z3.And(self.started(e), e.resources[i]) for e in s.slots])
-                for i in range(self.n_vms)]
-        return z3.And([z3.Not(z3.And(busy[i], busy[j])) for i, j in self.cross_slice_pairs()] or [z3.BoolVal(True)])
+    def busy(self, s: SymState, resources: tuple[z3.BoolRef, ...], etype: z3.ArithRef) -> dict[int, list]:
+        """Per kind of impact, per VM: named by a Started event of that kind, or by
+        `resources` about to start as an event of type `etype`."""
+        out = {}
+        for kind in (IN_FREEZE_SLICE, IN_REBOOT_SLICE):
+            of_kind = (lambda t: t == FREEZE) if kind == IN_FREEZE_SLICE else (lambda t: t != FREEZE)
+            out[kind] = [z3.Or([z3.And(resources[i], of_kind(etype))]
+                               + [z3.And(self.started(e), e.resources[i], of_kind(e.etype)) for e in s.slots])
+                         for i in range(self.n_vms)]
+        return out
 
-    def cross_slice_pairs(self) -> list[tuple[int, int]]:
-        """Pairs of VMs of one availability set in different slices."""
-        sl = self.spec.vm_slice
+    def slice_allows(self, s: SymState, resources: tuple[z3.BoolRef, ...], etype: z3.ArithRef) -> z3.BoolRef:
+        """R5: Started events plus `resources` (an event of type `etype`) keep at most one
+        slice per availability set, each VM counted by its event's type."""
+        busy = self.busy(s, resources, etype)
+        return z3.And([z3.Not(z3.And(busy[ki][i], busy[kj][j])) for i, ki, j, kj in self.cross_slice_pairs()]
+                      or [z3.BoolVal(True)])
+
+    def cross_slice_pairs(self) -> list[tuple[int, int, int, int]]:
+        """(i, kind, j, kind) for two VMs of one availability set that fall in different
+        slices when impacted with these kinds (`IN_FREEZE_SLICE`, `IN_REBOOT_SLICE`)."""
+        keys = {IN_FREEZE_SLICE: self.spec.slice_of["Freeze"], IN_REBOOT_SLICE: self.spec.slice_of["Reboot"]}
+        pairs = [(i, k) for i in range(self.n_vms) for k in keys]
+        return [(i, ki, j, kj) for n, (i, ki) in enumerate(pairs) for (j, kj) in pairs[n + 1:]
+                if keys[ki][i][0] == keys[kj][j][0] and keys[ki][i] != keys[kj][j]]
+
+    def resources_within_one_update_domain(self, resources: tuple[z3.BoolRef, ...]) -> z3.BoolRef:
+        """R22: where the profile keeps the guarantee, no two named VMs of one set in two update domains."""
+        if not self.params.resources_one_update_domain:
+            return z3.BoolVal(True)
+        return z3.And([z3.Not(z3.And(resources[i], resources[j])) for i, j in self.cross_update_domain_pairs()]
+                      or [z3.BoolVal(True)])
+
+    def cross_update_domain_pairs(self) -> list[tuple[int, int]]:
+        """Pairs of VMs of one availability set in different update domains."""
+        ud = self.spec.slice_of["Reboot"]
         return [(i, j) for i in range(self.n_vms) for j in range(i + 1, self.n_vms)
-                if sl[i][0] == sl[j][0] and sl[i][1] != sl[j][1]]
+                if ud[i][0] == ud[j][0] and ud[i] != ud[j]]
 
     def start_allowed(self, e: SymEvent) -> z3.BoolRef:
         return z3.Or(e.not_before_in == 0, e.approved)
@@ -264,7 +293,8 @@ class Encoding:
         host, slot = s.hosts[h], s.slots[h]
         res = self.residents(s, h)
         guard = z3.And(z3.Not(host.patched), self.is_phase(s, h, IDLE), host.rounds < MAX_ROUNDS,
-                       self.event_types_for(s, h)[etype], z3.Or(res), z3.Not(slot.present))
+                       self.event_types_for(s, h)[etype], z3.Or(res), self.resources_within_one_update_domain(res),
+                       z3.Not(slot.present))
         notice = self.announced_notice(etype)
         duration = self.params.expected_pause if etype == FREEZE else -1
         e = SymEvent(z3.BoolVal(True), z3.IntVal(etype), res, z3.IntVal(self.status_ix(SCHEDULED)), z3.IntVal(notice),
@@ -286,7 +316,8 @@ class Encoding:
 
     def platform_start_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         e = s.slots[h]
-        guard = z3.And(e.present, self.is_status(e, SCHEDULED), self.start_allowed(e), self.slice_allows(s, e.resources))
+        guard = z3.And(e.present, self.is_status(e, SCHEDULED), self.start_allowed(e),
+                       self.slice_allows(s, e.resources, e.etype))
         t = self._with_slot(s, h, status=z3.IntVal(self.status_ix(STARTED_STATUS)), not_before_in=z3.IntVal(NONE))
         t = replace(t, incarnation=s.incarnation + 1)
         return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(STARTED)))

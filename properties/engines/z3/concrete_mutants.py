@@ -15,6 +15,8 @@ from vmspec.model.state import ANNOUNCED, BLANK, EVENT_STATUSES, FROZEN, HOST_PH
 from vmspec.properties.engines.z3.concrete_model import Encoding
 from vmspec.properties.engines.z3.concrete_state import (
     FREEZE,
+    IN_FREEZE_SLICE,
+    IN_REBOOT_SLICE,
     REBOOT,
     REDEPLOY,
     ROUNDS,
@@ -29,7 +31,24 @@ from vmspec.properties.engines.z3.concrete_state import (
 class SliceGuardDropped(Encoding):
     mutant = "slice_guard_dropped"
 
-    def slice_allows(self, s: SymState, resources: tuple[z3.BoolRef, ...]) -> z3.BoolRef:
+    def slice_allows(self, s: SymState, resources: tuple[z3.BoolRef, ...], etype: z3.ArithRef) -> z3.BoolRef:
+        return z3.BoolVal(True)
+
+
+class RebootSlicedLikeFreeze(Encoding):
+    mutant = "reboot_sliced_like_freeze"
+
+    def slice_allows(self, s: SymState, resources: tuple[z3.BoolRef, ...], etype: z3.ArithRef) -> z3.BoolRef:
+        busy = self.busy(s, resources, etype)
+        every = [z3.Or(f, r) for f, r in zip(busy[IN_FREEZE_SLICE], busy[IN_REBOOT_SLICE])]
+        return z3.And([z3.Not(z3.And(every[i], every[j])) for i, ki, j, kj in self.cross_slice_pairs()
+                       if ki == kj == IN_FREEZE_SLICE] or [z3.BoolVal(True)])
+
+
+class ResourcesSpanUpdateDomains(Encoding):
+    mutant = "resources_span_update_domains"
+
+    def resources_within_one_update_domain(self, resources: tuple[z3.BoolRef, ...]) -> z3.BoolRef:
         return z3.BoolVal(True)
 
 

@@ -28,6 +28,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     LATENCY,
     NONE,
     NOTICE,
+    ONE_UD,
     REBOOT,
     REBOOTING,
     RECOVERED,
@@ -46,7 +47,8 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     _v,
     aset_of,
     at,
-    unit_of,
+    same_slice,
+    ud_of,
 )
 
 # ---------------------------------------------------------------------- actions
@@ -83,8 +85,18 @@ class Model:
             return z3.BoolVal(True)
         v, w, h, k = _v("v"), _v("w"), _h("h"), _h("k")
         busy = lambda x, hh: z3.Or(z3.And(hh == h0, s.res(h0, x)), z3.And(_started(s, hh), s.res(hh, x)))
+        kind = (lambda hh: z3.BoolVal(True)) if self.is_("reboot_sliced_like_freeze") else (
+            lambda hh: s.etype(hh) == FREEZE)
         return A([v, w, h, k], z3.Implies(z3.And(busy(v, h), busy(w, k), aset_of(v) == aset_of(w)),
-                                          unit_of(v) == unit_of(w)))
+                                          same_slice(kind(h), v, kind(k), w)))
+
+    def resources_within_one_update_domain(self, s: PState, h0: z3.ExprRef) -> z3.BoolRef:
+        """R22: where the profile keeps the guarantee, the VMs on `h0` lie in one update domain per set."""
+        if self.is_("resources_span_update_domains"):
+            return z3.BoolVal(True)
+        v, w = _v("ov"), _v("ow")
+        return z3.Implies(ONE_UD, A([v, w], z3.Implies(
+            z3.And(s.host(v) == h0, s.host(w) == h0, aset_of(v) == aset_of(w)), ud_of(v) == ud_of(w))))
 
     def resumed(self, s: PState, f: str, v: z3.ExprRef) -> z3.ExprRef:
         lag = s.clock_lag(v)
@@ -121,7 +133,8 @@ class Model:
             approved=at(h0, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
             phase=at(h0, lambda h: ANNOUNCED, s.phase), rounds=at(h0, lambda h: s.rounds(h0) + 1, s.rounds))
         out.append(PAction("platform_announce_event",
-                           z3.And(idle_unpatched, s.rounds(h0) < MAX_ROUNDS, may, residents), t, no))
+                           z3.And(idle_unpatched, s.rounds(h0) < MAX_ROUNDS, may, residents,
+                                  self.resources_within_one_update_domain(s, h0)), t, no))
 
         # platform_patch_empty_host(h0)
         t = replace(s, patched=at(h0, lambda h: z3.BoolVal(True), s.patched),

@@ -15,8 +15,11 @@ This is an *abstraction* of `model/spec.py`, chosen so that a proof here is a pr
   or the next NotBefore of `Spec.time_choices` (more behaviours, so still sound);
 - a Redeploy may land on any other patched host, not only the first (`Spec.redeploy_target`);
 - the pause bound, granularity, resync latency and notices are symbolic reals constrained
-  only as `vmspec.model.params.Params` validates them, and the slice of a VM is any function into
-  units, which covers update domains, fault domains and single VMs at once;
+  only as `vmspec.model.params.Params` validates them; a VM's update domain and its freeze
+  slice are any functions into units, the freeze slice equal to the update domain when a
+  symbolic flag says so (the 2017 profiles) and of another kind otherwise (fault domains,
+  single VMs), so one proof covers every profile's slices (R5 per event type); the R22
+  guarantee is a symbolic flag too;
 - an event's EventId is its host and round (notes/decisions.md D4), the removed ids a
   relation over hosts and rounds.
 Everything else is the same guard and the same effect, action for action.
@@ -163,7 +166,7 @@ def prove_all_sizes(variant: str | None = None, *, timeout_ms: int = 10_000,
 VARIANTS = ("slice_guard_dropped", "no_watchdog", "memory_reset_on_resume", "frozen_guest_keeps_writing",
             "no_clock_resync", "clock_steps_back", "start_before_notbefore", "short_notice",
             "reboot_update_under_freeze", "incarnation_not_bumped", "migrate_under_freeze",
-            "freeze_without_started_event")
+            "freeze_without_started_event", "reboot_sliced_like_freeze", "resources_span_update_domains")
 
 __all__ = ["CONSEQUENCES", "INVARIANTS", "TRANSITIONS", "VARIANTS", "AllSizesResult", "Model", "prove_all_sizes"]
 

@@ -24,6 +24,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     IN_REBOOT,
     LATENCY,
     NONE,
+    ONE_UD,
     REBOOT,
     REBOOTING,
     RECOVERED,
@@ -41,6 +42,8 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     _h,
     _v,
     aset_of,
+    same_slice,
+    ud_of,
     unit_of,
 )
 
@@ -111,7 +114,8 @@ def clock_synced_after_resume(s: PState) -> z3.BoolRef:
 @invariant
 def one_slice_at_a_time(s: PState) -> z3.BoolRef:
     v, w = _v("v"), _v("w")
-    return A([v, w], z3.Implies(z3.And(_down(s, v), _down(s, w), aset_of(v) == aset_of(w)), unit_of(v) == unit_of(w)))
+    return A([v, w], z3.Implies(z3.And(_down(s, v), _down(s, w), aset_of(v) == aset_of(w)),
+                                same_slice(s.status(v) == FROZEN, v, s.status(w) == FROZEN, w)))
 
 
 @invariant
@@ -186,7 +190,14 @@ def started_events_one_slice(s: PState) -> z3.BoolRef:
     v, w, h, k = _v("v"), _v("w"), _h("h"), _h("k")
     return A([v, w, h, k], z3.Implies(
         z3.And(_started(s, h), s.res(h, v), _started(s, k), s.res(k, w), aset_of(v) == aset_of(w)),
-        unit_of(v) == unit_of(w)))
+        same_slice(s.etype(h) == FREEZE, v, s.etype(k) == FREEZE, w)))
+
+
+@invariant
+def event_resources_one_update_domain(s: PState) -> z3.BoolRef:
+    v, w, h = _v("v"), _v("w"), _h("h")
+    return z3.Implies(ONE_UD, A([h, v, w], z3.Implies(
+        z3.And(s.present(h), s.res(h, v), s.res(h, w), aset_of(v) == aset_of(w)), ud_of(v) == ud_of(w))))
 
 
 @invariant
@@ -226,10 +237,16 @@ def timers_in_range(s: PState) -> z3.BoolRef:
 
 
 def aset_keeps_a_running_vm(s: PState) -> z3.BoolRef:
-    """R16, a consequence of R5: a set with VMs in two units keeps one running."""
-    a, v, w, u = z3.Const("a", ASetS), _v("v"), _v("w"), _v("u")
-    spread = E([v, w], z3.And(aset_of(v) == a, aset_of(w) == a, unit_of(v) != unit_of(w)))
-    return A([a], z3.Implies(spread, E([u], z3.And(aset_of(u) == a, s.status(u) == RUNNING))))
+    """R16, a consequence of R5: a set with VMs in two update domains keeps one running while
+    one reboots; a set with VMs in two freeze slices, while one is frozen."""
+    a, v, w, u, x = z3.Const("a", ASetS), _v("v"), _v("w"), _v("u"), _v("x")
+    keeps = E([u], z3.And(aset_of(u) == a, s.status(u) == RUNNING))
+    c = []
+    for status, unit in ((REBOOTING, ud_of), (FROZEN, unit_of)):
+        spread = E([v, w], z3.And(aset_of(v) == a, aset_of(w) == a, unit(v) != unit(w)))
+        hit = E([x], z3.And(aset_of(x) == a, s.status(x) == status))
+        c.append(A([a], z3.Implies(z3.And(spread, hit), keeps)))
+    return z3.And(c)
 
 
 CONSEQUENCES = {"aset_keeps_a_running_vm": aset_keeps_a_running_vm}

@@ -25,7 +25,8 @@ EvType, (FREEZE, REBOOT, REDEPLOY) = z3.EnumSort("EventType", ("Freeze", "Reboot
 NONE = -1
 
 aset_of = z3.Function("aset", VMS, ASetS)  # rigid: a VM's availability set
-unit_of = z3.Function("unit", VMS, UnitS)  # rigid: its slice (UD, FD or the VM itself)
+unit_of = z3.Function("unit", VMS, UnitS)  # rigid: its freeze slice (UD, FD or the VM itself)
+ud_of = z3.Function("update_domain", VMS, UnitS)  # rigid: its update domain (the slice of a Reboot or Redeploy)
 
 # symbolic parameters (vmspec.model.params.Params validates the same constraints)
 BOUND, G, LATENCY = z3.Reals("pause_bound granularity resync_latency")
@@ -33,11 +34,23 @@ ALLOW_REDEPLOY = z3.Bool("allow_redeploy")
 NOTICE = z3.Function("notice_for", EvType, z3.RealSort())
 REQUIRED = z3.Function("required_notice", EvType, z3.RealSort())
 EXPECTED_PAUSE = z3.Real("expected_pause")
+FREEZE_BY_UD = z3.Bool("freeze_slice_is_update_domain")  # Params.freeze_slice == "update_domain"
+ONE_UD = z3.Bool("resources_one_update_domain")  # Params.resources_one_update_domain (R22)
 
 
 def parameter_axioms() -> list[z3.BoolRef]:
-    t = z3.Const("t", EvType)
-    return [G > 0, BOUND >= G, LATENCY >= 0, z3.ForAll([t], z3.And(REQUIRED(t) <= NOTICE(t), REQUIRED(t) >= 0))]
+    t, v = z3.Const("t", EvType), z3.Const("v", VMS)
+    return [G > 0, BOUND >= G, LATENCY >= 0, z3.ForAll([t], z3.And(REQUIRED(t) <= NOTICE(t), REQUIRED(t) >= 0)),
+            z3.ForAll([v], z3.Implies(FREEZE_BY_UD, unit_of(v) == ud_of(v)))]
+
+
+def same_slice(fv: z3.BoolRef, v: z3.ExprRef, fw: z3.BoolRef, w: z3.ExprRef) -> z3.BoolRef:
+    """R5: `v` (counted in its freeze slice when `fv`, else in its update domain) and `w`
+    (likewise) fall in one slice: slices of different kinds never meet unless the freeze
+    slice is the update domain."""
+    return z3.If(z3.And(fv, fw), unit_of(v) == unit_of(w),
+                 z3.If(z3.And(z3.Not(fv), z3.Not(fw)), ud_of(v) == ud_of(w),
+                       z3.And(FREEZE_BY_UD, ud_of(v) == ud_of(w))))
 
 
 # ---------------------------------------------------------------------- state as macros

@@ -38,6 +38,9 @@ from vmspec.model.state import (
 from vmspec.properties.engines.z3.concrete_model import Encoding
 from vmspec.properties.engines.z3.concrete_state import (
     FREEZE,
+    IMPACT_STATUS,
+    IN_FREEZE_SLICE,
+    IN_REBOOT_SLICE,
     NONE,
     REBOOT,
     REDEPLOY,
@@ -132,14 +135,26 @@ def clock_synced_after_resume(enc: Encoding, s: SymState) -> z3.BoolRef:
 
 
 def one_slice_at_a_time(enc: Encoding, s: SymState) -> z3.BoolRef:
-    return _all([z3.Not(z3.And(z3.Not(_st(s.vms[i], RUNNING)), z3.Not(_st(s.vms[j], RUNNING))))
-                 for i, j in enc.cross_slice_pairs()])
+    return _all([z3.Not(z3.And(_st(s.vms[i], IMPACT_STATUS[ki]), _st(s.vms[j], IMPACT_STATUS[kj])))
+                 for i, ki, j, kj in enc.cross_slice_pairs()])
 
 
 def aset_keeps_a_running_vm(enc: Encoding, s: SymState) -> z3.BoolRef:
-    spec = enc.spec
-    return _all([_any([_st(s.vms[i], RUNNING) for i in range(enc.n_vms) if spec.vm_aset[i] == a])
-                 for a in sorted(spec.multi_slice_sets)])
+    spec, c = enc.spec, []
+    for a in range(len(spec.topology.availability_sets)):
+        members = [s.vms[i] for i in range(enc.n_vms) if spec.vm_aset[i] == a]
+        all_down = z3.Not(_any([_st(v, RUNNING) for v in members]))
+        for status, event_type in ((FROZEN, "Freeze"), (REBOOTING, "Reboot")):
+            if members and a in spec.spread_sets[event_type]:
+                c.append(z3.Not(z3.And(all_down, _any([_st(v, status) for v in members]))))
+    return _all(c)
+
+
+def event_resources_one_update_domain(enc: Encoding, s: SymState) -> z3.BoolRef:
+    if not enc.params.resources_one_update_domain:
+        return z3.BoolVal(True)
+    return _all([z3.Implies(e.present, z3.Not(z3.And(e.resources[i], e.resources[j])))
+                 for e in s.slots for i, j in enc.cross_update_domain_pairs()])
 
 
 def impact_needs_started_event(enc: Encoding, s: SymState) -> z3.BoolRef:
@@ -214,8 +229,10 @@ def named_vm_on_event_host_or_patched(enc: Encoding, s: SymState) -> z3.BoolRef:
 
 
 def started_events_one_slice(enc: Encoding, s: SymState) -> z3.BoolRef:
-    busy = [_any([z3.And(_evs(enc, e, STARTED_STATUS), e.resources[i]) for e in s.slots]) for i in range(enc.n_vms)]
-    return _all([z3.Not(z3.And(busy[i], busy[j])) for i, j in enc.cross_slice_pairs()])
+    kinds = {IN_FREEZE_SLICE: lambda e: e.etype == FREEZE, IN_REBOOT_SLICE: lambda e: e.etype != FREEZE}
+    busy = {k: [_any([z3.And(_evs(enc, e, STARTED_STATUS), e.resources[i], of_kind(e)) for e in s.slots])
+                 for i in range(enc.n_vms)] for k, of_kind in kinds.items()}
+    return _all([z3.Not(z3.And(busy[ki][i], busy[kj][j])) for i, ki, j, kj in enc.cross_slice_pairs()])
 
 
 def event_ids_current(enc: Encoding, s: SymState) -> z3.BoolRef:
@@ -360,7 +377,7 @@ STATE_FORMULAS: dict[str, StateFormula] = {
         impacted_vms_match_phase, impacted_vm_named_by_its_event, vm_named_by_one_event,
         named_vm_on_event_host_or_patched, started_events_one_slice, event_ids_current,
         unsynced_clock_on_finished_host, freeze_only_for_in_place_update, unpatched_until_impact,
-        timers_in_range,
+        timers_in_range, event_resources_one_update_domain,
     )
 }
 

@@ -236,7 +236,8 @@ def _opt(x: int | None) -> int:
 
 class Abstraction:
     """A model `State` as an interpretation of the all-sizes vocabulary: hosts and VMs are
-    their indices, the availability sets their indices, a slice unit is (set, unit)."""
+    their indices, the availability sets their indices, a slice unit is (set, (kind, unit)):
+    `unit` is the freeze slice, `update_domain` the slice of a Reboot or Redeploy."""
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
@@ -244,15 +245,19 @@ class Abstraction:
         n_sets = len(spec.topology.availability_sets)
         self.domains = {
             "Host": range(len(spec.host_names)), "VM": range(len(spec.vm_names)), "AvailabilitySet": range(n_sets),
-            "Unit": sorted(set(spec.vm_slice)), "Int": range(-1, MAX_ROUNDS + 2),
+            "Unit": sorted(set(spec.slice_of["Freeze"]) | set(spec.slice_of["Reboot"])),
+            "Int": range(-1, MAX_ROUNDS + 2),
         }
         self.rigid = {
-            "aset": spec.vm_aset.__getitem__, "unit": spec.vm_slice.__getitem__,
+            "aset": spec.vm_aset.__getitem__, "unit": spec.slice_of["Freeze"].__getitem__,
+            "update_domain": spec.slice_of["Reboot"].__getitem__,
             "notice_for": p.notice_for, "required_notice": p.required_notice,
         }
         self.params = {"pause_bound": p.pause_bound, "granularity": p.granularity,
                        "resync_latency": p.resync_latency, "allow_redeploy": p.allow_redeploy,
-                       "expected_pause": p.expected_pause}
+                       "expected_pause": p.expected_pause,
+                       "freeze_slice_is_update_domain": p.freeze_slice == "update_domain",
+                       "resources_one_update_domain": p.resources_one_update_domain}
 
     def functions(self, s: State, prefix: str = "") -> dict[str, Any]:
         """The state functions of `params_vocabulary.pre_state`, named with `prefix`."""

@@ -1,7 +1,8 @@
 """Can any maintenance order keep the slice rule (R5) for this topology?
 
 A host is maintained by one event naming every VM on it, and the VMs of one event are
-impacted together.  So a maintenance order exists exactly when every host's VMs fall in
+impacted together; each VM counts in the slice of its host's event (a Freeze by the freeze
+slice, a Reboot by update domain).  So a maintenance order exists exactly when every host's VMs fall in
 one slice of each availability set: then hosts can be taken in batches whose VMs never
 mix two slices of a set.  A host carrying VMs of two slices of one set (for instance
 `vmspec.model.configs.UNSAFE_SHARED_HOST`) can never be frozen without breaking R5, and the
@@ -47,11 +48,21 @@ class TopologyVerdict:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _event_type(spec: Spec, h: int) -> str:
+    """The event type host `h`'s update is announced with first: a Freeze if in place, else a Reboot."""
+    return "Reboot" if spec.initial_state().hosts[h].needs_reboot else "Freeze"
+
+
+def _key(spec: Spec, i: int) -> tuple:
+    """(availability set, (kind, unit)): VM `i`'s slice under its host's event (R5)."""
+    return spec.slice_of[_event_type(spec, spec.initial_state().vms[i].host)][i]
+
+
 def _host_slices(spec: Spec, h: int) -> dict[int, dict[int, list[int]]]:
     """Per availability set, per slice unit, the VMs of host `h` (initial placement)."""
     out: dict[int, dict[int, list[int]]] = {}
     for i in spec.residents(spec.initial_state(), h):
-        a, unit = spec.vm_slice[i]
+        a, (_, unit) = _key(spec, i)
         out.setdefault(a, {}).setdefault(unit, []).append(i)
     return out
 
@@ -82,7 +93,7 @@ def check_topology(topology: Topology, params: Params) -> TopologyVerdict:
     if answer == z3.unknown:
         raise RuntimeError(f"topology check: Z3 answered unknown ({solver.reason_unknown()})")
     s0 = spec.initial_state()
-    guard_ok = [spec.slice_allows(s0, spec.residents(s0, h)) for h in range(len(hosts))]
+    guard_ok = [spec.slice_allows(s0, spec.residents(s0, h), _event_type(spec, h)) for h in range(len(hosts))]
     if answer == z3.sat:
         m = solver.model()
         groups: dict[int, list[str]] = {}
@@ -90,7 +101,7 @@ def check_topology(topology: Topology, params: Params) -> TopologyVerdict:
             if spec.residents(s0, h):
                 groups.setdefault(m.eval(b, model_completion=True).as_long(), []).append(hosts[h])
         order = tuple(tuple(groups[k]) for k in sorted(groups))
-        return TopologyVerdict(True, (), order, all(guard_ok), params.slice)
+        return TopologyVerdict(True, (), order, all(guard_ok), params.freeze_slice)
     core = sorted(labels[str(c)] for c in solver.unsat_core())
     witnesses = []
     for h in core:
@@ -106,11 +117,11 @@ def check_topology(topology: Topology, params: Params) -> TopologyVerdict:
                     vms = tuple(spec.vm_names[i] for u in sorted(units) for i in units[u])
                     witnesses.append(Witness(hosts[h], vms, topology.availability_sets[a].name, tuple(sorted(units))))
     agrees = {w.host for w in witnesses} == {hosts[h] for h, ok in enumerate(guard_ok) if not ok}
-    return TopologyVerdict(False, tuple(witnesses), (), agrees, params.slice)
+    return TopologyVerdict(False, tuple(witnesses), (), agrees, params.freeze_slice)
 
 
 def _cross(spec: Spec, i: int, j: int) -> bool:
-    (a, u), (b, w) = spec.vm_slice[i], spec.vm_slice[j]
+    (a, u), (b, w) = _key(spec, i), _key(spec, j)
     return a == b and u != w
 
 
