@@ -325,7 +325,7 @@ class ActionInfo:
 # passage of time are weakly fair; an application may never approve.
 ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("platform_announce_event", PLATFORM, True, ("host", "event_type"),
-               "announce a Freeze, Reboot or Redeploy for a host", ("R9",), _Announce),
+               "announce a Freeze, Reboot or Redeploy for a host", ("R9", "R22"), _Announce),
     ActionInfo("platform_patch_empty_host", PLATFORM, True, ("host",),
                "patch a host that carries no VM", (), _PatchEmpty),
     ActionInfo("app_approve_event", APPLICATION, False, ("event",),

@@ -13,7 +13,7 @@ from vmspec.properties.engines.symmetry import Symmetry
 # configuration -> (unreduced, symmetric) counts: states, transitions, depth
 PINNED = {
     "TINY": (NaiveCount(11743, 30215, 35), NaiveCount(5890, 15158, 35)),
-    "UNSAFE_SHARED_HOST": (NaiveCount(2748, 7492, 23), NaiveCount(2748, 7492, 23)),
+    "UNSAFE_SHARED_HOST": (NaiveCount(186, 348, 19), NaiveCount(186, 348, 19)),
     "SMALL": (NaiveCount(296148, 990278, 42), NaiveCount(137070, 463507, 42)),
 }
 

@@ -54,6 +54,8 @@ class RebootSlicedLikeFreeze(Spec):
 
 
 class ResourcesSpanUpdateDomains(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
     def resources_within_one_update_domain(self, resources: tuple[int, ...]) -> bool:
         return True
 
