@@ -330,7 +330,7 @@ def aset_keeps_a_running_vm(spec: Spec, s: State) -> str | None:
 # ---------------------------------------------------------------------- R22 Resources within one update domain
 
 
-@prop("event_resources_one_update_domain", ALWAYS, "R22")
+@prop("event_resources_one_update_domain", ALWAYS, "R22", reads=("events",))
 def event_resources_one_update_domain(spec: Spec, s: State) -> str | None:
     """Where the profile keeps the 2017-2020 guarantee, every event's Resources hold VMs of at most one update domain of each availability set."""
     if not spec.params.resources_one_update_domain:
