@@ -67,12 +67,12 @@ def _lying(monkeypatch, name: str, reads: tuple[str, ...]) -> None:
     """Make property `name` declare it reads only `reads` (a wrong declaration)."""
     lying = [replace(p, reads=registry.parts(reads)) if p.name == name else p for p in REGISTRY]
     monkeypatch.setattr(registry, "REGISTRY", lying)
-    for module in ("explore", "walk"):
+    for module in ("explore", "walk", "machine"):
         monkeypatch.setattr(f"vmspec.properties.engines.{module}.REGISTRY", lying)
     monkeypatch.setattr(conform, "REGISTRY", lying)
 
 
-@pytest.mark.parametrize("engine", ["explore", "walk", "trace"])
+@pytest.mark.parametrize("engine", ["explore", "walk", "trace", "machine"])
 def test_a_wrong_declaration_is_caught_by_the_debug_mode(monkeypatch, engine):
     # memory_lost_only_by_reboot reads the VMs; claiming it reads only the removed EventIds
     # makes every engine skip it when time passes (which changes the VMs only), and under the
@@ -88,7 +88,14 @@ def test_a_wrong_declaration_is_caught_by_the_debug_mode(monkeypatch, engine):
             explore(spec, symmetry=False)
         elif engine == "walk":
             random_walks(spec, steps=20000, seed=0)
-        else:
+        elif engine == "trace":
             c = TraceChecker(spec)
             for st in run.steps:
                 c.apply(Step(st.action, tuple(st.args)))
+        else:
+            from vmspec.properties.engines.machine import Monitor
+
+            mon = Monitor(spec)
+            for st in run.steps:
+                if mon.take(Step(st.action, tuple(st.args))) or mon.check_state():
+                    break

@@ -48,11 +48,15 @@ from vmspec.properties.catalogue.registry import (
     ALWAYS,
     DEADLOCK,
     EVENTUALLY,
+    EVERYTHING,
     REGISTRY,
     SOMETIMES,
     STATE,
+    STEP,
     TRANSITION,
+    Incremental,
     Property,
+    changed,
 )
 from vmspec.properties.engines.strategies import World
 from vmspec.properties.evidence.counterexample import DEADLOCK_KIND, LASSO, SAFETY, STUTTER, spec_for
@@ -116,6 +120,12 @@ class Monitor:
         self.reached: set[str] = set()
         self._always = [p for p in REGISTRY if p.kind == ALWAYS and self.watched(p)]
         self._eventually = [p for p in REGISTRY if p.kind == EVENTUALLY and self.watched(p)]
+        # Incremental checks: after a step only the properties reading a part it changed are
+        # re-checked, when the state before passed them all (`_clean`: its index, else -1).
+        self._inc_trans = Incremental(p for p in REGISTRY if p.scope == TRANSITION)
+        self._inc_state = Incremental(p for p in self._always if p.scope == STATE)
+        self._inc_some = Incremental(p for p in REGISTRY if p.kind == SOMETIMES and p.scope == STATE)
+        self._clean = -1
         self.arrive(spec.initial_state())
 
     @property
@@ -147,9 +157,8 @@ class Monitor:
         return found
 
     def check_transition(self, s: State, step: Step, t: State) -> Violation | None:
-        for p in REGISTRY:
-            if p.scope != TRANSITION:
-                continue
+        due, skipped = self._inc_trans.split(changed(s, t) | STEP)
+        for p in due:
             if p.kind == SOMETIMES:
                 if p.name not in self.reached and p.check(self.spec, s, step, t):
                     self.reached.add(p.name)
@@ -157,13 +166,22 @@ class Monitor:
                 msg = p.check(self.spec, s, step, t)
                 if msg:
                     return Violation(p, msg, SAFETY)
+        if self._inc_trans.debug:
+            for p in skipped:
+                if (p.kind == ALWAYS and self.watched(p)) or (p.kind == SOMETIMES and p.name not in self.reached):
+                    p.skipped_wrongly(p.check(self.spec, s, step, t))
         return None
 
     def check_state(self) -> Violation | None:
         """Every state-level property of the registry, in registry order."""
         spec, s = self.spec, self.state
+        here = len(self.states) - 1
+        mask = changed(self.states[-2], s) if here and self._clean == here - 1 else EVERYTHING
+        _, skipped = self._inc_state.split(mask)
         for p in self._always:
             if p.scope == STATE:
+                if not p.reads & mask:
+                    continue
                 msg = p.check(spec, s)
                 if msg:
                     return Violation(p, msg, SAFETY)
@@ -171,9 +189,19 @@ class Monitor:
                 msg = p.check(spec, s, len(self.successors))
                 if msg:
                     return Violation(p, msg, DEADLOCK_KIND)
-        for p in REGISTRY:
-            if p.kind == SOMETIMES and p.scope == STATE and p.name not in self.reached and p.check(spec, s):
+        debug = self._inc_state.debug
+        if debug:
+            for p in skipped:
+                p.skipped_wrongly(p.check(spec, s))
+        due, skipped = self._inc_some.split(mask)
+        for p in due:
+            if p.name not in self.reached and p.check(spec, s):
                 self.reached.add(p.name)
+        if debug:
+            for p in skipped:
+                if p.name not in self.reached:
+                    p.skipped_wrongly(p.check(spec, s))
+        self._clean = here  # every always-property over states holds here
         for p in self._eventually:
             found = self.check_eventually(p)
             if found:
