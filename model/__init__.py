@@ -28,6 +28,8 @@ from vmspec.model.spec import (
     Step,
 )
 from vmspec.model.state import (
+    DESCRIPTIONS,
+    EVENT_SOURCES,
     EVENT_STATUSES,
     HOST_PHASES,
     VM_STATUSES,
@@ -43,6 +45,8 @@ __all__ = [
     "ACTION_INFO",
     "AZURE_DEFAULT",
     "CONFIGS",
+    "DESCRIPTIONS",
+    "EVENT_SOURCES",
     "EVENT_STATUSES",
     "EVENT_TYPES",
     "HOST_PHASES",

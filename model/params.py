@@ -47,6 +47,10 @@ class Params:
             raise InvalidParams(f"freeze_slice must be one of {', '.join(SLICES)}, got {self.freeze_slice!r}")
         if not isinstance(self.notice_divisor, int) or self.notice_divisor < 1:
             raise InvalidParams(f"notice_divisor must be a whole number >= 1, got {self.notice_divisor!r}")
+        if self.notice_divisor > MIN_NOTICE["Reboot"]:
+            raise InvalidParams(f"notice_divisor must be at most {MIN_NOTICE['Reboot']}, so that an announced Reboot keeps "
+                                f"a notice of at least a second (no notice at all marks a hardware failure, R34), "
+                                f"got {self.notice_divisor!r}")
         if not isinstance(self.granularity, int) or self.granularity < 1:
             raise InvalidParams(f"granularity must be a positive whole number of seconds, got {self.granularity!r}")
         for name in ("pause_bound", "min_notice", "resync_latency"):

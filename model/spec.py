@@ -42,6 +42,7 @@ from vmspec.model.params import EVENT_TYPES, Params
 from vmspec.model.state import (
     ANNOUNCED,
     BLANK,
+    DESCRIPTIONS,
     FROZEN,
     IDLE,
     IN_FREEZE,
@@ -54,6 +55,7 @@ from vmspec.model.state import (
     SCHEDULED,
     STARTED,
     STARTED_STATUS,
+    USER_SOURCE,
     WRITTEN,
     Event,
     HostState,
@@ -478,6 +480,17 @@ class Spec:
         if self.params.allow_redeploy and any(x.patched for i, x in enumerate(s.hosts) if i != h):
             return ("Reboot", "Redeploy")
         return ("Reboot",)
+
+    def description(self, e: Event) -> str:
+        """The event's Description (research 3.3): a user's request, an emergency repair for a
+        hardware failure, a live migration under the VM freeze slice, host maintenance otherwise."""
+        if e.source == USER_SOURCE:
+            return DESCRIPTIONS["user-" + e.event_type]
+        if e.unplanned:
+            return DESCRIPTIONS["hardware-failure"]
+        if e.event_type == "Freeze" and self.params.freeze_slice == "vm":
+            return DESCRIPTIONS["live-migration"]
+        return DESCRIPTIONS["maintenance"]
 
     def announced_notice(self, event_type: str) -> int:
         """The NotBefore lead time the platform gives an event of this type (R9)."""

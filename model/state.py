@@ -30,6 +30,21 @@ HOST_PHASES = (IDLE, ANNOUNCED, STARTED, IN_FREEZE, IN_REBOOT, RECOVERED)
 SCHEDULED, STARTED_STATUS = "Scheduled", "Started"
 EVENT_STATUSES = (SCHEDULED, STARTED_STATUS)
 
+# EventSource (research 3.3, api-version 2019-08-01 on): who asked for the event
+PLATFORM_SOURCE, USER_SOURCE = "Platform", "User"
+EVENT_SOURCES = (PLATFORM_SOURCE, USER_SOURCE)
+
+# Description (research 3.3, api-version 2019-04-01 on): the documented example values, by what
+# the event is; `Spec.description` chooses one.  The documentation quotes no Description for a
+# user's Redeploy: that one is the model's own wording, after the user's Reboot.
+DESCRIPTIONS = {
+    "maintenance": "Host server is undergoing maintenance.",
+    "live-migration": "Virtual machine is being paused because of a memory-preserving Live Migration operation.",
+    "hardware-failure": "Host server is undergoing an emergency repair.",
+    "user-Reboot": "Virtual machine is going to be restarted as requested by authorized user.",
+    "user-Redeploy": "Virtual machine is going to be redeployed as requested by authorized user.",
+}
+
 # Abstract memory contents: BLANK after a boot, LOADED for the contents a VM starts the
 # rollout with, WRITTEN once the running guest has written since (notes/decisions.md D2).
 BLANK, LOADED, WRITTEN = 0, 1, 2
@@ -71,6 +86,13 @@ class Event:
     notice: int  # NotBefore minus the announcement time, in seconds
     duration: int  # DurationInSeconds (-1 = unknown)
     approved: bool  # an application approved it (StartRequests)
+    source: str = PLATFORM_SOURCE  # EventSource: Platform or User
+
+    @property
+    def unplanned(self) -> bool:
+        """A hardware-failure Reboot: a Platform Reboot that appeared already Started with no
+        notice at all (R34); every announced event has a notice of at least a second."""
+        return self.notice == 0 and self.event_type == "Reboot" and self.source == PLATFORM_SOURCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +163,7 @@ def evolve_vm(
 def evolve_event(
     e: Event, *, event_id: str | Keep = KEEP, event_type: str | Keep = KEEP, host: int | Keep = KEEP,
     resources: tuple[int, ...] | Keep = KEEP, status: str | Keep = KEEP, not_before_in: int | None | Keep = KEEP,
-    notice: int | Keep = KEEP, duration: int | Keep = KEEP, approved: bool | Keep = KEEP,
+    notice: int | Keep = KEEP, duration: int | Keep = KEEP, approved: bool | Keep = KEEP, source: str | Keep = KEEP,
 ) -> Event:
     return Event(
         e.event_id if event_id is KEEP else event_id,
@@ -153,6 +175,7 @@ def evolve_event(
         e.notice if notice is KEEP else notice,
         e.duration if duration is KEEP else duration,
         e.approved if approved is KEEP else approved,
+        e.source if source is KEEP else source,
     )
 
 

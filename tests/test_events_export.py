@@ -185,3 +185,20 @@ def test_export_scope_set_on_the_command_line(capsys, tmp_path):
     assert code == 0
     code, out, _ = run(capsys, "events", "check", str(out_file), "--strict")
     assert code == 0 and out.rstrip().endswith("0 errors, 0 warnings: ok")
+
+
+def test_exports_carry_the_models_event_source_and_description():
+    """EventSource and Description come from the model's event (research 3.3): a platform's
+    maintenance under the 2017 rules, a memory-preserving live migration under the VM slice."""
+    from vmspec.model import DESCRIPTIONS, TINY, Config, profile
+
+    seen = {}
+    for name, params in (("TINY", TINY.params), ("live", profile("live-migration", notice_divisor=30))):
+        spec = Config(name, TINY.topology, params).spec()
+        events = [e for x in export(spec, seed=1) for e in x.observation["document"]["Events"]]
+        assert events
+        seen[name] = {(e["EventType"], e["EventSource"], e["Description"]) for e in events}
+    assert ("Freeze", "Platform", DESCRIPTIONS["maintenance"]) in seen["TINY"]
+    assert {d for t, _, d in seen["TINY"]} == {DESCRIPTIONS["maintenance"]}
+    assert {(t, d) for t, _, d in seen["live"] if t == "Freeze"} == {("Freeze", DESCRIPTIONS["live-migration"])}
+    assert {src for _, src, _ in seen["TINY"] | seen["live"]} == {"Platform"}

@@ -56,6 +56,7 @@ def test_profile_overrides_and_unknown_profile():
         (dict(resync_latency=-2), "resync_latency must be"),
         (dict(expected_pause=-5), "expected_pause must be -1"),
         (dict(notice_divisor=0), "notice_divisor must be"),
+        (dict(notice_divisor=901), "notice_divisor must be at most 900"),
     ],
 )
 def test_invalid_params(kwargs, message):

@@ -95,6 +95,10 @@ def test_document_fields_per_api_version(tiny):
         assert event["Resources"] == (["_vm0"] if version == "2017-03-01" else ["vm0"])
         assert event["EventId"] == event_guid("h0#1")
         assert parse_rfc1123(event["NotBefore"]) is not None, event["NotBefore"]
+        if version >= "2019-04-01":  # the model's Description and EventSource, as the field arrives
+            assert event["Description"] == "Host server is undergoing maintenance."
+        if version >= "2019-08-01":
+            assert event["EventSource"] == "Platform"
 
 
 def test_notbefore_is_the_notice_ahead_and_empty_once_started(tiny):

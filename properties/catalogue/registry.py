@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from vmspec.model import EVENT_STATUSES, EVENT_TYPES, HOST_PHASES, VM_STATUSES, Spec, State, Step
+from vmspec.model import EVENT_SOURCES, EVENT_STATUSES, EVENT_TYPES, HOST_PHASES, VM_STATUSES, Spec, State, Step
 from vmspec.model.state import (
     ANNOUNCED,
     BLANK,
@@ -218,6 +218,8 @@ def type_ok(spec: Spec, s: State) -> str | None:
     for e in s.events:
         if e.event_type not in EVENT_TYPES:
             return f"event {e.event_id} has EventType {e.event_type!r}"
+        if e.source not in EVENT_SOURCES:
+            return f"event {e.event_id} has EventSource {e.source!r}"
     return None
 
 
@@ -426,7 +428,7 @@ def incarnation_tracks_changes(spec: Spec, s: State, step: Step, t: State) -> st
 
 def _visible(s: State) -> tuple:
     """The Events array as a VM reads it: approvals and timers are not part of it."""
-    return tuple((e.event_id, e.event_type, e.resources, e.status, e.notice, e.duration) for e in s.events)
+    return tuple((e.event_id, e.event_type, e.resources, e.status, e.notice, e.duration, e.source) for e in s.events)
 
 
 @prop("only_scheduled_or_started", ALWAYS, "R11", reads=("events",))
@@ -451,8 +453,8 @@ def event_lifecycle(spec: Spec, s: State, step: Step, t: State) -> str | None:
         if a is not None:
             if (a.status, b.status) == (STARTED_STATUS, SCHEDULED):
                 return f"event {b.event_id} went back from Started to Scheduled"
-            if (a.event_type, a.resources, a.host) != (b.event_type, b.resources, b.host):
-                return f"event {b.event_id} changed its EventType or Resources during {step}"
+            if (a.event_type, a.resources, a.host, a.source) != (b.event_type, b.resources, b.host, b.source):
+                return f"event {b.event_id} changed its EventType, Resources or EventSource during {step}"
     return None
 
 

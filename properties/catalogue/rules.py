@@ -32,7 +32,8 @@ RULES: tuple[Rule, ...] = (
         "Well-formed state",
         "Every variable of the model holds a value of its domain: VM statuses running, frozen or "
         "rebooting; host phases from the maintenance cycle; EventStatus only Scheduled or Started; "
-        "EventType Freeze, Reboot or Redeploy; DocumentIncarnation a positive integer.",
+        "EventType Freeze, Reboot or Redeploy; EventSource Platform or User; DocumentIncarnation a positive "
+        "integer.",
         "research 3.3 (response schema, 2020-07-01)",
     ),
     Rule(
@@ -121,9 +122,9 @@ RULES: tuple[Rule, ...] = (
         "R11",
         "Event lifecycle",
         "The only statuses are Scheduled and Started.  Platform events go absent -> Scheduled -> "
-        "Started -> absent, or Scheduled -> absent when cancelled; they keep their EventId, EventType and "
-        "Resources throughout; NotBefore is set while Scheduled and empty once Started.",
-        "research 3.3 (EventStatus, EventId, NotBefore); research 3.5 (exceptional case 2); research "
+        "Started -> absent, or Scheduled -> absent when cancelled; they keep their EventId, EventType, "
+        "Resources and EventSource throughout; NotBefore is set while Scheduled and empty once Started.",
+        "research 3.3 (EventStatus, EventId, NotBefore, EventSource); research 3.5 (exceptional case 2); research "
         "invariant 10",
     ),
     Rule(

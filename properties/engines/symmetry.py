@@ -125,7 +125,8 @@ class Symmetry:
             if parts is None or parts[0] != e.host:
                 return s  # an EventId that does not name its host: no renaming is safe
             ev_host.setdefault(e.host, []).append(
-                (parts[1], e.event_type, e.status, _opt(e.not_before_in), e.notice, e.duration, e.approved, len(e.resources))
+                (parts[1], e.event_type, e.status, _opt(e.not_before_in), e.notice, e.duration, e.approved, len(e.resources),
+                 e.source)
             )
         removed = []
         for eid in s.removed:
@@ -197,7 +198,7 @@ class Symmetry:
             suffix = self._split_id(e.event_id)[1]  # type: ignore[index]
             ev_of.setdefault(e.host, []).append(
                 (suffix, e.event_type, e.status, _opt(e.not_before_in), e.notice, e.duration, e.approved,
-                 tuple(sorted(perm_v[i] for i in e.resources)))
+                 tuple(sorted(perm_v[i] for i in e.resources)), e.source)
             )
         if self.hosts_free:
             hkey = [(host_local[h], tuple(sorted(on_host[h])), tuple(sorted(ev_of.get(h, ())))) for h in range(nh)]
@@ -220,7 +221,7 @@ class Symmetry:
             nh_ = perm_h[h]
             events.append(Event(
                 f"{names[nh_]}#{suffix}", e.event_type, nh_, tuple(sorted(perm_v[i] for i in e.resources)),
-                e.status, e.not_before_in, e.notice, e.duration, e.approved,
+                e.status, e.not_before_in, e.notice, e.duration, e.approved, e.source,
             ))
         events.sort(key=lambda e: e.event_id)
         removed = frozenset(

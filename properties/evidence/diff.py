@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from vmspec.model import Spec, State
-from vmspec.model.state import Event
+from vmspec.model.state import PLATFORM_SOURCE, Event
 from vmspec.properties.io.errors import InputError
 
 
@@ -48,6 +48,8 @@ def describe_state(spec: Spec, s: State) -> dict:
                     "not_before_in": e.not_before_in,
                     "DurationInSeconds": e.duration,
                     "approved": e.approved,
+                    "EventSource": e.source,
+                    "Description": spec.description(e),
                 }
                 for e in s.events
             ],
@@ -79,7 +81,7 @@ def changes(spec: Spec, before: State, after: State) -> tuple[str, ...]:
         elif b is None and a is not None:
             out.append(f"event {eid}: removed")
         elif a != b and a is not None and b is not None:
-            for f in ("status", "not_before_in", "approved", "event_type", "resources"):
+            for f in ("status", "not_before_in", "approved", "event_type", "resources", "source"):
                 if getattr(a, f) != getattr(b, f):
                     out.append(f"event {eid}.{f}: {getattr(a, f)} -> {getattr(b, f)}")
     if before.incarnation != after.incarnation:
@@ -187,4 +189,5 @@ def _believed_event(spec: Spec, s: State, e: dict, source: str, line: int | None
         base.notice if base else (nb if nb is not None else 0),
         e.get("DurationInSeconds", base.duration if base else -1),
         e.get("approved", base.approved if base else False),
+        e.get("EventSource", base.source if base else PLATFORM_SOURCE),
     )

@@ -29,7 +29,7 @@ from typing import Any
 
 from vmspec.model import Spec, State, Step
 from vmspec.properties.conformance.events.contract import FIELD_SINCE, format_rfc1123
-from vmspec.properties.conformance.events.export import DESCRIPTIONS, event_guid
+from vmspec.properties.conformance.events.export import event_guid
 from vmspec.properties.conformance.events.stream import API_VERSIONS
 
 UNDERSCORE_UNTIL = "2017-08-01"  # research 3.1: the underscore was removed in this version
@@ -76,7 +76,8 @@ class Documents:
             self.guid_to_model[guid.lower()] = e.event_id
             nb = self.not_before.get(e.event_id)
             row = (guid, e.event_type, tuple(self.spec.vm_names[i] for i in e.resources), e.status,
-                   format_rfc1123(nb) if e.status == "Scheduled" and nb is not None else "", e.duration)
+                   format_rfc1123(nb) if e.status == "Scheduled" and nb is not None else "", e.duration,
+                   self.spec.description(e), e.source)
             for a in sorted({self.vm_set[i] for i in e.resources}):
                 per_set[a].append(row)
         bumped = s.incarnation != self.model_incarnation
@@ -136,7 +137,7 @@ class Documents:
 
 
 def _event(row: tuple, api_version: str) -> dict[str, Any]:
-    guid, event_type, resources, status, not_before, duration = row
+    guid, event_type, resources, status, not_before, duration, description, source = row
     prefix = "_" if api_version < UNDERSCORE_UNTIL else ""
     out: dict[str, Any] = {
         "EventId": guid,
@@ -147,9 +148,9 @@ def _event(row: tuple, api_version: str) -> dict[str, Any]:
         "NotBefore": not_before,
     }
     if api_version >= FIELD_SINCE["Description"]:
-        out["Description"] = DESCRIPTIONS.get(event_type, "")
+        out["Description"] = description
     if api_version >= FIELD_SINCE["EventSource"]:
-        out["EventSource"] = "Platform"
+        out["EventSource"] = source
     if api_version >= FIELD_SINCE["DurationInSeconds"]:
         out["DurationInSeconds"] = duration
     return out

@@ -36,12 +36,6 @@ START = datetime(2024, 1, 1, tzinfo=UTC)  # when every exported capture begins
 SCOPES = ("vm", "set")  # the events a VM is shown: those naming it, or those of its availability set
 EVENT_NAMESPACE = uuid.UUID("6f1c2a8e-3d4b-5c6d-8e7f-90a1b2c3d4e5")  # names exported EventIds (uuid5)
 
-# research 3.3: example Description values the endpoint gives
-DESCRIPTIONS = {
-    "Freeze": "Host server is undergoing maintenance.",
-    "Reboot": "Host server is undergoing maintenance.",
-    "Redeploy": "Host server is undergoing maintenance.",
-}
 
 
 def event_guid(model_event_id: str) -> str:
@@ -112,8 +106,8 @@ class _Projection:
             "Resources": [self.spec.vm_names[i] for i in e.resources],
             "EventStatus": e.status,
             "NotBefore": format_rfc1123(nb) if e.status == "Scheduled" and nb is not None else "",
-            "Description": DESCRIPTIONS.get(e.event_type, ""),
-            "EventSource": "Platform",
+            "Description": self.spec.description(e),
+            "EventSource": e.source,
             "DurationInSeconds": e.duration,
         }
 

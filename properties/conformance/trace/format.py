@@ -190,6 +190,7 @@ VM_STATE_FIELDS = {
 EVENT_STATE_FIELDS = {
     "EventId": _NAME, "EventType": _NAME, "Resources": None, "EventStatus": _NAME,
     "not_before_in": _or_null(_SECONDS), "DurationInSeconds": _INT, "approved": _BOOL,
+    "EventSource": _NAME, "Description": ((lambda v: isinstance(v, str)), "a string"),
 }
 
 

@@ -31,6 +31,7 @@ from vmspec.model.state import (
     IN_FREEZE,
     IN_REBOOT,
     LOADED,
+    PLATFORM_SOURCE,
     REBOOTING,
     RECOVERED,
     RUNNING,
@@ -150,6 +151,10 @@ class Encoding:
             for h in range(self.n_hosts)
         )
         return SymState(hosts, vms, tuple(slots), iv(s.incarnation), removed)
+
+    def source_of(self, e: SymEvent) -> str:
+        """The EventSource of a slot's event (`decode`): every event the encoding builds is the platform's."""
+        return PLATFORM_SOURCE
 
     def event_id(self, h: int, round_: int, renamed: bool) -> str:
         return f"{self.spec.host_names[h]}#{round_}" + ("'" if renamed else "")

@@ -79,6 +79,7 @@ def decode_state(enc: Encoding, s: SymState, evaluate: Callable[[z3.ExprRef], z3
             enc.event_id(h, int(_py(e.id_round)), bool(_py(e.renamed))), EVENT_TYPES[int(_py(e.etype))], h,
             tuple(i for i, r in enumerate(e.resources) if _py(r)), enc.statuses[int(_py(e.status))],
             opt(e.not_before_in), int(_py(e.notice)), int(_py(e.duration)), bool(_py(e.approved)),
+            enc.source_of(e),
         ))
     removed = frozenset(
         enc.event_id(h, r, bool(k)) for h in range(enc.n_hosts) for r in ROUNDS for k in (0, 1)
