@@ -35,6 +35,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import partial
 from typing import Any, ClassVar, Literal, NamedTuple
 
@@ -988,6 +989,8 @@ def _event_id(spec: Spec, x: object) -> str:
 
 
 def _seconds(spec: Spec, x: object) -> object:
+    if type(x) is int or type(x) is Fraction:  # the common cases, before the slower abstract check
+        return x
     if not isinstance(x, numbers.Rational) or isinstance(x, bool):
         raise TypeError("seconds must be an int or a Fraction (exact time)")
     return x

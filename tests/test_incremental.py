@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import pytest
 
-from vmspec.model import CONFIGS, TINY, Step
+from vmspec.model import CONFIGS, TINY, Spec, Step
 from vmspec.properties.catalogue import registry
 from vmspec.properties.catalogue.registry import (
     EVERYTHING,
@@ -99,3 +99,54 @@ def test_a_wrong_declaration_is_caught_by_the_debug_mode(monkeypatch, engine):
             for st in run.steps:
                 if mon.take(Step(st.action, tuple(st.args))) or mon.check_state():
                     break
+
+
+def _reachable(spec):
+    seen, order = {spec.initial_state()}, [spec.initial_state()]
+    for s in order:
+        for _, t in spec.successors(s):
+            if t not in seen:
+                seen.add(t)
+                order.append(t)
+    return order
+
+
+def test_time_that_leaves_a_timer_free_state_unchanged_does_so_for_every_duration():
+    """The trace checker skips the model step in a still state; this is what it relies on,
+    on every reachable TINY state."""
+    spec = TINY.spec()
+    still = 0
+    for s in _reachable(spec):
+        if any(v.frozen_for is not None or v.unsynced_for is not None for v in s.vms):
+            continue
+        if spec.time_passes(s, spec.params.granularity) is s:
+            still += 1
+            for dt in (Fraction(1, 1000), 1, 7, Fraction(10**6, 3)):
+                assert spec.time_passes(s, dt) is s
+    assert still > 0
+
+
+def test_an_idle_trace_skips_the_model_step_in_a_still_state(monkeypatch):
+    monkeypatch.setenv(registry.CHECK_SKIPPED_ENV, "0")
+    calls = []
+    real = Spec.time_passes
+    monkeypatch.setattr(Spec, "time_passes", lambda self, s, dt: calls.append(dt) or real(self, s, dt))
+    spec = TINY.spec()
+    c = TraceChecker(spec)
+    for k in range(1, 12):
+        c.advance(Fraction(k * 1000))
+    assert c.violation is None and c._still is c.state
+    n = len(calls)
+    c.advance(Fraction(20_000))
+    c.advance(Fraction(20_001))
+    assert len(calls) == n and c.steps == 13 and c.result().actions == {"time_passes": 13}
+
+
+def test_the_debug_mode_catches_a_state_wrongly_taken_as_still():
+    """The still shortcut's broken variant: a state where time does change things, taken as
+    still; the debug mode (on in this suite) takes the step and refuses."""
+    spec = TINY.spec()
+    c = TraceChecker(spec)
+    c._still = c.state  # the initial state: running guests have not written yet, so time changes it
+    with pytest.raises(SkippedCheckFailed, match="changed a state"):
+        c.advance(Fraction(1))

@@ -171,3 +171,42 @@ def test_fuzz_any_json_value_is_a_record_or_an_input_error(value):
         record_from_json(parse_line(json.dumps(value), "<t>", 3), "<t>", 3)
     except InputError as exc:
         assert exc.line == 3
+
+
+# Lines near the common shape: the reader's fast path must give exactly the record the JSON
+# decoder and `record_from_json` give, or step aside for them (which give every error).
+_pieces = st.sampled_from(['{', '}', '"time"', '"action"', '"args"', ':', ',', ' ', '[', ']', '"h0"', '"h0#1"',
+                           '"Freeze"', '"Frozen"', '""', '"time_passes"', '"platform_start_event"', '"vm0"',
+                           '"platform_announce_event"', '"vm_clock_resync"', '1', '0', '01', '1.50', '-2', '1e3',
+                           '"1.5"', '"a\\"b"', '"x\\u0041"', '\t', '\n', '"state"', 'null', '7.000000001'])
+_common = st.builds(
+    lambda t, a, args, sp: sp.join(['{', '"time"', ':', t, ',', '"action"', ':', f'"{a}"']
+                                   + ([',', '"args"', ':', '[', ','.join(f'"{x}"' for x in args), ']'] if args is not None
+                                      else []) + ['}']) + "\n",
+    st.from_regex(r"(0|[1-9][0-9]{0,12})(\.[0-9]{1,9})?", fullmatch=True),
+    st.sampled_from(sorted(ACTION_INFO) + ["time_passing"]),
+    st.none() | st.lists(st.sampled_from(["h0", "h1", "vm0", "h0#1", "Freeze", "Reboot", "", "é"]), max_size=3),
+    st.sampled_from(["", " ", "\t", " \r "]),
+)
+
+
+@settings(max_examples=500)
+@given(_common | st.lists(_pieces, max_size=16).map("".join))
+def test_the_common_shape_reads_as_the_json_decoder_reads_it(text):
+    from vmspec.properties.conformance.trace.format import _common_record
+
+    fast = _common_record(text, 7)
+    try:
+        slow = record_from_json(parse_line(text, "t.jsonl", 7), "t.jsonl", 7)
+    except InputError:
+        slow = None
+    if fast is not None:
+        assert fast == slow and type(fast.time) is Fraction
+
+
+def test_the_common_shape_takes_the_fast_path():
+    from vmspec.properties.conformance.trace.format import _common_record
+
+    r = _common_record('{"time": 1.250, "action": "platform_announce_event", "args": ["h0", "Freeze"]}\n', 4)
+    assert r == TraceRecord(4, Fraction(5, 4), "platform_announce_event", ("h0", "Freeze"))
+    assert _common_record('{"time":3,"action":"time_passes"}\n', 1) == TraceRecord(1, Fraction(3), "time_passes", ())

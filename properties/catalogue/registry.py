@@ -279,6 +279,8 @@ def guest_clock_monotonic(spec: Spec, s: State, step: Step, t: State) -> str | N
     """A guest's wall clock never steps back: it advances by the elapsed time minus any new lag."""
     dt = _elapsed(step)
     forward = dt >= 0  # then a VM whose lag did not change moved forward by dt: no arithmetic per VM
+    if forward and s.vms is t.vms:  # no VM changed at all
+        return None
     for i, (a, b) in enumerate(zip(s.vms, t.vms)):
         if forward and (a is b or a.clock_lag == b.clock_lag):
             continue

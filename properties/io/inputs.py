@@ -165,13 +165,18 @@ class _Decoder:
         # Only a text with a run of more digits than the limit can hold a too-long integer; the
         # others take the decoder's own (fast) integer parsing.
         self.long_run = re.compile(f"[0-9]{{{limits.digits + 1}}}").search
+        # Built once, not per call as `json.loads` with hooks does: (common case, long digit run).
+        hooks = {"parse_float": self.parse_float, "parse_constant": self.parse_constant,
+                 "object_pairs_hook": self.object_pairs_hook}
+        self.plain = json.JSONDecoder(**hooks).decode
+        self.checked = json.JSONDecoder(parse_int=self.parse_int, **hooks).decode
 
     def parse_int(self, text: str) -> int:
         if len(text) - text.startswith("-") > self.digits:
             raise JsonRefused(f"invalid number: an integer of {len(text.lstrip('-'))} digits is beyond the limit of {self.digits}")
         return int(text)
 
-    def _check(self, text: str) -> None:
+    def _check(self, text: str) -> re.Match:
         m = _DECIMAL.fullmatch(text)
         if m is None:
             raise JsonRefused(f"invalid number: {text[:40]!r} is not a decimal number")
@@ -179,9 +184,13 @@ class _Decoder:
             raise JsonRefused(f"invalid number: {text[:40]!r} has an exponent beyond the limit of +-{self.exponent}")
         if len(text) > self.digits + 8:
             raise JsonRefused(f"invalid number: a number of {len(text)} characters is beyond the limit of {self.digits} digits")
+        return m
 
     def exact(self, text: str) -> Fraction:
-        self._check(text)
+        m = self._check(text)
+        fraction = m.group(1)
+        if fraction is not None and m.group(2) is None:  # a plain decimal: integers, not Fraction's own parser
+            return Fraction(int(text.replace(".", "", 1)), 10 ** (len(fraction) - 1))
         return Fraction(text)
 
     def real(self, text: str) -> float:
@@ -218,8 +227,11 @@ def loads(text: str, limits: Limits | None = None, *, exact: bool = False) -> An
     if d is None:
         d = _DECODERS[(limits, exact)] = _Decoder(limits, exact)
     try:
-        value = json.loads(text, parse_int=d.parse_int if d.long_run(text) else None, parse_float=d.parse_float,
-                           parse_constant=d.parse_constant, object_pairs_hook=d.object_pairs_hook)
+        if isinstance(text, str) and not text.startswith(BOM):
+            value = (d.checked if d.long_run(text) else d.plain)(text)
+        else:  # bytes, or a byte-order mark: `json.loads` decodes the one and refuses the other
+            value = json.loads(text, parse_int=d.parse_int, parse_float=d.parse_float,
+                               parse_constant=d.parse_constant, object_pairs_hook=d.object_pairs_hook)
     except RecursionError:
         raise _too_deep(limits.depth) from None
     # Only a text with more brackets than the limit can nest deeper than it.

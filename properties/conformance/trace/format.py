@@ -80,6 +80,11 @@ def _exact(text: str) -> Fraction:
 
 def parse_time(value: Any) -> Fraction:
     """A time value from a parsed record: an exact JSON number or a string holding a decimal."""
+    kind = type(value)
+    if kind is Fraction:  # the reader's own exact numbers: kept as they are
+        return value
+    if kind is int:
+        return Fraction(value)
     if isinstance(value, bool):
         raise ValueError(f"expected seconds as a number or a decimal string, got {json.dumps(value)}")
     if isinstance(value, int | Fraction):
@@ -125,13 +130,17 @@ def _arity(action: str) -> tuple[str, ...]:
     return () if info.kind == "seconds" else info.args
 
 
+_ARITY = {name: _arity(name) for name in ACTION_INFO}  # read once per record
+
+
 def record_from_json(data: Any, path: str, line: int) -> TraceRecord:
     """Check one parsed record's fields and types; raise `InputError` naming the field."""
     if not isinstance(data, dict):
         raise InputError(path, line, None, f"expected a JSON object per line, got {_show(data)}")
-    for key in data:
-        if key not in RECORD_FIELDS:
-            raise InputError(path, line, key, f"unknown field; expected one of {', '.join(sorted(RECORD_FIELDS))}")
+    if not RECORD_FIELDS.issuperset(data):
+        for key in data:
+            if key not in RECORD_FIELDS:
+                raise InputError(path, line, key, f"unknown field; expected one of {', '.join(sorted(RECORD_FIELDS))}")
     for key in ("time", "action"):
         if key not in data:
             raise InputError(path, line, key, "missing required field")
@@ -142,7 +151,7 @@ def record_from_json(data: Any, path: str, line: int) -> TraceRecord:
     args = data.get("args", [])
     if not isinstance(args, list):
         raise InputError(path, line, "args", f"expected an array, got {_show(args)}")
-    names = _arity(action)
+    names = _ARITY[action]
     if len(args) != len(names):
         want = ", ".join(names) or "no arguments (the duration is the gap to the previous record's time)"
         raise InputError(path, line, "args", f"{action} takes {want}; got {len(args)} argument(s)")
@@ -249,7 +258,7 @@ def _seconds(value: object, path: str, line: int, field: str) -> Fraction:
         seconds = parse_time(value)
     except ValueError as exc:
         raise InputError(path, line, field, str(exc)) from None
-    if seconds < 0:
+    if seconds.numerator < 0:
         raise InputError(path, line, field, f"expected seconds >= 0, got {format_time(seconds)}")
     return seconds
 
@@ -293,6 +302,44 @@ def parse_line(text: str, path: str, number: int, terminated: bool = True) -> An
         raise InputError(path, number, None, f"invalid number: {exc}") from None
 
 
+# The common record, `{"time": 12.345, "action": "name", "args": ["h0", ...]}` with plain decimal
+# time and names free of escapes, read without the JSON decoder.  A line of any other shape, or
+# one that fails a check, goes through `parse_line` and `record_from_json`, which accept exactly
+# what this does and give every error.
+_S = "[ \t\r\n]*"
+_PLAIN = r'"[^"\\\x00-\x1f]*"'  # a JSON string without escapes: its text is its value
+_COMMON = re.compile(
+    rf'{_S}\{{{_S}"time"{_S}:{_S}(0|[1-9][0-9]{{0,29}})(?:\.([0-9]{{1,30}}))?{_S},{_S}"action"{_S}:{_S}"([a-z_]{{1,64}})"'
+    rf'(?:{_S},{_S}"args"{_S}:{_S}\[{_S}((?:{_PLAIN}(?:{_S},{_S}{_PLAIN})*)?){_S}\])?{_S}\}}{_S}'
+)
+_PLAIN_STRING = re.compile(_PLAIN)
+
+
+def _common_record(text: str, line: int) -> TraceRecord | None:
+    """The record of a line of the common shape that passes every check, else None."""
+    m = _COMMON.fullmatch(text)
+    if m is None:
+        return None
+    whole, fraction, action, args = m.groups()
+    names = _ARITY.get(action)
+    if names is None:
+        return None
+    values = tuple(a[1:-1] for a in _PLAIN_STRING.findall(args)) if args else ()
+    if len(values) != len(names) or not all(values):
+        return None
+    for name, value in zip(names, values):
+        if name == "event_type" and value not in EVENT_TYPES:
+            return None
+    time = Fraction(int(whole + fraction), 10 ** len(fraction)) if fraction else Fraction(int(whole))
+    return TraceRecord(line, time, action, values)
+
+
+def _common_shape_allowed() -> bool:
+    """The common shape needs no bound checked: at most 60 digits, nesting 2."""
+    limits = current_limits()
+    return limits.digits >= 60 and limits.depth >= 2
+
+
 def read_trace(path: str | Path, *, max_line: int | None = None) -> Iterator[TraceHeader | TraceRecord]:
     """Stream a trace file: the header (when its first record is one), then each record.
 
@@ -303,24 +350,28 @@ def read_trace(path: str | Path, *, max_line: int | None = None) -> Iterator[Tra
     with contextlib.nullcontext(fh) if fh is sys.stdin.buffer else fh:
         last: Fraction | None = None
         first = True
+        common = _common_shape_allowed()
         for number, text, terminated in _lines(fh, p, max_line):
             if not text.strip():
                 continue
-            data = parse_line(text, p, number, terminated)
-            if first and isinstance(data, dict) and "format" in data:
-                first = False
-                header = header_from_json(data, p, number)
-                last = header.start
-                yield header
-                continue
+            record = _common_record(text, number) if common and terminated else None
+            if record is None:
+                data = parse_line(text, p, number, terminated)
+                if first and isinstance(data, dict) and "format" in data:
+                    first = False
+                    header = header_from_json(data, p, number)
+                    last = header.start
+                    yield header
+                    continue
+                record = record_from_json(data, p, number)
             first = False
-            record = record_from_json(data, p, number)
-            if last is not None and record.time < last:
+            t = record.time
+            if last is not None and t.numerator * last.denominator < last.numerator * t.denominator:
                 raise InputError(
                     p, number, "time",
                     f"time went backwards: {format_time(record.time)} s after {format_time(last)} s on an earlier line",
                 )
-            last = record.time
+            last = t
             yield record
 
 
