@@ -45,15 +45,27 @@ DESCRIPTIONS = {
     "user-Redeploy": "Virtual machine is going to be redeployed as requested by authorized user.",
 }
 
-# Abstract memory contents: BLANK after a boot, LOADED for the contents a VM starts the
-# rollout with, WRITTEN once the running guest has written since (notes/decisions.md D2).
-BLANK, LOADED, WRITTEN = 0, 1, 2
+# Abstract memory contents (notes/decisions.md D2, D19): BLANK after a boot, LOADED for the
+# contents a VM starts the rollout with, WRITTEN once the running guest has written since.
+# LOADED and WRITTEN name the newest contents the VM has held; STALE names an older image of
+# its memory than the newest (a copy that lost the pages written since: a rollback).  The
+# reference model never produces STALE; a platform that restores an older image does.
+BLANK, LOADED, WRITTEN, STALE = 0, 1, 2, 3
+MEMORY_TOKENS = (BLANK, LOADED, WRITTEN, STALE)
 
 
 def written(memory: int) -> int:
-    """The memory token after a running guest writes: it always differs from BLANK, and
-    from the token before unless the guest had already written."""
+    """The memory token after a running guest writes: it always differs from BLANK and from
+    STALE (what the guest writes is its newest contents), and from the token before unless
+    the guest had already written."""
     return WRITTEN if memory != BLANK else LOADED
+
+
+def older_image(memory: int) -> int:
+    """The token of an older image of memory whose newest contents are `memory`: the pages
+    written since the rollout began (or since boot) lost.  Memory never written has no
+    older image within the rollout, so it is unchanged."""
+    return STALE if memory == WRITTEN else memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +80,7 @@ class HostState:
 class VMState:
     status: str  # one of VM_STATUSES
     host: int  # index of the host the VM currently runs on
-    memory: int  # abstract memory token (BLANK, 1 or 2)
+    memory: int  # abstract memory token (BLANK, LOADED, WRITTEN or STALE)
     snapshot: int | None  # memory token taken at freeze; None unless frozen
     frozen_for: int | None  # seconds frozen so far; None unless frozen
     clock_lag: int  # seconds the guest wall clock is behind host time

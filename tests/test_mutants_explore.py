@@ -36,6 +36,9 @@ PINS = {
     'memory_reset_on_resume': {
         'memory_kept_at_resume': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',))]),
     },
+    'stale_memory_at_resume': {
+        'memory_kept_at_resume': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',))]),
+    },
     'frozen_guest_keeps_writing': {
         'frozen_memory_matches_snapshot': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('time_passes', (10,))]),
     },

@@ -71,6 +71,7 @@ def test_every_action_is_enabled_in_some_invariant_state():
     ("slice_guard_dropped", "platform_start_event", "started_events_one_slice"),
     ("no_watchdog", "time_passes", "freeze_within_bound"),
     ("memory_reset_on_resume", "platform_resume_host", "memory_kept_at_resume"),
+    ("stale_memory_at_resume", "platform_resume_host", "memory_kept_at_resume"),
     ("clock_steps_back", "platform_resume_host", "guest_clock_monotonic"),
     ("incarnation_not_bumped", "platform_start_event", "incarnation_tracks_changes"),
     ("event_id_reused", "platform_announce_event", "removed_event_never_returns"),

@@ -43,6 +43,7 @@ WHERE = {
     "slice_guard_dropped": ("platform_start_event", "started_events_one_slice"),
     "no_watchdog": ("time_passes", "freeze_within_bound"),
     "memory_reset_on_resume": ("platform_resume_host", "memory_kept_at_resume"),
+    "stale_memory_at_resume": ("platform_resume_host", "memory_kept_at_resume"),
     "frozen_guest_keeps_writing": ("time_passes", "frozen_memory_matches_snapshot"),
     "no_clock_resync": ("time_passes", "clock_synced_after_resume"),
     "clock_steps_back": ("platform_resume_host", "guest_clock_monotonic"),

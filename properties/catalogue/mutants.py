@@ -17,7 +17,18 @@ from dataclasses import dataclass, replace
 
 from vmspec.model import Spec, State
 from vmspec.model.spec import Outcome
-from vmspec.model.state import ANNOUNCED, BLANK, FROZEN, IN_FREEZE, RUNNING, STARTED_STATUS, Event, VMState, written
+from vmspec.model.state import (
+    ANNOUNCED,
+    BLANK,
+    FROZEN,
+    IN_FREEZE,
+    RUNNING,
+    STARTED_STATUS,
+    Event,
+    VMState,
+    older_image,
+    written,
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,17 @@ class MemoryResetOnResume(Spec):
 
     def resumed_vm(self, v: VMState) -> VMState:
         return replace(super().resumed_vm(v), memory=BLANK)
+
+
+class StaleMemoryAtResume(Spec):
+    """A migration that copies memory while the guest runs and resumes it from that copy
+    without the pages dirtied since: the VM comes back with an older image of its memory."""
+
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
+    def resumed_vm(self, v: VMState) -> VMState:
+        resumed = super().resumed_vm(v)
+        return replace(resumed, memory=older_image(resumed.memory))
 
 
 class NoClockResync(Spec):
@@ -309,6 +331,14 @@ MUTANTS: tuple[Mutant, ...] = (
         ("memory_kept_at_resume",),
         "memory is re-initialised when a frozen VM resumes",
         MemoryResetOnResume,
+    ),
+    Mutant(
+        "stale_memory_at_resume",
+        "R1",
+        ("memory_kept_at_resume",),
+        "a VM resumes with an older image of its memory: the pages it wrote before the freeze are lost "
+        "(a rollback, invisible to a memory token that saturates at WRITTEN)",
+        StaleMemoryAtResume,
     ),
     Mutant(
         "frozen_guest_keeps_writing",

@@ -32,15 +32,13 @@ from typing import Any
 from vmspec.model import EVENT_SOURCES, EVENT_STATUSES, EVENT_TYPES, HOST_PHASES, VM_STATUSES, Spec, State, Step
 from vmspec.model.state import (
     ANNOUNCED,
-    BLANK,
     FROZEN,
     IDLE,
-    LOADED,
+    MEMORY_TOKENS,
     REBOOTING,
     RUNNING,
     SCHEDULED,
     STARTED_STATUS,
-    WRITTEN,
 )
 
 ALWAYS, SOMETIMES, EVENTUALLY = "always", "sometimes", "eventually"
@@ -209,7 +207,7 @@ def type_ok(spec: Spec, s: State) -> str | None:
             return f"VM {_vm(spec, i)} has status {v.status!r}"
         if not 0 <= v.host < nh:
             return f"VM {_vm(spec, i)} is on host index {v.host}"
-        if v.memory not in (BLANK, LOADED, WRITTEN) or v.clock_lag < 0:
+        if v.memory not in MEMORY_TOKENS or v.clock_lag < 0:
             return f"VM {_vm(spec, i)} has memory {v.memory!r}, clock lag {v.clock_lag!r}"
         if (v.status == FROZEN) != (v.frozen_for is not None and v.snapshot is not None):
             return f"VM {_vm(spec, i)} is {v.status} with frozen_for={v.frozen_for} snapshot={v.snapshot}"
@@ -237,7 +235,7 @@ def frozen_memory_matches_snapshot(spec: Spec, s: State) -> str | None:
 
 @prop("memory_kept_at_resume", ALWAYS, "R1", TRANSITION, reads=("vms",))
 def memory_kept_at_resume(spec: Spec, s: State, step: Step, t: State) -> str | None:
-    """A VM that resumes from a freeze has exactly the memory it was frozen with."""
+    """A VM that resumes from a freeze has exactly the memory it was frozen with, never an older image of it."""
     for i, (a, b) in enumerate(zip(s.vms, t.vms)):
         if a.status == FROZEN and b.status == RUNNING and b.memory != a.snapshot:
             return f"VM {_vm(spec, i)} resumed with memory {b.memory}, frozen with {a.snapshot}"

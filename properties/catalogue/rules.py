@@ -40,8 +40,11 @@ RULES: tuple[Rule, ...] = (
         "R1",
         "Memory is preserved across a freeze",
         "While a VM is frozen its memory equals the snapshot taken when it was frozen, and it resumes "
-        "with exactly that memory.",
-        "S2 (\"preserving memory in RAM\"); research 1.3 (Freeze: \"no impact on memory or open files\")",
+        "with exactly that memory: never wiped, and never an older image of it (a copy that lost the "
+        "pages the guest wrote before the freeze, a rollback).  The memory abstraction tells the newest "
+        "contents a VM has held from any older image (notes/decisions.md D19).",
+        "S2 (\"preserving memory in RAM\"); research 1.3 (Freeze: \"no impact on memory or open files\"; "
+        "live migration, 2023: \"Memory, open files, and network connections are maintained\")",
     ),
     Rule(
         "R2",

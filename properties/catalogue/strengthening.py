@@ -11,15 +11,13 @@ from __future__ import annotations
 from vmspec.model import Spec, State
 from vmspec.model.state import (
     ANNOUNCED,
-    BLANK,
     FROZEN,
     IDLE,
-    LOADED,
+    MEMORY_TOKENS,
     REBOOTING,
     RUNNING,
     SCHEDULED,
     STARTED_STATUS,
-    WRITTEN,
 )
 from vmspec.properties.catalogue.registry import ALWAYS, _host, _slices, _vm, prop
 
@@ -195,7 +193,7 @@ def timers_in_range(spec: Spec, s: State) -> str | None:
             value = getattr(v, name)
             if value is not None and value < 0:
                 return f"VM {_vm(spec, i)} has {name} {value}"
-        if v.snapshot is not None and v.snapshot not in (BLANK, LOADED, WRITTEN):
+        if v.snapshot is not None and v.snapshot not in MEMORY_TOKENS:
             return f"VM {_vm(spec, i)} has snapshot {v.snapshot!r}"
     for h, x in enumerate(s.hosts):
         if not 0 <= x.rounds <= MAX_ROUNDS:

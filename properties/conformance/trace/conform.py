@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from vmspec.model import ACTION_INFO, ActionNotEnabled, Spec, State, Step
+from vmspec.model.state import FROZEN, RUNNING, STALE, WRITTEN
 from vmspec.properties.catalogue.mutants import MUTANTS, Mutant
 from vmspec.properties.catalogue.registry import (
     ALWAYS,
@@ -160,6 +161,11 @@ class TraceChecker:
         self._relaxed: list[tuple[Mutant, Spec]] | None = None
         self._last: tuple[State, Step] | None = None  # the state before the latest step, and that step
         self._appended = False  # the latest step is the last of the kept prefix (no cycle was cut)
+        # R1 on reported memory versions (notes/trace-format.md): per VM index, the version the
+        # implementation reported first during the VM's current freeze, and, for the VMs the
+        # latest step resumed, the version of the freeze they left
+        self._mem_frozen: dict[int, object] = {}
+        self._mem_resumed: dict[int, object] = {}
         self._action_rules = {a.name: a.rules for a in ACTION_INFO.values()}  # declared with the actions
         time_passes = ACTION_INFO["time_passes"]
         self._freeze_rules = time_passes.clause("pause_bound").rules
@@ -263,6 +269,10 @@ class TraceChecker:
                                                           for v in s.vms):
                     self._still = s
         self._count(s, step)
+        if self._mem_resumed:
+            self._mem_resumed = {}
+        if self._mem_frozen:
+            self._freezes_ended(t)
         spec, mask = self.spec, changed(s, t)
         due, skipped = self._inc_trans.split(mask | STEP)
         for p in due:
@@ -304,15 +314,57 @@ class TraceChecker:
         self._extend(step, t, line)
         return None
 
+    def _freezes_ended(self, t: State) -> None:
+        """Forget the memory version of every freeze that ended by the latest step, keeping
+        those of the VMs it resumed for the record's own report."""
+        for i in [i for i in self._mem_frozen if t.vms[i].status != FROZEN]:
+            version = self._mem_frozen.pop(i)
+            if t.vms[i].status == RUNNING:
+                self._mem_resumed[i] = version
+
+    def _memory_versions(self, observed: dict) -> tuple[dict, dict[str, str]]:
+        """The report with each VM's `memory_version` (the implementation's own name for its
+        memory contents) turned into the model's memory token, and what each differing version
+        means.  The first version reported during a freeze stamps it; a frozen or just resumed
+        VM reporting another version holds other memory than it was frozen with, which the
+        registry judges as an older image (R1).  Versions of running VMs are not compared."""
+        vms = observed.get("vms")
+        if not isinstance(vms, dict) or not any(isinstance(f, dict) and "memory_version" in f for f in vms.values()):
+            return observed, {}
+        out, notes = {}, {}
+        for name, fields in vms.items():
+            if not isinstance(fields, dict) or "memory_version" not in fields or name not in self.spec.vm_ix:
+                out[name] = fields
+                continue
+            fields = dict(fields)
+            version = fields.pop("memory_version")
+            i = self.spec.vm_ix[name]
+            v = self.state.vms[i]
+            stamped = self._mem_frozen.get(i) if v.status == FROZEN else self._mem_resumed.get(i)
+            if v.status == FROZEN and i not in self._mem_frozen:
+                self._mem_frozen[i] = version
+            elif stamped is not None and version != stamped and "memory" not in fields:
+                fields["memory"] = STALE if v.memory != STALE else WRITTEN
+                when = "is frozen" if v.status == FROZEN else "resumed"
+                notes[name] = (f"the implementation reports memory version {_show(version)} for VM {name}, which "
+                               f"{when}, and {_show(stamped)} during its freeze: its memory is not the image it "
+                               f"was frozen with")
+            out[name] = fields
+        return {**observed, "vms": out}, notes
+
     def observe(self, observed: dict, line: int | None = None) -> Violation | None:
         """Compare the state the implementation reports with the model's (fields it names only)."""
         if self.violation:
             return self.violation
+        observed, notes = self._memory_versions(observed)
         mismatch = compare_observed(describe_state(self.spec, self.state), observed, self.source, line)
         if mismatch is None:
             return None
         where, theirs, ours = mismatch
         msg = f"the implementation believes {where} is {_show(theirs)}; the model has {_show(ours)}"
+        vm_memory = where.split(".")
+        if len(vm_memory) == 4 and vm_memory[1] == "vms" and vm_memory[3] == "memory" and vm_memory[2] in notes:
+            msg = notes[vm_memory[2]]
         # The counterexample ends with the step the report follows, its state replaced by the
         # belief; `earlier` is the state before that step, as `vmspec replay` will see it.
         before, step = self._last if self._last is not None else (None, None)
@@ -334,9 +386,16 @@ class TraceChecker:
         found = r12.check(self.spec, believed)
         if found:
             return fail(r12, found)
+        # a memory version other than the freeze's is judged by R1 first (its frozen-state
+        # property before R15's transition property, which it also breaks)
+        r1_first = [p for p in self._state_props if notes and p.rule == "R1"]
+        for p in r1_first:
+            found = p.check(self.spec, believed)
+            if found:
+                return fail(p, found)
         if earlier is not None:  # judge the implementation's own state with the registry
             last_step = extra[0][0] if extra else (self._path[-1][0] if self._path else step)
-            for p in self._trans_props:
+            for p in sorted(self._trans_props, key=lambda p: not notes or p.rule != "R1"):
                 found = p.check(self.spec, earlier, last_step, believed)
                 if found:
                     return fail(p, found)

@@ -195,6 +195,8 @@ HOST_STATE_FIELDS = {"patched": _BOOL, "needs_reboot": _BOOL, "phase": _NAME}
 VM_STATE_FIELDS = {
     "status": _NAME, "host": _NAME, "memory": _NAT, "snapshot": _or_null(_NAT),
     "frozen_for": _or_null(_SECONDS), "clock_lag": _SECONDS, "unsynced_for": _or_null(_SECONDS),
+    # the implementation's own name for the VM's memory contents (notes/trace-format.md, R1)
+    "memory_version": ((lambda v: (isinstance(v, str) and v != "") or _nat(v)), "a non-empty string or an integer >= 0"),
 }
 EVENT_STATE_FIELDS = {
     "EventId": _NAME, "EventType": _NAME, "Resources": None, "EventStatus": _NAME,

@@ -11,7 +11,18 @@ from dataclasses import replace
 
 import z3
 
-from vmspec.model.state import ANNOUNCED, BLANK, EVENT_STATUSES, FROZEN, HOST_PHASES, IN_FREEZE, RUNNING, STARTED
+from vmspec.model.state import (
+    ANNOUNCED,
+    BLANK,
+    EVENT_STATUSES,
+    FROZEN,
+    HOST_PHASES,
+    IN_FREEZE,
+    RUNNING,
+    STALE,
+    STARTED,
+    WRITTEN,
+)
 from vmspec.properties.engines.z3.concrete_model import Encoding
 from vmspec.properties.engines.z3.concrete_state import (
     FREEZE,
@@ -67,6 +78,14 @@ class MemoryResetOnResume(Encoding):
 
     def resumed_vm(self, v: SymVM) -> SymVM:
         return replace(super().resumed_vm(v), memory=z3.IntVal(BLANK))
+
+
+class StaleMemoryAtResume(Encoding):
+    mutant = "stale_memory_at_resume"
+
+    def resumed_vm(self, v: SymVM) -> SymVM:
+        resumed = super().resumed_vm(v)
+        return replace(resumed, memory=z3.If(resumed.memory == WRITTEN, z3.IntVal(STALE), resumed.memory))
 
 
 class FrozenGuestKeepsWriting(Encoding):

@@ -106,7 +106,11 @@ class Model:
         else:
             values = {"unsynced": z3.If(lag != 0, z3.RealVal(0), z3.RealVal(NONE))}
         values.update(status=RUNNING, host=s.host(v), snapshot=z3.IntVal(NONE), frozen_for=z3.RealVal(NONE),
-                      clock_lag=lag, memory=z3.IntVal(0) if self.is_("memory_reset_on_resume") else s.memory(v))
+                      clock_lag=lag, memory=s.memory(v))
+        if self.is_("memory_reset_on_resume"):
+            values["memory"] = z3.IntVal(0)
+        elif self.is_("stale_memory_at_resume"):  # an older image of written memory (STALE = 3)
+            values["memory"] = z3.If(s.memory(v) == 2, z3.IntVal(3), s.memory(v))
         return values[f]
 
     def actions(self, s: PState) -> list[PAction]:

@@ -163,7 +163,8 @@ def prove_all_sizes(variant: str | None = None, *, timeout_ms: int = 10_000,
     return result
 
 
-VARIANTS = ("slice_guard_dropped", "no_watchdog", "memory_reset_on_resume", "frozen_guest_keeps_writing",
+VARIANTS = ("slice_guard_dropped", "no_watchdog", "memory_reset_on_resume", "stale_memory_at_resume",
+            "frozen_guest_keeps_writing",
             "no_clock_resync", "clock_steps_back", "start_before_notbefore", "short_notice",
             "reboot_update_under_freeze", "incarnation_not_bumped", "migrate_under_freeze",
             "freeze_without_started_event", "reboot_sliced_like_freeze", "resources_span_update_domains")

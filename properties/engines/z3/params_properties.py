@@ -65,7 +65,7 @@ def _opt(x: z3.ArithRef) -> z3.BoolRef:
 def inv_wellformed(s: PState) -> z3.BoolRef:
     v, h = _v("v"), _h("h")
     return z3.And(
-        A([v], z3.And(_opt(s.frozen_for(v)), _opt(s.unsynced(v)), s.snapshot(v) >= NONE, s.snapshot(v) <= 2)),
+        A([v], z3.And(_opt(s.frozen_for(v)), _opt(s.unsynced(v)), s.snapshot(v) >= NONE, s.snapshot(v) <= 3)),
         A([h], z3.And(s.rounds(h) >= 0, s.rounds(h) <= MAX_ROUNDS, z3.Implies(s.present(h), _opt(s.nbi(h))))),
     )
 
@@ -88,7 +88,7 @@ def transition(fn: Callable) -> Callable:
 def type_ok(s: PState) -> z3.BoolRef:
     v = _v("v")
     return z3.And(s.incarnation >= 1, A([v], z3.And(
-        z3.Or(s.memory(v) == 0, s.memory(v) == 1, s.memory(v) == 2), s.clock_lag(v) >= 0,
+        z3.Or(s.memory(v) == 0, s.memory(v) == 1, s.memory(v) == 2, s.memory(v) == 3), s.clock_lag(v) >= 0,
         (s.status(v) == FROZEN) == z3.And(s.frozen_for(v) != NONE, s.snapshot(v) != NONE))))
 
 

@@ -30,6 +30,7 @@ from vmspec.model.state import (
     RECOVERED,
     RUNNING,
     SCHEDULED,
+    STALE,
     STARTED,
     STARTED_STATUS,
     VM_STATUSES,
@@ -109,7 +110,7 @@ def type_ok(enc: Encoding, s: SymState) -> z3.BoolRef:
         c.append(z3.And(x.phase >= 0, x.phase < len(HOST_PHASES)))
     for v in s.vms:
         c += [z3.And(v.status >= 0, v.status < len(VM_STATUSES)), v.host >= 0, v.host < enc.n_hosts,
-              z3.Or(v.memory == BLANK, v.memory == LOADED, v.memory == WRITTEN), v.clock_lag >= 0,
+              z3.Or(v.memory == BLANK, v.memory == LOADED, v.memory == WRITTEN, v.memory == STALE), v.clock_lag >= 0,
               _st(v, FROZEN) == z3.And(v.frozen_for != NONE, v.snapshot != NONE)]
     for e in s.slots:
         c.append(z3.Implies(e.present, z3.And(e.etype >= 0, e.etype < len(EVENT_TYPES))))
@@ -272,7 +273,8 @@ def timers_in_range(enc: Encoding, s: SymState) -> z3.BoolRef:
     for v in s.vms:
         c += [(v.frozen_for != NONE) == _st(v, FROZEN), (v.snapshot != NONE) == _st(v, FROZEN)]
         c += [z3.Implies(v.frozen_for != NONE, v.frozen_for >= 0), z3.Implies(v.unsynced_for != NONE, v.unsynced_for >= 0),
-              z3.Implies(v.snapshot != NONE, z3.Or(v.snapshot == BLANK, v.snapshot == LOADED, v.snapshot == WRITTEN))]
+              z3.Implies(v.snapshot != NONE, z3.Or(v.snapshot == BLANK, v.snapshot == LOADED, v.snapshot == WRITTEN,
+                                                   v.snapshot == STALE))]
     for x in s.hosts:
         c.append(z3.And(x.rounds >= 0, x.rounds <= MAX_ROUNDS))
     return _all(c)
