@@ -23,7 +23,6 @@ from __future__ import annotations
 import gc
 import resource
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -42,6 +41,7 @@ from vmspec.properties.catalogue.registry import (
     Incremental,
     changed,
 )
+from vmspec.properties.engines.encoding import encode
 from vmspec.properties.engines.graph import fair_lasso, nontrivial_sccs, starved_in, to_networkx
 from vmspec.properties.engines.symmetry import Symmetry, declared_symmetric
 from vmspec.properties.evidence import counterexample as cx
@@ -122,9 +122,12 @@ def _peak_rss_mb() -> float:
 class _Search:
     """The breadth-first search and what it records; one object per run."""
 
-    def __init__(self, spec: Spec, key: Callable[[State], Any] | None, config: str, mutant: str | None,
+    def __init__(self, spec: Spec, key: Callable[[State, tuple], tuple] | None, config: str, mutant: str | None,
                  settings: dict) -> None:
+        # States are indexed by their encoding (`encoding.encode`: plain tuples, hashed in C),
+        # or under symmetry by `key(state, encoding)`, the encoding of their canonical form.
         self.spec, self.key, self.config, self.mutant, self.settings = spec, key, config, mutant, settings
+        self.encode = encode
         self.states: list[State] = []
         self.keys: list[Any] = []
         self.parent: list[int] = []
@@ -218,7 +221,9 @@ class _Search:
         self.state_inc, self.sometimes_inc = Incremental(self.state_props), Incremental(self.sometimes_state)
         debug = self.state_inc.debug
         s0 = spec.initial_state()
-        self.add(s0, key(s0) if key else s0, -1, None, 0)
+        e0 = self.encode(s0)
+        self.add(s0, key(s0, e0) if key else e0, -1, None, 0)
+        enc = self.encode
         index, states, found, reached = self.index, self.states, self.found, self.reached
         active = [(p.name, p.check, p.reads, p) for p in trans_props]
         looking = [(p.name, p.check, p.reads, p) for p in sometimes_trans]
@@ -235,7 +240,7 @@ class _Search:
             d = self.depth[i] + 1
             targets, steps = [], []
             for st, t in spec.successors(s):
-                k = key(t) if key else t
+                k = key(t, enc(t)) if key else enc(t)
                 j = index.get(k)
                 if j is None:
                     j = self.add(t, k, i, st, d)
@@ -321,31 +326,64 @@ class _Search:
 
     def lasso_in(self, name: str, comp: list[int]) -> tuple[int, list, str, str, int] | None:
         """Re-explore the concrete states behind the (possibly reduced) component `comp`
-        and look for a weakly fair cycle there keeping an obligation of `name` pending."""
+        and look for a weakly fair cycle there keeping an obligation of `name` pending.
+
+        The concrete states are explored into integer lists first (every enabled step, the
+        edges leaving the component kept as targets outside it), where each obligation's
+        components are tested for a weakly fair run as on a concrete search graph
+        (`nontrivial_sccs`, `starved_in`); only when one hosts such a run is the networkx graph
+        built, in the same order as the search met its states, and the lasso drawn there."""
         import networkx as nx
 
         from vmspec.properties.catalogue.registry import by_name
 
-        spec, key = self.spec, self.key
+        spec, key, enc = self.spec, self.key, self.encode
         prop = by_name(name)
         inside = {self.keys[i] for i in comp}
         root = min(comp, key=lambda i: (self.depth[i], i))
         start = self.states[root]
+        ids = {enc(start): 0}
+        nodes, within = [start], [True]  # concrete states met, and whether each is behind `comp`
+        succ: list[tuple[int, ...]] = [()]
+        labels: list[tuple[Step, ...]] = [()]
+        order = [0]  # the states behind `comp`, in breadth-first order (each expanded once)
+        for x_i in order:
+            targets, steps = [], []
+            for st, t in spec.successors(nodes[x_i]):
+                e = enc(t)
+                j = ids.get(e)
+                if j is None:
+                    j = ids[e] = len(nodes)
+                    nodes.append(t)
+                    succ.append(())
+                    labels.append(())
+                    within.append((key(t, e) if key else e) in inside)
+                    if within[j]:
+                        order.append(j)
+                targets.append(j)
+                steps.append(st)
+            succ[x_i], labels[x_i] = tuple(targets), tuple(steps)
+        pend = {i: prop.check(spec, nodes[i]) for i in order}
+        hosts_fair_run = False
+        for ob in sorted(set().union(*pend.values())):
+            for c in nontrivial_sccs(succ, lambda i, ob=ob: within[i] and ob in pend[i]):
+                if not starved_in(succ, labels, c):
+                    hosts_fair_run = True
+                    break
+            if hosts_fair_run:
+                break
+        if not hosts_fair_run:
+            return None
         g = nx.MultiDiGraph()
         g.add_node(start)
         enabled: dict[State, frozenset] = {}
-        todo = deque([start])
-        while todo:
-            x = todo.popleft()
-            here = []
-            for st, t in spec.successors(x):
-                here.append(st)
-                if (key(t) if key else t) in inside:
-                    if t not in g:
-                        todo.append(t)
-                    g.add_edge(x, t, step=st)
-            enabled[x] = frozenset(here)
-        cache: dict[State, frozenset] = {}
+        for x_i in order:
+            x = nodes[x_i]
+            for j, st in zip(succ[x_i], labels[x_i]):
+                if within[j]:
+                    g.add_edge(x, nodes[j], step=st)
+            enabled[x] = frozenset(labels[x_i])
+        cache = {nodes[i]: pend[i] for i in order}
 
         def pending(x: State) -> frozenset:
             if x not in cache:
@@ -380,7 +418,7 @@ def explore(
     refused = symmetry and not declared_symmetric(spec)
     symmetry = symmetry and not refused  # a spec that may break symmetry is explored unreduced
     sym = Symmetry.of(spec) if symmetry else None
-    key = None if sym is None or sym.trivial else sym.canonical
+    key = None if sym is None or sym.trivial else sym.key
     settings = {"symmetry": symmetry, "max_states": max_states, "stop_when": sorted(stop_when)}
     search = _Search(spec, key, config, mutant, settings)
     display = _Progress(started) if progress else None

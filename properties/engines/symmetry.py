@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 from vmspec.model import Spec, State
 from vmspec.model.state import Event, VMState
+from vmspec.properties.engines.encoding import encode
 
 __all__ = ["Symmetry", "declared_symmetric"]
 
@@ -63,6 +64,7 @@ class Symmetry:
     _set_shape: list = field(default_factory=list)  # per set: sorted unit sizes
     _ids: dict = field(default_factory=dict)  # EventId -> (host index, suffix) or None
     _memo: dict = field(default_factory=dict)  # state -> its canonical form (a search meets most states twice)
+    _keys: dict = field(default_factory=dict)  # encoded state -> encoded canonical form (`key`)
 
     @classmethod
     def of(cls, spec: Spec) -> Symmetry:
@@ -116,6 +118,15 @@ class Symmetry:
         if c is None:
             c = self._memo[s] = self._canonical(s)
         return c
+
+    def key(self, s: State, encoded: tuple) -> tuple:
+        """The encoding (`vmspec.properties.engines.encoding`) of the canonical form of `s`,
+        given the encoding of `s` itself: what the explorer indexes states by, computed once
+        per distinct state and memoised on the cheap-to-hash encoding."""
+        k = self._keys.get(encoded)
+        if k is None:
+            k = self._keys[encoded] = encode(self._canonical(s))
+        return k
 
     def _canonical(self, s: State) -> State:
         split = self._split_id
