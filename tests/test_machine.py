@@ -121,7 +121,7 @@ def test_redeploy_is_reachable_when_allowed():
     a = AvailabilitySet("as0", 2, 1)
     t = Topology((a,), (Host("spare"), Host("h1", "reboot")), (VM("vm0", "as0", 0, 0, "h1"),))
     world = World("redeploy", t, profile("dev-timing", allow_redeploy=True))
-    result = fuzz(st.just(world), campaign="ci", examples=40, steps=20)
+    result = fuzz(st.just(world), campaign="ci", examples=40, steps=40)  # a whole rollout: patch, announce, wait, move
     assert result.counterexamples == {}
     assert result.coverage.actions["platform_patch_empty_host"] > 0
     assert result.coverage.actions["host_redeploy"] > 0, result.coverage.summary()

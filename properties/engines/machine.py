@@ -25,6 +25,13 @@ reaches what uniform choice among rules rarely does: a patch that never finishes
 watchdog resumes the VMs at the pause bound (R2).  Fair actions are never silenced, so a
 lasso stays a fair lasso.
 
+A deadlock ends a run: in a state with no enabled step, where no watched property fails
+(the deadlock was found and is no longer watched, or only sometimes-properties are), the
+run stutters, as a deadlocked behaviour does forever: the one rule left enabled is
+`STUTTER_RULE` (time passing, which a deadlock also blocks), and taking it changes nothing
+and takes no model step, until Hypothesis ends the run.  No rule is added for this, so the
+choices Hypothesis makes in every run that never deadlocks stay as they were.
+
 Coverage: each run records `event()`s (actions taken, sometimes-properties reached,
 whether the rollout completed, "no VM was ever frozen") for Hypothesis' statistics,
 `target()`s the number of hosts patched and the longest pause, and adds its counts to the class's `Coverage`,
@@ -68,6 +75,7 @@ __all__ = [
     "Monitor",
     "PropertyViolated",
     "RolloutMachine",
+    "STUTTER_RULE",
     "Violation",
     "argument_domains",
     "machine_class",
@@ -299,6 +307,9 @@ class Coverage:
 # application may never approve, the platform may never cancel, a patch may never finish.
 UNFAIR_ACTIONS = tuple(a.name for a in ACTIONS if not a.fair)
 
+# The rule a deadlocked run stutters under (no step is taken; see the module's docstring).
+STUTTER_RULE = "time_passes"
+
 
 def _should_note() -> bool:
     """Whether a note() would be shown (the final, minimal run): skip building it otherwise."""
@@ -322,6 +333,7 @@ class RolloutMachine(RuleBasedStateMachine):
         self.monitor: Monitor | None = None
         self.domains: dict[str, tuple[tuple, ...]] = {}
         self.silenced: frozenset[str] = frozenset()
+        self.stutters = 0  # steps taken in a deadlock, each one changing nothing
 
     @initialize(data=st.data())
     def start(self, data: st.DataObject) -> None:
@@ -337,8 +349,11 @@ class RolloutMachine(RuleBasedStateMachine):
 
     def is_enabled(self, name: str) -> bool:
         """The action has an enabled step, and is not silenced in this run (unless every
-        enabled action is: then the run goes on with what there is)."""
+        enabled action is: then the run goes on with what there is).  In a deadlock only
+        `STUTTER_RULE` is, and the run stutters."""
         m = self.monitor
+        if m is not None and not m.successors:
+            return name == STUTTER_RULE
         if m is None or name not in m.enabled:
             return False
         return name not in self.silenced or all(n in self.silenced for n in m.enabled)
@@ -356,6 +371,11 @@ class RolloutMachine(RuleBasedStateMachine):
         """Take one enabled step of action `name`, with arguments drawn from the enabled ones."""
         m = self.monitor
         assert m is not None
+        if not m.successors:  # deadlocked: stutter (the state was checked when the run got here)
+            self.stutters += 1
+            if self.stutters == 1 and _should_note():
+                note(f"{len(m.path)}. deadlocked: no step is enabled; the run stutters until it ends")
+            return
         step, before = Step(name, self.draw_args(name, data)), m.state
         found = m.take(step)
         if _should_note():
@@ -366,7 +386,10 @@ class RolloutMachine(RuleBasedStateMachine):
         """Arguments of an enabled step of `name`.  One integer is drawn over the action's
         fixed argument domain (host names, VM names, EventIds by host and round) and the
         first enabled arguments from there on are taken: a step keeps naming the same
-        host or event when Hypothesis deletes earlier steps, which keeps shrinking local."""
+        host or event when Hypothesis deletes earlier steps, which keeps shrinking local.
+        When several event types are enabled for that host (a Reboot or a Redeploy), a
+        second integer picks one, each equally likely: the first from there on would be a
+        Reboot five times in six."""
         assert self.monitor is not None
         enabled = self.monitor.enabled[name]
         domain = self.domains.get(name, ())
@@ -374,12 +397,19 @@ class RolloutMachine(RuleBasedStateMachine):
         if len(domain) == 1:
             return domain[0]
         i = data.draw(st.integers(0, len(domain) - 1), label=name)
-        return next(a for a in domain[i:] + domain[:i] if a in enabled)
+        chosen = next(a for a in domain[i:] + domain[:i] if a in enabled)
+        if "event_type" in ACTION_INFO[name].args:
+            types = [a for a in enabled if a[0] == chosen[0]]
+            if len(types) > 1:
+                return types[data.draw(st.integers(0, len(types) - 1), label=f"{name} type")]
+        return chosen
 
     @invariant()
     def registry_holds(self) -> None:
         """Every property of the registry, in registry order, on the current state."""
         assert self.monitor is not None
+        if self.stutters:
+            return  # nothing changed since the deadlock was checked
         self.fail(self.monitor.check_state())
 
     def teardown(self) -> None:
