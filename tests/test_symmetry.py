@@ -151,3 +151,24 @@ def test_declarations_are_checked_on_the_class_itself():
     assert undeclared == {"migrate_under_freeze"}
     inherited = type("Sub", (MUTANTS[0].spec_class,), {})  # an override could break what its parent declared
     assert not declared_symmetric(inherited(cfg.topology, cfg.params))
+
+
+def test_the_canonical_key_is_the_encoding_of_the_canonical_form():
+    """The explorer's key is built from the encoding directly; it must be exactly the
+    canonical State encoded, on every state the search meets (TINY, and AZURE_DEFAULT's first)."""
+    from vmspec.model import AZURE_DEFAULT, TINY
+    from vmspec.properties.engines.encoding import encode
+
+    for config, bound in ((TINY, None), (AZURE_DEFAULT, 600)):
+        spec = config.spec()
+        sym = Symmetry.of(spec)
+        seen, order = {spec.initial_state()}, [spec.initial_state()]
+        for s in order:
+            if bound and len(order) > bound:
+                break
+            for _, t in spec.successors(s):
+                if t not in seen:
+                    seen.add(t)
+                    order.append(t)
+        for s in order:
+            assert sym.key(s, encode(s)) == encode(sym.canonical(s))

@@ -28,7 +28,7 @@ from typing import Any
 
 from vmspec.model import State
 
-__all__ = ["Codec", "codec", "decode", "encode"]
+__all__ = ["Codec", "Layout", "codec", "decode", "encode", "layout"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,3 +161,28 @@ def encode(s: State) -> tuple:
 def decode(e: tuple) -> State:
     """The `State` an encoding stands for."""
     return codec().decode(e)
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    """Where the fields that symmetry renames sit in an encoded state (field positions)."""
+
+    hosts: int
+    vms: int
+    events: int
+    removed: int
+    vm_host: int
+    event_id: int
+    event_host: int
+    event_resources: int
+
+
+@cache
+def layout() -> Layout:
+    from vmspec.model import Event, VMState
+
+    def at(cls: type, name: str) -> int:
+        return [f.name for f in dataclasses.fields(cls)].index(name)
+
+    return Layout(at(State, "hosts"), at(State, "vms"), at(State, "events"), at(State, "removed"),
+                  at(VMState, "host"), at(Event, "event_id"), at(Event, "host"), at(Event, "resources"))

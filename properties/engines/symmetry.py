@@ -32,10 +32,11 @@ so the explorer reduces a subclass only when it declares itself symmetric
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from vmspec.model import Spec, State
 from vmspec.model.state import Event, VMState
-from vmspec.properties.engines.encoding import encode
+from vmspec.properties.engines.encoding import _Shared, layout
 
 __all__ = ["Symmetry", "declared_symmetric"]
 
@@ -47,6 +48,9 @@ def declared_symmetric(spec: Spec) -> bool:
     ``symmetric = True`` (inherited declarations do not count: an override may break it)."""
     cls = type(spec)
     return cls is Spec or cls.__dict__.get("symmetric") is True
+
+
+_layout = layout  # where the renamed fields sit in an encoding
 
 
 def _opt(x: int | None) -> tuple:
@@ -65,6 +69,8 @@ class Symmetry:
     _ids: dict = field(default_factory=dict)  # EventId -> (host index, suffix) or None
     _memo: dict = field(default_factory=dict)  # state -> its canonical form (a search meets most states twice)
     _keys: dict = field(default_factory=dict)  # encoded state -> encoded canonical form (`key`)
+    _shared: dict = field(default_factory=_Shared)  # one tuple per distinct renamed VM or event
+    _vm_local: dict = field(default_factory=dict)  # VM -> the part of its signature it holds itself
 
     @classmethod
     def of(cls, spec: Spec) -> Symmetry:
@@ -122,34 +128,82 @@ class Symmetry:
     def key(self, s: State, encoded: tuple) -> tuple:
         """The encoding (`vmspec.properties.engines.encoding`) of the canonical form of `s`,
         given the encoding of `s` itself: what the explorer indexes states by, computed once
-        per distinct state and memoised on the cheap-to-hash encoding."""
+        per distinct state and memoised on the cheap-to-hash encoding.  Built from `encoded`
+        directly (every field copied, the renamed ones replaced): the same value as
+        ``encode(self.canonical(s))`` without building the canonical `State`."""
         k = self._keys.get(encoded)
         if k is None:
-            k = self._keys[encoded] = encode(self._canonical(s))
+            k = self._keys[encoded] = self._canonical_key(s, encoded)
         return k
 
     def _canonical(self, s: State) -> State:
+        renaming = self._renaming(s)
+        if renaming is None:
+            return s
+        return self._apply(s, *renaming)
+
+    def _canonical_key(self, s: State, encoded: tuple) -> tuple:
+        renaming = self._renaming(s)
+        if renaming is None:
+            return encoded
+        perm_v, order, perm_h = renaming
+        lay = _layout()
+        names = self.spec.host_names
+        split = self._split_id
+        share = self._shared.__getitem__
+        out = list(encoded)
+        out[lay.hosts] = tuple(encoded[lay.hosts][old] for old in order)
+        vms: list = [None] * len(s.vms)
+        vm_host = lay.vm_host
+        for i, (v, code) in enumerate(zip(s.vms, encoded[lay.vms])):
+            h = perm_h[v.host]
+            if h != v.host:
+                code = list(code)
+                code[vm_host] = h
+                code = share(tuple(code))
+            vms[perm_v[i]] = code
+        out[lay.vms] = tuple(vms)
+        events = []
+        ev_id, ev_host, ev_res = lay.event_id, lay.event_host, lay.event_resources
+        for e, code in zip(s.events, encoded[lay.events]):
+            h, suffix = split(e.event_id)  # type: ignore[misc]
+            nh = perm_h[h]
+            code = list(code)
+            code[ev_id], code[ev_host] = f"{names[nh]}#{suffix}", nh
+            code[ev_res] = tuple(sorted([perm_v[i] for i in e.resources]))
+            events.append(share(tuple(code)))
+        events.sort(key=itemgetter(ev_id))
+        out[lay.events] = tuple(events)
+        out[lay.removed] = frozenset(
+            f"{names[perm_h[h]]}#{suffix}" for h, suffix in (split(x) for x in s.removed)  # type: ignore[misc]
+        )
+        return tuple(out)
+
+    def _renaming(self, s: State) -> tuple[list[int], list[int], list[int]] | None:
+        """(new index of each VM, old host of each new host index, new index of each host),
+        or None when an EventId does not name its host (no renaming is safe)."""
         split = self._split_id
         ev_host: dict[int, list] = {}
         for e in s.events:
             parts = split(e.event_id)
             if parts is None or parts[0] != e.host:
-                return s  # an EventId that does not name its host: no renaming is safe
+                return None  # an EventId that does not name its host: no renaming is safe
             ev_host.setdefault(e.host, []).append(
                 (parts[1], e.event_type, e.status, _opt(e.not_before_in), e.notice, e.duration, e.approved, len(e.resources),
                  e.source)
             )
-        removed = []
+        gone: dict[int, list] = {}
         for eid in s.removed:
             parts = split(eid)
             if parts is None:
-                return s
-            removed.append(parts)
+                return None
+            gone.setdefault(parts[0], []).append(parts[1])
         hosts_free = self.hosts_free
         host_local = []
         for h, x in enumerate(s.hosts):
-            gone = tuple(sorted(suffix for hh, suffix in removed if hh == h))
-            key = (x.patched, x.needs_reboot, x.phase, x.rounds, tuple(sorted(ev_host.get(h, ()))), gone)
+            evs, rem = ev_host.get(h), gone.get(h)
+            key = (x.patched, x.needs_reboot, x.phase, x.rounds, tuple(sorted(evs)) if evs else (),
+                   tuple(sorted(rem)) if rem else ())
             host_local.append(key if hosts_free else (h, key))
         resource_of: dict[int, list] = {}
         for e in s.events:
@@ -158,49 +212,68 @@ class Symmetry:
         load = [0] * len(s.hosts)
         for v in s.vms:
             load[v.host] += 1
-        vkey = [
-            (v.status, v.memory, _opt(v.snapshot), _opt(v.frozen_for), v.clock_lag, _opt(v.unsynced_for),
-             host_local[v.host], load[v.host],
-             tuple(sorted(resource_of.get(i, ()))))
-            for i, v in enumerate(s.vms)
-        ]
+        vkey = []
+        local_of = self._vm_local
+        for i, v in enumerate(s.vms):
+            res = resource_of.get(i)
+            local = local_of.get(v)
+            if local is None:
+                local = local_of[v] = (v.status, v.memory, _opt(v.snapshot), _opt(v.frozen_for), v.clock_lag,
+                                       _opt(v.unsynced_for))
+            vkey.append((*local, host_local[v.host], load[v.host], tuple(sorted(res)) if res else ()))
         perm_v = self._vm_permutation(vkey)
-        return self._apply(s, perm_v, host_local)
+        order, perm_h = self._host_order(s, perm_v, host_local)
+        return perm_v, order, perm_h
+
+    def _plan(self) -> list:
+        """What `_vm_permutation` needs of the topology, computed once: per group of sets of
+        one shape, (the sets, per set its slot lists, and per destination set and unit size
+        the source units and the destination units, sorted)."""
+        plan = getattr(self, "_plan_cache", None)
+        if plan is None:
+            by_shape: dict[tuple, list[int]] = {}
+            for a, shape in enumerate(self._set_shape):
+                by_shape.setdefault(shape, []).append(a)
+            plan = []
+            for sets in by_shape.values():
+                sizes = {}
+                for a in sets:
+                    by_size: dict[int, list] = {}
+                    for u, slots in self._units[a].items():
+                        by_size.setdefault(len(slots), []).append(u)
+                    sizes[a] = by_size
+                plan.append((sets, sizes))
+            object.__setattr__(self, "_plan_cache", plan)
+        return plan
 
     def _vm_permutation(self, vkey: list) -> list[int]:
         """new index of each VM slot: sets, then units, then VMs ordered by signature."""
         perm = [0] * len(vkey)
+        units_of = self._units
         set_keys = []
-        for units in self._units:
-            ukeys = {u: tuple(sorted(vkey[i] for i in slots)) for u, slots in units.items()}
+        for units in units_of:
+            ukeys = {u: tuple(sorted([vkey[i] for i in slots])) for u, slots in units.items()}
             set_keys.append((tuple(sorted(ukeys.values())), ukeys))
-        by_shape: dict[tuple, list[int]] = {}
-        for a, shape in enumerate(self._set_shape):
-            by_shape.setdefault(shape, []).append(a)
-        for sets in by_shape.values():
-            order = sorted(sets, key=lambda a: (set_keys[a][0], a))
+        for sets, sizes in self._plan():
+            order = sorted(sets, key=lambda a: (set_keys[a][0], a)) if len(sets) > 1 else sets
             for src, dst in zip(order, sets):
-                self._map_units(set_keys[src][1], self._units[src], self._units[dst], vkey, perm)
+                ukeys, src_units, dst_units = set_keys[src][1], units_of[src], units_of[dst]
+                src_by_size = sizes[src]
+                for size, dst_list in sizes[dst].items():
+                    srcs = sorted(src_by_size[size], key=lambda u: (ukeys[u], u))
+                    for su, du in zip(srcs, sorted(dst_list)):
+                        slots = src_units[su]
+                        vms = sorted(slots, key=lambda i: (vkey[i], i)) if len(slots) > 1 else slots
+                        for i, j in zip(vms, dst_units[du]):
+                            perm[i] = j
         return perm
 
-    @staticmethod
-    def _map_units(ukeys: dict, src_units: dict, dst_units: dict, vkey: list, perm: list[int]) -> None:
-        by_size: dict[int, list] = {}
-        for u, slots in dst_units.items():
-            by_size.setdefault(len(slots), []).append(u)
-        src_by_size: dict[int, list] = {}
-        for u, slots in src_units.items():
-            src_by_size.setdefault(len(slots), []).append(u)
-        for size, dst in by_size.items():
-            src = sorted(src_by_size[size], key=lambda u: (ukeys[u], u))
-            for su, du in zip(src, sorted(dst)):
-                vms = sorted(src_units[su], key=lambda i: (vkey[i], i))
-                for i, j in zip(vms, dst_units[du]):
-                    perm[i] = j
-
-    def _apply(self, s: State, perm_v: list[int], host_local: list) -> State:
-        """Rename VMs by `perm_v`, then sort hosts by what they now hold, and rebuild `s`."""
+    def _host_order(self, s: State, perm_v: list[int], host_local: list) -> tuple[list[int], list[int]]:
+        """Hosts sorted by what they hold once VMs are renamed by `perm_v`: (old host of each
+        new index, new index of each old host)."""
         nh = len(s.hosts)
+        if not self.hosts_free:
+            return list(range(nh)), list(range(nh))
         on_host: list[list[int]] = [[] for _ in range(nh)]
         for i, v in enumerate(s.vms):
             on_host[v.host].append(perm_v[i])
@@ -209,16 +282,21 @@ class Symmetry:
             suffix = self._split_id(e.event_id)[1]  # type: ignore[index]
             ev_of.setdefault(e.host, []).append(
                 (suffix, e.event_type, e.status, _opt(e.not_before_in), e.notice, e.duration, e.approved,
-                 tuple(sorted(perm_v[i] for i in e.resources)), e.source)
+                 tuple(sorted([perm_v[i] for i in e.resources])), e.source)
             )
-        if self.hosts_free:
-            hkey = [(host_local[h], tuple(sorted(on_host[h])), tuple(sorted(ev_of.get(h, ())))) for h in range(nh)]
-            order = sorted(range(nh), key=lambda h: (hkey[h], h))
-        else:
-            order = list(range(nh))
+        hkey = []
+        for h in range(nh):
+            evs, here = ev_of.get(h), on_host[h]
+            here.sort()
+            hkey.append((host_local[h], tuple(here), tuple(sorted(evs)) if evs else ()))
+        order = sorted(range(nh), key=lambda h: (hkey[h], h))
         perm_h = [0] * nh
         for new, old in enumerate(order):
             perm_h[old] = new
+        return order, perm_h
+
+    def _apply(self, s: State, perm_v: list[int], order: list[int], perm_h: list[int]) -> State:
+        """Rename VMs by `perm_v` and hosts by `perm_h`, and rebuild `s`."""
         names = self.spec.host_names
         hosts = tuple(s.hosts[old] for old in order)
         vms: list = [None] * len(s.vms)
