@@ -8,15 +8,20 @@ the target and the parsed command-line options and returns a `StageResult`: its 
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
+import os
+import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from vmspec.properties.conformance.events import stage as events_stage
 from vmspec.properties.engines import explore, fuzz, walk
 from vmspec.properties.engines.z3 import engine as z3_engine
 from vmspec.properties.evidence.verdict import StageResult, Target
 
-__all__ = ["STAGES", "STAGE_ALIASES", "Stage", "StageResult", "run"]
+__all__ = ["ASIDE", "STAGES", "STAGE_ALIASES", "Stage", "StageResult", "jobs_default", "run"]
 
 
 @dataclass(frozen=True)
@@ -58,5 +63,68 @@ STAGES: list[Stage] = [
 STAGE_ALIASES = {"prove": "z3"}  # the Z3 stage is named after its engine, like the others
 
 
+# With two processes (`--jobs 2`), the stages run in two groups side by side: the Z3 stage
+# (its solver and formula building, about as long as all the others) in a second process, the
+# rest in this one.  Each stage computes exactly what it computes alone, so the verdicts are
+# the same; only the wall-clock time changes.
+ASIDE = ("z3",)
+
+
+def jobs_default() -> int:
+    """Two processes where two cores are available (`os.sched_getaffinity`), else one."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return 2 if cores >= 2 else 1
+
+
 def run(target: Target, opts: argparse.Namespace) -> list[StageResult]:
-    return [stage.run(target, opts) for stage in STAGES if stage.name not in getattr(opts, "skip", ())]
+    """The results of every stage not skipped, in the order of `STAGES`."""
+    chosen = [stage for stage in STAGES if stage.name not in getattr(opts, "skip", ())]
+    aside = [stage for stage in chosen if stage.name in ASIDE]
+    here = [stage for stage in chosen if stage.name not in ASIDE]
+    if getattr(opts, "jobs", 1) < 2 or not aside or not here or "fork" not in mp.get_all_start_methods():
+        return [stage.run(target, opts) for stage in chosen]
+    results: dict[str, StageResult] = {}
+    ctx = mp.get_context("fork")  # the child inherits the imported engines: no second start-up
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_run_aside, args=(aside, target, opts, send), daemon=True)
+    sys.stdout.flush()  # the child would flush what is buffered a second time
+    sys.stderr.flush()
+    child.start()
+    send.close()
+    try:
+        for stage in here:
+            results[stage.name] = stage.run(target, opts)
+        try:
+            status, payload = receive.recv()
+        except EOFError:
+            raise RuntimeError(f"the process running the {', '.join(s.name for s in aside)} stage ended "
+                               f"without a result (exit status {child.exitcode})") from None
+        if status != "ok":
+            raise payload
+        results.update(payload)
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+    return [results[stage.name] for stage in chosen]
+
+
+def _run_aside(stages: list[Stage], target: Target, opts: argparse.Namespace, send: Any) -> None:
+    """In the second process: run `stages`, send their results (or the exception) back."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends this process
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        out = ("ok", {stage.name: stage.run(target, opts) for stage in stages})
+    except Exception as exc:  # re-raised in the parent
+        out = ("error", exc)
+    try:
+        send.send(out)
+    except Exception as exc:  # an unpicklable result or exception: say so
+        send.send(("error", RuntimeError(f"the result of the {', '.join(s.name for s in stages)} stage could "
+                                         f"not be sent back: {exc}")))
+    finally:
+        send.close()
