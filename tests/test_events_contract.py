@@ -24,6 +24,8 @@ EXPECTED = {
     "ok_http_429": [],
     "ok_aks_freeze_started": [],
     "ok_api_2017_03_01_iso": [],
+    "ok_api_version_switch": [],  # same incarnation re-read at a newer api-version: more fields, same events
+    "ok_api_version_switch_2017": [],  # 2017-03-01 -> 2017-08-01: ISO to RFC 1123, the underscore dropped
     "ok_terminate_10_min": [],
     "ok_preempt_30_s": [],
     "warn_short_notice_5min": [(2, "R9", "warning")],
@@ -38,6 +40,7 @@ EXPECTED = {
     "r9_notice_10s": [(2, "R9", "error")],
     "r10_incarnation_down": [(2, "R10", "error")],
     "r10_changed_same_incarnation": [(2, "R10", "error")],
+    "r10_changed_across_api_versions": [(2, "R10", "error")],  # NotBefore moved under the same incarnation
     "r11_back_to_scheduled": [(4, "R11", "error")],
     "r11_freeze_appears_started": [(2, "R11", "error")],
     "r11_type_changed": [(3, "R11", "error")],

@@ -276,6 +276,33 @@ def _canonical(events: tuple[dict[str, Any], ...]) -> tuple[str, ...]:
     return tuple(sorted(json.dumps(e, sort_keys=True) for e in events))
 
 
+def _vm_names(resources: list[Any], version: str) -> list[Any]:
+    """Resources as VM names: before api-version 2017-08-01 the names of IaaS VMs carry a
+    prepended underscore (E5), which is not part of the name."""
+    if version >= NO_UNDERSCORE_SINCE:
+        return list(resources)
+    return [r[1:] if isinstance(r, str) and r.startswith("_") else r for r in resources]
+
+
+def _information(events: tuple[dict[str, Any], ...], version: str, other: str) -> tuple[str, ...]:
+    """The event information of an Events array rendered at api-version `version`, as far as
+    api-version `other` shows it too (R10 across a change of api-version): only the fields
+    both versions define, NotBefore as the instant it names (ISO 8601 at 2017-03-01, RFC 1123
+    after), Resources without the underscore 2017-03-01 prepended (E5)."""
+    common = set(BASE_FIELDS) | {f for f, since in FIELD_SINCE.items() if version >= since and other >= since}
+    out = []
+    for event in events:
+        info = {k: v for k, v in event.items() if k in common}
+        if isinstance(info.get("NotBefore"), str) and info["NotBefore"]:
+            instant, _ = read_not_before(info["NotBefore"], version)
+            if instant is not None:
+                info["NotBefore"] = to_micros(instant)
+        if isinstance(info.get("Resources"), list):
+            info["Resources"] = _vm_names(info["Resources"], version)
+        out.append(json.dumps(info, sort_keys=True))
+    return tuple(sorted(out))
+
+
 class StreamChecker:
     """Feed observations in order with `feed`; each call returns the findings of that line.
     A capture header (`CaptureHeader`), fed first, says what the polls cannot show."""
@@ -288,7 +315,8 @@ class StreamChecker:
         self._removed: set[str] = set()
         self._seen: set[str] = set()
         self._approved: set[str] = set()
-        self._previous: tuple[int, tuple[str, ...], int, int] | None = None  # incarnation, content, time, line
+        # incarnation, content, time, line, the Events array and the api-version it was rendered at
+        self._previous: tuple[int, tuple[str, ...], int, int, tuple[dict[str, Any], ...], str] | None = None
         self._said: dict[str | None, set[str]] = {}  # standing conditions reported, per live EventId
         self._out: list[Finding] = []
         self._line = 0
@@ -359,7 +387,7 @@ class StreamChecker:
             del self._live[eid]
             self._removed.add(eid)
             self._said.pop(eid, None)
-        self._previous = (incarnation, content, obs.observed_at, obs.line)
+        self._previous = (incarnation, content, obs.observed_at, obs.line, events, obs.api_version)
 
     # -------------------------------------------------------------- E1-E6: fields and values
 
@@ -407,12 +435,19 @@ class StreamChecker:
     # -------------------------------------------------------------- R10: the incarnation
 
     def _incarnation(self, obs: Observation, incarnation: int, content: tuple[str, ...]) -> None:
+        """R10.  The incarnation belongs to the document, not to the api-version's rendering of
+        it: when the capture switches api-version, two documents with the same incarnation are
+        compared on their event information as both versions show it (`_information`)."""
         if self._previous is None:
             return
-        before, before_content, _, before_line = self._previous
+        before, before_content, _, before_line, before_events, before_version = self._previous
         if incarnation < before:
             self._find(None, "R10", f"DocumentIncarnation went down from {before} (line {before_line}) to {incarnation}")
         elif incarnation == before and content != before_content:
+            if obs.api_version != before_version and (
+                    _information(before_events, before_version, obs.api_version)
+                    == _information(obs.events or (), obs.api_version, before_version)):
+                return  # the same events, rendered by another api-version
             self._find(None, "R10", f"the Events array changed since line {before_line} but DocumentIncarnation "
                                     f"stayed {incarnation}")
 
@@ -429,7 +464,7 @@ class StreamChecker:
         if eid in self._removed:
             self._find(eid, "R12", "the event is back in the document after it was removed")
             self._removed.discard(eid)
-        key = None if resources is None else tuple(sorted(resources))
+        key = None if resources is None else tuple(sorted(_vm_names(resources, obs.api_version)))
         track = self._live.get(eid)
         if track is None:
             self._seen.add(eid)
