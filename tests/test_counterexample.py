@@ -119,3 +119,18 @@ def test_exact_time_survives_json_and_replays(tmp_path):
     loaded = Counterexample.load(p)
     assert loaded.steps[-1].args == (Fraction(30001, 1000),) and loaded == cx
     assert replay(loaded).reproduced
+
+
+# ---------------------------------------------------------------- a lasso's loop must be fair
+
+
+def test_replay_refuses_a_lasso_whose_loop_starves_a_fair_action():
+    """Time passing forever on TINY before anything is announced keeps every host unpatched
+    and returns to the same state, but starves the announcements, enabled throughout: no
+    weakly fair behaviour does that, so it is no counterexample to R18."""
+    steps = [Step("time_passes", (10,)), Step("time_passes", (10,))]
+    verdict = replay_steps(TINY.topology, TINY.params, None, steps, "every_host_patched", "lasso", 2)
+    assert verdict.reproduced is False
+    assert "not weakly fair" in verdict.detail and "platform_announce_event(h0, Freeze)" in verdict.detail
+    assert verdict.states[1] == verdict.states[2]  # a real cycle, with obligations pending: only fairness fails
+

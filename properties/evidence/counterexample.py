@@ -50,6 +50,23 @@ def fair_steps(spec: Spec, s: State) -> list[Step]:
     return [st for st, _ in spec.successors(s) if ACTION_INFO[st.name].fair]
 
 
+def unfair_to(spec: Spec, cycle: Sequence[State], taken: Iterable[Any]) -> list[Step]:
+    """The weakly fair steps (action and arguments) enabled in every state of `cycle` and
+    never among the steps `taken` on it: empty exactly when repeating the cycle forever is a
+    weakly fair behaviour (R18, R19; the explorer's and the fuzz machine's fairness).  Time
+    counts as taken when time passes on the cycle by any duration (a trace's exact durations
+    need not be the model's time step)."""
+    always: set[Step] | None = None
+    for s in cycle:
+        here = set(fair_steps(spec, s))
+        always = here if always is None else always & here
+        if not always:
+            return []
+    done = {Step(st[0], tuple(st[1])) for st in taken}
+    timed = any(st.name == "time_passes" for st in done)
+    return sorted((st for st in always - done if not (timed and st.name == "time_passes")), key=str) if always else []
+
+
 @dataclass(frozen=True)
 class TraceStep:
     index: int  # 1-based position in the trace
@@ -301,6 +318,10 @@ def replay_steps(
         pending = frozenset.intersection(*(obligations(spec, prop, s) for s in states[loop_start - 1 :]))
         if not pending:
             return ReplayVerdict(False, "every obligation is discharged somewhere on the cycle", tuple(states))
+        starved = unfair_to(spec, states[loop_start - 1 : -1], steps[loop_start - 1 :])
+        if starved:
+            return ReplayVerdict(False, "the cycle is not weakly fair: enabled in every state of the cycle and "
+                                 "never taken on it: " + ", ".join(map(str, starved)), tuple(states))
         return ReplayVerdict(True, "pending forever: " + ", ".join(sorted(pending)), tuple(states))
     if kind == STUTTER:
         if p.kind != EVENTUALLY:
