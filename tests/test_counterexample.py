@@ -134,3 +134,22 @@ def test_replay_refuses_a_lasso_whose_loop_starves_a_fair_action():
     assert "not weakly fair" in verdict.detail and "platform_announce_event(h0, Freeze)" in verdict.detail
     assert verdict.states[1] == verdict.states[2]  # a real cycle, with obligations pending: only fairness fails
 
+
+
+def test_an_implementations_stall_starves_its_own_platform_steps():
+    """The same cycle in an implementation's trace is its stall (R18): the announcements it
+    never makes are its own choices, so the replay of a trace's lasso (engine trace) accepts
+    it, and says so in the pytest test it prints."""
+    steps = [Step("time_passes", (10,)), Step("time_passes", (10,))]
+    verdict = replay_steps(TINY.topology, TINY.params, None, steps, "every_host_patched", "lasso", 2,
+                           implementation=True)
+    assert verdict.reproduced, verdict.detail
+    spec = TINY.spec()
+    path, s = [], spec.initial_state()
+    for st in steps:
+        s = spec.step(s, st)
+        path.append((st, s))
+    for engine, reproduced in (("trace", True), ("explore", False)):
+        c = build(spec, path, "every_host_patched", "stalled", kind="lasso", engine=engine, config="TINY", loop_start=2)
+        assert replay(c).reproduced is reproduced
+        assert ("implementation=True" in c.to_python()) is reproduced

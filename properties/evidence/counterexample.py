@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from vmspec.model import ACTION_INFO, CONFIGS, EVENT_TYPES, ActionNotEnabled, Params, Spec, State, Step, Topology
+from vmspec.model.spec import PLATFORM
 from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, TRANSITION, by_name
 from vmspec.properties.catalogue.rules import rule
@@ -42,6 +43,9 @@ from vmspec.properties.io.topology import params_from_dict, topology_from_dict, 
 FORMAT = "vmspec-counterexample/1"
 SAFETY, DEADLOCK_KIND, LASSO, STUTTER, REFUSED = "safety", "deadlock", "lasso", "stutter", "refused"
 KINDS = (SAFETY, DEADLOCK_KIND, LASSO, STUTTER, REFUSED)
+
+
+IMPLEMENTATION_ENGINE = "trace"  # counterexamples of an implementation's own trace (vmspec trace check, the plugin)
 
 
 def fair_steps(spec: Spec, s: State) -> list[Step]:
@@ -215,6 +219,8 @@ class Counterexample:
         rule = f", {self.rule!r}" if self.kind == REFUSED or self.observed is not None else ""
         if self.observed is not None:
             rule += f", observed={self.observed!r}"
+        if self.kind == LASSO and self.engine == IMPLEMENTATION_ENGINE:
+            rule += ", implementation=True"
         return (
             ("from fractions import Fraction\n\n" if exact else "")
             + "from vmspec.model import CONFIGS, Step\n"
@@ -283,6 +289,7 @@ def replay_steps(
     loop_start: int | None = None,
     rule: str | None = None,
     observed: dict | None = None,
+    implementation: bool = False,
 ) -> ReplayVerdict:
     """Re-run `steps` through the model (or the mutant) and check the violation recurs.
 
@@ -291,7 +298,13 @@ def replay_steps(
     its states end with the state before the refused step, repeated, so that a picture
     has a column for it.  With `observed` (a trace's reported state after the last step)
     the last state is the model's with that report laid over it, as the trace checker
-    judged it."""
+    judged it.
+
+    A ``lasso`` reproduces when its cycle returns to the state where it starts, keeps an
+    obligation pending in every state, and is weakly fair (`unfair_to`).  With
+    `implementation` (a trace's lasso: an implementation that stalls), the platform's steps
+    are the implementation's own choices, and starving them is the very failure shown; only
+    the other actors' fair steps (time) must then be taken on the cycle."""
     spec = spec_for(topology, params, mutant)
     p = by_name(prop)
     states = [spec.initial_state()]
@@ -318,7 +331,8 @@ def replay_steps(
         pending = frozenset.intersection(*(obligations(spec, prop, s) for s in states[loop_start - 1 :]))
         if not pending:
             return ReplayVerdict(False, "every obligation is discharged somewhere on the cycle", tuple(states))
-        starved = unfair_to(spec, states[loop_start - 1 : -1], steps[loop_start - 1 :])
+        starved = [st for st in unfair_to(spec, states[loop_start - 1 : -1], steps[loop_start - 1 :])
+                   if not (implementation and ACTION_INFO[st.name].actor == PLATFORM)]
         if starved:
             return ReplayVerdict(False, "the cycle is not weakly fair: enabled in every state of the cycle and "
                                  "never taken on it: " + ", ".join(map(str, starved)), tuple(states))
@@ -386,7 +400,7 @@ def _refusal_verdict(exc: ActionNotEnabled, step: Step, rule: str | None, states
 
 def replay(cx: Counterexample) -> ReplayVerdict:
     return replay_steps(cx.topology, cx.params, cx.mutant, cx.actions(), cx.property, cx.kind, cx.loop_start, cx.rule,
-                        cx.observed)
+                        cx.observed, implementation=cx.engine == IMPLEMENTATION_ENGINE)
 
 
 # ---------------------------------------------------------------- schema and files
