@@ -1,12 +1,41 @@
 """vmspec's checkers: the property registry, the rules, the mutant catalogue, the shared
-counterexample value, the engines and the command line."""
+counterexample value, the engines and the command line.
 
-from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME, MUTANTS, Mutant
-from vmspec.properties.catalogue.registry import REGISTRY, Property, by_name, of_kind
-from vmspec.properties.catalogue.rules import RULE_BY_ID, RULES, Rule
-from vmspec.properties.evidence.counterexample import Counterexample, TraceStep, replay, replay_steps
-from vmspec.properties.evidence.verdict import Target, Verdict
-from vmspec.properties.io.errors import InputError
+The names below are imported when first used (PEP 562), so that importing a submodule --
+the `vmspec` command's launcher above all (`vmspec.properties.cli.launch`) -- does not
+import every checker first."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "MUTANTS": "vmspec.properties.catalogue.mutants",
+    "MUTANT_BY_NAME": "vmspec.properties.catalogue.mutants",
+    "Mutant": "vmspec.properties.catalogue.mutants",
+    "REGISTRY": "vmspec.properties.catalogue.registry",
+    "Property": "vmspec.properties.catalogue.registry",
+    "by_name": "vmspec.properties.catalogue.registry",
+    "of_kind": "vmspec.properties.catalogue.registry",
+    "RULES": "vmspec.properties.catalogue.rules",
+    "RULE_BY_ID": "vmspec.properties.catalogue.rules",
+    "Rule": "vmspec.properties.catalogue.rules",
+    "Counterexample": "vmspec.properties.evidence.counterexample",
+    "TraceStep": "vmspec.properties.evidence.counterexample",
+    "replay": "vmspec.properties.evidence.counterexample",
+    "replay_steps": "vmspec.properties.evidence.counterexample",
+    "Target": "vmspec.properties.evidence.verdict",
+    "Verdict": "vmspec.properties.evidence.verdict",
+    "InputError": "vmspec.properties.io.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)
+
 
 __all__ = [
     "MUTANTS",

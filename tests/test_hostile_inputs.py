@@ -523,24 +523,40 @@ def test_replay_exits_1_only_when_the_counterexample_reproduces(tmp_path):
 
 
 def _unwritable(tmp_path: Path) -> Path:
-    if os.geteuid() != 0:
-        d = tmp_path / "ro"
-        d.mkdir()
-        d.chmod(0o500)
-        return d
-    for candidate in (Path("/proc/1"), Path("/proc/self/fd")):
-        if candidate.is_dir() and not os.access(candidate, os.W_OK):
-            return candidate
-    pytest.skip("no unwritable directory for this user")
+    """A directory this user cannot write: one without write permission; as root, which no
+    permission stops, a directory on a read-only file system (/proc/1), else one the
+    permission check is told is read-only, as a read-only mount would answer."""
+    d = tmp_path / "ro"
+    d.mkdir()
+    d.chmod(0o500)
+    if os.access(d, os.W_OK):  # root
+        proc = Path("/proc/1")
+        if proc.is_dir() and not os.access(proc, os.W_OK):
+            return proc
+        import vmspec.properties.io.files as files
+
+        real = os.access
+        files.os = type("ReadOnly", (), {"access": staticmethod(lambda p, mode: Path(p) != d and real(p, mode)),
+                                        "W_OK": os.W_OK, "X_OK": os.X_OK})
+    return d
+
+
+@pytest.fixture
+def restore_files_os():
+    import vmspec.properties.io.files as files
+
+    yield
+    files.os = os
 
 
 @pytest.mark.parametrize("where, words", [
     (lambda t: ["--out", str(t / "file")], "exists and is not a directory"),
-    (lambda t: ["--out", str(t / "file" / "sub")], "is not a directory"),
+    (lambda t: ["--out", str(t / "file" / "sub")], "is not a directory"),  # as root too
     (lambda t: ["--out", str(_unwritable(t) / "sub")], "not writable"),
+    (lambda t: ["--out", str(t / ("x" * 300) / "sub")], "cannot be used: File name too long"),  # as root too
     (lambda t: ["--graph", str(t / "file" / "g.dot")], "is not a directory"),
 ])
-def test_explore_output_places_are_checked_before_the_work(tmp_path, where, words):
+def test_explore_output_places_are_checked_before_the_work(tmp_path, where, words, restore_files_os):
     (tmp_path / "file").write_text("x")
     started = time.perf_counter()
     code, _, err = run(["explore", "--config", "SMALL", *where(tmp_path)])
@@ -551,6 +567,7 @@ def test_explore_output_places_are_checked_before_the_work(tmp_path, where, word
     (["trace", "export", "--config", "TINY", "-o", "{d}"], "is a directory"),
     (["trace", "export", "--config", "TINY", "-o", "{d}/file/missing/t.jsonl"], "is not a directory"),
     (["events", "export", "--config", "TINY", "-o", "{d}/file/c.jsonl"], "is not a directory"),
+    (["trace", "export", "--config", "TINY", "-o", "{d}/" + "x" * 300 + "/t.jsonl"], "File name too long"),
     (["report", "CX", "-o", "{d}"], "is a directory"),
 ])
 def test_output_files_are_checked_before_the_work(tmp_path, argv, words):
@@ -618,3 +635,32 @@ def test_signals_end_the_run_with_one_line_and_no_partial_file(tmp_path, sig, st
     assert proc.returncode == status, text
     assert words in text and "Traceback" not in text and len(text.splitlines()) == 1, text
     assert sorted(p.name for p in tmp_path.iterdir()) == [], "a partial file was left behind"
+
+
+# A Timer thread started just before the console script's `entry` sends the signal while entry
+# imports every command's modules (hundreds of milliseconds), before any command runs.
+_EARLY = ("import os, signal, sys, threading; from vmspec.properties.cli.launch import entry; "
+          "sys.argv[1:] = ['rules']; threading.Timer({delay}, os.kill, (os.getpid(), signal.{sig})).start(); entry()")
+
+
+@pytest.mark.parametrize("sig, status, words", [
+    ("SIGINT", 130, "interrupted (Ctrl-C)"),
+    ("SIGTERM", 143, "terminated (SIGTERM)"),
+], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("delay", [0.01, 0.1])
+def test_a_signal_while_the_commands_are_imported_ends_quietly(sig, status, words, delay):
+    proc = subprocess.run([sys.executable, "-c", _EARLY.format(delay=delay, sig=sig)], capture_output=True,
+                          timeout=120)
+    text = proc.stderr.decode().strip()
+    assert proc.returncode == status, text
+    assert words in text and "Traceback" not in text and len(text.splitlines()) == 1, text
+    assert proc.stdout == b""  # the command never ran
+
+
+def test_the_console_script_is_the_launcher_and_its_packages_import_nothing_heavy():
+    text = (ROOT / "pyproject.toml").read_text()
+    assert 'vmspec = "vmspec.properties.cli.launch:entry"' in text
+    code = ("import sys; import vmspec.properties.cli.launch; "
+            "print(sorted(m for m in sys.modules if m.startswith(('vmspec.', 'rich', 'hypothesis', 'z3'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert out.strip() == "['vmspec.properties', 'vmspec.properties.cli', 'vmspec.properties.cli.launch']", out

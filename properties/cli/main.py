@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import importlib
 import signal
-import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -176,7 +175,10 @@ def _run(argv: Sequence[str] | None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    """The console script (`vmspec.properties.cli.launch.entry`, which quiets signals first)."""
+    from vmspec.properties.cli.launch import entry as launch
+
+    launch()
 
 
 __all__ = ["DEFAULT_CONFIG", "MAX_EXAMPLES", "MAX_STATES", "MAX_STEPS", "count", "add_limit_arguments", "add_target_arguments", "check_outputs", "entry", "main",

@@ -21,7 +21,24 @@ def _nearest(path: Path) -> Path:
 
 
 def check_output_file(path: Path, flag: str) -> None:
-    """Refuse a file `path` that cannot be written whole: exit 2 before any work is done."""
+    """Refuse a file `path` that cannot be written whole: exit 2 before any work is done.
+    A path the system cannot even look up (a name too long...) is refused with its reason."""
+    try:
+        _check_output_file(path, flag)
+    except OSError as exc:
+        raise InputError(str(path), None, flag, f"cannot be used: {exc.strerror or exc}") from None
+
+
+def check_output_dir(path: Path, flag: str) -> None:
+    """Refuse a directory `path` that cannot hold new files (it is created when missing).
+    A path the system cannot even look up (a name too long...) is refused with its reason."""
+    try:
+        _check_output_dir(path, flag)
+    except OSError as exc:
+        raise InputError(str(path), None, flag, f"cannot be used: {exc.strerror or exc}") from None
+
+
+def _check_output_file(path: Path, flag: str) -> None:
     def refuse(reason: str) -> InputError:
         return InputError(str(path), None, flag, reason)
 
@@ -40,8 +57,7 @@ def check_output_file(path: Path, flag: str) -> None:
         raise refuse("is not writable")
 
 
-def check_output_dir(path: Path, flag: str) -> None:
-    """Refuse a directory `path` that cannot hold new files (it is created when missing)."""
+def _check_output_dir(path: Path, flag: str) -> None:
     def refuse(reason: str) -> InputError:
         return InputError(str(path), None, flag, reason)
 
