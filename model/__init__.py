@@ -5,7 +5,16 @@ values, `Spec` (actions, `successors`, `enabled_actions`, `step`), the table of 
 declared rules and guard clauses (`ACTIONS`, `Refusal`) and the named configurations.
 """
 
-from vmspec.model.configs import AZURE_DEFAULT, CONFIGS, SMALL, TINY, TWO_REBOOTS, UNSAFE_SHARED_HOST, Config
+from vmspec.model.configs import (
+    AZURE_DEFAULT,
+    CONFIGS,
+    RECOVERY_GAP,
+    SMALL,
+    TINY,
+    TWO_REBOOTS,
+    UNSAFE_SHARED_HOST,
+    Config,
+)
 from vmspec.model.params import (
     EVENT_TYPES,
     MIN_NOTICE,
@@ -54,6 +63,7 @@ __all__ = [
     "MIN_NOTICE",
     "PROFILES",
     "REBOOT_SLICE",
+    "RECOVERY_GAP",
     "SHORT_NOTICE",
     "SLICES",
     "SMALL",

@@ -6,7 +6,8 @@ domains, three fault domains, round-robin placement) for random walks and Hypoth
 `UNSAFE_SHARED_HOST` is valid but unsafe on purpose: one host carries two update domains
 of the same availability set, which the checkers must find and explain; `TWO_REBOOTS`
 reboots two update domains of one fault domain under the 2019-2026 rules, where Freezes
-go by fault domain but reboots still by update domain.
+go by fault domain but reboots still by update domain; `RECOVERY_GAP` reboots one update
+domain of a set and maintains the other only after its recovery gap (R21).
 """
 
 from __future__ import annotations
@@ -87,4 +88,18 @@ TWO_REBOOTS = Config(
     "whose updates need a reboot (reboots go by update domain, Freezes by fault domain)",
 )
 
-CONFIGS: dict[str, Config] = {c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS)}
+RECOVERY_GAP = Config(
+    "RECOVERY_GAP",
+    Topology(
+        (AvailabilitySet("as0", update_domains=2, fault_domains=2),),
+        (Host("h0", update="reboot"), Host("h1")),
+        (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 1, "h1")),
+    ),
+    profile("dev-timing"),
+    "2017 rules in dev timing: one availability set of 2 UDs on two hosts, h0's update needs a reboot; "
+    "once an update domain is back from a reboot, the other waits out the recovery gap (R21, 60 s in dev timing)",
+)
+
+CONFIGS: dict[str, Config] = {
+    c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP)
+}

@@ -22,6 +22,9 @@ EVENT_TYPES = ("Freeze", "Reboot", "Redeploy")
 MIN_NOTICE = {"Freeze": 900, "Reboot": 900, "Redeploy": 600}
 # research 3.4: "in some cases advance notice might be as little as 30 seconds"
 SHORT_NOTICE = 30
+# research 1.5: "A rebooted update domain is given 30 minutes to recover before maintenance is
+# initiated on a different update domain" (R21)
+RECOVERY_GAP = 1800
 
 
 class InvalidParams(ValueError):
@@ -41,6 +44,9 @@ class Params:
     notice_divisor: int = 1  # "dev timing": every notice divided by this (decisions D5)
     # research 3.3 (2017-2020 pages): an event's Resources hold VMs of at most one update domain
     resources_one_update_domain: bool = True
+    # research 1.5 (availability-set-overview, 2022 and 2024): a rebooted update domain is given
+    # 30 minutes to recover before maintenance starts on another update domain of its set (R21)
+    recovery_gap: int = RECOVERY_GAP
 
     def __post_init__(self) -> None:
         if self.freeze_slice not in SLICES:
@@ -53,7 +59,7 @@ class Params:
                                 f"got {self.notice_divisor!r}")
         if not isinstance(self.granularity, int) or self.granularity < 1:
             raise InvalidParams(f"granularity must be a positive whole number of seconds, got {self.granularity!r}")
-        for name in ("pause_bound", "min_notice", "resync_latency"):
+        for name in ("pause_bound", "min_notice", "resync_latency", "recovery_gap"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise InvalidParams(f"{name} must be a whole number of seconds >= 0, got {value!r}")
@@ -73,6 +79,11 @@ class Params:
         """The minimum NotBefore lead time for `event_type` (research 3.4), in dev timing if set."""
         base = self.min_notice if event_type == "Freeze" else MIN_NOTICE[event_type]
         return base // self.notice_divisor
+
+    def gap(self) -> int:
+        """The recovery gap after a rebooted update domain (R21), in dev timing if set
+        (divided like the notices, notes/decisions.md D5 and D13); 0 turns it off."""
+        return self.recovery_gap // self.notice_divisor
 
     def required_notice(self, event_type: str) -> int:
         """The least notice the rules accept: the minimum, or 30 s where the rare short

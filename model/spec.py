@@ -21,9 +21,12 @@ R4), announced reboots and redeploys that lose memory legitimately (R14, R15), t
 sequencing slice per event type (R5: Freeze by the profile's slice, Reboot and Redeploy
 by update domain) and the passage of time.
 
+The recovery gap (R21): once the VMs of a rebooted update domain are back, no other update
+domain of their availability set starts maintenance until the gap has run out.
+
 Left out: the IMDS transport (headers, rate limits), maintenance configurations and the
-35-day window, health-signal stops, the 30-minute recovery gap between rebooted update
-domains, zones, regions and scale sets (see notes/spec.md, "Not checked").
+35-day window, health-signal stops, zones, regions and scale sets (see notes/spec.md,
+"Not checked").
 
 Time: while something is timing (a frozen VM, a clock awaiting resync) time advances one
 granule at a time; otherwise it jumps to the next NotBefore deadline, or by one granule
@@ -203,6 +206,8 @@ class _Start(Guard, action="platform_start_event"):
     slice_busy = clause("another slice of an availability set named by the event is under a Started event (each "
                         "VM counted by its event's type: a Freeze by the freeze slice, a Reboot or Redeploy by "
                         "update domain)", "R5")
+    recovery_gap = clause("the event names VMs of an availability set in another update domain than the one "
+                          "recovering from a reboot, and the set's recovery gap still runs", "R21")
 
 
 class _Cancel(Guard, action="platform_cancel_event"):
@@ -334,7 +339,7 @@ ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("app_approve_event", APPLICATION, False, ("event",),
                "an application approves a Scheduled event", ("R8", "R17"), _Approve),
     ActionInfo("platform_start_event", PLATFORM, True, ("event",),
-               "a Scheduled event starts", ("R8", "R5"), _Start),
+               "a Scheduled event starts", ("R8", "R5", "R21"), _Start),
     ActionInfo("platform_cancel_event", PLATFORM, False, ("event",),
                "a Scheduled event is cancelled", ("R11",), _Cancel),
     ActionInfo("host_freeze", PLATFORM, True, ("host",),
@@ -350,7 +355,7 @@ ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("host_redeploy", PLATFORM, True, ("host",),
                "move the VMs of a host under a Started Redeploy", ("R14", "R15"), _Redeploy),
     ActionInfo("host_boot_vms", PLATFORM, True, ("host",),
-               "rebooted VMs come back up", (), _BootVMs),
+               "rebooted VMs come back up; their update domain's recovery gap begins", ("R21",), _BootVMs),
     ActionInfo("vm_clock_resync", PLATFORM, True, ("vm",),
                "step a resumed guest clock forward to host time", ("R3", "R4"), _Resync),
     ActionInfo("platform_complete_event", PLATFORM, True, ("event",),
@@ -445,7 +450,7 @@ class Spec:
         vms = tuple(
             VMState(RUNNING, self.host_ix[v.host], LOADED, None, None, 0, None) for v in self.topology.vms
         )
-        return State(hosts, vms, (), 1, frozenset())
+        return State(hosts, vms, (), 1, frozenset(), (None,) * len(self.topology.availability_sets))
 
     def residents(self, s: State, host: int) -> tuple[int, ...]:
         """Indices of the VMs currently on `host`."""
@@ -511,6 +516,35 @@ class Spec:
             return True
         by_ud = self.slice_of["Reboot"]  # (availability set, ("update_domain", UD)) per VM
         return len({by_ud[i] for i in resources}) == len({by_ud[i][0] for i in resources})
+
+    def recovery_gap_allows(self, s: State, resources: tuple[int, ...]) -> bool:
+        """R21: no VM of `resources` lies in an availability set whose recovery gap runs for
+        another update domain (notes/decisions.md D13: every event type, Freezes included)."""
+        rec = s.recovering
+        if not any(rec):
+            return True
+        by_ud = self.slice_of["Reboot"]  # (availability set, ("update_domain", UD)) per VM
+        for i in resources:
+            a, (_, ud) = by_ud[i]
+            gap = rec[a]
+            if gap is not None and gap[0] != ud:
+                return False
+        return True
+
+    def recovered(self, s: State, resources: tuple[int, ...]) -> tuple[tuple[int, int] | None, ...]:
+        """The recovery timers once the rebooted VMs `resources` are back: each of their sets
+        starts the gap of their update domain (R21; unchanged when the gap is 0)."""
+        gap = self.params.gap()
+        if not gap:
+            return s.recovering
+        rec = list(s.recovering)
+        seen: set[int] = set()
+        for i in resources:
+            a, (_, ud) = self.slice_of["Reboot"][i]
+            if a not in seen:
+                seen.add(a)
+                rec[a] = (ud, gap)
+        return tuple(rec)
 
     def start_allowed(self, e: Event) -> bool:
         """R8: a Scheduled event starts once NotBefore has passed or it was approved."""
@@ -607,7 +641,8 @@ class Spec:
         return evolve_state(s, events=self._replace_event(s, evolve_event(e, approved=True)))
 
     def platform_start_event(self, s: State, event_id: str) -> Outcome:
-        """A Scheduled event starts: NotBefore passed or approved (R8), and the slice allows it (R5)."""
+        """A Scheduled event starts: NotBefore passed or approved (R8), the slice allows it (R5),
+        and no other update domain of a set it names is recovering from a reboot (R21)."""
         e = s.event(event_id)
         if e is None:
             return _Start.removed if event_id in s.removed else _Start.unknown
@@ -617,6 +652,8 @@ class Spec:
             return _Start.too_early
         if not self.slice_allows(s, e.resources, e.event_type):
             return _Start.slice_busy
+        if not self.recovery_gap_allows(s, e.resources):
+            return _Start.recovery_gap
         events = self._replace_event(s, evolve_event(e, status=STARTED_STATUS, not_before_in=None))
         return evolve_state(s, hosts=self._set_phase(s, e.host, STARTED), events=events, incarnation=s.incarnation + 1)
 
@@ -726,7 +763,8 @@ class Spec:
         return evolve_state(s, hosts=hosts, vms=tuple(vms))
 
     def host_boot_vms(self, s: State, h: int) -> Outcome:
-        """The VMs rebooted under the event of host `h` come back up, clocks synced at boot."""
+        """The VMs rebooted under the event of host `h` come back up, clocks synced at boot;
+        their update domain's recovery gap begins (R21)."""
         if s.hosts[h].phase != IN_REBOOT:
             return _BootVMs.not_rebooting
         e = s.event_of_host(h)
@@ -735,7 +773,8 @@ class Spec:
         vms = list(s.vms)
         for i in e.resources:
             vms[i] = evolve_vm(vms[i], status=RUNNING, snapshot=None, frozen_for=None, clock_lag=0, unsynced_for=None)
-        return evolve_state(s, hosts=self._set_phase(s, h, RECOVERED), vms=tuple(vms))
+        return evolve_state(s, hosts=self._set_phase(s, h, RECOVERED), vms=tuple(vms),
+                            recovering=self.recovered(s, e.resources))
 
     def vm_clock_resync(self, s: State, vm: int) -> Outcome:
         """The host steps a resumed guest's wall clock forward to host time (S4, R3, R4)."""
@@ -766,13 +805,14 @@ class Spec:
         timing = any(v.frozen_for is not None or v.unsynced_for is not None for v in s.vms)
         if not timing:
             waits = [e.not_before_in for e in s.events if e.not_before_in]
+            waits += [gap[1] for gap in s.recovering if gap is not None]  # R21: a gap ends like a deadline
             if waits:
                 return (min(waits),)
         return (g,)
 
     def time_passes(self, s: State, dt: int) -> Outcome:
         """`dt` seconds pass: running guests write memory, frozen clocks fall behind,
-        NotBefore deadlines draw nearer.  Time never carries a freeze past its bound
+        NotBefore deadlines draw nearer, recovery gaps run out.  Time never carries a freeze past its bound
         nor a clock past its resync latency (see its guard clauses)."""
         if dt <= 0:
             return _Time.not_forward
@@ -802,9 +842,12 @@ class Spec:
             events = tuple(
                 evolve_event(e, not_before_in=max(0, e.not_before_in - dt)) if e.not_before_in else e for e in events
             )
-        if not moved and events is s.events:
+        recovering = s.recovering
+        if any(recovering):
+            recovering = tuple(None if gap is None or gap[1] <= dt else (gap[0], gap[1] - dt) for gap in recovering)
+        if not moved and events is s.events and recovering is s.recovering:
             return s
-        return evolve_state(s, vms=tuple(vms) if moved else s.vms, events=events)
+        return evolve_state(s, vms=tuple(vms) if moved else s.vms, events=events, recovering=recovering)
 
     # ------------------------------------------------------------------ the next-state relation
 

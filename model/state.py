@@ -114,6 +114,9 @@ class State:
     events: tuple[Event, ...]  # the Scheduled Events document, ordered by EventId
     incarnation: int  # DocumentIncarnation
     removed: frozenset[str]  # EventIds that have left the document
+    # per availability set, in topology order: (the update domain whose rebooted VMs came back,
+    # seconds its recovery gap still runs), or None when no gap runs (R21)
+    recovering: tuple[tuple[int, int] | None, ...] = ()
 
     def event(self, event_id: str) -> Event | None:
         for e in self.events:
@@ -194,6 +197,7 @@ def evolve_event(
 def evolve_state(
     s: State, *, hosts: tuple[HostState, ...] | Keep = KEEP, vms: tuple[VMState, ...] | Keep = KEEP,
     events: tuple[Event, ...] | Keep = KEEP, incarnation: int | Keep = KEEP, removed: frozenset[str] | Keep = KEEP,
+    recovering: tuple[tuple[int, int] | None, ...] | Keep = KEEP,
 ) -> State:
     return State(
         s.hosts if hosts is KEEP else hosts,
@@ -201,4 +205,5 @@ def evolve_state(
         s.events if events is KEEP else events,
         s.incarnation if incarnation is KEEP else incarnation,
         s.removed if removed is KEEP else removed,
+        s.recovering if recovering is KEEP else recovering,
     )

@@ -85,4 +85,4 @@ def test_candidates_are_the_steps_successors_tries_in_its_order():
             if t not in seen:
                 seen.add(t)
                 queue.append(t)
-    assert len(seen) == 11743
+    assert len(seen) == 11931

@@ -30,6 +30,9 @@ PINS = {
     'resources_span_update_domains': {
         'event_resources_one_update_domain': ('safety', None, [('platform_announce_event', ('h0', 'Freeze'))]),
     },
+    'recovery_gap_ignored': {
+        'recovery_gap_kept': ('safety', None, [('platform_announce_event', ('h0', 'Reboot')), ('platform_announce_event', ('h1', 'Freeze')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('host_reboot', ('h0',)), ('host_boot_vms', ('h0',)), ('platform_complete_event', ('h0#1',)), ('platform_start_event', ('h1#1',))]),
+    },
     'no_watchdog': {
         'freeze_within_bound': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,))]),
     },

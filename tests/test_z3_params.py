@@ -18,7 +18,7 @@ from vmspec.properties.engines.z3.params_proof import (
 from vmspec.properties.engines.z3.params_vocabulary import pre_state
 
 EXPECTED_RULES = ["R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14",
-                  "R15", "R16", "R20", "R22"]
+                  "R15", "R16", "R20", "R21", "R22"]
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +55,7 @@ WHERE = {
     "freeze_without_started_event": ("host_freeze", "impact_needs_started_event"),
     "reboot_sliced_like_freeze": ("platform_start_event", "started_events_one_slice"),
     "resources_span_update_domains": ("platform_announce_event", "event_resources_one_update_domain"),
+    "recovery_gap_ignored": ("platform_start_event", "recovery_gap_kept"),
 }
 
 

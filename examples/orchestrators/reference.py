@@ -6,7 +6,8 @@ slice of its set is in flight, started
 once its own NotBefore has passed or an application approved it, frozen, resumed as soon
 as the patch is applied (or by the watchdog when one more granule would cross the pause
 bound, in which case the update is redone as a Reboot), every lagging guest clock is
-resynced, and the event is completed.  Use it as ``--vmspec-impl=examples.orchestrators.reference:factory``.
+resynced, and the event is completed.  Once a rebooted update domain is back, no event of
+another update domain of its set starts until the recovery gap has run out (R21).  Use it as ``--vmspec-impl=examples.orchestrators.reference:factory``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Reference:
         self.frozen_at: dict[str, Fraction] = {}
         self.index = {v.name: i for i, v in enumerate(topology.vms)}
         self.vm = {v.name: v for v in topology.vms}
+        self.recovering: dict[str, tuple[int, Fraction]] = {}  # set -> (update domain back, when it was seen back)
 
     def slice(self, vm: str, event_type: str) -> tuple:
         """(availability set, kind, unit): the slice `vm` counts in under an event of `event_type`."""
@@ -46,6 +48,15 @@ class Reference:
                     key = self.slice(v, e.event_type)
                     if key[0] in sets and key not in mine:
                         return False
+        return True
+
+    def gap_free(self, obs: Observation, vms: tuple[str, ...]) -> bool:
+        """No VM of `vms` is in another update domain of a set still within its recovery gap (R21)."""
+        for v in vms:
+            vm = self.vm[v]
+            back = self.recovering.get(vm.availability_set)
+            if back is not None and back[0] != vm.update_domain and obs.now < back[1] + self.params.gap():
+                return False
         return True
 
     def decide(self, obs: Observation) -> list:
@@ -77,6 +88,8 @@ class Reference:
                 return []
             if not self.slice_free(obs, event.resources, event.event_type, ("Started",)):
                 return []
+            if not self.gap_free(obs, event.resources):
+                return []
             self.phase[h] = "started"
             return [impl.start(event.event_id)]
         if phase == "started":
@@ -99,6 +112,8 @@ class Reference:
             return lagging + [impl.complete(event.event_id)]  # type: ignore[union-attr]
         if phase == "rebooting":
             if all(obs.vms[v].status == "running" for v in residents):
+                for v in residents:  # back from the reboot: the recovery gap begins (R21)
+                    self.recovering[self.vm[v].availability_set] = (self.vm[v].update_domain, obs.now)
                 self.phase[h] = "todo"
                 return [impl.complete(event.event_id)]  # type: ignore[union-attr]
         return []

@@ -71,6 +71,13 @@ class ResourcesSpanUpdateDomains(Spec):
         return True
 
 
+class RecoveryGapIgnored(Spec):
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
+    def recovery_gap_allows(self, s: State, resources: tuple[int, ...]) -> bool:
+        return True
+
+
 class NoWatchdog(Spec):
     symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
 
@@ -317,6 +324,15 @@ MUTANTS: tuple[Mutant, ...] = (
         "an event is announced for a host carrying two update domains of a set, naming VMs of both",
         ResourcesSpanUpdateDomains,
         "UNSAFE_SHARED_HOST",
+    ),
+    Mutant(
+        "recovery_gap_ignored",
+        "R21",
+        ("recovery_gap_kept",),
+        "another update domain's event starts as soon as a rebooted update domain is back, without the "
+        "recovery gap",
+        RecoveryGapIgnored,
+        "RECOVERY_GAP",
     ),
     Mutant(
         "no_watchdog",

@@ -11,7 +11,7 @@ Kinds:
   in `s`; a fair run must discharge each one (a lasso that keeps one pending violates it).
 
 Incremental checking: each property declares the parts of the state it reads (`reads`:
-hosts, vms, events, incarnation, removed; a transition property also ``step`` when it
+hosts, vms, events, incarnation, removed, recovering; a transition property also ``step`` when it
 reads the step itself).  Actions keep the parts they leave alone as the very same objects,
 so `changed(s, t)` tells by identity which parts a step changed, and an engine re-checks
 only the properties that read one of them: a state property whose parts are unchanged has
@@ -46,7 +46,7 @@ STATE, TRANSITION, DEADLOCK = "state", "transition", "deadlock"
 
 
 # The parts of a state a property may read, as bits (`Property.reads`, `changed`).
-PARTS = {"hosts": 1, "vms": 2, "events": 4, "incarnation": 8, "removed": 16, "step": 32}
+PARTS = {"hosts": 1, "vms": 2, "events": 4, "incarnation": 8, "removed": 16, "step": 32, "recovering": 64}
 STEP = PARTS["step"]
 EVERYTHING = sum(PARTS.values())
 CHECK_SKIPPED_ENV = "VMSPEC_CHECK_SKIPPED"
@@ -68,7 +68,8 @@ def changed(s: State, t: State) -> int:
     if s is t:
         return 0
     return ((s.hosts is not t.hosts) | (s.vms is not t.vms) << 1 | (s.events is not t.events) << 2
-            | (s.incarnation != t.incarnation) << 3 | (s.removed is not t.removed) << 4)
+            | (s.incarnation != t.incarnation) << 3 | (s.removed is not t.removed) << 4
+            | (s.recovering is not t.recovering) << 6)
 
 
 def check_skipped() -> bool:
@@ -346,6 +347,35 @@ def event_resources_one_update_domain(spec: Spec, s: State) -> str | None:
                 names = ", ".join(_vm(spec, i) for i in e.resources if spec.vm_aset[i] == a)
                 return (f"event {e.event_id}'s Resources name {len(units)} update domains of availability set "
                         f"{spec.topology.availability_sets[a].name} ({names})")
+    return None
+
+
+# ---------------------------------------------------------------------- R21 recovery gap
+
+
+def _held_by_gap(spec: Spec, s: State, resources: tuple[int, ...]) -> int | None:
+    """A VM of `resources` in another update domain of a set whose recovery gap runs, or None."""
+    for i in resources:
+        gap = s.recovering[spec.vm_aset[i]]
+        if gap is not None and gap[1] > 0 and gap[0] != spec.topology.vms[i].update_domain:
+            return i
+    return None
+
+
+@prop("recovery_gap_kept", ALWAYS, "R21", TRANSITION, reads=("events", "recovering"))
+def recovery_gap_kept(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """No event starts naming a VM of another update domain of a set while the set's recovery gap after a reboot runs."""
+    for a in s.events:
+        b = t.event(a.event_id)
+        if a.status == SCHEDULED and b is not None and b.status == STARTED_STATUS:
+            i = _held_by_gap(spec, s, a.resources)
+            if i is not None:
+                aset = spec.vm_aset[i]
+                ud, left = s.recovering[aset]
+                return (f"event {a.event_id} started on VM {_vm(spec, i)} (update domain "
+                        f"{spec.topology.vms[i].update_domain}) while availability set "
+                        f"{spec.topology.availability_sets[aset].name}'s update domain {ud} had {left} s of its "
+                        f"recovery gap left")
     return None
 
 

@@ -200,11 +200,15 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R21",
         "Recovery gap after a rebooted update domain",
-        "After a restarted update domain comes back, no other update domain of the set starts maintenance "
-        "for 30 minutes.",
-        "research 1.5 (availability-set-overview, 2022 and 2024)",
-        not_checked="documented only for reboot maintenance, never for memory-preserving pauses, which are "
-        "what this specification covers; modelling it would add a per-set 30-minute timer to every state.",
+        "Once the VMs of an update domain rebooted (or redeployed) under a Reboot or Redeploy event are back, "
+        "no event naming VMs of another update domain of their availability set starts for the recovery gap, "
+        "30 minutes (divided like the notices in dev timing).  The gap follows a reboot only, never a freeze, "
+        "and holds before maintenance of every type, Freezes included (notes/decisions.md D13).  A later "
+        "reboot of the same update domain may start during the gap and starts it anew when its VMs are back.",
+        "research 1.5 (\"A rebooted update domain is given 30 minutes to recover before maintenance is initiated "
+        "on a different update domain\", manage-availability 2016-17 and availability-set-overview 2022; \"A "
+        "restarted update domain has 30 minutes to recover before maintenance starts on a different update "
+        "domain\", 2024); research invariant 3",
     ),
     Rule(
         "R22",

@@ -31,7 +31,7 @@ so the explorer reduces a subclass only when it declares itself symmetric
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from operator import itemgetter
 
 from vmspec.model import Spec, State
@@ -51,6 +51,7 @@ def declared_symmetric(spec: Spec) -> bool:
 
 
 _layout = layout  # where the renamed fields sit in an encoding
+_RECOVERING = [f.name for f in fields(State)].index("recovering")  # the recovery gaps, renamed with their sets (R21)
 
 
 def _opt(x: int | None) -> tuple:
@@ -174,6 +175,8 @@ class Symmetry:
             events.append(share(tuple(code)))
         events.sort(key=itemgetter(ev_id))
         out[lay.events] = tuple(events)
+        if any(s.recovering):
+            out[_RECOVERING] = self._recovering(s, perm_v)
         out[lay.removed] = frozenset(
             f"{names[perm_h[h]]}#{suffix}" for h, suffix in (split(x) for x in s.removed)  # type: ignore[misc]
         )
@@ -214,13 +217,15 @@ class Symmetry:
             load[v.host] += 1
         vkey = []
         local_of = self._vm_local
+        gap_key, gaps = self._gap_key, any(s.recovering)
         for i, v in enumerate(s.vms):
             res = resource_of.get(i)
             local = local_of.get(v)
             if local is None:
                 local = local_of[v] = (v.status, v.memory, _opt(v.snapshot), _opt(v.frozen_for), v.clock_lag,
                                        _opt(v.unsynced_for))
-            vkey.append((*local, host_local[v.host], load[v.host], tuple(sorted(res)) if res else ()))
+            vkey.append((*local, host_local[v.host], load[v.host], tuple(sorted(res)) if res else (),
+                         gap_key(s, i) if gaps else ()))
         perm_v = self._vm_permutation(vkey)
         order, perm_h = self._host_order(s, perm_v, host_local)
         return perm_v, order, perm_h
@@ -245,6 +250,13 @@ class Symmetry:
                 plan.append((sets, sizes))
             object.__setattr__(self, "_plan_cache", plan)
         return plan
+
+    def _gap_key(self, s: State, i: int) -> tuple:
+        """What VM `i` tells of its set's recovery gap (R21): seconds left, and whether its
+        update domain is the one recovering."""
+        a, (_, ud) = self.spec.slice_of["Reboot"][i]
+        gap = s.recovering[a] if a < len(s.recovering) else None
+        return (False, 0, False) if gap is None else (True, gap[1], gap[0] == ud)
 
     def _vm_permutation(self, vkey: list) -> list[int]:
         """new index of each VM slot: sets, then units, then VMs ordered by signature."""
@@ -316,4 +328,18 @@ class Symmetry:
         removed = frozenset(
             f"{names[perm_h[h]]}#{suffix}" for h, suffix in (self._split_id(x) for x in s.removed)  # type: ignore[misc]
         )
-        return State(hosts, tuple(vms), tuple(events), s.incarnation, removed)
+        return State(hosts, tuple(vms), tuple(events), s.incarnation, removed, self._recovering(s, perm_v))
+
+    def _recovering(self, s: State, perm_v: list[int]) -> tuple[tuple[int, int] | None, ...]:
+        """The recovery gaps renamed with the VMs: a set's gap goes to the set its VMs go to,
+        naming the update domain its recovering VMs go to (units map to whole units)."""
+        if not any(s.recovering):
+            return s.recovering
+        by_ud = self.spec.slice_of["Reboot"]
+        out: list[tuple[int, int] | None] = [None] * len(s.recovering)
+        for i, (a, (_, ud)) in enumerate(by_ud):
+            gap = s.recovering[a]
+            if gap is not None and gap[0] == ud:
+                b, (_, ud2) = by_ud[perm_v[i]]
+                out[b] = (ud2, gap[1])
+        return tuple(out)

@@ -55,7 +55,16 @@ def describe_state(spec: Spec, s: State) -> dict:
             ],
             "removed": sorted(s.removed),
         },
+        "recovering": _recovering(spec, s),
     }
+
+
+def _recovering(spec: Spec, s: State) -> dict:
+    """Per availability set: the update domain recovering from a reboot and the seconds its gap
+    still runs (R21), or None when no gap runs."""
+    names = [a.name for a in spec.topology.availability_sets]
+    return {names[a]: None if gap is None else {"update_domain": gap[0], "seconds_left": gap[1]}
+            for a, gap in enumerate(s.recovering)}
 
 
 def changes(spec: Spec, before: State, after: State) -> tuple[str, ...]:
@@ -86,6 +95,11 @@ def changes(spec: Spec, before: State, after: State) -> tuple[str, ...]:
                     out.append(f"event {eid}.{f}: {getattr(a, f)} -> {getattr(b, f)}")
     if before.incarnation != after.incarnation:
         out.append(f"DocumentIncarnation: {before.incarnation} -> {after.incarnation}")
+    names = [a.name for a in spec.topology.availability_sets]
+    for a, (x, y) in enumerate(zip(before.recovering, after.recovering)):
+        if x != y and (x is None or y is None or x[0] != y[0]):
+            gap = lambda g: "none" if g is None else f"update domain {g[0]}, {g[1]} s"
+            out.append(f"{names[a]}.recovery_gap: {gap(x)} -> {gap(y)}")
     return tuple(out)
 
 
@@ -148,7 +162,7 @@ def believed_state(spec: Spec, s: State, observed: dict, source: str = "<observe
     shown = {e.event_id for e in events}
     just_removed = s.removed - (earlier if earlier is not None else s.removed)
     removed = (s.removed - (shown & just_removed)) | frozenset(_removed(doc.get("removed"), source, line))
-    return State(tuple(hosts), tuple(vms), events, incarnation, removed)
+    return State(tuple(hosts), tuple(vms), events, incarnation, removed, s.recovering)
 
 
 def _removed(value: Any, source: str, line: int | None) -> list[str]:

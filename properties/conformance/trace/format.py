@@ -204,6 +204,8 @@ EVENT_STATE_FIELDS = {
     "EventSource": _NAME, "Description": ((lambda v: isinstance(v, str)), "a string"),
 }
 
+RECOVERING_FIELDS = {"update_domain": _NAT, "seconds_left": _SECONDS}  # per set whose recovery gap runs (R21)
+
 
 def _object(value: Any, path: str, line: int, where: str, known: dict | None = None) -> dict:
     if not isinstance(value, dict):
@@ -224,7 +226,13 @@ def _fields(value: dict, spec: dict, path: str, line: int, where: str) -> None:
 
 def check_state(state: Any, path: str, line: int) -> dict:
     """Check a record's observed `state` field by field; raise `InputError` naming the field."""
-    _object(state, path, line, "state", {"hosts": 0, "vms": 0, "document": 0})
+    _object(state, path, line, "state", {"hosts": 0, "vms": 0, "document": 0, "recovering": 0})
+    if "recovering" in state:
+        for name, gap in _object(state["recovering"], path, line, "state.recovering").items():
+            where = f"state.recovering.{name}"
+            if gap is None:
+                continue  # no gap runs for this set
+            _fields(_object(gap, path, line, where, RECOVERING_FIELDS), RECOVERING_FIELDS, path, line, where)
     for group, spec in (("hosts", HOST_STATE_FIELDS), ("vms", VM_STATE_FIELDS)):
         if group in state:
             for name, fields in _object(state[group], path, line, f"state.{group}").items():

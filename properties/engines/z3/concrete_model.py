@@ -79,6 +79,7 @@ class Encoding:
             if "#" in name or name.endswith("'"):
                 raise EncodingError(f"host name {name!r}: EventIds are host#round, so '#' and a trailing ' are not supported")
         self.g = self.params.granularity
+        self.n_sets = len(spec.topology.availability_sets)
 
     # ------------------------------------------------------------ constants and variables
 
@@ -114,7 +115,9 @@ class Encoding:
             tuple((B(f"{prefix}.removed.h{h}.r{r}"), B(f"{prefix}.removed.h{h}.r{r}'")) for r in ROUNDS)
             for h in range(self.n_hosts)
         )
-        return SymState(hosts, vms, slots, I(f"{prefix}.incarnation"), removed)
+        recovering = tuple((I(f"{prefix}.gap{a}.update_domain"), I(f"{prefix}.gap{a}.left"))
+                           for a in range(self.n_sets))
+        return SymState(hosts, vms, slots, I(f"{prefix}.incarnation"), removed, recovering)
 
     def concrete(self, s: State, *, python: bool = False) -> SymState:
         """A model `State` as constant terms (the inverse of `decode.decode_state`), or with
@@ -150,7 +153,8 @@ class Encoding:
                   for r in ROUNDS)
             for h in range(self.n_hosts)
         )
-        return SymState(hosts, vms, tuple(slots), iv(s.incarnation), removed)
+        recovering = tuple((iv(0), iv(NONE)) if gap is None else (iv(gap[0]), iv(gap[1])) for gap in s.recovering)
+        return SymState(hosts, vms, tuple(slots), iv(s.incarnation), removed, recovering)
 
     def source_of(self, e: SymEvent) -> str:
         """The EventSource of a slot's event (`decode`): every event the encoding builds is the platform's."""
@@ -171,6 +175,8 @@ class Encoding:
             c.append(z3.Implies(e.present, z3.And(
                 0 <= e.etype, e.etype < len(EVENT_TYPES), 0 <= e.status, e.status < len(self.statuses),
                 e.not_before_in >= NONE, e.notice >= 0, 1 <= e.id_round, e.id_round <= MAX_ROUNDS)))
+        for ud, left in s.recovering:
+            c += [z3.If(left == NONE, ud == 0, z3.And(ud >= 0, left > 0))]
         return z3.And(c)
 
     # ------------------------------------------------------------ queries (vmspec.model.spec.Spec, same names)
@@ -244,6 +250,32 @@ class Encoding:
 
     def start_allowed(self, e: SymEvent) -> z3.BoolRef:
         return z3.Or(e.not_before_in == 0, e.approved)
+
+    def recovery_gap_allows(self, s: SymState, resources: tuple[z3.BoolRef, ...]) -> z3.BoolRef:
+        """R21: no VM of `resources` in a set whose recovery gap runs for another update domain."""
+        by_ud = self.spec.slice_of["Reboot"]
+        c = []
+        for i, (a, (_, ud)) in enumerate(by_ud):
+            gap_ud, left = s.recovering[a]
+            c.append(z3.Not(z3.And(resources[i], left != NONE, gap_ud != ud)))
+        return z3.And(c) if c else z3.BoolVal(True)
+
+    def recovered(self, s: SymState, h: int) -> tuple:
+        """The recovery timers once the VMs named by the event of `h` are back (R21): each set
+        with a named VM starts the gap of that VM's update domain (the first named, as the model)."""
+        gap = self.params.gap()
+        if not gap:
+            return s.recovering
+        e, by_ud = s.slots[h], self.spec.slice_of["Reboot"]
+        out = []
+        for a, (gap_ud, left) in enumerate(s.recovering):
+            members = [(i, ud) for i, (b, (_, ud)) in enumerate(by_ud) if b == a]
+            new_ud, new_left = gap_ud, left
+            for i, ud in reversed(members):  # the first named VM of the set decides, as Spec.recovered
+                new_ud = z3.If(e.resources[i], z3.IntVal(ud), new_ud)
+                new_left = z3.If(e.resources[i], z3.IntVal(gap), new_left)
+            out.append((new_ud, new_left))
+        return tuple(out)
 
     def freeze_deadline_ok(self, s: SymState, dt: z3.ArithRef) -> z3.BoolRef:
         b = self.params.pause_bound
@@ -322,7 +354,7 @@ class Encoding:
     def platform_start_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         e = s.slots[h]
         guard = z3.And(e.present, self.is_status(e, SCHEDULED), self.start_allowed(e),
-                       self.slice_allows(s, e.resources, e.etype))
+                       self.slice_allows(s, e.resources, e.etype), self.recovery_gap_allows(s, e.resources))
         t = self._with_slot(s, h, status=z3.IntVal(self.status_ix(STARTED_STATUS)), not_before_in=z3.IntVal(NONE))
         t = replace(t, incarnation=s.incarnation + 1)
         return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(STARTED)))
@@ -404,7 +436,8 @@ class Encoding:
         run, none = z3.IntVal(VM_STATUSES.index(RUNNING)), z3.IntVal(NONE)
         vms = self._vms_where(s, lambda i, v: e.resources[i],
                               lambda v: SymVM(run, v.host, v.memory, none, none, z3.IntVal(0), none))
-        return guard, self._with_host(replace(s, vms=vms), h, phase=z3.IntVal(self.phase(RECOVERED)))
+        t = replace(s, vms=vms, recovering=self.recovered(s, h))
+        return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(RECOVERED)))
 
     def resync_guard(self, s: SymState, i: int) -> z3.BoolRef:
         v = s.vms[i]
@@ -429,6 +462,8 @@ class Encoding:
         for e in s.slots:
             waiting = z3.And(e.present, e.not_before_in != NONE, e.not_before_in != 0)
             best = z3.If(z3.And(waiting, z3.Or(best == NONE, e.not_before_in < best)), e.not_before_in, best)
+        for _, left in s.recovering:  # R21: a recovery gap ends like a deadline
+            best = z3.If(z3.And(left != NONE, z3.Or(best == NONE, left < best)), left, best)
         return z3.If(timing, self.g, z3.If(best == NONE, self.g, best))
 
     def time_passes(self, s: SymState, dt: z3.ArithRef) -> tuple[z3.BoolRef, SymState]:
@@ -446,7 +481,9 @@ class Encoding:
                                            z3.If(e.not_before_in - dt >= 0, e.not_before_in - dt, 0), e.not_before_in))
             for e in s.slots
         )
-        return guard, replace(s, vms=tuple(vms), slots=slots)
+        ends = [z3.Or(left == NONE, left <= dt) for _, left in s.recovering]
+        recovering = tuple((z3.If(end, 0, ud), z3.If(end, NONE, left - dt)) for end, (ud, left) in zip(ends, s.recovering))
+        return guard, replace(s, vms=tuple(vms), slots=slots, recovering=recovering)
 
     def frozen_tick(self, v: SymVM, dt: z3.ArithRef, fcap: int) -> SymVM:
         """A frozen VM after `dt`: its pause and its clock lag grow, its memory stays (R1)."""

@@ -63,6 +63,13 @@ class ResourcesSpanUpdateDomains(Encoding):
         return z3.BoolVal(True)
 
 
+class RecoveryGapIgnored(Encoding):
+    mutant = "recovery_gap_ignored"
+
+    def recovery_gap_allows(self, s: SymState, resources: tuple[z3.BoolRef, ...]) -> z3.BoolRef:
+        return z3.BoolVal(True)
+
+
 class NoWatchdog(Encoding):
     mutant = "no_watchdog"
 

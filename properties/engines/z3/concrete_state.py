@@ -4,7 +4,8 @@ A host is (patched, needs_reboot, phase, rounds); a VM is (status, host, memory,
 frozen_for, clock_lag, unsynced_for) with `None` written as -1; the Scheduled Events
 document is one *slot per host* (notes/decisions.md D7: one event per host maintenance),
 each slot holding whether an event is present and its fields; an EventId is ``host#round``
-plus a rename mark; the removed EventIds are one flag per (host, round, rename mark).
+plus a rename mark; the removed EventIds are one flag per (host, round, rename mark); the
+recovery gap of each availability set (R21) is its update domain and the seconds left.
 Enumerations are integers indexing `Encoding.phases`, `Encoding.statuses` and so on, so a
 mutant may add a value the model does not have.  The terms of a value may also be plain
 Python values (`Encoding.concrete(s, python=True)`), which `evaluate` computes with.
@@ -71,6 +72,7 @@ class SymState:
     slots: tuple[SymEvent, ...]  # one per host
     incarnation: z3.ArithRef
     removed: tuple[tuple[tuple[z3.BoolRef, z3.BoolRef], ...], ...]  # [host][round - 1][renamed]
+    recovering: tuple[tuple[z3.ArithRef, z3.ArithRef], ...]  # per availability set: (update domain, seconds left; NONE: no gap), R21
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

@@ -85,7 +85,9 @@ def decode_state(enc: Encoding, s: SymState, evaluate: Callable[[z3.ExprRef], z3
         enc.event_id(h, r, bool(k)) for h in range(enc.n_hosts) for r in ROUNDS for k in (0, 1)
         if _py(c.removed[h][r - 1][k])
     )
-    return State(hosts, vms, tuple(sorted(events, key=lambda e: e.event_id)), int(_py(c.incarnation)), removed)
+    recovering = tuple(None if _py(left) == NONE else (int(_py(ud)), int(_py(left))) for ud, left in c.recovering)
+    return State(hosts, vms, tuple(sorted(events, key=lambda e: e.event_id)), int(_py(c.incarnation)), removed,
+                 recovering)
 
 
 def step_of(enc: Encoding, inst: Instance, before: State, evaluate: Callable[[z3.ExprRef], z3.ExprRef]) -> Step:

@@ -22,6 +22,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     EXPECTED_PAUSE,
     FREEZE,
     FROZEN,
+    GAP,
     IDLE,
     IN_FREEZE,
     IN_REBOOT,
@@ -98,6 +99,14 @@ class Model:
         return z3.Implies(ONE_UD, A([v, w], z3.Implies(
             z3.And(s.host(v) == h0, s.host(w) == h0, aset_of(v) == aset_of(w)), ud_of(v) == ud_of(w))))
 
+    def recovery_gap_allows(self, s: PState, h0: z3.ExprRef) -> z3.BoolRef:
+        """R21: no VM named by the event of `h0` in another update domain of a set whose gap runs."""
+        if self.is_("recovery_gap_ignored"):
+            return z3.BoolVal(True)
+        v = _v("gv")
+        return A([v], z3.Implies(z3.And(s.res(h0, v), s.gap_left(aset_of(v)) != NONE),
+                                 s.recovering(aset_of(v), ud_of(v))))
+
     def resumed(self, s: PState, f: str, v: z3.ExprRef) -> z3.ExprRef:
         lag = s.clock_lag(v)
         if self.is_("clock_steps_back"):
@@ -155,7 +164,8 @@ class Model:
         t = replace(s, estatus=at(h0, lambda h: STARTED_EV, s.estatus), nbi=at(h0, lambda h: z3.RealVal(NONE), s.nbi),
                     phase=at(h0, lambda h: STARTED, s.phase),
                     incarnation=s.incarnation if self.is_("incarnation_not_bumped") else s.incarnation + 1)
-        out.append(PAction("platform_start_event", z3.And(sched, allowed, self.slice_allows(s, h0)), t, no))
+        out.append(PAction("platform_start_event", z3.And(sched, allowed, self.slice_allows(s, h0),
+                                                          self.recovery_gap_allows(s, h0)), t, no))
         # platform_cancel_event
         t = replace(s, present=at(h0, lambda h: z3.BoolVal(False), s.present),
                     removed=lambda h, r: z3.Or(s.removed(h, r), z3.And(h == h0, r == s.rounds(h0))),
@@ -213,6 +223,12 @@ class Model:
         vals = lambda f, v: {"status": RUNNING, "snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE),
                              "clock_lag": z3.RealVal(0), "unsynced": z3.RealVal(NONE)}.get(f, getattr(s, f)(v))
         t = replace(_res_run(s, h0, vals, lambda v: s.res(h0, v)), phase=at(h0, lambda h: RECOVERED, s.phase))
+        # R21: each set with a VM named by the event starts the gap of that VM's update domain
+        bv = _v("bv")
+        touched = lambda a: z3.And(GAP > 0, E([bv], z3.And(s.res(h0, bv), aset_of(bv) == a)))
+        t = replace(t, gap_left=lambda a: z3.If(touched(a), GAP, s.gap_left(a)),
+                    recovering=lambda a, u: z3.If(touched(a), E([bv], z3.And(s.res(h0, bv), aset_of(bv) == a,
+                                                                             ud_of(bv) == u)), s.recovering(a, u)))
         out.append(PAction("host_boot_vms", z3.And(s.phase(h0) == IN_REBOOT, s.present(h0)), t, no))
 
         # vm_clock_resync
@@ -250,6 +266,9 @@ class Model:
             unsynced=lambda v: z3.If(z3.And(run(v), s.unsynced(v) != NONE), cap(s.unsynced(v) + dt, ucap), s.unsynced(v)),
             nbi=lambda h: z3.If(z3.And(s.nbi(h) != NONE, s.nbi(h) != 0),
                                 z3.If(s.nbi(h) - dt >= 0, s.nbi(h) - dt, z3.RealVal(0)), s.nbi(h)),
+            gap_left=lambda a: z3.If(z3.Or(s.gap_left(a) == NONE, s.gap_left(a) <= dt), z3.RealVal(NONE),
+                                     s.gap_left(a) - dt),
+            recovering=lambda a, u: z3.And(s.gap_left(a) != NONE, s.gap_left(a) > dt, s.recovering(a, u)),
         )
         out.append(PAction("time_passes", z3.And(dt > 0, ok_freeze, ok_sync), t, PStep(True, dt)))
         return out

@@ -58,10 +58,12 @@ def initial_state_constraints(s: PState) -> z3.BoolRef:
     """Init of `Spec.initial_state`, for any topology: every host idle and unpatched (its
     update in place or not), every VM running with LOADED memory, an empty document."""
     h, v, r = _h("h"), _v("v"), z3.Int("r")
+    a, u = z3.Const("a", ASetS), z3.Const("u", UnitS)
     return z3.And(
         s.incarnation == 1,
         A([h], z3.And(z3.Not(s.patched(h)), s.phase(h) == IDLE, s.rounds(h) == 0, z3.Not(s.present(h)))),
         A([h, r], z3.Not(s.removed(h, r))),
+        A([a], s.gap_left(a) == NONE), A([a, u], z3.Not(s.recovering(a, u))),
         A([v], z3.And(s.status(v) == RUNNING, s.memory(v) == 1, s.snapshot(v) == NONE, s.frozen_for(v) == NONE,
                       s.clock_lag(v) == 0, s.unsynced(v) == NONE)),
     )
@@ -167,7 +169,8 @@ VARIANTS = ("slice_guard_dropped", "no_watchdog", "memory_reset_on_resume", "sta
             "frozen_guest_keeps_writing",
             "no_clock_resync", "clock_steps_back", "start_before_notbefore", "short_notice",
             "reboot_update_under_freeze", "incarnation_not_bumped", "migrate_under_freeze",
-            "freeze_without_started_event", "reboot_sliced_like_freeze", "resources_span_update_domains")
+            "freeze_without_started_event", "reboot_sliced_like_freeze", "resources_span_update_domains",
+            "recovery_gap_ignored")
 
 __all__ = ["CONSEQUENCES", "INVARIANTS", "TRANSITIONS", "VARIANTS", "AllSizesResult", "Model", "prove_all_sizes"]
 

@@ -328,6 +328,15 @@ def event_lifecycle(s: PState, t: PState, st: PStep) -> z3.BoolRef:
 
 
 @transition
+def recovery_gap_kept(s: PState, t: PState, st: PStep) -> z3.BoolRef:
+    h, v = _h("h"), _v("v")
+    a = aset_of(v)
+    return A([h, v], z3.Not(z3.And(_same_event(s, t, h), s.estatus(h) == SCHEDULED, t.estatus(h) == STARTED_EV,
+                                   s.res(h, v), s.gap_left(a) != NONE, s.gap_left(a) > 0,
+                                   z3.Not(s.recovering(a, ud_of(v))))))
+
+
+@transition
 def vm_stays_on_host(s: PState, t: PState, st: PStep) -> z3.BoolRef:
     v = _v("v")
     return A([v], z3.Implies(s.host(v) != t.host(v), _started_for(t, v, (REDEPLOY,))))

@@ -36,11 +36,12 @@ REQUIRED = z3.Function("required_notice", EvType, z3.RealSort())
 EXPECTED_PAUSE = z3.Real("expected_pause")
 FREEZE_BY_UD = z3.Bool("freeze_slice_is_update_domain")  # Params.freeze_slice == "update_domain"
 ONE_UD = z3.Bool("resources_one_update_domain")  # Params.resources_one_update_domain (R22)
+GAP = z3.Real("recovery_gap")  # Params.gap(): the recovery gap after a rebooted update domain (R21)
 
 
 def parameter_axioms() -> list[z3.BoolRef]:
     t, v = z3.Const("t", EvType), z3.Const("v", VMS)
-    return [G > 0, BOUND >= G, LATENCY >= 0, z3.ForAll([t], z3.And(REQUIRED(t) <= NOTICE(t), REQUIRED(t) >= 0)),
+    return [G > 0, BOUND >= G, LATENCY >= 0, GAP >= 0, z3.ForAll([t], z3.And(REQUIRED(t) <= NOTICE(t), REQUIRED(t) >= 0)),
             z3.ForAll([v], z3.Implies(FREEZE_BY_UD, unit_of(v) == ud_of(v)))]
 
 
@@ -82,6 +83,8 @@ class PState:
     approved: Callable
     removed: Callable  # (host, round)
     incarnation: z3.ArithRef
+    gap_left: Callable  # (availability set): seconds its recovery gap still runs, NONE when none (R21)
+    recovering: Callable  # (availability set, unit): the update domain whose gap runs (R21)
 
 
 def pre_state() -> PState:
@@ -93,6 +96,7 @@ def pre_state() -> PState:
         F("present", HostS, B), F("event_type", HostS, EvType), F("res", HostS, VMS, B),
         F("event_status", HostS, EvStatus), F("not_before_in", HostS, R), F("notice", HostS, R),
         F("duration", HostS, R), F("approved", HostS, B), F("removed", HostS, I, B), z3.Int("incarnation"),
+        F("gap_left", ASetS, R), F("recovering", ASetS, UnitS, B),
     )
 
 

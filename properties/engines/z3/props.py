@@ -353,6 +353,18 @@ def event_lifecycle(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3
     return _all(c)
 
 
+def recovery_gap_kept(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    """R21: an event that starts names no VM of another update domain of a set whose recovery gap runs."""
+    by_ud = enc.spec.slice_of["Reboot"]
+    c = []
+    for a, b in zip(s.slots, t.slots):
+        starts = z3.And(_evs(enc, a, SCHEDULED), _same_id(a, b), b.status == enc.status_ix(STARTED_STATUS))
+        for i, (aset, (_, ud)) in enumerate(by_ud):
+            gap_ud, left = s.recovering[aset]
+            c.append(z3.Not(z3.And(starts, a.resources[i], left != NONE, left > 0, gap_ud != ud)))
+    return _all(c)
+
+
 def vm_stays_on_host(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
     return _all([z3.Implies(a.host != b.host, _started_for(enc, t, i, (REDEPLOY,)))
                  for i, (a, b) in enumerate(zip(s.vms, t.vms))])
@@ -389,6 +401,7 @@ TRANSITION_FORMULAS: dict[str, TransitionFormula] = {
         memory_kept_at_resume, guest_clock_monotonic, reboot_update_never_under_freeze,
         reboot_update_announced_as_reboot, start_after_notbefore_or_approval, notice_at_least_minimum,
         incarnation_tracks_changes, event_lifecycle, vm_stays_on_host, memory_lost_only_by_reboot,
+        recovery_gap_kept,
     )
 }
 

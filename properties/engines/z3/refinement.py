@@ -257,7 +257,8 @@ class Abstraction:
                        "resync_latency": p.resync_latency, "allow_redeploy": p.allow_redeploy,
                        "expected_pause": p.expected_pause,
                        "freeze_slice_is_update_domain": p.freeze_slice == "update_domain",
-                       "resources_one_update_domain": p.resources_one_update_domain}
+                       "resources_one_update_domain": p.resources_one_update_domain,
+                       "recovery_gap": p.gap()}
 
     def functions(self, s: State, prefix: str = "") -> dict[str, Any]:
         """The state functions of `params_vocabulary.pre_state`, named with `prefix`."""
@@ -278,6 +279,8 @@ class Abstraction:
             "notice": lambda h: ev[h].notice if ev[h] else 0, "duration": lambda h: ev[h].duration if ev[h] else 0,
             "approved": lambda h: bool(ev[h] and ev[h].approved),
             "removed": lambda h, r: f"{names[h]}#{r}" in s.removed,
+            "gap_left": lambda a: NONE if s.recovering[a] is None else s.recovering[a][1],
+            "recovering": lambda a, u: s.recovering[a] is not None and u == (a, ("update_domain", s.recovering[a][0])),
         }
         return {prefix + k: f for k, f in fns.items()}
 
@@ -308,6 +311,7 @@ def _target_state(prefix: str) -> V.PState:
 def _post_matches(post: V.PState, t: V.PState) -> z3.BoolRef:
     """The abstract post-state equals the target, event fields compared only while present."""
     h, v, r = z3.Const("eq_h", V.HostS), z3.Const("eq_v", V.VMS), z3.Int("eq_r")
+    a, u = z3.Const("eq_a", V.ASetS), z3.Const("eq_u", V.UnitS)
     hosts = [getattr(post, f)(h) == getattr(t, f)(h) for f, (kind,) in _POST.items() if kind == "H"]
     vms = [getattr(post, f)(v) == getattr(t, f)(v) for f, (kind,) in _POST.items() if kind == "V"]
     event = z3.And([getattr(post, f)(h) == getattr(t, f)(h) for f in _EVENT_FIELDS]
@@ -315,6 +319,7 @@ def _post_matches(post: V.PState, t: V.PState) -> z3.BoolRef:
     return z3.And(
         z3.ForAll([h], z3.And(*hosts, z3.Implies(t.present(h), event))), z3.ForAll([v], z3.And(vms)),
         z3.ForAll([h, r], post.removed(h, r) == t.removed(h, r)), post.incarnation == t.incarnation,
+        z3.ForAll([a], post.gap_left(a) == t.gap_left(a)), z3.ForAll([a, u], post.recovering(a, u) == t.recovering(a, u)),
     )
 
 
