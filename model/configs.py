@@ -7,7 +7,9 @@ domains, three fault domains, round-robin placement) for random walks and Hypoth
 of the same availability set, which the checkers must find and explain; `TWO_REBOOTS`
 reboots two update domains of one fault domain under the 2019-2026 rules, where Freezes
 go by fault domain but reboots still by update domain; `RECOVERY_GAP` reboots one update
-domain of a set and maintains the other only after its recovery gap (R21).
+domain of a set and maintains the other only after its recovery gap (R21); `TYPICAL_PAUSE`
+freezes one VM under the 2019-2026 bounds: a typical pause of 10 s, a hard one of 30 s, and a watchdog that may
+resume at any time before the hard bound.
 """
 
 from __future__ import annotations
@@ -100,6 +102,18 @@ RECOVERY_GAP = Config(
     "once an update domain is back from a reboot, the other waits out the recovery gap (R21, 60 s in dev timing)",
 )
 
+TYPICAL_PAUSE = Config(
+    "TYPICAL_PAUSE",
+    Topology(
+        (AvailabilitySet("as0", update_domains=1, fault_domains=1),),
+        (Host("h0"),),
+        (VM("vm0", "as0", 0, 0, "h0"),),
+    ),
+    profile("typical-2026", notice_divisor=30),
+    "typical-2026 rules in dev timing on one VM: pauses beyond the typical 10 s (R31, a warning) up to the "
+    "hard 30 s (R2), and the watchdog free to resume at any time before it",
+)
+
 CONFIGS: dict[str, Config] = {
-    c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP)
+    c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP, TYPICAL_PAUSE)
 }

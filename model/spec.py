@@ -241,7 +241,8 @@ class _Resume(Guard, action="platform_resume_host"):
 class _Watchdog(Guard, action="platform_watchdog_resume"):
     not_frozen = clause("the host's VMs are not frozen", "R2")
     patched = clause("the update was applied: the host resumes normally, not by the watchdog", "R6")
-    not_due = clause("no VM of the host is within one granule of the pause bound yet", "R2")
+    not_due = clause("no VM of the host is within one granule of the pause bound yet (under a profile whose "
+                     "watchdog keeps to the last granule: dev timing)", "R2")
 
 
 class _Reboot(Guard, action="host_reboot"):
@@ -561,7 +562,11 @@ class Spec:
         return all(v.unsynced_for is None or v.unsynced_for + dt <= latency for v in s.vms)
 
     def watchdog_due(self, s: State, h: int) -> bool:
-        """One more granule would carry a VM of `h` past the pause bound."""
+        """R2: the watchdog may resume host `h` at any time before the hard bound (a VM of `h`
+        is frozen), or, where the profile keeps it to the last granule, once one more granule
+        would carry a VM of `h` past the bound."""
+        if self.params.watchdog_any_time:
+            return any(v.frozen_for is not None for v in s.vms if v.host == h)
         g, bound = self.params.granularity, self.params.pause_bound
         return any(v.frozen_for is not None and v.frozen_for + g > bound for v in s.vms if v.host == h)
 

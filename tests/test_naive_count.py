@@ -14,6 +14,7 @@ from vmspec.properties.engines.symmetry import Symmetry
 PINNED = {
     "TINY": (NaiveCount(11931, 30483, 36), NaiveCount(5982, 15290, 36)),
     "UNSAFE_SHARED_HOST": (NaiveCount(186, 348, 19), NaiveCount(186, 348, 19)),
+    "TYPICAL_PAUSE": (NaiveCount(358, 718, 17), NaiveCount(358, 718, 17)),
     "SMALL": (NaiveCount(292554, 969616, 44), NaiveCount(135249, 453836, 44)),
 }
 
@@ -33,7 +34,7 @@ def _check(name: str) -> None:
     assert _explorer(name, symmetry=True) == symmetric
 
 
-@pytest.mark.parametrize("name", ["TINY", "UNSAFE_SHARED_HOST"])
+@pytest.mark.parametrize("name", ["TINY", "UNSAFE_SHARED_HOST", "TYPICAL_PAUSE"])
 def test_naive_search_agrees_with_the_explorer(name):
     _check(name)
 

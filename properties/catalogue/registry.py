@@ -107,6 +107,10 @@ class Property:
 
 
 REGISTRY: list[Property] = []
+# Soft properties: always-properties over states whose breach the documentation admits as a
+# rare case (R31, the typical pause).  No engine judges them; the trace checker, the events
+# checker and reports show a breach as a warning, never a violation.
+WARNINGS: list[Property] = []
 
 
 class Incremental:
@@ -154,7 +158,7 @@ def register(p: Property, registry: list[Property] = REGISTRY) -> Property:
         raise RegistryError(f"property {p.name}: rule {p.rule!r} is not a rule of notes/spec.md")
     if not p.name.isidentifier():
         raise RegistryError(f"property name {p.name!r} must be an identifier (it names files and test functions)")
-    if any(q.name == p.name for q in registry):
+    if any(q.name == p.name for q in (*REGISTRY, *WARNINGS)):
         raise RegistryError(f"property {p.name} is already registered")
     if not callable(p.check):
         raise RegistryError(f"property {p.name}: check {p.check!r} is not callable")
@@ -170,6 +174,19 @@ def prop(name: str, kind: str, rule: str, scope: str = STATE, reads: Iterable[st
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         register(Property(name, kind, rule, scope, fn, (fn.__doc__ or "").strip(), mask))
+        return fn
+
+    return decorate
+
+
+def warning(name: str, rule: str, reads: Iterable[str] | None = None
+            ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated state predicate as a soft property (`WARNINGS`): it returns None
+    or the sentence of a warning."""
+    mask = EVERYTHING if reads is None else parts(reads)
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        register(Property(name, ALWAYS, rule, STATE, fn, (fn.__doc__ or "").strip(), mask), WARNINGS)
         return fn
 
     return decorate
@@ -253,6 +270,17 @@ def freeze_within_bound(spec: Spec, s: State) -> str | None:
     for i, v in enumerate(s.vms):
         if v.frozen_for is not None and v.frozen_for > bound:
             return f"VM {_vm(spec, i)} has been frozen {v.frozen_for} s, more than the {bound} s bound"
+    return None
+
+
+@warning("pause_within_typical", "R31", reads=("vms",))
+def pause_within_typical(spec: Spec, s: State) -> str | None:
+    """No VM stays frozen longer than the profile's typical pause; a longer pause up to the hard bound is the documented rare case (a warning)."""
+    typical, bound = spec.params.typical_bound, spec.params.pause_bound
+    for i, v in enumerate(s.vms):
+        if v.frozen_for is not None and typical < v.frozen_for <= bound:  # past the bound: R2's violation
+            return (f"VM {_vm(spec, i)} has been frozen {v.frozen_for} s, beyond the typical {typical} s "
+                    f"(rare but allowed up to the hard bound of {bound} s)")
     return None
 
 

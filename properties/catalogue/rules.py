@@ -49,11 +49,14 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R2",
         "The pause is bounded",
-        "No VM stays frozen longer than the pause bound of the parameter profile: 30 s in the 2017 seed, "
-        "10 s for the typical pause documented since 2019, 5 s for live migration.  When the update "
-        "overruns, a watchdog resumes the VMs before the bound is crossed.",
-        "S3 (\"resumes within 30 seconds\"); research 1.1 (2019: \"less than 10 seconds\"; 2026: live "
-        "migration \"typically lasting no more than 5 seconds\")",
+        "No VM stays frozen longer than the hard pause bound of the parameter profile: 30 s in every "
+        "profile, the 2017 seed's \"within 30 seconds\" and, since 2019, the rare pause of \"about 30 "
+        "seconds\" beside the typical figures (10 s, 5 s for live migration), which R31 states as a "
+        "typical bound, not a guarantee.  When the update overruns, a watchdog resumes the VMs before "
+        "the hard bound is crossed, at any time up to it (under dev timing only within the last "
+        "granule before it).",
+        "S3 (\"resumes within 30 seconds\"); research 1.1 (2019: \"pause the VM for up to 30 seconds\"; "
+        "2026: \"In rare circumstances ... pause the VM for about 30 seconds\")",
     ),
     Rule(
         "R3",
@@ -247,6 +250,18 @@ RULES: tuple[Rule, ...] = (
         "research 1.1 (2019: \"They stop if they receive any warning health signals\")",
         not_checked="health signals are not observable in the documented interfaces; a stop is modelled "
         "only as the cancellation of a Scheduled event (R11).",
+    ),
+    # R26-R30 are reserved for the recovery gap and set-wide approvals; R31-R33 for memory and bounds
+    Rule(
+        "R31",
+        "The typical pause",
+        "A pause usually ends within the typical bound of the profile: under 10 s since 2019, 5 s for "
+        "live migration (the 2017 seed gives no figure but its 30 s hard bound).  A longer pause up to the "
+        "hard bound (R2) is a documented rare case: traces, captures and reports show it as a warning, "
+        "never as a violation.",
+        "research 1.1 (2019: \"Most nonzero-impact maintenance pauses the VM for less than 10 seconds\"; "
+        "2026: \"almost always ... a VM pause for less than 10 seconds\"; live migration \"typically "
+        "lasting no more than 5 seconds\")",
     ),
 )
 

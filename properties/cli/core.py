@@ -7,7 +7,7 @@ from pathlib import Path
 
 from vmspec.model import CONFIGS
 from vmspec.properties.catalogue.mutants import MUTANTS
-from vmspec.properties.catalogue.registry import REGISTRY
+from vmspec.properties.catalogue.registry import REGISTRY, WARNINGS
 from vmspec.properties.catalogue.rules import RULES, markdown
 from vmspec.properties.cli.main import (
     MAX_STATES,
@@ -154,7 +154,7 @@ def cmd_replay(opts: argparse.Namespace) -> int:
 
 def properties_by_rule() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for p in REGISTRY:
+    for p in (*REGISTRY, *WARNINGS):
         out.setdefault(p.rule, []).append(p.name)
     return out
 

@@ -138,12 +138,15 @@ def mixed_slice_hosts(topology: Topology, params: Params) -> dict[str, dict[str,
 @st.composite
 def timings(draw: st.DrawFn, max_ticks: int = 4) -> dict[str, int]:
     """Consistent durations: a granularity, a pause bound of 1..max_ticks granules (so the
-    watchdog is reachable in a few steps), a resync latency, notices and an announced
-    pause.  Returned as Params field overrides."""
+    watchdog is reachable in a few steps) and a typical pause within it, a resync latency,
+    notices and an announced pause.  Returned as Params field overrides."""
     g = draw(st.sampled_from((1, 5, 10)))
+    bound = g * draw(st.integers(1, max_ticks)) + draw(st.integers(0, g - 1))
     return {
         "granularity": g,
-        "pause_bound": g * draw(st.integers(1, max_ticks)) + draw(st.integers(0, g - 1)),
+        "pause_bound": bound,
+        # R31: a typical pause of 1..the hard bound, or none (the hard bound itself)
+        "typical_pause": draw(st.one_of(st.none(), st.integers(1, bound))),
         "resync_latency": draw(st.sampled_from((0, 0, g, 2 * g))),
         "min_notice": draw(st.sampled_from((0, 30, 300, 900))),
         "expected_pause": draw(st.integers(-1, 30)),
@@ -157,9 +160,11 @@ def params(draw: st.DrawFn, max_ticks: int = 4) -> Params:
     base = PROFILES[draw(st.sampled_from(sorted(PROFILES)))]
     if draw(st.booleans()):
         return base
+    t = draw(timings(max_ticks))
     return replace(
         base,
-        **draw(timings(max_ticks)),
+        **t,
+        watchdog_any_time=draw(st.booleans()),
         freeze_slice=draw(st.sampled_from(SLICES)),
         short_notice=draw(st.booleans()),
         allow_redeploy=draw(st.booleans()),

@@ -32,7 +32,7 @@ from fractions import Fraction
 from vmspec.model import State
 from vmspec.model.state import BLANK, FROZEN, REBOOTING, RUNNING, SCHEDULED, STARTED_STATUS
 from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
-from vmspec.properties.catalogue.registry import by_name
+from vmspec.properties.catalogue.registry import WARNINGS, by_name
 from vmspec.properties.evidence.counterexample import (
     DEADLOCK_KIND,
     LASSO,
@@ -439,7 +439,7 @@ def facts(cx: Counterexample, source: str = DEFAULT_SOURCE, verdict: ReplayVerdi
         ("Kind", KIND_SENTENCE.get(cx.kind, cx.kind)),
         ("Found by", f"{cx.engine} ({_settings(cx.engine_settings)})"),
         ("Model", model),
-        ("Parameters", f"pause bound {params.pause_bound} s, slice {params.freeze_slice}, granularity "
+        ("Parameters", f"pause bound {params.pause_bound} s{_typical(params)}, slice {params.freeze_slice}, granularity "
                        f"{params.granularity} s, Freeze notice {params.notice_for('Freeze')} s, "
                        f"resync latency {params.resync_latency} s"),
         ("Replay", ("reproduces: " if verdict.reproduced else "does NOT reproduce: ") + verdict.detail),
@@ -537,6 +537,25 @@ def _md_trace_table(cx: Counterexample, steps: list) -> list[str]:
     return out
 
 
+def _typical(params) -> str:
+    """R31's typical pause beside the hard bound, when the profile gives one."""
+    return f" (typical {params.typical_bound} s)" if params.typical_bound != params.pause_bound else ""
+
+
+def soft_warnings(cx: Counterexample, states: Sequence[State]) -> list[str]:
+    """The soft properties (R31) the replayed run breaches, each once when the breach begins,
+    as warnings naming the step: never the violation the report is about."""
+    spec = spec_for(cx.topology, cx.params, cx.mutant)
+    out, on = [], set()
+    for k, s in enumerate(states):
+        for p in WARNINGS:
+            msg = p.check(spec, s)
+            if msg and p.name not in on:
+                out.append(f"after step {k}: {p.rule} {p.name}: {msg}")
+            (on.add if msg else on.discard)(p.name)
+    return out
+
+
 def render_markdown(cx: Counterexample, source: str = DEFAULT_SOURCE) -> str:
     """The report as Markdown: facts, a Mermaid timeline, the numbered trace, the setting."""
     f = facts(cx, source)
@@ -549,6 +568,10 @@ def render_markdown(cx: Counterexample, source: str = DEFAULT_SOURCE) -> str:
         out += [f"## {heading}", ""]
         out += _md_trace_table(cx, steps) if steps else ["(no steps)"]
         out.append("")
+    warned = soft_warnings(cx, f.replay.states)
+    if warned:
+        out += ["## Warnings", "", "Breaches of a typical figure the documentation admits as rare, not violations:", ""]
+        out += [f"- warning: {_md_cell(w)}" for w in warned] + [""]
     out += ["## Setting", ""] + _md_setting(cx) + [""]
     out += ["## As a test", "", "```python", cx.to_python().rstrip("\n"), "```", ""]
     return "\n".join(out)
@@ -589,6 +612,7 @@ def report_json(cx: Counterexample, source: str = DEFAULT_SOURCE) -> dict:
         "replay": {"command": f.replay_command, "reproduced": f.replay.reproduced, "detail": f.replay.detail},
         "sections": [{"heading": h, "steps": [s.index for s in steps]} for h, steps in _cycle_split(cx)],
         "timeline": tl.to_json(),
+        "warnings": soft_warnings(cx, f.replay.states),
         "counterexample": cx.to_json(),
     }
 
@@ -807,6 +831,10 @@ def render_html(cx: Counterexample, source: str = DEFAULT_SOURCE) -> str:
     for heading, steps in _cycle_split(cx):
         out.append(f"<h2>{_h(heading)}</h2>")
         out += _html_trace(cx, steps)
+    warned = soft_warnings(cx, f.replay.states)
+    if warned:
+        out += ["<h2>Warnings</h2>", "<p>Breaches of a typical figure the documentation admits as rare, not violations:</p>",
+                "<ul>" + "".join(f"<li>warning: {_h(w)}</li>" for w in warned) + "</ul>"]
     out += ["<h2>Setting</h2>", _html_setting(cx), "<h2>As a test</h2>", f"<pre>{_h(cx.to_python())}</pre>",
             "</body>", "</html>", ""]
     return "\n".join(out)

@@ -81,7 +81,11 @@ def params_from_dict(data: Any, path: str = "<params>", where: str = "params") -
     for key, value in table.items():
         if key == "profile":
             continue
-        kind = {"bool": bool, "str": str}.get(str(PARAM_FIELDS[RENAMED.get(key, key)]), int)
+        declared = str(PARAM_FIELDS[RENAMED.get(key, key)])
+        if value is None and declared.endswith("| None"):  # an optional field left out (JSON null)
+            overrides[key] = value
+            continue
+        kind = {"bool": bool, "str": str}.get(declared, int)
         _expect(path, f"{where}.{key}", value, kind, f"a {kind.__name__}")
         overrides[key] = value
     try:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from vmspec.model.params import MIN_NOTICE, SHORT_NOTICE
+from vmspec.model.params import MIN_NOTICE, PROFILES, SHORT_NOTICE
 from vmspec.properties.conformance.events.stream import (
     CaptureHeader,
     Observation,
@@ -34,6 +34,10 @@ from vmspec.properties.conformance.events.stream import (
 )
 
 ERROR, WARNING = "error", "warning"
+# DurationInSeconds exists from api-version 2020-07-01, so a capture that shows it follows the
+# 2019-2026 bounds: a Freeze announced longer than the typical pause is a warning (R31), longer
+# than the hard bound an error (R2)
+TYPICAL_PAUSE, HARD_PAUSE = PROFILES["typical-2026"].typical_bound, PROFILES["typical-2026"].pause_bound
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,10 @@ SOURCE = {
                   "deleted\"); research invariant 9",
     "R11-blank": "research 3.3 (NotBefore: \"Will be blank if the event ... starts\", stated by the documentation of "
                  "api-version 2020-07-01 and not by earlier versions' pages)",
+    "R2": "research 1.1 (2026: \"In rare circumstances ... Azure uses a mechanism that will pause the VM for about "
+          "30 seconds\"); notes/decisions.md D21 (the hard bound)",
+    "R31": "research 1.1 (2026: \"almost always ... a VM pause for less than 10 seconds\"; live migration "
+           "\"typically lasting no more than 5 seconds\")",
     "R12": "research 3.5 (exceptional case 1); research invariant 10",
     "R13": "research 3.3 (\"No Completed or similar status is ever provided. The event is no longer returned when "
            "the event is finished.\")",
@@ -424,6 +432,13 @@ class StreamChecker:
         duration = event.get("DurationInSeconds")
         if duration is not None and duration < -1:
             self._find(eid, "E4", f"DurationInSeconds is {duration}; -1 means unknown, otherwise it is >= 0", once=True)
+        elif etype == "Freeze" and isinstance(duration, int) and duration > HARD_PAUSE:
+            self._find(eid, "R2", f"a Freeze announces DurationInSeconds {duration}, beyond the hard pause bound of "
+                                  f"{HARD_PAUSE} s", once=True)
+        elif etype == "Freeze" and isinstance(duration, int) and duration > TYPICAL_PAUSE:
+            self._find(eid, "R31", f"a Freeze announces DurationInSeconds {duration}, beyond the typical pause of "
+                                   f"{TYPICAL_PAUSE} s (rare, allowed up to the hard bound of {HARD_PAUSE} s)",
+                       soft=True, once=True)
         resources = event.get("Resources")
         if resources is not None and (not resources or "" in resources or len(set(resources)) != len(resources)):
             self._find(eid, "E5", f"Resources {resources!r} must name at least one VM, each once", once=True)

@@ -40,6 +40,7 @@ from vmspec.properties.catalogue.registry import (
     STATE,
     STEP,
     TRANSITION,
+    WARNINGS,
     Incremental,
     SkippedCheckFailed,
     changed,
@@ -97,6 +98,7 @@ class TraceResult:
     pending: tuple[str, ...]  # eventually-obligations still open at the end of the trace
     complete: bool  # the trace ends with the rollout complete
     cut: int  # steps dropped from the kept prefix as cycles
+    soft: tuple[str, ...] = ()  # breaches of soft properties (R31), each a warning: "line N: R31 name: ..."
 
     @property
     def ok(self) -> bool:
@@ -105,7 +107,8 @@ class TraceResult:
     @property
     def warnings(self) -> tuple[str, ...]:
         """What the reader should know although nothing was violated."""
-        return (f"the trace has no records: {EMPTY}",) if self.records == 0 and self.violation is None else ()
+        empty = (f"the trace has no records: {EMPTY}",) if self.records == 0 and self.violation is None else ()
+        return empty + self.soft
 
     def to_json(self) -> dict:
         v = self.violation
@@ -158,6 +161,10 @@ class TraceChecker:
         self._inc_state, self._inc_trans = Incremental(self._state_props), Incremental(self._trans_props)
         self._inc_some_state, self._inc_some_trans = Incremental(self._some_state), Incremental(self._some_trans)
         self._removed_prop = next(p for p in REGISTRY if p.name == "removed_event_never_returns")
+        # soft properties (R31): a breach is a warning, recorded once each time one begins
+        self._inc_warn = Incremental(WARNINGS)
+        self._warning_on: set[str] = set()
+        self.soft: list[str] = []
         self._relaxed: list[tuple[Mutant, Spec]] | None = None
         self._last: tuple[State, Step] | None = None  # the state before the latest step, and that step
         self._appended = False  # the latest step is the last of the kept prefix (no cycle was cut)
@@ -307,12 +314,29 @@ class TraceChecker:
             for p in skipped:
                 if p.name not in reached:
                     p.skipped_wrongly(p.check(spec, t))
+        if self._inc_warn.props:
+            self._warn(t, mask, line)
         self._last = (s, step)
         if step.name == "time_passes":
             elapsed = self._tick(step.args[0]) if _ticks is None else _ticks  # may widen the denominator first
             self._ticks += elapsed
         self._extend(step, t, line)
         return None
+
+    def _warn(self, t: State, mask: int, line: int | None) -> None:
+        """Record a warning when a soft property (R31) begins to be breached by the latest step."""
+        due, skipped = self._inc_warn.split(mask)
+        for p in due:
+            msg = p.check(self.spec, t)
+            if not msg:
+                self._warning_on.discard(p.name)
+            elif p.name not in self._warning_on:
+                self._warning_on.add(p.name)
+                where = f"line {line}: " if line is not None else ""
+                self.soft.append(f"{where}{p.rule} {p.name}: {_RATIO.sub(_decimal_text, msg)}")
+        if self._inc_warn.debug:
+            for p in skipped:
+                p.skipped_wrongly(bool(p.check(self.spec, t)), p.name in self._warning_on)
 
     def _freezes_ended(self, t: State) -> None:
         """Forget the memory version of every freeze that ended by the latest step, keeping
@@ -456,6 +480,7 @@ class TraceChecker:
         return TraceResult(
             self.source, self.records, self.steps, self.now - self.start, self.violation, dict(self.actions),
             exercised, tuple(sorted(self.reached)), tuple(pending), self.spec.rollout_complete(self.state), self.cut,
+            tuple(self.soft),
         )
 
     def prefix_lines(self, violation: Violation | None = None) -> Iterator[str]:

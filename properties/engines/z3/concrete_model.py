@@ -286,8 +286,9 @@ class Encoding:
         return z3.And([z3.Or(v.unsynced_for == NONE, v.unsynced_for + dt <= lat) for v in s.vms] or [z3.BoolVal(True)])
 
     def watchdog_due(self, s: SymState, h: int) -> z3.BoolRef:
-        b = self.params.pause_bound
-        return z3.Or([z3.And(v.frozen_for != NONE, v.frozen_for + self.g > b, v.host == h) for v in s.vms]
+        b, early = self.params.pause_bound, self.params.watchdog_any_time
+        return z3.Or([z3.And(v.frozen_for != NONE, z3.BoolVal(True) if early else v.frozen_for + self.g > b,
+                             v.host == h) for v in s.vms]
                      or [z3.BoolVal(False)])
 
     def resumed_vm(self, v: SymVM) -> SymVM:

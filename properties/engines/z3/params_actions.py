@@ -19,6 +19,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     ALLOW_REDEPLOY,
     ANNOUNCED,
     BOUND,
+    EARLY_WATCHDOG,
     EXPECTED_PAUSE,
     FREEZE,
     FROZEN,
@@ -199,7 +200,7 @@ class Model:
         out.append(PAction("platform_resume_host", z3.And(s.phase(h0) == IN_FREEZE, s.patched(h0)), t, no))
         w = _v("w")
         due = z3.BoolVal(False) if self.is_("no_watchdog") else E([w], z3.And(
-            s.frozen_for(w) != NONE, s.frozen_for(w) + G > BOUND, s.host(w) == h0))
+            s.frozen_for(w) != NONE, z3.Or(EARLY_WATCHDOG, s.frozen_for(w) + G > BOUND), s.host(w) == h0))
         t = replace(resume(), phase=at(h0, lambda h: RECOVERED, s.phase),
                     needs_reboot=at(h0, lambda h: z3.BoolVal(True), s.needs_reboot))
         out.append(PAction("platform_watchdog_resume", z3.And(s.phase(h0) == IN_FREEZE, z3.Not(s.patched(h0)), due),

@@ -37,6 +37,7 @@ EXPECTED_PAUSE = z3.Real("expected_pause")
 FREEZE_BY_UD = z3.Bool("freeze_slice_is_update_domain")  # Params.freeze_slice == "update_domain"
 ONE_UD = z3.Bool("resources_one_update_domain")  # Params.resources_one_update_domain (R22)
 GAP = z3.Real("recovery_gap")  # Params.gap(): the recovery gap after a rebooted update domain (R21)
+EARLY_WATCHDOG = z3.Bool("watchdog_any_time")  # Params.watchdog_any_time (R2)
 
 
 def parameter_axioms() -> list[z3.BoolRef]:
