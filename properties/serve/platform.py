@@ -286,6 +286,12 @@ class Platform:
             expected = p.expected_pause if p.expected_pause > 0 else room
             hi = min(Fraction(expected), room - Fraction(1, 10))
             return now + _between(rng, min(Fraction(1, 2), hi / 2), hi)
+        if name == "platform_watchdog_resume":
+            # the watchdog may resume at any time before the bound (R2); the scheduler gives an
+            # overrunning patch until the checkpoint in the middle of the last granule before it
+            h = self.spec.host_ix[st.args[0]]
+            frozen = max((v.frozen_for for v in self.state.vms if v.host == h and v.frozen_for is not None), default=0)
+            return now + max(0, Fraction(2 * p.pause_bound - p.granularity, 2) - frozen)
         if name in _NOW:
             return now
         if name == "host_boot_vms":
