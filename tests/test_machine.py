@@ -36,6 +36,10 @@ def _world(name: str) -> st.SearchStrategy[World]:
 # ---------------------------------------------------------------------- the machine as tests
 
 TestSafeWorlds = machine_class(safe_worlds(max_hosts=3, max_vms=4), name="SafeWorlds").TestCase
+TestSafeWorlds.settings = settings(settings.default, max_examples=min(settings.default.max_examples, 40))
+# The profile's full count of examples (100 under ci and dev) under -m slow.
+TestSafeWorldsFull = machine_class(safe_worlds(max_hosts=3, max_vms=4), name="SafeWorldsFull").TestCase
+TestSafeWorldsFull.pytestmark = [pytest.mark.slow]
 
 RealisticWorlds = machine_class(
     st.builds(World, st.just("round-robin"), round_robin_topologies(max_sets=2, max_vms_per_set=8),
