@@ -124,8 +124,9 @@ class _Search:
 
     def __init__(self, spec: Spec, key: Callable[[State, tuple], tuple] | None, config: str, mutant: str | None,
                  settings: dict) -> None:
-        # States are indexed by their encoding (`encoding.encode`: plain tuples, hashed in C),
-        # or under symmetry by `key(state, encoding)`, the encoding of their canonical form.
+        # Under symmetry states are indexed by `key(state, encoding)`, the encoding of their
+        # canonical form (`encoding.encode`: plain tuples, hashed in C); without it by the state
+        # itself (a concrete state is hashed about as fast as it is encoded, and only once).
         self.spec, self.key, self.config, self.mutant, self.settings = spec, key, config, mutant, settings
         self.encode = encode
         self.states: list[State] = []
@@ -221,8 +222,7 @@ class _Search:
         self.state_inc, self.sometimes_inc = Incremental(self.state_props), Incremental(self.sometimes_state)
         debug = self.state_inc.debug
         s0 = spec.initial_state()
-        e0 = self.encode(s0)
-        self.add(s0, key(s0, e0) if key else e0, -1, None, 0)
+        self.add(s0, key(s0, self.encode(s0)) if key else s0, -1, None, 0)
         enc = self.encode
         index, states, found, reached = self.index, self.states, self.found, self.reached
         active = [(p.name, p.check, p.reads, p) for p in trans_props]
@@ -240,7 +240,7 @@ class _Search:
             d = self.depth[i] + 1
             targets, steps = [], []
             for st, t in spec.successors(s):
-                k = key(t, enc(t)) if key else enc(t)
+                k = key(t, enc(t)) if key else t
                 j = index.get(k)
                 if j is None:
                     j = self.add(t, k, i, st, d)
@@ -357,7 +357,7 @@ class _Search:
                     nodes.append(t)
                     succ.append(())
                     labels.append(())
-                    within.append((key(t, e) if key else e) in inside)
+                    within.append((key(t, e) if key else t) in inside)
                     if within[j]:
                         order.append(j)
                 targets.append(j)
