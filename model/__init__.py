@@ -12,6 +12,7 @@ from vmspec.model.configs import (
     SMALL,
     TINY,
     TWO_REBOOTS,
+    UNPLANNED,
     UNSAFE_SHARED_HOST,
     Config,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "SMALL",
     "TINY",
     "TWO_REBOOTS",
+    "UNPLANNED",
     "UNSAFE_SHARED_HOST",
     "VM",
     "VM_STATUSES",

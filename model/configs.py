@@ -9,7 +9,7 @@ reboots two update domains of one fault domain under the 2019-2026 rules, where 
 go by fault domain but reboots still by update domain; `RECOVERY_GAP` reboots one update
 domain of a set and maintains the other only after its recovery gap (R21); `TYPICAL_PAUSE`
 freezes one VM under the 2019-2026 bounds: a typical pause of 10 s, a hard one of 30 s, and a watchdog that may
-resume at any time before the hard bound.
+resume at any time before the hard bound. `UNPLANNED` is TINY where hosts may fail without notice (R34).
 """
 
 from __future__ import annotations
@@ -85,9 +85,9 @@ TWO_REBOOTS = Config(
         (Host("h0", update="reboot"), Host("h1", update="reboot")),
         (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 0, "h1")),
     ),
-    profile("typical-2026", notice_divisor=30),
-    "typical-2026 rules in dev timing: one availability set of 2 UDs in one fault domain, two hosts "
-    "whose updates need a reboot (reboots go by update domain, Freezes by fault domain)",
+    profile("typical-2026", notice_divisor=30, hardware_failures=False),
+    "typical-2026 rules in dev timing, without hardware failures: one availability set of 2 UDs in one fault "
+    "domain, two hosts whose updates need a reboot (reboots go by update domain, Freezes by fault domain)",
 )
 
 RECOVERY_GAP = Config(
@@ -109,11 +109,20 @@ TYPICAL_PAUSE = Config(
         (Host("h0"),),
         (VM("vm0", "as0", 0, 0, "h0"),),
     ),
-    profile("typical-2026", notice_divisor=30),
+    profile("typical-2026", notice_divisor=30, hardware_failures=False),
     "typical-2026 rules in dev timing on one VM: pauses beyond the typical 10 s (R31, a warning) up to the "
     "hard 30 s (R2), and the watchdog free to resume at any time before it",
 )
 
+UNPLANNED = Config(
+    "UNPLANNED",
+    TINY.topology,
+    profile("dev-timing", hardware_failures=True),
+    "TINY with unannounced hardware failures (R34): a host may fail before its maintenance, its VMs "
+    "rebooting at once under a Reboot that appears already Started",
+)
+
 CONFIGS: dict[str, Config] = {
-    c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP, TYPICAL_PAUSE)
+    c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP, TYPICAL_PAUSE,
+                        UNPLANNED)
 }

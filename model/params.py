@@ -53,6 +53,9 @@ class Params:
     # R2: the watchdog may resume an overrunning freeze at any time up to the hard bound; off,
     # only within the last granule before it (dev timing keeps it off: decisions D21)
     watchdog_any_time: bool = True
+    # research 3.4, 3.5 (current page, exceptional case 3): a hardware failure produces a Reboot that
+    # appears already Started, with no notice, and loses memory (R34)
+    hardware_failures: bool = False
 
     def __post_init__(self) -> None:
         if self.freeze_slice not in SLICES:
@@ -115,17 +118,18 @@ PROFILES: dict[str, Params] = {
     "azure-2017": Params(),
     # research 1.1 (2019-2026): "almost always ... less than 10 seconds" (typical, R31) and, "in rare
     # circumstances", "about 30 seconds" (hard, R2); freezes one fault domain at a time (the current
-    # Scheduled Events page no longer promises Resources within one update domain)
+    # Scheduled Events page no longer promises Resources within one update domain; it also
+    # documents the unannounced hardware-failure Reboot, R34)
     "typical-2026": Params(
         pause_bound=30, typical_pause=10, freeze_slice="fault_domain", granularity=5, expected_pause=9,
-        resources_one_update_domain=False,
+        resources_one_update_domain=False, hardware_failures=True,
     ),
     # research 1.1/1.5: live migration "typically ... no more than 5 seconds" (typical, R31), one VM at
     # a time; the documentation gives it no hard figure of its own, so the hard bound is the rare
     # "about 30 seconds" of any memory-preserving pause on the same page (decisions D21)
     "live-migration": Params(
         pause_bound=30, typical_pause=5, freeze_slice="vm", granularity=5, expected_pause=5,
-        resources_one_update_domain=False,
+        resources_one_update_domain=False, hardware_failures=True,
     ),
     # research 3.4: the rare case of a notice "as little as 30 seconds"
     "short-notice": Params(short_notice=True),

@@ -270,6 +270,22 @@ class _BootVMs(Guard, action="host_boot_vms"):
                       structural="a host in the rebooting phase always has its event (event_matches_phase)")
 
 
+class _Failure(Guard, action="host_hardware_failure"):
+    disabled = clause("the profile does not model unannounced hardware failures (Params.hardware_failures)", "R34")
+    busy = clause("the host has maintenance in flight: a failure is modelled only on an idle host "
+                  "(notes/decisions.md D23)", "R34", "R13")
+    rounds = clause("the host has had an event already: a host fails at most once, before its maintenance is "
+                    "announced, so its EventIds still suffice (notes/decisions.md D23)", "R34", "R18")
+    patched = clause("the host is already patched (it carried no VM then): a failure is modelled only before the "
+                     "host's maintenance (notes/decisions.md D23)", "R34")
+    no_vms = clause("the host carries no VM: a failure is reported as an event naming the VMs it restarts", "R34")
+    impacted = clause("a VM on the host is frozen or rebooting under another event", "R7",
+                      structural="an idle host never yet announced carries only running VMs (impacted_vms_match_phase)")
+    slice_busy = clause("another slice of an availability set named by the failure is down for maintenance: failures "
+                        "that overlap another slice's maintenance are not modelled (notes/decisions.md D23)",
+                        "R5", "R34")
+
+
 class _Resync(Guard, action="vm_clock_resync"):
     not_running = clause("the VM is not running: a frozen or rebooting guest's clock is not stepped", "R4")
     synced = clause("the guest clock is already synced to host time", "R3")
@@ -357,6 +373,8 @@ ACTIONS: tuple[ActionInfo, ...] = (
                "move the VMs of a host under a Started Redeploy", ("R14", "R15"), _Redeploy),
     ActionInfo("host_boot_vms", PLATFORM, True, ("host",),
                "rebooted VMs come back up; their update domain's recovery gap begins", ("R21",), _BootVMs),
+    ActionInfo("host_hardware_failure", ENVIRONMENT, False, ("host",),
+               "a host fails: its VMs restart at once under a Reboot already Started", ("R34", "R15"), _Failure),
     ActionInfo("vm_clock_resync", PLATFORM, True, ("vm",),
                "step a resumed guest clock forward to host time", ("R3", "R4"), _Resync),
     ActionInfo("platform_complete_event", PLATFORM, True, ("event",),
@@ -780,6 +798,39 @@ class Spec:
             vms[i] = evolve_vm(vms[i], status=RUNNING, snapshot=None, frozen_for=None, clock_lag=0, unsynced_for=None)
         return evolve_state(s, hosts=self._set_phase(s, h, RECOVERED), vms=tuple(vms),
                             recovering=self.recovered(s, e.resources))
+
+    def host_hardware_failure(self, s: State, h: int) -> Outcome:
+        """The host fails (research 3.4, 3.5 exceptional case 3): a Reboot naming its VMs appears
+        already Started, with no notice and no NotBefore, and they restart at once, memory lost
+        (R15).  It is not maintenance: the pending update is not applied (R34)."""
+        if not self.params.hardware_failures:
+            return _Failure.disabled
+        host = s.hosts[h]
+        if host.phase != IDLE:
+            return _Failure.busy
+        if host.rounds:
+            return _Failure.rounds
+        if host.patched:
+            return _Failure.patched
+        resources = self.residents(s, h)
+        if not resources:
+            return _Failure.no_vms
+        if any(s.vms[i].status != RUNNING for i in resources):
+            return _Failure.impacted
+        if not self.slice_allows(s, resources, "Reboot"):
+            return _Failure.slice_busy
+        e = Event(self.event_id(h, 1), "Reboot", h, resources, STARTED_STATUS, None, 0, -1, False)
+        t = self._with_event(s, e, self._set_phase(s, h, STARTED, rounds=1))
+        return self.failed(t, h, e)
+
+    def failed(self, s: State, h: int, e: Event) -> State:
+        """The effect of a failure once its event is in the document: the VMs of `e` restart
+        where they are, memory lost, timers and clock reset; the host is not patched."""
+        vms = list(s.vms)
+        for i in e.resources:
+            vms[i] = evolve_vm(vms[i], status=REBOOTING, memory=BLANK, snapshot=None, frozen_for=None, clock_lag=0,
+                               unsynced_for=None)
+        return evolve_state(s, hosts=self._set_phase(s, h, IN_REBOOT), vms=tuple(vms))
 
     def vm_clock_resync(self, s: State, vm: int) -> Outcome:
         """The host steps a resumed guest's wall clock forward to host time (S4, R3, R4)."""

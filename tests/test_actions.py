@@ -269,3 +269,25 @@ def test_rollout_completes_and_time_still_passes(tiny):
 def test_configs_are_values_apart_from_the_model():
     assert isinstance(TINY, Config) and TINY.spec().topology is TINY.topology
     assert Params() != TINY.params  # exhaustive configs use dev timing
+
+
+def test_a_hardware_failure_reboots_at_once_without_patching_and_only_where_modelled():
+    """R34: under a profile with hardware failures an idle host fails: a Platform Reboot appears
+    already Started with no notice, its VMs restart (memory lost) and the host stays unpatched;
+    the rollout then announces its maintenance as usual.  Profiles without failures refuse it."""
+    spec = CONFIGS["UNPLANNED"].spec()
+    s = spec.step(spec.initial_state(), Step("host_hardware_failure", ("h0",)))
+    (e,) = s.events
+    assert (e.event_id, e.event_type, e.status, e.not_before_in, e.notice, e.source) == (
+        "h0#1", "Reboot", "Started", None, 0, "Platform")
+    assert e.unplanned and spec.description(e) == "Host server is undergoing an emergency repair."
+    assert s.vms[0].status == "rebooting" and s.vms[0].memory == 0 and s.vms[1].status == "running"
+    assert not s.hosts[0].patched and s.hosts[0].phase == "rebooting" and s.incarnation == 2
+    s = run(spec, ("host_boot_vms", ("h0",)), ("platform_complete_event", ("h0#1",)), state=s)
+    assert s.events == () and s.removed == {"h0#1"} and not s.hosts[0].patched
+    assert not spec.guard(s, "host_hardware_failure", "h0")  # a host fails at most once
+    announced = run(spec, ("platform_announce_event", ("h0", "Freeze")), state=s)
+    assert announced.events[0].event_id == "h0#2" and not announced.events[0].unplanned
+    assert spec.refusal(spec.initial_state(), Step("host_hardware_failure", ("h0",))) is None
+    tiny = CONFIGS["TINY"].spec()
+    assert tiny.refusal(tiny.initial_state(), Step("host_hardware_failure", ("h0",))).name == "disabled"

@@ -185,3 +185,12 @@ def test_cli_explore_bad_topology_exits_2(tmp_path, capsys):
     assert main(["explore", "--topology", str(bad), "--out", str(tmp_path / "out")]) == 2
     assert "bad.toml" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_unplanned_pinned_counts_and_verdict():
+    """UNPLANNED is TINY with hardware failures (R34): 21,440 states unreduced (tests/test_naive_count.py),
+    10,737 with symmetry; every property holds, the rollout still completes."""
+    r = _run("UNPLANNED")
+    assert (r.states, r.transitions, r.depth) == (10737, 26696, 36)
+    assert r.complete and r.counterexamples == {} and "reach_rollout_complete" in r.reached
+    assert not [v for v in verdicts(r) if v.failed]

@@ -102,12 +102,15 @@ def test_every_clause_is_refused_on_a_reachable_state_or_is_structural(tiny_refu
     missing = REACHABLE - tiny_refusals
     # what TINY cannot show, these must; R22's refusal needs a host carrying two update domains.
     # Each search stops once every clause still missing is met: UNSAFE_SHARED_HOST first (R22
-    # is refused in its initial state), so that the spare host's search stops at its first state.
-    for spec in (CONFIGS["UNSAFE_SHARED_HOST"].spec(), _with_spare_host(TINY), SMALL.spec()):
+    # is refused in its initial state), so that the next search stops early; a failure's refusals
+    # need a profile with hardware failures (R34), UNPLANNED with a spare host.
+    for spec in (CONFIGS["UNSAFE_SHARED_HOST"].spec(), _with_spare_host(CONFIGS["UNPLANNED"]),
+                 _with_spare_host(TINY), SMALL.spec()):
         if missing:
             met, _ = _bfs(spec, wanted=missing, limit=20_000)
             missing -= met
-    assert not missing, f"clauses never refused on TINY/SMALL/UNSAFE_SHARED_HOST and not marked structural: {sorted(missing)}"
+    assert not missing, ("clauses never refused on TINY/SMALL/UNSAFE_SHARED_HOST/UNPLANNED and not marked structural: "
+                         f"{sorted(missing)}")
 
 
 def test_structural_clauses_never_refuse_on_tiny(tiny_refusals):

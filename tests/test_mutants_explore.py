@@ -108,6 +108,13 @@ PINS = {
         'notbefore_while_scheduled': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',))]),
         'event_lifecycle': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',))]),
     },
+    'maintenance_disguised_as_failure': {
+        'failure_applies_no_update': ('safety', None, [('host_hardware_failure', ('h0',))]),
+    },
+    'failure_rebooted_as_maintenance': {
+        'unplanned_reboot_impacts_at_once': ('safety', None, [('host_hardware_failure', ('h0',))]),
+        'failure_applies_no_update': ('safety', None, [('host_hardware_failure', ('h0',)), ('host_reboot', ('h0',))]),
+    },
 }
 
 

@@ -16,6 +16,7 @@ PINNED = {
     "UNSAFE_SHARED_HOST": (NaiveCount(186, 348, 19), NaiveCount(186, 348, 19)),
     "TYPICAL_PAUSE": (NaiveCount(358, 718, 17), NaiveCount(358, 718, 17)),
     "SMALL": (NaiveCount(292554, 969616, 44), NaiveCount(135249, 453836, 44)),
+    "UNPLANNED": (NaiveCount(21440, 53290, 36), NaiveCount(10737, 26696, 36)),
 }
 
 
@@ -42,6 +43,11 @@ def test_naive_search_agrees_with_the_explorer(name):
 @pytest.mark.slow
 def test_naive_search_agrees_with_the_explorer_on_small():
     _check("SMALL")
+
+
+@pytest.mark.slow
+def test_naive_search_agrees_with_the_explorer_on_unplanned():
+    _check("UNPLANNED")
 
 
 def test_naive_search_is_not_the_explorer():

@@ -18,7 +18,7 @@ from vmspec.properties.engines.z3.params_proof import (
 from vmspec.properties.engines.z3.params_vocabulary import pre_state
 
 EXPECTED_RULES = ["R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14",
-                  "R15", "R16", "R20", "R21", "R22"]
+                  "R15", "R16", "R20", "R21", "R22", "R34"]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def proof():
 def test_all_sizes_proof_holds(proof):
     assert proof.ok, [o.line() for o in proof.failed()]
     assert proof.proved_rules == EXPECTED_RULES
-    assert len(proof.obligations) == 15 * (len(INVARIANTS) + 1 + len(TRANSITIONS)) + len(INVARIANTS) + 1 + 2
+    assert len(proof.obligations) == 16 * (len(INVARIANTS) + 1 + len(TRANSITIONS)) + len(INVARIANTS) + 1 + 2
 
 
 def test_every_encoded_property_is_covered_for_all_sizes(proof):
@@ -56,6 +56,8 @@ WHERE = {
     "reboot_sliced_like_freeze": ("platform_start_event", "started_events_one_slice"),
     "resources_span_update_domains": ("platform_announce_event", "event_resources_one_update_domain"),
     "recovery_gap_ignored": ("platform_start_event", "recovery_gap_kept"),
+    "maintenance_disguised_as_failure": ("host_hardware_failure", "failure_applies_no_update"),
+    "failure_rebooted_as_maintenance": ("host_hardware_failure", "unplanned_reboot_impacts_at_once"),
 }
 
 

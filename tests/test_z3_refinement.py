@@ -106,6 +106,25 @@ def test_tiny_space_concrete():
     assert (t.states, t.steps) == (11931, 30483)
 
 
+def test_unplanned_first_states_both_encodings():
+    """Hardware failures (R34): both encodings agree with the model on UNPLANNED's first states
+    (breadth-first, so failures of either host and of both are among them)."""
+    spec, states = _space("UNPLANNED", None, 1500)
+    assert any(e.unplanned for s in states for e in s.events)
+    _assert_agree("UNPLANNED concrete", _concrete("UNPLANNED"), states)
+    _assert_agree("UNPLANNED all-sizes", _all_sizes("UNPLANNED"), states)
+
+
+@pytest.mark.slow
+def test_unplanned_space_both_encodings():
+    spec, states = _space("UNPLANNED")
+    assert len(states) == 21440
+    t = _assert_agree("UNPLANNED concrete", _concrete("UNPLANNED"), states)
+    assert (t.states, t.steps) == (21440, 53290)
+    t = _assert_agree("UNPLANNED all-sizes", _all_sizes("UNPLANNED"), states)
+    assert (t.states, t.steps) == (21440, 53290)
+
+
 @pytest.mark.slow
 def test_small_space_both_encodings():
     spec, states = _space("SMALL")

@@ -291,6 +291,26 @@ class PauseTimerKeptAfterResume(Spec):
         return replace(super().resumed_vm(v), frozen_for=v.frozen_for)
 
 
+class MaintenanceDisguisedAsFailure(Spec):
+    """Reboots a host for its update without notice and reports it as a hardware failure."""
+
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
+    def failed(self, s: State, h: int, e: Event) -> State:
+        t = super().failed(s, h, e)
+        return replace(t, hosts=self._set_phase(t, h, t.hosts[h].phase, patched=True, needs_reboot=False))
+
+
+class FailureRebootedAsMaintenance(Spec):
+    """Publishes the failure's Reboot, then leaves the VMs running until the host is rebooted as
+    for maintenance (which applies its update)."""
+
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
+    def failed(self, s: State, h: int, e: Event) -> State:
+        return s
+
+
 class ResumeForgotten(Spec):
     symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
 
@@ -502,6 +522,23 @@ MUTANTS: tuple[Mutant, ...] = (
         ("frozen_vm_resumes", "deadlock_free"),
         "a patched host never resumes its VMs",
         ResumeForgotten,
+    ),
+    Mutant(
+        "maintenance_disguised_as_failure",
+        "R34",
+        ("failure_applies_no_update",),
+        "the platform reboots a host for its update without notice and reports a hardware failure",
+        MaintenanceDisguisedAsFailure,
+        "UNPLANNED",
+    ),
+    Mutant(
+        "failure_rebooted_as_maintenance",
+        "R34",
+        ("unplanned_reboot_impacts_at_once", "failure_applies_no_update"),
+        "a hardware failure's Reboot is published but the VMs keep running until the host is rebooted as "
+        "maintenance, applying its update",
+        FailureRebootedAsMaintenance,
+        "UNPLANNED",
     ),
 )
 

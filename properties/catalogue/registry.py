@@ -506,8 +506,9 @@ def event_lifecycle(spec: Spec, s: State, step: Step, t: State) -> str | None:
         if (b.status == SCHEDULED) != (b.not_before_in is not None):
             return f"event {b.event_id} is {b.status} with NotBefore {b.not_before_in!r}"
         a = s.event(b.event_id)
-        if a is None and b.status != SCHEDULED:
-            return f"event {b.event_id} appeared already {b.status}; platform events are announced Scheduled"
+        if a is None and b.status != SCHEDULED and not b.unplanned:
+            return (f"event {b.event_id} appeared already {b.status}; platform events are announced Scheduled, "
+                    "except a hardware-failure Reboot with no notice (R34)")
         if a is not None:
             if (a.status, b.status) == (STARTED_STATUS, SCHEDULED):
                 return f"event {b.event_id} went back from Started to Scheduled"
@@ -557,6 +558,22 @@ def memory_lost_only_by_reboot(spec: Spec, s: State, step: Step, t: State) -> st
         if b.status == REBOOTING and _started_for(t, i, ("Reboot", "Redeploy")):
             continue
         return f"VM {_vm(spec, i)}'s memory changed {a.memory} -> {b.memory} during {step}"
+    return None
+
+
+# ---------------------------------------------------------------------- R34 unannounced hardware failures
+
+
+@prop("failure_applies_no_update", ALWAYS, "R34", TRANSITION, reads=("hosts", "events"))
+def failure_applies_no_update(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """A hardware-failure Reboot restarts the VMs but is no maintenance: a host's pending update is
+    never applied under an event that gave no notice."""
+    for h, (a, b) in enumerate(zip(s.hosts, t.hosts)):
+        if not a.patched and b.patched:
+            e = t.event_of_host(h)
+            if e is not None and e.unplanned:
+                return (f"host {_host(spec, h)}'s update was applied under {e.event_id}, a Reboot reported as a "
+                        "hardware failure with no notice: maintenance disguised as a failure")
     return None
 
 

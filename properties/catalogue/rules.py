@@ -128,7 +128,8 @@ RULES: tuple[Rule, ...] = (
         "R11",
         "Event lifecycle",
         "The only statuses are Scheduled and Started.  Platform events go absent -> Scheduled -> "
-        "Started -> absent, or Scheduled -> absent when cancelled; they keep their EventId, EventType, "
+        "Started -> absent, or Scheduled -> absent when cancelled (a hardware-failure Reboot, R34, appears "
+        "already Started); they keep their EventId, EventType, "
         "Resources and EventSource throughout; NotBefore is set while Scheduled and empty once Started.",
         "research 3.3 (EventStatus, EventId, NotBefore, EventSource); research 3.5 (exceptional case 2); research "
         "invariant 10",
@@ -156,10 +157,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "R15",
-        "Memory is lost only under an announced reboot",
+        "Memory is lost only under a reboot the document shows",
         "A VM's memory changes only by its own writes while running, or is lost while a Started Reboot "
-        "or Redeploy names it.",
-        "research 3.3 (Reboot: \"non-persistent memory is lost\"); research invariant 6",
+        "or Redeploy names it: one the platform announced for maintenance, or a Reboot that reports an "
+        "unannounced hardware failure (R34), which appears already Started and is never used to apply "
+        "maintenance.  A loss under no such event, or maintenance applied under a reported failure, is a "
+        "platform bug.",
+        "research 3.3 (Reboot: \"non-persistent memory is lost\"); research 3.4 (hardware failure: the event "
+        "is created directly as EventType Reboot, EventStatus Started); research invariant 6",
     ),
     Rule(
         "R16",
@@ -262,6 +267,22 @@ RULES: tuple[Rule, ...] = (
         "research 1.1 (2019: \"Most nonzero-impact maintenance pauses the VM for less than 10 seconds\"; "
         "2026: \"almost always ... a VM pause for less than 10 seconds\"; live migration \"typically "
         "lasting no more than 5 seconds\")",
+    ),
+    Rule(
+        "R34",
+        "An unannounced hardware failure is a Reboot already Started, and no maintenance",
+        "(Rule ids R34-R39 are reserved for unplanned and user events.)  Where the profile models hardware "
+        "failures (the current documentation: typical-2026, live-migration), a host whose maintenance is not "
+        "yet announced may fail while its VMs run: the platform then publishes a Reboot "
+        "naming its VMs that is already Started, with no notice and no NotBefore (Description \"Host server "
+        "is undergoing an emergency repair.\"), and the VMs restart at once, their memory lost.  The failure "
+        "is the environment's, not the platform's, and is never forced (not fair).  It is no maintenance: "
+        "the host's pending update is not applied under it, so a platform that reboots a host for its "
+        "update without notice and reports a failure is caught.",
+        "research 3.4 (\"Hardware failure ... bypasses the minimum notice period\"; the event is created "
+        "directly as EventType Reboot, EventStatus Started); research 3.5 (exceptional case 3: on hardware "
+        "failure the event skips Scheduled); research 3.3 (Description \"Host server is undergoing an "
+        "emergency repair.\"); fidelity review 7",
     ),
 )
 

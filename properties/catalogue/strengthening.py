@@ -84,7 +84,8 @@ def impacted_vms_match_phase(spec: Spec, s: State) -> str | None:
 @prop("impacted_vm_named_by_its_event", ALWAYS, "R7", reads=("hosts", "vms", "events"))
 def impacted_vm_named_by_its_event(spec: Spec, s: State) -> str | None:
     """A frozen VM is named by the event of its own host, which is frozen; a rebooting VM is
-    named by the event of a rebooting host and sits on a patched host."""
+    named by the event of a rebooting host and sits on a patched host, unless a hardware
+    failure restarts it (R34)."""
     for i, v in enumerate(s.vms):
         if v.status == FROZEN:
             e = s.event_of_host(v.host)
@@ -93,7 +94,7 @@ def impacted_vm_named_by_its_event(spec: Spec, s: State) -> str | None:
         elif v.status == REBOOTING:
             if not any(i in e.resources and s.hosts[e.host].phase == "rebooting" for e in s.events):
                 return f"VM {_vm(spec, i)} is rebooting but no rebooting host's event names it"
-            if not s.hosts[v.host].patched:
+            if not s.hosts[v.host].patched and not any(i in e.resources and e.unplanned for e in s.events):
                 return f"VM {_vm(spec, i)} is rebooting on unpatched host {_host(spec, v.host)}"
     return None
 
@@ -116,6 +117,17 @@ def named_vm_on_event_host_or_patched(spec: Spec, s: State) -> str | None:
             h = s.vms[i].host
             if h != e.host and not s.hosts[h].patched:
                 return f"VM {_vm(spec, i)} named by {e.event_id} is on unpatched host {_host(spec, h)}"
+    return None
+
+
+@prop("unplanned_reboot_impacts_at_once", ALWAYS, "R34", reads=("hosts", "events"))
+def unplanned_reboot_impacts_at_once(spec: Spec, s: State) -> str | None:
+    """An event without notice is a Started Reboot whose host's VMs are rebooting or back: a
+    hardware failure impacts at once and is never started, rebooted or patched as maintenance."""
+    for e in s.events:
+        if e.unplanned and (e.status != STARTED_STATUS or s.hosts[e.host].phase not in ("rebooting", "recovered")):
+            return f"event {e.event_id} gave no notice but is {e.status} with host {_host(spec, e.host)} " \
+                   f"{s.hosts[e.host].phase}"
     return None
 
 

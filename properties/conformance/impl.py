@@ -29,7 +29,9 @@ from vmspec.properties.conformance.trace.conform import TraceChecker, Violation,
 
 # The environment's moves besides time: an application approves, the in-place patch
 # finishes (an overrunning patch is one that has not finished yet), rebooted VMs boot.
-ENVIRONMENT_ACTIONS = ("app_approve_event", "host_apply_patch", "host_boot_vms")
+ENVIRONMENT_ACTIONS = ("app_approve_event", "host_apply_patch", "host_boot_vms", "host_hardware_failure")
+# The environment's moves an implementation may be waiting for (a failure holds nothing up, R34).
+AWAITED = ("app_approve_event", "host_apply_patch", "host_boot_vms")
 DECISIONS = tuple(a.name for a in ACTION_INFO.values() if a.actor == "platform" and a.name not in ENVIRONMENT_ACTIONS)
 MAX_SETTLE = 25  # decide() rounds without the environment moving before the implementation is deemed stuck
 
@@ -300,7 +302,7 @@ class Episode:
         if quiet <= self.stall_after:  # type: ignore[operator]
             return
         s = self.state
-        if any(st.name in ENVIRONMENT_ACTIONS for st in self.spec.enabled_actions(s)):
+        if any(st.name in AWAITED for st in self.spec.enabled_actions(s)):
             return  # the environment holds it up (an approval, a patch, a boot not yet given)
         (dt,) = self.spec.time_choices(s)
         waiting = [str(st) for st in self.spec.enabled_actions(s) if st.name in DECISIONS]

@@ -315,8 +315,9 @@ class StreamChecker:
     """Feed observations in order with `feed`; each call returns the findings of that line.
     A capture header (`CaptureHeader`), fed first, says what the polls cannot show."""
 
-    def __init__(self, *, strict: bool = False) -> None:
+    def __init__(self, *, strict: bool = False, allow: Iterable[str] = ()) -> None:
         self.strict = strict
+        self.allow = frozenset(allow)  # soft exceptions (keys of SOURCE) that stay warnings under `strict`
         self.summary = Summary()
         self.header = CaptureHeader(0)
         self._live: dict[str, _Track] = {}
@@ -332,7 +333,7 @@ class StreamChecker:
     # -------------------------------------------------------------- reporting
 
     def _find(self, event_id: str | None, rule: str, message: str, source: str | None = None,
-              soft: bool = False, once: bool = False) -> None:
+              soft: bool = False, once: bool = False, exception: str | None = None) -> None:
         """Record a finding; with `once`, a standing condition (a bad field that every poll
         repeats) is reported only the first time while its event stays in the document."""
         if once:
@@ -342,9 +343,10 @@ class StreamChecker:
             if len(said) >= 1000:
                 said.clear()
             said.add(message)
-        severity = WARNING if soft and not self.strict else ERROR
+        strict = self.strict and exception not in self.allow
+        severity = WARNING if soft and not strict else ERROR
         if soft:
-            message += " (a documented soft exception" + ("; an error under --strict)" if self.strict else ")")
+            message += " (a documented soft exception" + ("; an error under --strict)" if strict else ")")
         src = source or SOURCE.get(rule) or API_RULE_BY_ID[rule].source
         (self.summary.warnings if severity == WARNING else self.summary.errors)[rule] += 1
         self._out.append(Finding(self._line, event_id, rule, severity, message, src))
@@ -549,7 +551,7 @@ class StreamChecker:
                          and self._live[x].event_type == etype and self._live[x].resources == track.resources), None)
         if etype == "Reboot" and track.source != "User":
             self._find(eid, "R11", "a Reboot appeared already Started, as only a hardware failure does",
-                       SOURCE["R11-hardware"], soft=True)
+                       SOURCE["R11-hardware"], soft=True, exception="R11-hardware")
         elif replaced is not None and jump <= 1:
             approved = " after this VM approved it" if replaced in self._approved else ""
             self._find(eid, "R11", f"the EventId changed when the event started: the Scheduled {etype} {replaced} "
@@ -654,9 +656,11 @@ class Report:
 
 
 def check_observations(observations: Iterable[Observation | CaptureHeader], *, strict: bool = False,
-                       limit: int | None = 1000) -> Report:
-    """Check a stream of observations; keep at most `limit` findings (the summary counts them all)."""
-    checker = StreamChecker(strict=strict)
+                       limit: int | None = 1000, allow: Iterable[str] = ()) -> Report:
+    """Check a stream of observations; keep at most `limit` findings (the summary counts them all).
+    `allow` names soft exceptions (keys of `SOURCE`, e.g. "R11-hardware") that stay warnings under
+    `strict`: the ones the producer of the capture is known to use legitimately."""
+    checker = StreamChecker(strict=strict, allow=allow)
     kept: list[Finding] = []
     omitted = 0
     for obs in observations:

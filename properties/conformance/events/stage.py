@@ -2,7 +2,9 @@
 from the Scheduled Events endpoint, must meet the documented API contract.
 
 One seeded rollout of the target is projected once per VM (`export.project`) and every capture is
-checked strictly (soft exceptions count as errors: the model never uses them).  A mutant that breaks
+checked strictly (soft exceptions count as errors: the model never uses them), except the
+hardware-failure Reboot that appears already Started where the profile models failures (R34): it
+stays a warning, reported apart from any error.  A mutant that breaks
 what a VM can observe (incarnation, EventIds, NotBefore, notice) fails here as well.
 
 The stage has a row for each rule its captures could break, and none for the rules they cannot
@@ -30,19 +32,28 @@ NOT_CHECKED = {
 RULES = ("R8", "R9", "R10", "R11", "R12", "R13") + tuple(r.rule_id for r in API_RULES if r.rule_id not in NOT_CHECKED)
 
 
+def allowed_exceptions(spec: Any) -> tuple[str, ...]:
+    """The soft exceptions the model itself produces under its profile: the hardware-failure
+    Reboot that appears already Started (R34) where the profile models failures."""
+    return ("R11-hardware",) if spec.params.hardware_failures else ()
+
+
 def stage(target: Target, opts: Any) -> Any:
 
     spec = target.spec()
     seed = getattr(opts, "seed", 0)
     path = walk(spec, seed=seed, steps=getattr(opts, "steps", 2000))
     first: dict[str, str] = {}  # rule -> the first finding, with the VM and line
-    observations = errors = 0
+    observations = errors = failures = 0
     for vm in spec.vm_names:
         raw = capture_text(spec, project(spec, path, vm), vm).encode().splitlines(keepends=True)
-        report = check_observations(read_lines(raw, f"{vm}.jsonl"), strict=True, limit=50)
+        report = check_observations(read_lines(raw, f"{vm}.jsonl"), strict=True, limit=50, allow=allowed_exceptions(spec))
         observations += report.summary.observations
-        errors += sum(report.summary.errors.values()) + sum(report.summary.warnings.values())
+        errors += sum(report.summary.errors.values())
+        failures += sum(report.summary.warnings.values())
         for f in report.findings:
+            if f.severity != "error":
+                continue
             rule = f.rule.split("-")[0]
             first.setdefault(rule, f"VM {vm}, capture line {f.line}: {f.message}")
     bound = f"1 rollout, {len(path)} steps"
@@ -52,6 +63,7 @@ def stage(target: Target, opts: Any) -> Any:
         for rule in sorted(set(RULES) | set(first), key=lambda r: (r[0], int(r[1:])))
     ]
     summary = (f"{len(spec.vm_names)} VM captures of one rollout ({len(path)} steps, seed {seed}), "
-               f"{observations} observations checked strictly, {errors} findings")
+               f"{observations} observations checked strictly, {errors} findings"
+               + (f", {failures} hardware-failure Reboots seen already Started (R34, warnings)" if failures else ""))
     return StageResult(ENGINE, verdicts, summary, {"observations": observations, "findings": errors},
                        f"1 rollout of {len(path)} steps, {len(spec.vm_names)} captures")

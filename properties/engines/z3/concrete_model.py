@@ -440,6 +440,35 @@ class Encoding:
         t = replace(s, vms=vms, recovering=self.recovered(s, h))
         return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(RECOVERED)))
 
+    def unplanned(self, e: SymEvent) -> z3.BoolRef:
+        """A hardware-failure Reboot (`Event.unplanned`): a Reboot with no notice (every event
+        the encoding builds is the platform's)."""
+        return z3.And(e.present, e.etype == REBOOT, e.notice == 0)
+
+    def host_hardware_failure(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        """R34: an idle host never yet announced fails; its VMs restart under a Reboot already Started."""
+        host, slot = s.hosts[h], s.slots[h]
+        if not self.params.hardware_failures:
+            return z3.BoolVal(False), s
+        res = self.residents(s, h)
+        running = [z3.Implies(r, self._status(v, RUNNING)) for r, v in zip(res, s.vms)]
+        guard = z3.And(self.is_phase(s, h, IDLE), host.rounds == 0, z3.Not(host.patched), z3.Or(res), *running,
+                       self.slice_allows(s, res, z3.IntVal(REBOOT)), z3.Not(slot.present))
+        e = SymEvent(z3.BoolVal(True), z3.IntVal(REBOOT), res, z3.IntVal(self.status_ix(STARTED_STATUS)),
+                     z3.IntVal(NONE), z3.IntVal(0), z3.IntVal(-1), z3.BoolVal(False), self.id_round(host.rounds + 1),
+                     z3.BoolVal(False))
+        t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
+        t = self._with_host(t, h, phase=z3.IntVal(self.phase(STARTED)), rounds=host.rounds + 1)
+        return guard, self.failed(t, h)
+
+    def failed(self, s: SymState, h: int) -> SymState:
+        """The VMs named by the failure of `h` restart where they are; memory lost; the host is not patched."""
+        e = s.slots[h]
+        rb, none = z3.IntVal(VM_STATUSES.index(REBOOTING)), z3.IntVal(NONE)
+        vms = self._vms_where(s, lambda i, v: e.resources[i],
+                              lambda v: SymVM(rb, v.host, z3.IntVal(BLANK), none, none, z3.IntVal(0), none))
+        return self._with_host(replace(s, vms=vms), h, phase=z3.IntVal(self.phase(IN_REBOOT)))
+
     def resync_guard(self, s: SymState, i: int) -> z3.BoolRef:
         v = s.vms[i]
         return z3.And(self._status(v, RUNNING), v.clock_lag != 0)

@@ -270,6 +270,19 @@ class PauseTimerKeptAfterResume(Encoding):
         return replace(super().resumed_vm(v), frozen_for=v.frozen_for)
 
 
+class MaintenanceDisguisedAsFailure(Encoding):
+    mutant = "maintenance_disguised_as_failure"
+
+    def failed(self, s: SymState, h: int) -> SymState:
+        return self._with_host(super().failed(s, h), h, patched=z3.BoolVal(True), needs_reboot=z3.BoolVal(False))
+
+
+class FailureRebootedAsMaintenance(Encoding):
+    mutant = "failure_rebooted_as_maintenance"
+
+    def failed(self, s: SymState, h: int) -> SymState:
+        return s
+
 
 MUTANT_ENCODINGS: tuple[type[Encoding], ...] = tuple(
     cls for cls in list(globals().values())

@@ -24,6 +24,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     FREEZE,
     FROZEN,
     GAP,
+    HARDWARE_FAILURES,
     IDLE,
     IN_FREEZE,
     IN_REBOOT,
@@ -89,6 +90,17 @@ class Model:
         busy = lambda x, hh: z3.Or(z3.And(hh == h0, s.res(h0, x)), z3.And(_started(s, hh), s.res(hh, x)))
         kind = (lambda hh: z3.BoolVal(True)) if self.is_("reboot_sliced_like_freeze") else (
             lambda hh: s.etype(hh) == FREEZE)
+        return A([v, w, h, k], z3.Implies(z3.And(busy(v, h), busy(w, k), aset_of(v) == aset_of(w)),
+                                          same_slice(kind(h), v, kind(k), w)))
+
+    def failure_slice_allows(self, s: PState, h0: z3.ExprRef) -> z3.BoolRef:
+        """R5 for a failure of `h0` (`Spec.slice_allows` with its VMs as a Reboot)."""
+        if self.is_("slice_guard_dropped"):
+            return z3.BoolVal(True)
+        v, w, h, k = _v("fv"), _v("fw"), _h("fh"), _h("fk")
+        busy = lambda x, hh: z3.Or(z3.And(hh == h0, s.host(x) == h0), z3.And(_started(s, hh), s.res(hh, x)))
+        kind = (lambda hh: z3.BoolVal(True)) if self.is_("reboot_sliced_like_freeze") else (
+            lambda hh: z3.And(hh != h0, s.etype(hh) == FREEZE))
         return A([v, w, h, k], z3.Implies(z3.And(busy(v, h), busy(w, k), aset_of(v) == aset_of(w)),
                                           same_slice(kind(h), v, kind(k), w)))
 
@@ -231,6 +243,27 @@ class Model:
                     recovering=lambda a, u: z3.If(touched(a), E([bv], z3.And(s.res(h0, bv), aset_of(bv) == a,
                                                                              ud_of(bv) == u)), s.recovering(a, u)))
         out.append(PAction("host_boot_vms", z3.And(s.phase(h0) == IN_REBOOT, s.present(h0)), t, no))
+
+        # host_hardware_failure(h0): R34, a Reboot already Started, no notice, memory lost, not patched
+        r = _v("fr")
+        vals = lambda f, v: {
+            "status": REBOOTING, "memory": z3.IntVal(0), "snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE),
+            "clock_lag": z3.RealVal(0), "unsynced": z3.RealVal(NONE)}.get(f, getattr(s, f)(v))
+        t = s if self.is_("failure_rebooted_as_maintenance") else _res_run(s, h0, vals, lambda v: s.host(v) == h0)
+        t = replace(
+            t, present=at(h0, lambda h: z3.BoolVal(True), s.present), etype=at(h0, lambda h: REBOOT, s.etype),
+            res=lambda h, v: z3.If(h == h0, s.host(v) == h0, s.res(h, v)),
+            estatus=at(h0, lambda h: STARTED_EV, s.estatus), nbi=at(h0, lambda h: z3.RealVal(NONE), s.nbi),
+            notice=at(h0, lambda h: z3.RealVal(0), s.notice), duration=at(h0, lambda h: z3.RealVal(-1), s.duration),
+            approved=at(h0, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
+            phase=at(h0, lambda h: STARTED if self.is_("failure_rebooted_as_maintenance") else IN_REBOOT, s.phase),
+            rounds=at(h0, lambda h: s.rounds(h0) + 1, s.rounds))
+        if self.is_("maintenance_disguised_as_failure"):
+            t = replace(t, patched=at(h0, lambda h: z3.BoolVal(True), s.patched),
+                        needs_reboot=at(h0, lambda h: z3.BoolVal(False), s.needs_reboot))
+        g = z3.And(HARDWARE_FAILURES, idle_unpatched, s.rounds(h0) == 0, residents,
+                   A([r], z3.Implies(s.host(r) == h0, s.status(r) == RUNNING)), self.failure_slice_allows(s, h0))
+        out.append(PAction("host_hardware_failure", g, t, no))
 
         # vm_clock_resync
         vals = lambda f, v: {"snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE), "clock_lag": z3.RealVal(0),

@@ -170,7 +170,8 @@ VARIANTS = ("slice_guard_dropped", "no_watchdog", "memory_reset_on_resume", "sta
             "no_clock_resync", "clock_steps_back", "start_before_notbefore", "short_notice",
             "reboot_update_under_freeze", "incarnation_not_bumped", "migrate_under_freeze",
             "freeze_without_started_event", "reboot_sliced_like_freeze", "resources_span_update_domains",
-            "recovery_gap_ignored")
+            "recovery_gap_ignored",
+            "maintenance_disguised_as_failure", "failure_rebooted_as_maintenance")
 
 __all__ = ["CONSEQUENCES", "INVARIANTS", "TRANSITIONS", "VARIANTS", "AllSizesResult", "Model", "prove_all_sizes"]
 

@@ -170,7 +170,20 @@ def impacted_vm_named_by_its_event(s: PState) -> z3.BoolRef:
     return A([v], z3.And(
         z3.Implies(s.status(v) == FROZEN, z3.And(s.phase(x) == IN_FREEZE, s.present(x), s.res(x, v))),
         z3.Implies(s.status(v) == REBOOTING, z3.And(
-            E([h], z3.And(s.present(h), s.res(h, v), s.phase(h) == IN_REBOOT)), s.patched(x)))))
+            E([h], z3.And(s.present(h), s.res(h, v), s.phase(h) == IN_REBOOT)),
+            z3.Or(s.patched(x), E([h], z3.And(_unplanned(s, h), s.res(h, v))))))))
+
+
+def _unplanned(s: PState, h: z3.ExprRef) -> z3.BoolRef:
+    """The event of `h` is a hardware-failure Reboot (`Event.unplanned`): a Reboot with no notice."""
+    return z3.And(s.present(h), s.etype(h) == REBOOT, s.notice(h) == 0)
+
+
+@invariant
+def unplanned_reboot_impacts_at_once(s: PState) -> z3.BoolRef:
+    h = _h("h")
+    return A([h], z3.Implies(_unplanned(s, h), z3.And(s.estatus(h) == STARTED_EV,
+                                                      z3.Or(s.phase(h) == IN_REBOOT, s.phase(h) == RECOVERED))))
 
 
 @invariant
@@ -322,7 +335,7 @@ def event_lifecycle(s: PState, t: PState, st: PStep) -> z3.BoolRef:
     same = _same_event(s, t, h)
     return A([h, v], z3.Implies(t.present(h), z3.And(
         (t.estatus(h) == SCHEDULED) == (t.nbi(h) != NONE),
-        z3.Implies(z3.Not(same), t.estatus(h) == SCHEDULED),
+        z3.Implies(z3.Not(same), z3.Or(t.estatus(h) == SCHEDULED, _unplanned(t, h))),
         z3.Implies(same, z3.And(z3.Not(z3.And(s.estatus(h) == STARTED_EV, t.estatus(h) == SCHEDULED)),
                                 s.etype(h) == t.etype(h), s.res(h, v) == t.res(h, v))))))
 
@@ -349,6 +362,13 @@ def memory_lost_only_by_reboot(s: PState, t: PState, st: PStep) -> z3.BoolRef:
     return A([v], z3.Implies(s.memory(v) != t.memory(v), z3.Or(
         ok_time, z3.And(t.status(v) == REBOOTING, _started_for(t, v, (REBOOT, REDEPLOY))))))
 
+
+
+
+@transition
+def failure_applies_no_update(s: PState, t: PState, st: PStep) -> z3.BoolRef:
+    h = _h("h")
+    return A([h], z3.Not(z3.And(z3.Not(s.patched(h)), t.patched(h), _unplanned(t, h))))
 
 
 __all__ = ["CONSEQUENCES", "INVARIANTS", "TRANSITIONS", "inv_wellformed"]

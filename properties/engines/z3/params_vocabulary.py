@@ -38,11 +38,14 @@ FREEZE_BY_UD = z3.Bool("freeze_slice_is_update_domain")  # Params.freeze_slice =
 ONE_UD = z3.Bool("resources_one_update_domain")  # Params.resources_one_update_domain (R22)
 GAP = z3.Real("recovery_gap")  # Params.gap(): the recovery gap after a rebooted update domain (R21)
 EARLY_WATCHDOG = z3.Bool("watchdog_any_time")  # Params.watchdog_any_time (R2)
+HARDWARE_FAILURES = z3.Bool("hardware_failures")  # Params.hardware_failures (R34)
 
 
 def parameter_axioms() -> list[z3.BoolRef]:
     t, v = z3.Const("t", EvType), z3.Const("v", VMS)
-    return [G > 0, BOUND >= G, LATENCY >= 0, GAP >= 0, z3.ForAll([t], z3.And(REQUIRED(t) <= NOTICE(t), REQUIRED(t) >= 0)),
+    # an announced Reboot keeps a notice of at least a second (Params: notice_divisor <= 900), so
+    # no notice at all marks a hardware failure (R34)
+    return [G > 0, BOUND >= G, LATENCY >= 0, GAP >= 0, NOTICE(REBOOT) >= 1, z3.ForAll([t], z3.And(REQUIRED(t) <= NOTICE(t), REQUIRED(t) >= 0)),
             z3.ForAll([v], z3.Implies(FREEZE_BY_UD, unit_of(v) == ud_of(v)))]
 
 

@@ -259,7 +259,8 @@ class Abstraction:
                        "freeze_slice_is_update_domain": p.freeze_slice == "update_domain",
                        "resources_one_update_domain": p.resources_one_update_domain,
                        "recovery_gap": p.gap(),
-                       "watchdog_any_time": p.watchdog_any_time}
+                       "watchdog_any_time": p.watchdog_any_time,
+                       "hardware_failures": p.hardware_failures}
 
     def functions(self, s: State, prefix: str = "") -> dict[str, Any]:
         """The state functions of `params_vocabulary.pre_state`, named with `prefix`."""
