@@ -55,8 +55,17 @@ TestRealisticWorlds.settings = settings(settings.default, max_examples=min(setti
 
 
 def test_one_rule_per_model_action():
+    """Every action has its rule; an optional one (hardware failures, R34) only in a machine whose
+    worlds can take it, so every other campaign draws as before."""
+    from vmspec.properties.engines.machine import OPTIONAL_ACTIONS, optional_actions
+
     rules = {r.function.__name__ for r in RolloutMachine.setup_state().rules}
-    assert rules == {a.name for a in ACTIONS}
+    assert rules == {a.name for a in ACTIONS} - set(OPTIONAL_ACTIONS)
+    unplanned = CONFIGS["UNPLANNED"]
+    cls = machine_class(st.just(World("UNPLANNED", unplanned.topology, unplanned.params)),
+                        optional=optional_actions(unplanned.params))
+    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS}
+    assert "host_hardware_failure" in cls.unfair and "host_hardware_failure" not in RolloutMachine.unfair
 
 
 def test_preconditions_follow_successors():

@@ -35,7 +35,14 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from vmspec.model import ACTION_INFO, ACTIONS, Spec, State, Step
 from vmspec.properties.catalogue.registry import ALWAYS, EVENTUALLY, REGISTRY, SOMETIMES
-from vmspec.properties.engines.machine import Coverage, Monitor, PropertyViolated, Violation, machine_class
+from vmspec.properties.engines.machine import (
+    Coverage,
+    Monitor,
+    PropertyViolated,
+    Violation,
+    machine_class,
+    optional_actions,
+)
 from vmspec.properties.engines.strategies import World
 from vmspec.properties.evidence import counterexample as cx
 from vmspec.properties.evidence.verdict import (
@@ -121,10 +128,11 @@ class FuzzResult:
 
 
 def search(worlds: st.SearchStrategy[World], *, mutant: str | None, watch: frozenset[str] | None,
-           config: settings, seed: int | None, coverage: Coverage) -> tuple[PropertyViolated | None, str]:
+           config: settings, seed: int | None, coverage: Coverage,
+           optional: frozenset[str] = frozenset()) -> tuple[PropertyViolated | None, str]:
     """Run the machine once under `config`; return the minimal failure (or None) and
-    Hypothesis' report of it."""
-    cls = machine_class(worlds, mutant=mutant, watch=watch)
+    Hypothesis' report of it.  `optional`: the optional actions the worlds can take."""
+    cls = machine_class(worlds, mutant=mutant, watch=watch, optional=optional)
     cls.coverage = coverage
     if seed is None and config.derandomize:
         seed = DERANDOMIZED_SEED
@@ -330,9 +338,11 @@ def fuzz(
     watch: Iterable[str] | None = None,
     all_properties: bool = True,
     reduce: bool = True,
+    optional: frozenset[str] = frozenset(),
 ) -> FuzzResult:
     """Search `worlds` for violations of the watched properties (default: all); with
-    `all_properties`, keep searching after each one is found."""
+    `all_properties`, keep searching after each one is found.  `optional` names the optional
+    actions (`machine.OPTIONAL_ACTIONS`, such as hardware failures) the worlds can take."""
     overrides: dict[str, Any] = {"verbosity": Verbosity.normal}
     if examples is not None:
         overrides["max_examples"] = examples
@@ -349,7 +359,8 @@ def fuzz(
         exc, program = None, ""
         for n in ladder:  # many cheap short runs first, then runs long enough for a whole rollout
             exc, program = search(worlds, mutant=mutant, watch=frozenset(remaining),
-                                  config=settings(hs, stateful_step_count=n), seed=seed, coverage=result.coverage)
+                                  config=settings(hs, stateful_step_count=n), seed=seed, coverage=result.coverage,
+                                  optional=optional)
             if exc is not None:
                 break
         if exc is None:
@@ -390,6 +401,7 @@ def fuzz_target(target: Target, **kw: Any) -> FuzzResult:
     if kw.get("steps") is None:
         kw["steps"] = steps_for(spec, campaign)
     world = World(target.label, target.topology, target.params)
+    kw.setdefault("optional", optional_actions(target.params))
     return fuzz(st.just(world), mutant=target.mutant, config=target.label, **kw)
 
 

@@ -310,6 +310,16 @@ UNFAIR_ACTIONS = tuple(a.name for a in ACTIONS if not a.fair)
 # The rule a deadlocked run stutters under (no step is taken; see the module's docstring).
 STUTTER_RULE = "time_passes"
 
+# Actions only the profiles with a parameter on can take, by that `Params` field.  A machine has
+# their rules (and may silence them) only when its worlds can take them (`machine_class`), so the
+# derandomised campaigns of every other world draw exactly as without them.
+OPTIONAL_ACTIONS = {"host_hardware_failure": "hardware_failures"}
+
+
+def optional_actions(params: Any) -> frozenset[str]:
+    """The optional actions a world with these parameters can take."""
+    return frozenset(name for name, field_ in OPTIONAL_ACTIONS.items() if getattr(params, field_))
+
 
 def _should_note() -> bool:
     """Whether a note() would be shown (the final, minimal run): skip building it otherwise."""
@@ -326,6 +336,7 @@ class RolloutMachine(RuleBasedStateMachine):
     mutant: ClassVar[str | None] = None
     watch: ClassVar[frozenset[str] | None] = None  # None: every property fails the run
     coverage: ClassVar[Coverage]
+    unfair: ClassVar[tuple[str, ...]] = tuple(a for a in UNFAIR_ACTIONS if a not in OPTIONAL_ACTIONS)
 
     def __init__(self) -> None:
         super().__init__()
@@ -342,7 +353,7 @@ class RolloutMachine(RuleBasedStateMachine):
         spec = spec_for(self.world.topology, self.world.params, self.mutant)
         self.monitor = Monitor(spec, self.watch)
         self.domains = argument_domains(spec)
-        self.silenced = data.draw(st.frozensets(st.sampled_from(UNFAIR_ACTIONS)), label="silenced")
+        self.silenced = data.draw(st.frozensets(st.sampled_from(self.unfair)), label="silenced")
         if _should_note():
             note(f"world {self.world.label}: {len(spec.host_names)} hosts, {len(spec.vm_names)} VMs, "
                  f"{self.world.params}")
@@ -443,13 +454,21 @@ def _action_rule(name: str) -> Callable[..., None]:
 
 
 for _info in ACTIONS:
-    setattr(RolloutMachine, _info.name, _action_rule(_info.name))
+    if _info.name not in OPTIONAL_ACTIONS:
+        setattr(RolloutMachine, _info.name, _action_rule(_info.name))
 del _info
 
 
 def machine_class(worlds: st.SearchStrategy[World], *, mutant: str | None = None,
-                  watch: frozenset[str] | None = None, name: str = "Rollout") -> type[RolloutMachine]:
+                  watch: frozenset[str] | None = None, name: str = "Rollout",
+                  optional: frozenset[str] = frozenset()) -> type[RolloutMachine]:
     """A machine class bound to the worlds it draws, the mutant it runs and the properties
-    whose violation fails the run; it carries its own fresh `Coverage`."""
-    attrs: dict[str, Any] = {"worlds": worlds, "mutant": mutant, "watch": watch, "coverage": Coverage()}
+    whose violation fails the run; it carries its own fresh `Coverage`.  `optional` names the
+    optional actions its worlds can take (`optional_actions(params)`): only those get a rule."""
+    unknown = optional - set(OPTIONAL_ACTIONS)
+    if unknown:
+        raise ValueError(f"not optional actions: {sorted(unknown)}; optional: {sorted(OPTIONAL_ACTIONS)}")
+    attrs: dict[str, Any] = {"worlds": worlds, "mutant": mutant, "watch": watch, "coverage": Coverage(),
+                             "unfair": tuple(a for a in UNFAIR_ACTIONS if a not in OPTIONAL_ACTIONS or a in optional)}
+    attrs.update({a: _action_rule(a) for a in sorted(optional)})
     return type(f"{name}Machine", (RolloutMachine,), attrs)
