@@ -85,7 +85,7 @@ TWO_REBOOTS = Config(
         (Host("h0", update="reboot"), Host("h1", update="reboot")),
         (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 0, "h1")),
     ),
-    profile("typical-2026", notice_divisor=30, hardware_failures=False),
+    profile("typical-2026", notice_divisor=30, hardware_failures=False, expected_pause=10),
     "typical-2026 rules in dev timing, without hardware failures: one availability set of 2 UDs in one fault "
     "domain, two hosts whose updates need a reboot (reboots go by update domain, Freezes by fault domain)",
 )
@@ -109,7 +109,7 @@ TYPICAL_PAUSE = Config(
         (Host("h0"),),
         (VM("vm0", "as0", 0, 0, "h0"),),
     ),
-    profile("typical-2026", notice_divisor=30, hardware_failures=False),
+    profile("typical-2026", notice_divisor=30, hardware_failures=False, expected_pause=10),
     "typical-2026 rules in dev timing on one VM: pauses beyond the typical 10 s (R31, a warning) up to the "
     "hard 30 s (R2), and the watchdog free to resume at any time before it",
 )

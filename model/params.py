@@ -36,7 +36,9 @@ class Params:
     pause_bound: int = 30  # S3, R2: the hard bound: a frozen VM resumes within this many seconds
     min_notice: int = MIN_NOTICE["Freeze"]  # research 3.4: NotBefore lead time of a Freeze
     short_notice: bool = False  # research 3.4: allow the rare 30 s notice (a soft exception)
-    resync_latency: int = 0  # S4: seconds after resume by which the guest clock is synced (0 = on resume)
+    # S4, R3, R32: seconds after resume by which the guest clock is synced: 5 s in every profile, one
+    # poll of the Windows time-sync service, which enters sync mode after a resume (Linux: at once)
+    resync_latency: int = 5
     freeze_slice: str = "update_domain"  # S6 / research 1.5: the unit a Freeze is sequenced by
     granularity: int = 10  # seconds of one time step while something is timing
     expected_pause: int = 9  # DurationInSeconds announced for a Freeze (-1 = unknown)
@@ -134,8 +136,9 @@ PROFILES: dict[str, Params] = {
     # research 3.4: the rare case of a notice "as little as 30 seconds"
     "short-notice": Params(short_notice=True),
     # the 2017 rules with every notice divided by 30 (15 min -> 30 s), for exhaustive search; the
-    # watchdog keeps to the last granule before the bound (decisions D21: early aborts multiply TINY by 1.6)
-    "dev-timing": Params(notice_divisor=30, watchdog_any_time=False),
+    # watchdog keeps to the last granule before the bound (decisions D21: early aborts multiply TINY by
+    # 1.6), and a Freeze announces a pause of one granule, which the model can represent (D20)
+    "dev-timing": Params(notice_divisor=30, watchdog_any_time=False, expected_pause=10),
 }
 
 

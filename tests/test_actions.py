@@ -48,7 +48,7 @@ def test_announce_schedules_an_event_with_the_minimum_notice(tiny):
     s = run(tiny, FREEZE)
     (e,) = s.events
     assert (e.event_id, e.event_type, e.resources, e.status) == ("h0#1", "Freeze", (0,), "Scheduled")
-    assert e.not_before_in == e.notice == 30 and not e.approved and e.duration == 9
+    assert e.not_before_in == e.notice == 30 and not e.approved and e.duration == 10
     assert s.incarnation == 2 and s.hosts[0].phase == "announced" and s.hosts[0].rounds == 1
     with pytest.raises(ActionNotEnabled):  # a second announcement while one is in flight
         tiny.step(s, Step(*FREEZE))
@@ -152,7 +152,7 @@ def test_patch_then_resume_keeps_memory_and_leaves_the_clock_lagging(tiny):
     assert (v.status, v.memory, v.snapshot, v.frozen_for, v.clock_lag, v.unsynced_for) == (
         "running", LOADED, None, None, 10, 0)
     assert r.hosts[0].phase == "recovered"
-    assert not tiny.guard(r, "time_passes", 10)  # resync latency 0: the clock is synced first
+    assert not tiny.guard(r, "time_passes", 10)  # resync latency 5 s, a granule 10 s: the clock is synced first
     synced = tiny.step(r, Step("vm_clock_resync", ("vm0",)))
     assert synced.vms[0].clock_lag == 0 and synced.vms[0].unsynced_for is None
     assert not tiny.guard(synced, "vm_clock_resync", "vm0")

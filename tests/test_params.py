@@ -7,7 +7,7 @@ from vmspec.model import MIN_NOTICE, PROFILES, InvalidParams, Params, profile
 
 def test_default_follows_the_2017_seed():
     p = Params()
-    assert (p.pause_bound, p.freeze_slice, p.min_notice, p.resync_latency) == (30, "update_domain", 900, 0)
+    assert (p.pause_bound, p.freeze_slice, p.min_notice, p.resync_latency) == (30, "update_domain", 900, 5)
 
 
 @pytest.mark.parametrize(

@@ -62,15 +62,24 @@ RULES: tuple[Rule, ...] = (
         "R3",
         "The guest clock is synchronised after resume",
         "A running guest's wall clock equals host time, except for at most the resync latency after a "
-        "resume, during which it lags by the length of the pause.",
-        "S4 (\"the clock of the virtual machine is automatically synchronized\"); research 1.2 (VMICTimeSync)",
+        "resume, during which it lags by the length of the pause.  The latency is 5 s in every profile: a "
+        "Windows guest's time-sync service polls the host every 5 seconds and enters sync mode after a "
+        "resume; a Linux guest's is updated immediately after a maintenance event, well within it.",
+        "S4 (\"the clock of the virtual machine is automatically synchronized\"); research 1.2 (VMICTimeSync); "
+        "azure-compute-docs articles/virtual-machines/windows/time-sync.md (\"polls the host every 5 seconds\"; "
+        "\"Sync mode activates if a guest has been resumed\"); articles/virtual-machines/linux/time-sync.md "
+        "(\"Immediately updates the Linux VM time-of-day clock after a host maintenance event\")",
     ),
     Rule(
         "R4",
         "The guest clock never steps back",
-        "A guest's wall clock stands still while frozen and is only ever moved forward: by running, or by "
-        "the resync that removes the lag.",
-        "research 1.2 (Windows time sync \"will only influence the clock forward\")",
+        "A guest's wall clock, as the platform's time sync moves it, stands still while frozen and is only "
+        "ever moved forward: by running, or by the resync that removes the lag.  This covers Windows guests "
+        "(whose time-sync \"will only influence the clock forward\") and the host's update of a Linux "
+        "guest after maintenance; a guest whose own time daemon may step the clock either way is outside "
+        "it (R32).",
+        "research 1.2 (Windows time sync \"will only influence the clock forward\"); azure-compute-docs "
+        "articles/virtual-machines/windows/time-sync.md",
     ),
     Rule(
         "R5",
@@ -256,7 +265,6 @@ RULES: tuple[Rule, ...] = (
         not_checked="health signals are not observable in the documented interfaces; a stop is modelled "
         "only as the cancellation of a Scheduled event (R11).",
     ),
-    # R26-R30 are reserved for the recovery gap and set-wide approvals; R31-R33 for memory and bounds
     Rule(
         "R31",
         "The typical pause",
@@ -267,6 +275,18 @@ RULES: tuple[Rule, ...] = (
         "research 1.1 (2019: \"Most nonzero-impact maintenance pauses the VM for less than 10 seconds\"; "
         "2026: \"almost always ... a VM pause for less than 10 seconds\"; live migration \"typically "
         "lasting no more than 5 seconds\")",
+    ),
+    Rule(
+        "R32",
+        "A guest's own time daemon may step either way",
+        "A Linux guest that syncs its clock with chrony from the host's PTP clock, configured to step "
+        "(`makestep 1.0 -1`), may step its wall clock back as well as forward to correct it; R4 covers the "
+        "forward-only sync of the platform, not such a guest daemon.",
+        "azure-compute-docs articles/virtual-machines/linux/time-sync.md (chrony with /dev/ptp_hyperv, "
+        "\"makestep 1.0 -1\"); research 1.2",
+        not_checked="the guest's time daemon is configured by the guest, not by the maintenance platform: the "
+        "model's guest clock is the one the platform's sync moves (R3, R4), and no state of the rollout tells "
+        "which daemon a guest runs.",
     ),
     Rule(
         "R34",
