@@ -80,6 +80,17 @@ def test_unknown_names_are_input_errors():
     assert info.value.line == 4
 
 
+@pytest.mark.parametrize("event_id", ["h0", "h9#1", "h0#0", "#1"])
+def test_malformed_event_ids_are_input_errors(event_id):
+    """An EventId the trace format does not allow is an input error, never a refused step
+    whose counterexample could not be read back (counterexample files require HOST#N)."""
+    line = f'{{"time":0,"action":"platform_start_event","args":["{event_id}"]}}'
+    bad = record_from_json(parse_line(line, "<t>", 3), "<t>", 3)
+    with pytest.raises(InputError, match="expected an EventId HOST#N") as info:
+        check_records(TINY.spec(), [bad], source="<t>")
+    assert info.value.line == 3
+
+
 @pytest.mark.parametrize("config", [TINY, SMALL, AZURE_DEFAULT], ids=lambda c: c.name)
 def test_generated_walks_with_observed_states_conform(tmp_path, config):
     p = write_walk(config.spec(), tmp_path / "w.jsonl", steps=1500, seed=5, observe=True)

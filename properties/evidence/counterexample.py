@@ -460,7 +460,7 @@ def check_meaning(data: dict, steps: Sequence[TraceStep], topology: Topology, pa
         if len(args) != len(kinds):
             raise bad(f"{where}.args", f"{action} takes {len(kinds)} argument(s) ({', '.join(kinds)}), got {len(args)}")
         for j, (kind, arg) in enumerate(zip(kinds, args)):
-            reason = _bad_argument(kind, arg, hosts, vms)
+            reason = bad_argument(kind, arg, hosts, vms)
             if reason:
                 raise bad(f"{where}.args.{j}", reason)
         t = step.time
@@ -469,8 +469,9 @@ def check_meaning(data: dict, steps: Sequence[TraceStep], topology: Topology, pa
         previous = t
 
 
-def _bad_argument(kind: str, arg: Any, hosts: set[str], vms: set[str]) -> str | None:
-    """Why `arg` is not a valid argument of this kind for the topology (None when it is)."""
+def bad_argument(kind: str, arg: Any, hosts: set[str], vms: set[str]) -> str | None:
+    """Why `arg` is not a valid argument of this kind for the topology (None when it is);
+    the trace checker asks the same, so every step it writes reads back."""
     if kind == "host":
         return None if isinstance(arg, str) and arg in hosts else f"expected a host of the topology, got {arg!r}"
     if kind == "vm":
