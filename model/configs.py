@@ -9,7 +9,8 @@ reboots two update domains of one fault domain under the 2019-2026 rules, where 
 go by fault domain but reboots still by update domain; `RECOVERY_GAP` reboots one update
 domain of a set and maintains the other only after its recovery gap (R21); `TYPICAL_PAUSE`
 freezes one VM under the 2019-2026 bounds: a typical pause of 10 s, a hard one of 30 s, and a watchdog that may
-resume at any time before the hard bound. `UNPLANNED` is TINY where hosts may fail without notice (R34).
+resume at any time before the hard bound. `UNPLANNED` is TINY where hosts may fail without notice (R34); `REDEPLOY_TARGET`
+redeploys only to a host the rules allow (R26).
 """
 
 from __future__ import annotations
@@ -122,7 +123,20 @@ UNPLANNED = Config(
     "rebooting at once under a Reboot that appears already Started",
 )
 
+REDEPLOY_TARGET = Config(
+    "REDEPLOY_TARGET",
+    Topology(
+        (AvailabilitySet("as0", update_domains=2, fault_domains=2),),
+        (Host("spare"), Host("h0", update="reboot"), Host("h1", update="reboot")),
+        (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 1, "h1")),
+    ),
+    profile("dev-timing", allow_redeploy=True, recovery_gap=0),
+    "2017 rules in dev timing with Redeploys: h0 and h1, one update domain each, need a reboot, which a Redeploy "
+    "may serve: to the empty spare host once patched, but not both, since the first one's VM would then share it "
+    "with the other update domain of as0 (R26); without the recovery gap, which RECOVERY_GAP exercises",
+)
+
 CONFIGS: dict[str, Config] = {
     c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP, TYPICAL_PAUSE,
-                        UNPLANNED)
+                        UNPLANNED, REDEPLOY_TARGET)
 }

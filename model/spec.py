@@ -175,8 +175,8 @@ class _Announce(Guard, action="platform_announce_event"):
                     structural="a host reaches MAX_ROUNDS only by a Reboot, which patches it, so `patched` "
                     "refuses first")
     event_type = clause("the event type does not fit the pending update: a Freeze only for an in-place update, "
-                        "a Reboot (or, where allowed, a Redeploy to a patched host) for one that needs a reboot",
-                        "R6")
+                        "a Reboot (or, where allowed, a Redeploy when a host within R26 can take the VMs) for one "
+                        "that needs a reboot", "R6", "R26")
     no_vms = clause("the host carries no VM: it is patched without an event", "R11")
     resources_span_update_domains = clause(
         "the host carries VMs of two update domains of one availability set, and the profile keeps the "
@@ -259,9 +259,9 @@ class _Redeploy(Guard, action="host_redeploy"):
                       structural="a host in the started phase always has its event (event_matches_phase)")
     not_redeploy = clause("the Started event is not a Redeploy: a VM changes host only under a Started "
                           "Redeploy", "R14", "R15")
-    no_target = clause("no other host is patched to take the VMs (notes/decisions.md D8)", "R14",
-                       structural="a Redeploy is announced only when another host is patched, and a patched "
-                       "host stays patched")
+    no_target = clause("no other host can take the VMs within the rules: patched, free of maintenance (no event "
+                       "in flight, no VM frozen or rebooting there) and carrying no VM of another update domain of "
+                       "a set the event names", "R26")
 
 
 class _BootVMs(Guard, action="host_boot_vms"):
@@ -370,7 +370,7 @@ ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("host_reboot", PLATFORM, True, ("host",),
                "reboot the VMs of a host under a Started Reboot", ("R15",), _Reboot),
     ActionInfo("host_redeploy", PLATFORM, True, ("host",),
-               "move the VMs of a host under a Started Redeploy", ("R14", "R15"), _Redeploy),
+               "move the VMs of a host under a Started Redeploy", ("R14", "R15", "R26"), _Redeploy),
     ActionInfo("host_boot_vms", PLATFORM, True, ("host",),
                "rebooted VMs come back up; their update domain's recovery gap begins", ("R21",), _BootVMs),
     ActionInfo("host_hardware_failure", ENVIRONMENT, False, ("host",),
@@ -502,7 +502,7 @@ class Spec:
         """Which event types may announce the pending update of host `h` (S5, R6)."""
         if not s.hosts[h].needs_reboot:
             return ("Freeze",)
-        if self.params.allow_redeploy and any(x.patched for i, x in enumerate(s.hosts) if i != h):
+        if self.params.allow_redeploy and self.redeploy_target(s, h, self.residents(s, h)) is not None:
             return ("Reboot", "Redeploy")
         return ("Reboot",)
 
@@ -756,13 +756,28 @@ class Spec:
             return _Reboot.not_reboot
         return self._restarted(s, h, e, None)
 
-    def redeploy_target(self, s: State, h: int) -> int | None:
-        """A Redeploy moves the VMs to the first other host that is already patched."""
-        return next((i for i, x in enumerate(s.hosts) if i != h and x.patched), None)
+    def target_allowed(self, s: State, i: int, moving: tuple[int, ...]) -> bool:
+        """R26: host `i` may take the VMs `moving` under a Redeploy: it is patched, free of
+        maintenance (no event in flight, no VM frozen or rebooting there), and carries no VM of
+        another update domain of a set the moving VMs belong to."""
+        x = s.hosts[i]
+        if not x.patched or x.phase != IDLE:
+            return False
+        by_ud = self.slice_of["Reboot"]  # (availability set, ("update_domain", UD)) per VM
+        units = {by_ud[k] for k in moving}
+        sets = {a for a, _ in units}
+        for j, v in enumerate(s.vms):
+            if v.host == i and (v.status != RUNNING or (by_ud[j][0] in sets and by_ud[j] not in units)):
+                return False
+        return True
+
+    def redeploy_target(self, s: State, h: int, moving: tuple[int, ...]) -> int | None:
+        """A Redeploy moves the VMs `moving` off host `h` to the first other host the rules allow (R26)."""
+        return next((i for i in range(len(s.hosts)) if i != h and self.target_allowed(s, i, moving)), None)
 
     def host_redeploy(self, s: State, h: int) -> Outcome:
-        """Under a Started Redeploy the VMs move to a patched host and restart; the
-        vacated host is patched (research 3.3: "move to another node"; R14, R15)."""
+        """Under a Started Redeploy the VMs move to a patched host the rules allow and restart;
+        the vacated host is patched (research 3.3: "move to another node"; R14, R15, R26)."""
         if s.hosts[h].phase != STARTED:
             return _Redeploy.not_started
         e = s.event_of_host(h)
@@ -770,7 +785,7 @@ class Spec:
             return _Redeploy.no_event
         if e.event_type != "Redeploy":
             return _Redeploy.not_redeploy
-        target = self.redeploy_target(s, h)
+        target = self.redeploy_target(s, h, e.resources)
         if target is None:
             return _Redeploy.no_target
         return self._restarted(s, h, e, target)

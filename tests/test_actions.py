@@ -204,11 +204,27 @@ def test_redeploy_moves_vms_to_a_patched_host():
     s = spec.initial_state()
     assert "platform_announce_event(h2, Redeploy)" not in enabled(spec, s)  # no patched host yet
     s = replace(s, hosts=(replace(s.hosts[0], patched=True),) + s.hosts[1:])
-    s = run(spec, ("platform_announce_event", ("h2", "Redeploy")), ("app_approve_event", ("h2#1",)),
-            ("platform_start_event", ("h2#1",)), ("host_redeploy", ("h2",)), state=s)
-    v = s.vms[2]
+    # h0 is patched but carries vm0, of another update domain of as0 than h2's vm2 (R26)
+    assert "platform_announce_event(h2, Redeploy)" not in enabled(spec, s)
+    spec = CONFIGS["REDEPLOY_TARGET"].spec()
+    s = run(spec, ("platform_patch_empty_host", ("spare",)), ("platform_announce_event", ("h1", "Redeploy")),
+            ("app_approve_event", ("h1#1",)), ("platform_start_event", ("h1#1",)), ("host_redeploy", ("h1",)))
+    v = s.vms[1]
     assert (v.status, v.host, v.memory) == ("rebooting", 0, BLANK) and s.hosts[2].patched
     assert s.events[0].notice == 20  # Redeploy notice, dev timing
+
+
+def test_redeploy_target_within_the_rules():
+    """R26: patched, free of maintenance, no VM of another update domain of the set."""
+    spec = CONFIGS["REDEPLOY_TARGET"].spec()
+    s = spec.step(spec.initial_state(), Step("platform_patch_empty_host", ("spare",)))
+    assert spec.redeploy_target(s, 2, (1,)) == 0  # h1's vm1 may go to the spare host
+    busy = replace(s, hosts=(replace(s.hosts[0], phase="announced"),) + s.hosts[1:])
+    assert spec.redeploy_target(busy, 2, (1,)) is None  # an event in flight on the target
+    back = replace(s, vms=(replace(s.vms[0], host=0),) + s.vms[1:])
+    assert spec.redeploy_target(back, 2, (1,)) is None  # it carries vm0, update domain 0 of as0
+    rebooting = replace(s, vms=(s.vms[0], replace(s.vms[1], host=0, status="rebooting")))
+    assert not spec.target_allowed(rebooting, 0, (0,))  # a VM rebooting there
 
 
 def test_patch_empty_host():

@@ -11,7 +11,23 @@ from dataclasses import replace
 
 import pytest
 
-from vmspec.model import ACTIONS, CONFIGS, EVENT_TYPES, MAX_ROUNDS, SMALL, TINY, ActionNotEnabled, Spec, State, Step
+from vmspec.model import (
+    ACTIONS,
+    CONFIGS,
+    EVENT_TYPES,
+    MAX_ROUNDS,
+    SMALL,
+    TINY,
+    VM,
+    ActionNotEnabled,
+    AvailabilitySet,
+    Host,
+    Spec,
+    State,
+    Step,
+    Topology,
+    profile,
+)
 from vmspec.model.spec import Refusal
 from vmspec.properties.catalogue.mutants import mutant
 from vmspec.properties.catalogue.rules import RULE_BY_ID
@@ -98,6 +114,15 @@ def _with_spare_host(config):
     return Spec(replace(topo, hosts=topo.hosts + (replace(topo.hosts[0], name="spare"),)), config.params)
 
 
+def _two_redeploys_of_one_update_domain():
+    """Two hosts of update domain 0 whose Redeploys run at once and share the spare host: the
+    second waits while the first one's VMs reboot there (R26's `no_target`)."""
+    a = AvailabilitySet("as0", update_domains=2, fault_domains=2)
+    topo = Topology((a,), (Host("h0", update="reboot"), Host("h0b", update="reboot"), Host("spare")),
+                    (VM("vm0", "as0", 0, 0, "h0"), VM("vm0b", "as0", 0, 1, "h0b")))
+    return Spec(topo, profile("dev-timing", allow_redeploy=True))
+
+
 def test_every_clause_is_refused_on_a_reachable_state_or_is_structural(tiny_refusals):
     missing = REACHABLE - tiny_refusals
     # what TINY cannot show, these must; R22's refusal needs a host carrying two update domains.
@@ -105,7 +130,7 @@ def test_every_clause_is_refused_on_a_reachable_state_or_is_structural(tiny_refu
     # is refused in its initial state), so that the next search stops early; a failure's refusals
     # need a profile with hardware failures (R34), UNPLANNED with a spare host.
     for spec in (CONFIGS["UNSAFE_SHARED_HOST"].spec(), _with_spare_host(CONFIGS["UNPLANNED"]),
-                 _with_spare_host(TINY), SMALL.spec()):
+                 _with_spare_host(TINY), SMALL.spec(), _two_redeploys_of_one_update_domain()):
         if missing:
             met, _ = _bfs(spec, wanted=missing, limit=20_000)
             missing -= met

@@ -33,6 +33,9 @@ PINS = {
     'recovery_gap_ignored': {
         'recovery_gap_kept': ('safety', None, [('platform_announce_event', ('h0', 'Reboot')), ('platform_announce_event', ('h1', 'Freeze')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('host_reboot', ('h0',)), ('host_boot_vms', ('h0',)), ('platform_complete_event', ('h0#1',)), ('platform_start_event', ('h1#1',))]),
     },
+    'redeploy_to_any_patched_host': {
+        'redeploy_target_within_rules': ('safety', None, [('platform_patch_empty_host', ('spare',)), ('platform_announce_event', ('h0', 'Redeploy')), ('platform_announce_event', ('h1', 'Redeploy')), ('time_passes', (20,)), ('platform_start_event', ('h0#1',)), ('host_redeploy', ('h0',)), ('host_boot_vms', ('h0',)), ('platform_complete_event', ('h0#1',)), ('platform_start_event', ('h1#1',)), ('host_redeploy', ('h1',))]),
+    },
     'no_watchdog': {
         'freeze_within_bound': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,))]),
     },

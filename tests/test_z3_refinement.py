@@ -79,7 +79,8 @@ def _all_sizes(config: str, mutant: str | None = None) -> AllSizesRefinement:
 
 
 @pytest.mark.parametrize("config, count", [("UNSAFE_SHARED_HOST", 186), ("TWO_REBOOTS", 992), ("RECOVERY_GAP", 4480),
-                                           ("TYPICAL_PAUSE", 494)])
+                                           ("TYPICAL_PAUSE", 494),
+                                           ("REDEPLOY_TARGET", 4988)])
 def test_small_spaces_both_encodings(config, count):
     """UNSAFE_SHARED_HOST refuses R22's announcement; TWO_REBOOTS has Freezes by fault domain and
     Reboots by update domain (R5 per event type); TYPICAL_PAUSE's watchdog may resume at any

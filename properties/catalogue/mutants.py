@@ -78,6 +78,15 @@ class RecoveryGapIgnored(Spec):
         return True
 
 
+class RedeployToAnyPatchedHost(Spec):
+    """A Redeploy lands on the first other patched host, whatever it carries or undergoes."""
+
+    symmetric = True  # picks the first host as the model does; allow_redeploy keeps hosts in place
+
+    def target_allowed(self, s: State, i: int, moving: tuple[int, ...]) -> bool:
+        return s.hosts[i].patched
+
+
 class NoWatchdog(Spec):
     symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
 
@@ -353,6 +362,15 @@ MUTANTS: tuple[Mutant, ...] = (
         "recovery gap",
         RecoveryGapIgnored,
         "RECOVERY_GAP",
+    ),
+    Mutant(
+        "redeploy_to_any_patched_host",
+        "R26",
+        ("redeploy_target_within_rules",),
+        "a Redeploy moves its VMs to the first other patched host, even one carrying another update domain "
+        "of their set",
+        RedeployToAnyPatchedHost,
+        "REDEPLOY_TARGET",
     ),
     Mutant(
         "no_watchdog",

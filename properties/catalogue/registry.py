@@ -547,6 +547,27 @@ def vm_stays_on_host(spec: Spec, s: State, step: Step, t: State) -> str | None:
     return None
 
 
+@prop("redeploy_target_within_rules", ALWAYS, "R26", TRANSITION, reads=("hosts", "vms"))
+def redeploy_target_within_rules(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """A VM moves only to a host that was patched, free of maintenance and without VMs of another update domain of its set."""
+    for i, (a, b) in enumerate(zip(s.vms, t.vms)):
+        if a.host == b.host:
+            continue
+        k, x = b.host, s.hosts[b.host]
+        why = "unpatched" if not x.patched else f"{x.phase}" if x.phase != IDLE else ""
+        for j, v in enumerate(s.vms):
+            if why or v.host != k:
+                continue
+            if v.status != RUNNING:
+                why = f"carrying {v.status} VM {_vm(spec, j)}"
+            elif spec.vm_aset[j] == spec.vm_aset[i] and \
+                    spec.topology.vms[j].update_domain != spec.topology.vms[i].update_domain:
+                why = f"carrying VM {_vm(spec, j)} of another update domain of the set"
+        if why:
+            return f"VM {_vm(spec, i)} moved to host {_host(spec, k)}, {why}, during {step}"
+    return None
+
+
 @prop("memory_lost_only_by_reboot", ALWAYS, "R15", TRANSITION, reads=("vms", "events"))
 def memory_lost_only_by_reboot(spec: Spec, s: State, step: Step, t: State) -> str | None:
     """Memory changes only by the running guest's own writes, or is lost under a Started Reboot/Redeploy."""

@@ -266,6 +266,18 @@ RULES: tuple[Rule, ...] = (
         "only as the cancellation of a Scheduled event (R11).",
     ),
     Rule(
+        "R26",
+        "A Redeploy lands on a host within the rules",
+        "A Redeploy moves its VMs only to a host that is already patched, free of maintenance (no event in "
+        "flight, no VM frozen or rebooting there) and carrying no VM of another update domain of an "
+        "availability set the moving VMs belong to; a Redeploy is announced only when such a host exists.  "
+        "(R26 is one of the ids R26-R27 reserved for the recovery gap, the Redeploy target and live migration.)",
+        "research 1.1 (2018: the VM is paused \"while the hosting environment applies the necessary updates and "
+        "patches, or moves the VM to an already updated host\"); research 3.3 (Redeploy: \"move to another "
+        "node\"); research 1.5 (\"only one update domain is updated at any given time\"): a target carrying "
+        "another update domain of the set would put two update domains on one host (notes/decisions.md D11, D14)",
+    ),
+    Rule(
         "R31",
         "The typical pause",
         "A pause usually ends within the typical bound of the profile: under 10 s since 2019, 5 s for "

@@ -195,8 +195,8 @@ class Encoding:
         nr = s.hosts[h].needs_reboot
         out = {FREEZE: z3.Not(nr), REBOOT: nr}
         if self.params.allow_redeploy:
-            others = z3.Or([x.patched for i, x in enumerate(s.hosts) if i != h] or [z3.BoolVal(False)])
-            out[REDEPLOY] = z3.And(nr, others)
+            exists, _ = self.redeploy_target(s, h, self.residents(s, h))
+            out[REDEPLOY] = z3.And(nr, exists)
         return out
 
     def announced_notice(self, etype: int) -> int:
@@ -417,17 +417,31 @@ class Encoding:
         guard = z3.And(self.is_phase(s, h, STARTED), e.present, e.etype == REBOOT)
         return guard, self._rebooted(s, h, None)
 
-    def redeploy_target(self, s: SymState, h: int) -> tuple[z3.BoolRef, z3.ArithRef]:
-        """The first other host already patched (D8): whether there is one, and its index."""
+    def target_allowed(self, s: SymState, i: int, moving: tuple[z3.BoolRef, ...]) -> z3.BoolRef:
+        """R26: host `i` is patched, idle, carries no frozen or rebooting VM and no VM of another
+        update domain of a set a VM of `moving` belongs to."""
+        ud = self.spec.slice_of["Reboot"]
+        c = [s.hosts[i].patched, self.is_phase(s, i, IDLE)]
+        for j, v in enumerate(s.vms):
+            here = v.host == i
+            c.append(z3.Implies(here, self._status(v, RUNNING)))
+            for k in range(self.n_vms):
+                if ud[j][0] == ud[k][0] and ud[j] != ud[k]:
+                    c.append(z3.Not(z3.And(here, moving[k])))
+        return z3.And(c)
+
+    def redeploy_target(self, s: SymState, h: int, moving: tuple[z3.BoolRef, ...]) -> tuple[z3.BoolRef, z3.ArithRef]:
+        """The first other host the rules allow (R26): whether there is one, and its index."""
         others = [i for i in range(self.n_hosts) if i != h]
+        ok = {i: self.target_allowed(s, i, moving) for i in others}
         target: z3.ArithRef = z3.IntVal(NONE)
         for i in reversed(others):
-            target = z3.If(s.hosts[i].patched, i, target)
-        return z3.Or([s.hosts[i].patched for i in others] or [z3.BoolVal(False)]), target
+            target = z3.If(ok[i], i, target)
+        return z3.Or([ok[i] for i in others] or [z3.BoolVal(False)]), target
 
     def host_redeploy(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         e = s.slots[h]
-        exists, target = self.redeploy_target(s, h)
+        exists, target = self.redeploy_target(s, h, e.resources)
         guard = z3.And(self.is_phase(s, h, STARTED), e.present, e.etype == REDEPLOY, exists)
         return guard, self._rebooted(s, h, target)
 

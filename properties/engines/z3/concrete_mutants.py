@@ -70,6 +70,13 @@ class RecoveryGapIgnored(Encoding):
         return z3.BoolVal(True)
 
 
+class RedeployToAnyPatchedHost(Encoding):
+    mutant = "redeploy_to_any_patched_host"
+
+    def target_allowed(self, s: SymState, i: int, moving: tuple[z3.BoolRef, ...]) -> z3.BoolRef:
+        return s.hosts[i].patched
+
+
 class NoWatchdog(Encoding):
     mutant = "no_watchdog"
 

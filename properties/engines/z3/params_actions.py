@@ -112,6 +112,17 @@ class Model:
         return z3.Implies(ONE_UD, A([v, w], z3.Implies(
             z3.And(s.host(v) == h0, s.host(w) == h0, aset_of(v) == aset_of(w)), ud_of(v) == ud_of(w))))
 
+    def target_allowed(self, s: PState, k: z3.ExprRef, moving: Callable) -> z3.BoolRef:
+        """R26: host `k` is patched, idle, carries no frozen or rebooting VM and no VM of another
+        update domain of a set a VM `moving(v)` belongs to."""
+        if self.is_("redeploy_to_any_patched_host"):
+            return s.patched(k)
+        w, v = _v("tw"), _v("tv")
+        return z3.And(s.patched(k), s.phase(k) == IDLE,
+                      A([w], z3.Implies(s.host(w) == k, s.status(w) == RUNNING)),
+                      A([w, v], z3.Implies(z3.And(s.host(w) == k, moving(v), aset_of(w) == aset_of(v)),
+                                           ud_of(w) == ud_of(v))))
+
     def recovery_gap_allows(self, s: PState, h0: z3.ExprRef) -> z3.BoolRef:
         """R21: no VM named by the event of `h0` in another update domain of a set whose gap runs."""
         if self.is_("recovery_gap_ignored"):
@@ -145,8 +156,8 @@ class Model:
 
         # platform_announce_event(h0, et)
         may = z3.If(s.needs_reboot(h0),
-                    z3.Or(et == REBOOT, z3.And(et == REDEPLOY, ALLOW_REDEPLOY,
-                                               E([k0], z3.And(k0 != h0, s.patched(k0))))), et == FREEZE)
+                    z3.Or(et == REBOOT, z3.And(et == REDEPLOY, ALLOW_REDEPLOY, E([k0], z3.And(
+                        k0 != h0, self.target_allowed(s, k0, lambda v: s.host(v) == h0))))), et == FREEZE)
         if self.is_("reboot_update_under_freeze"):
             may = et == FREEZE
         notice = NOTICE(et) - (G if self.is_("short_notice") else 0)
@@ -229,7 +240,7 @@ class Model:
                         needs_reboot=at(h0, lambda h: z3.BoolVal(False), s.needs_reboot))
             g = z3.And(s.phase(h0) == STARTED, s.present(h0), s.etype(h0) == etype)
             if dest is not None:
-                g = z3.And(g, k0 != h0, s.patched(k0))
+                g = z3.And(g, k0 != h0, self.target_allowed(s, k0, lambda v: s.res(h0, v)))
             out.append(PAction(name, g, t, no))
 
         # host_boot_vms

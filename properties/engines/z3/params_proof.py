@@ -13,7 +13,7 @@ linear arithmetic over the timers, and Z3 answers each in milliseconds.
 This is an *abstraction* of `model/spec.py`, chosen so that a proof here is a proof there:
 - time advances by any positive real `dt` allowed by the deadlines, not only the granule
   or the next NotBefore of `Spec.time_choices` (more behaviours, so still sound);
-- a Redeploy may land on any other patched host, not only the first (`Spec.redeploy_target`);
+- a Redeploy may land on any other host the rules allow (R26), not only the first (`Spec.redeploy_target`);
 - the pause bound, granularity, resync latency and notices are symbolic reals constrained
   only as `vmspec.model.params.Params` validates them; a VM's update domain and its freeze
   slice are any functions into units, the freeze slice equal to the update domain when a
@@ -170,7 +170,7 @@ VARIANTS = ("slice_guard_dropped", "no_watchdog", "memory_reset_on_resume", "sta
             "no_clock_resync", "clock_steps_back", "start_before_notbefore", "short_notice",
             "reboot_update_under_freeze", "incarnation_not_bumped", "migrate_under_freeze",
             "freeze_without_started_event", "reboot_sliced_like_freeze", "resources_span_update_domains",
-            "recovery_gap_ignored",
+            "recovery_gap_ignored", "redeploy_to_any_patched_host",
             "maintenance_disguised_as_failure", "failure_rebooted_as_maintenance")
 
 __all__ = ["CONSEQUENCES", "INVARIANTS", "TRANSITIONS", "VARIANTS", "AllSizesResult", "Model", "prove_all_sizes"]

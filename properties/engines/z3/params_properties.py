@@ -350,6 +350,16 @@ def recovery_gap_kept(s: PState, t: PState, st: PStep) -> z3.BoolRef:
 
 
 @transition
+def redeploy_target_within_rules(s: PState, t: PState, st: PStep) -> z3.BoolRef:
+    v, w = _v("v"), _v("w")
+    k = t.host(v)
+    return A([v, w], z3.Implies(s.host(v) != k, z3.And(
+        s.patched(k), s.phase(k) == IDLE,
+        z3.Implies(s.host(w) == k, z3.And(s.status(w) == RUNNING,
+                                          z3.Implies(aset_of(w) == aset_of(v), ud_of(w) == ud_of(v)))))))
+
+
+@transition
 def vm_stays_on_host(s: PState, t: PState, st: PStep) -> z3.BoolRef:
     v = _v("v")
     return A([v], z3.Implies(s.host(v) != t.host(v), _started_for(t, v, (REDEPLOY,))))

@@ -372,6 +372,23 @@ def recovery_gap_kept(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> 
     return _all(c)
 
 
+def redeploy_target_within_rules(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    """R26: a VM moves only to a host that was patched, idle, without frozen or rebooting VMs and
+    without VMs of another update domain of its set."""
+    ud = enc.spec.slice_of["Reboot"]
+    c = []
+    for i, (a, b) in enumerate(zip(s.vms, t.vms)):
+        for k in range(enc.n_hosts):
+            ok = [s.hosts[k].patched, _ph(enc, s, k, IDLE)]
+            for j, v in enumerate(s.vms):
+                here = v.host == k
+                ok.append(z3.Implies(here, _st(v, RUNNING)))
+                if ud[j][0] == ud[i][0] and ud[j] != ud[i]:
+                    ok.append(z3.Not(here))
+            c.append(z3.Implies(z3.And(a.host != b.host, b.host == k), _all(ok)))
+    return _all(c)
+
+
 def vm_stays_on_host(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
     return _all([z3.Implies(a.host != b.host, _started_for(enc, t, i, (REDEPLOY,)))
                  for i, (a, b) in enumerate(zip(s.vms, t.vms))])
@@ -413,7 +430,7 @@ TRANSITION_FORMULAS: dict[str, TransitionFormula] = {
         memory_kept_at_resume, guest_clock_monotonic, reboot_update_never_under_freeze,
         reboot_update_announced_as_reboot, start_after_notbefore_or_approval, notice_at_least_minimum,
         incarnation_tracks_changes, event_lifecycle, vm_stays_on_host, memory_lost_only_by_reboot,
-        recovery_gap_kept,
+        recovery_gap_kept, redeploy_target_within_rules,
         failure_applies_no_update,
     )
 }
