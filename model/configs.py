@@ -11,6 +11,8 @@ domain of a set and maintains the other only after its recovery gap (R21); `TYPI
 freezes one VM under the 2019-2026 bounds: a typical pause of 10 s, a hard one of 30 s, and a watchdog that may
 resume at any time before the hard bound. `UNPLANNED` is TINY where hosts may fail without notice (R34); `REDEPLOY_TARGET`
 redeploys only to a host the rules allow (R26).
+`SET_APPROVALS` lets any VM of a named set, or the API from outside, approve (R28); the exhaustive
+configurations let only the VMs an event names approve it (decisions D16).
 """
 
 from __future__ import annotations
@@ -34,12 +36,15 @@ class Config:
 
 
 _AS2 = AvailabilitySet("as0", update_domains=2, fault_domains=2)
+# The exhaustive configurations let only a VM an event names approve it (R28's narrow scope): with
+# one VM per host the approver is then the event's only VM and adds no state (decisions D16).
+_NAMED_APPROVERS = {"approval_scope": "resources"}
 _AS3 = AvailabilitySet("as0", update_domains=3, fault_domains=2)
 
 TINY = Config(
     "TINY",
     Topology((_AS2,), (Host("h0"), Host("h1")), (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 1, "h1"))),
-    profile("dev-timing"),
+    profile("dev-timing", **_NAMED_APPROVERS),
     "one availability set of 2 UDs, two hosts with one VM each, in-place updates",
 )
 
@@ -54,7 +59,7 @@ SMALL = Config(
             VM("vm2", "as0", 2, 0, "h2"),
         ),
     ),
-    profile("dev-timing"),
+    profile("dev-timing", **_NAMED_APPROVERS),
     "one availability set of 3 UDs over three hosts; h2's update needs a reboot (S5)",
 )
 
@@ -75,7 +80,7 @@ UNSAFE_SHARED_HOST = Config(
         (Host("h0"), Host("h1")),
         (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 1, "h0"), VM("vm2", "as0", 1, 0, "h1")),
     ),
-    profile("dev-timing"),
+    profile("dev-timing", **_NAMED_APPROVERS),
     "valid but unsafe: host h0 carries VMs of both UDs of as0, so no event may name them (R22) and it is never patched",
 )
 
@@ -86,7 +91,8 @@ TWO_REBOOTS = Config(
         (Host("h0", update="reboot"), Host("h1", update="reboot")),
         (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 0, "h1")),
     ),
-    profile("typical-2026", notice_divisor=30, hardware_failures=False, expected_pause=10),
+    profile("typical-2026", notice_divisor=30, hardware_failures=False, expected_pause=10,
+            approval_from_outside=False, **_NAMED_APPROVERS),
     "typical-2026 rules in dev timing, without hardware failures: one availability set of 2 UDs in one fault "
     "domain, two hosts whose updates need a reboot (reboots go by update domain, Freezes by fault domain)",
 )
@@ -98,7 +104,7 @@ RECOVERY_GAP = Config(
         (Host("h0", update="reboot"), Host("h1")),
         (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 1, "h1")),
     ),
-    profile("dev-timing"),
+    profile("dev-timing", **_NAMED_APPROVERS),
     "2017 rules in dev timing: one availability set of 2 UDs on two hosts, h0's update needs a reboot; "
     "once an update domain is back from a reboot, the other waits out the recovery gap (R21, 60 s in dev timing)",
 )
@@ -110,7 +116,8 @@ TYPICAL_PAUSE = Config(
         (Host("h0"),),
         (VM("vm0", "as0", 0, 0, "h0"),),
     ),
-    profile("typical-2026", notice_divisor=30, hardware_failures=False, expected_pause=10),
+    profile("typical-2026", notice_divisor=30, hardware_failures=False, expected_pause=10,
+            approval_from_outside=False, **_NAMED_APPROVERS),
     "typical-2026 rules in dev timing on one VM: pauses beyond the typical 10 s (R31, a warning) up to the "
     "hard 30 s (R2), and the watchdog free to resume at any time before it",
 )
@@ -118,7 +125,7 @@ TYPICAL_PAUSE = Config(
 UNPLANNED = Config(
     "UNPLANNED",
     TINY.topology,
-    profile("dev-timing", hardware_failures=True),
+    profile("dev-timing", hardware_failures=True, **_NAMED_APPROVERS),
     "TINY with unannounced hardware failures (R34): a host may fail before its maintenance, its VMs "
     "rebooting at once under a Reboot that appears already Started",
 )
@@ -130,13 +137,21 @@ REDEPLOY_TARGET = Config(
         (Host("spare"), Host("h0", update="reboot"), Host("h1", update="reboot")),
         (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 1, "h1")),
     ),
-    profile("dev-timing", allow_redeploy=True, recovery_gap=0),
+    profile("dev-timing", allow_redeploy=True, recovery_gap=0, **_NAMED_APPROVERS),
     "2017 rules in dev timing with Redeploys: h0 and h1, one update domain each, need a reboot, which a Redeploy "
     "may serve: to the empty spare host once patched, but not both, since the first one's VM would then share it "
     "with the other update domain of as0 (R26); without the recovery gap, which RECOVERY_GAP exercises",
 )
 
+SET_APPROVALS = Config(
+    "SET_APPROVALS",
+    TINY.topology,
+    profile("dev-timing", approval_from_outside=True, pause_bound=10),
+    "TINY with the current documentation's approvals (R28): either VM of as0, or the API from outside, "
+    "approves an event; a 10 s pause bound keeps it exhaustible in seconds",
+)
+
 CONFIGS: dict[str, Config] = {
     c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP, TYPICAL_PAUSE,
-                        UNPLANNED, REDEPLOY_TARGET)
+                        UNPLANNED, REDEPLOY_TARGET, SET_APPROVALS)
 }

@@ -17,6 +17,9 @@ SLICES = ("update_domain", "fault_domain", "vm")  # the units a Freeze may be se
 # domain is updated at any given time"): reboot maintenance keeps the update domain in every profile
 REBOOT_SLICE = "update_domain"
 EVENT_TYPES = ("Freeze", "Reboot", "Redeploy")
+# R28: who may approve an event -- any VM of an availability set it names ("set", research 3.3
+# "Scope"), or only the VMs it names ("resources": the exhaustive configurations' reduction, D16)
+APPROVAL_SCOPES = ("resources", "set")
 
 # research 3.4: minimum NotBefore lead time per event type, in seconds
 MIN_NOTICE = {"Freeze": 900, "Reboot": 900, "Redeploy": 600}
@@ -58,10 +61,17 @@ class Params:
     # research 3.4, 3.5 (current page, exceptional case 3): a hardware failure produces a Reboot that
     # appears already Started, with no notice, and loses memory (R34)
     hardware_failures: bool = False
+    # R28 (research 3.3 "Scope", SE17): events reach every VM of the set, and any of them may approve
+    approval_scope: str = "set"
+    # R28 (Event Grid page: `az maintenance scheduledevent acknowledge`): approval from outside the VMs
+    approval_from_outside: bool = False
 
     def __post_init__(self) -> None:
         if self.freeze_slice not in SLICES:
             raise InvalidParams(f"freeze_slice must be one of {', '.join(SLICES)}, got {self.freeze_slice!r}")
+        if self.approval_scope not in APPROVAL_SCOPES:
+            raise InvalidParams(
+                f"approval_scope must be one of {', '.join(APPROVAL_SCOPES)}, got {self.approval_scope!r}")
         if not isinstance(self.notice_divisor, int) or self.notice_divisor < 1:
             raise InvalidParams(f"notice_divisor must be a whole number >= 1, got {self.notice_divisor!r}")
         if self.notice_divisor > MIN_NOTICE["Reboot"]:
@@ -122,9 +132,11 @@ PROFILES: dict[str, Params] = {
     # circumstances", "about 30 seconds" (hard, R2); freezes one fault domain at a time (the current
     # Scheduled Events page no longer promises Resources within one update domain; it also
     # documents the unannounced hardware-failure Reboot, R34)
+    # and lets the maintenance API approve from outside the VMs (R28)
     "typical-2026": Params(
         pause_bound=30, typical_pause=10, freeze_slice="fault_domain", granularity=5, expected_pause=9,
         resources_one_update_domain=False, hardware_failures=True,
+        approval_from_outside=True,
     ),
     # research 1.1/1.5: live migration "typically ... no more than 5 seconds" (typical, R31), one VM at
     # a time; the documentation gives it no hard figure of its own, so the hard bound is the rare
@@ -132,6 +144,7 @@ PROFILES: dict[str, Params] = {
     "live-migration": Params(
         pause_bound=30, typical_pause=5, freeze_slice="vm", granularity=5, expected_pause=5,
         resources_one_update_domain=False, hardware_failures=True,
+        approval_from_outside=True,
     ),
     # research 3.4: the rare case of a notice "as little as 30 seconds"
     "short-notice": Params(short_notice=True),

@@ -53,6 +53,8 @@ from vmspec.model.state import (
     IN_REBOOT,
     KEEP,
     LOADED,
+    OUTSIDE,
+    OUTSIDE_NAME,
     REBOOTING,
     RECOVERED,
     RUNNING,
@@ -192,6 +194,9 @@ class _PatchEmpty(Guard, action="platform_patch_empty_host"):
 class _Approve(Guard, action="app_approve_event"):
     removed = clause(_REMOVED, "R12")
     unknown = clause(_UNKNOWN, "R11")
+    not_an_approver = clause("the approver is neither a VM of an availability set the event names nor, where the "
+                             "profile allows it, the maintenance API from outside the VMs (under the narrow scope of "
+                             "the exhaustive configurations: a VM the event names)", "R28", "R17")
     not_scheduled = clause("the event is already Started: only a Scheduled event is approved", "R8", "R11")
     approved = clause("the event is already approved: one approval releases it for all its Resources", "R17")
     notbefore_passed = clause("NotBefore has passed: the event is approved by default "
@@ -309,7 +314,7 @@ class _Time(Guard, action="time_passes"):
 
 # What an action's arguments name, in `Step.args`: hosts, VMs and EventIds by name, an event
 # type, exact seconds.
-ARG_KINDS = ("host", "vm", "event", "event_type", "seconds")
+ARG_KINDS = ("host", "vm", "event", "event_type", "seconds", "approver")
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,8 +358,9 @@ ACTIONS: tuple[ActionInfo, ...] = (
                "announce a Freeze, Reboot or Redeploy for a host", ("R9", "R22"), _Announce),
     ActionInfo("platform_patch_empty_host", PLATFORM, True, ("host",),
                "patch a host that carries no VM", (), _PatchEmpty),
-    ActionInfo("app_approve_event", APPLICATION, False, ("event",),
-               "an application approves a Scheduled event", ("R8", "R17"), _Approve),
+    ActionInfo("app_approve_event", APPLICATION, False, ("event", "approver"),
+               "an application (a VM of the set, or the API from outside) approves a Scheduled event",
+               ("R8", "R17", "R28"), _Approve),
     ActionInfo("platform_start_event", PLATFORM, True, ("event",),
                "a Scheduled event starts", ("R8", "R5", "R21"), _Start),
     ActionInfo("platform_cancel_event", PLATFORM, False, ("event",),
@@ -516,6 +522,20 @@ class Spec:
         if e.event_type == "Freeze" and self.params.freeze_slice == "vm":
             return DESCRIPTIONS["live-migration"]
         return DESCRIPTIONS["maintenance"]
+    def approvers_for(self, s: State, e: Event) -> tuple[int, ...]:
+        """Who may approve event `e` (R28): every VM of an availability set it names (its
+        Resources only under `approval_scope="resources"`), in index order, then OUTSIDE where
+        the profile lets the maintenance API approve from outside the VMs."""
+        if self.params.approval_scope == "resources":
+            out = tuple(sorted(e.resources))
+        else:
+            sets = {self.vm_aset[i] for i in e.resources}
+            out = tuple(i for i, a in enumerate(self.vm_aset) if a in sets)
+        return out + (OUTSIDE,) if self.params.approval_from_outside else out
+
+    def approver_name(self, approver: int) -> str:
+        """How traces and captures name an approver: the VM's name, or "outside"."""
+        return OUTSIDE_NAME if approver == OUTSIDE else self.vm_names[approver]
 
     def announced_notice(self, event_type: str) -> int:
         """The NotBefore lead time the platform gives an event of this type (R9)."""
@@ -650,18 +670,26 @@ class Spec:
             return _PatchEmpty.has_vms
         return evolve_state(s, hosts=self._set_phase(s, h, IDLE, patched=True, needs_reboot=False))
 
-    def app_approve_event(self, s: State, event_id: str) -> Outcome:
-        """An application approves a Scheduled event; one approval releases it for all its Resources (R8, R17)."""
+    def app_approve_event(self, s: State, event_id: str, approver: int | None = None) -> Outcome:
+        """`approver` (a VM of a set the event names, or OUTSIDE where allowed) approves a
+        Scheduled event, which records who approved; one approval releases it for all its
+        Resources, and the event starts later, at the platform's step (R8, R17, R28).  An
+        approval that names no approver (traces and files written before approvals recorded
+        one) is the leader's, the first VM the event names (research 3.5)."""
         e = s.event(event_id)
         if e is None:
             return _Approve.removed if event_id in s.removed else _Approve.unknown
+        if approver is None:
+            approver = e.resources[0]
+        if approver not in self.approvers_for(s, e):
+            return _Approve.not_an_approver
         if e.status != SCHEDULED:
             return _Approve.not_scheduled
         if e.approved:
             return _Approve.approved
         if not e.not_before_in:
             return _Approve.notbefore_passed  # after NotBefore the event is approved by default (research 3.5)
-        return evolve_state(s, events=self._replace_event(s, evolve_event(e, approved=True)))
+        return evolve_state(s, events=self._replace_event(s, evolve_event(e, approved=True, approved_by=approver)))
 
     def platform_start_event(self, s: State, event_id: str) -> Outcome:
         """A Scheduled event starts: NotBefore passed or approved (R8), the slice allows it (R5),
@@ -949,7 +977,12 @@ class Spec:
             elif kind == "event":
                 for e in s.events:
                     for a in run:
-                        yield a.name, (e.event_id,), partial(getattr(self, a.name), s, e.event_id)
+                        if len(a.args) == 2:
+                            for who in self.approvers_for(s, e):
+                                yield (a.name, (e.event_id, self.approver_name(who)),
+                                       partial(getattr(self, a.name), s, e.event_id, who))
+                        else:
+                            yield a.name, (e.event_id,), partial(getattr(self, a.name), s, e.event_id)
             elif kind == "vm":
                 for i in range(len(s.vms)):
                     for a in run:
@@ -1000,6 +1033,8 @@ class Spec:
 
     def _resolve(self, info: ActionInfo, args: tuple[Any, ...]) -> tuple[Any, ...]:
         """A step's readable arguments as the action method takes them (indices for names)."""
+        if len(args) == len(info.args) - 1 and info.args[-1] == "approver":
+            return tuple(_RESOLVE[kind](self, x) for kind, x in zip(info.args, args))  # the leader approves
         if len(args) != len(info.args):
             raise ValueError(f"expected {len(info.args)} ({', '.join(info.args)}), got {len(args)}")
         return tuple(_RESOLVE[kind](self, x) for kind, x in zip(info.args, args))
@@ -1040,16 +1075,26 @@ class Spec:
 
             return expand_vms
         if kind == "event":
+            for a in run:
+                if a.args not in (("event",), ("event", "approver")):
+                    raise ValueError(f"no successor expansion for {a.name} with arguments {a.args}")
             names = tuple(a.name for a in run)
-            step_of = self._step
+            with_approver = tuple(len(a.args) == 2 for a in run)
+            step_of, approvers_for, approver_name = self._step, self.approvers_for, self.approver_name
 
             def expand_events(s: State, add: _Add) -> None:
                 for e in s.events:
                     eid = e.event_id
-                    for method, name in zip(methods, names):
-                        nxt = method(s, eid)
-                        if nxt:
-                            add((step_of(name, (eid,)), nxt))
+                    for method, name, two in zip(methods, names, with_approver):
+                        if two:
+                            for who in approvers_for(s, e):
+                                nxt = method(s, eid, who)
+                                if nxt:
+                                    add((step_of(name, (eid, approver_name(who))), nxt))
+                        else:
+                            nxt = method(s, eid)
+                            if nxt:
+                                add((step_of(name, (eid,)), nxt))
 
             return expand_events
         if kind == "seconds":
@@ -1102,6 +1147,12 @@ def _event_id(spec: Spec, x: object) -> str:
     return x
 
 
+def _approver(spec: Spec, x: object) -> int:
+    if not isinstance(x, str):
+        raise TypeError("the approver must be a VM name or \"outside\"")
+    return OUTSIDE if x == OUTSIDE_NAME else spec.vm_ix[x]
+
+
 def _seconds(spec: Spec, x: object) -> object:
     if type(x) is int or type(x) is Fraction:  # the common cases, before the slower abstract check
         return x
@@ -1117,4 +1168,5 @@ _RESOLVE: dict[str, Callable[[Spec, Any], object]] = {
     "event": _event_id,
     "event_type": lambda spec, x: x,
     "seconds": _seconds,
+    "approver": _approver,
 }

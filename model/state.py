@@ -30,6 +30,12 @@ HOST_PHASES = (IDLE, ANNOUNCED, STARTED, IN_FREEZE, IN_REBOOT, RECOVERED)
 SCHEDULED, STARTED_STATUS = "Scheduled", "Started"
 EVENT_STATUSES = (SCHEDULED, STARTED_STATUS)
 
+# Who approved an event (R28): a VM index, or OUTSIDE for the maintenance API or CLI
+# acknowledging from outside any VM (research: Event Grid page, `az maintenance
+# scheduledevent acknowledge`); OUTSIDE_NAME is how traces and captures name it.
+OUTSIDE: Final = -2
+OUTSIDE_NAME: Final = "outside"
+
 # EventSource (research 3.3, api-version 2019-08-01 on): who asked for the event
 PLATFORM_SOURCE, USER_SOURCE = "Platform", "User"
 EVENT_SOURCES = (PLATFORM_SOURCE, USER_SOURCE)
@@ -99,6 +105,7 @@ class Event:
     duration: int  # DurationInSeconds (-1 = unknown)
     approved: bool  # an application approved it (StartRequests)
     source: str = PLATFORM_SOURCE  # EventSource: Platform or User
+    approved_by: int | None = None  # who approved it: a VM index or OUTSIDE; None while unapproved (R28)
 
     @property
     def unplanned(self) -> bool:
@@ -179,6 +186,7 @@ def evolve_event(
     e: Event, *, event_id: str | Keep = KEEP, event_type: str | Keep = KEEP, host: int | Keep = KEEP,
     resources: tuple[int, ...] | Keep = KEEP, status: str | Keep = KEEP, not_before_in: int | None | Keep = KEEP,
     notice: int | Keep = KEEP, duration: int | Keep = KEEP, approved: bool | Keep = KEEP, source: str | Keep = KEEP,
+    approved_by: int | None | Keep = KEEP,
 ) -> Event:
     return Event(
         e.event_id if event_id is KEEP else event_id,
@@ -191,6 +199,7 @@ def evolve_event(
         e.duration if duration is KEEP else duration,
         e.approved if approved is KEEP else approved,
         e.source if source is KEEP else source,
+        e.approved_by if approved_by is KEEP else approved_by,
     )
 
 

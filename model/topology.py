@@ -87,6 +87,8 @@ def validate(topology: Topology) -> None:
     _unique("availability set", [a.name for a in topology.availability_sets])
     _unique("host", [h.name for h in topology.hosts])
     _unique("VM", [v.name for v in topology.vms])
+    if any(v.name == "outside" for v in topology.vms):
+        raise InvalidTopology('VM name "outside" is reserved: it names an approval from outside the VMs (R28)')
     for a in topology.availability_sets:
         if not isinstance(a.update_domains, int) or not 1 <= a.update_domains <= MAX_UPDATE_DOMAINS:
             raise InvalidTopology(

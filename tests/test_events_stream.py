@@ -110,7 +110,8 @@ def test_the_schema_and_the_reader_agree_on_every_handcrafted_capture(path):
 
 def test_the_schema_lists_exactly_the_keys_the_reader_accepts():
     observation = SCHEMA["$defs"]["observation"]
-    assert tuple(observation["properties"]) == ("observed_at", "api_version", "http_status", "approved", "document")
+    assert tuple(observation["properties"]) == ("observed_at", "api_version", "http_status", "approved", "approved_by",
+                                                   "document")
     assert set(observation["properties"]) == set(LINE_KEYS)
     assert set(SCHEMA["$defs"]["header"]["properties"]["capture"]["properties"]) == set(HEADER_KEYS)
     assert set(SCHEMA["$defs"]["event"]["properties"]) == set(EVENT_FIELD_TYPES)

@@ -29,6 +29,7 @@ from vmspec.model import (
     profile,
 )
 from vmspec.model.spec import Refusal
+from vmspec.model.state import OUTSIDE
 from vmspec.properties.catalogue.mutants import mutant
 from vmspec.properties.catalogue.rules import RULE_BY_ID
 
@@ -42,6 +43,7 @@ def _arguments(spec: Spec, s: State, kind: str) -> tuple:
         "event": tuple(spec.event_id(h, r) for h in range(len(s.hosts)) for r in range(1, MAX_ROUNDS + 1)),
         "event_type": EVENT_TYPES,
         "seconds": (0, g, 10 * spec.params.pause_bound, *spec.time_choices(s)),
+        "approver": (*range(len(s.vms)), OUTSIDE),
     }[kind]
 
 

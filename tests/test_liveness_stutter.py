@@ -20,13 +20,13 @@ from vmspec.properties.evidence.report import render_html, render_markdown
 
 # resync_never_runs on TINY: h1's event is cancelled and announced again (a second round can
 # no longer be cancelled), h0 is frozen, patched and resumed; its clock now lags and its
-# resync never runs, so time cannot pass.  Only app_approve_event(h1#2) is enabled.
+# resync never runs, so time cannot pass.  Only app_approve_event(h1#2, vm1) is enabled.
 SECOND_EVENT_UNAPPROVED = [
     ("platform_announce_event", ("h0", "Freeze")),
     ("platform_announce_event", ("h1", "Freeze")),
     ("platform_cancel_event", ("h1#1",)),
     ("platform_announce_event", ("h1", "Freeze")),
-    ("app_approve_event", ("h0#1",)),
+    ("app_approve_event", ("h0#1", "vm0")),
     ("platform_start_event", ("h0#1",)),
     ("host_freeze", ("h0",)),
     ("host_apply_patch", ("h0",)),
@@ -50,7 +50,7 @@ def _drive(spec) -> Monitor:
 
 def test_machine_reports_a_stutter_where_only_an_approval_is_enabled():
     m = _drive(_tiny("resync_never_runs"))
-    assert list(m.successors) == [Step("app_approve_event", ("h1#2",))]
+    assert list(m.successors) == [Step("app_approve_event", ("h1#2", "vm1"))]
     v = m.check_state()
     assert v is not None and (v.prop.name, v.kind) == ("every_host_patched", STUTTER)
     assert "app_approve_event" in v.message and "host h1 patched" in v.message

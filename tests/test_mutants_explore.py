@@ -19,6 +19,9 @@ from vmspec.properties.engines.symmetry import declared_symmetric
 from vmspec.properties.evidence.counterexample import replay
 
 PINS = {
+    'approval_from_any_vm': {
+        'approval_from_the_set': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm1'))]),
+    },
     'slice_guard_dropped': {
         'one_slice_at_a_time': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('platform_start_event', ('h1#1',)), ('host_freeze', ('h0',)), ('host_freeze', ('h1',))]),
         'aset_keeps_a_running_vm': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('platform_start_event', ('h1#1',)), ('host_freeze', ('h0',)), ('host_freeze', ('h1',))]),
@@ -37,25 +40,25 @@ PINS = {
         'redeploy_target_within_rules': ('safety', None, [('platform_patch_empty_host', ('spare',)), ('platform_announce_event', ('h0', 'Redeploy')), ('platform_announce_event', ('h1', 'Redeploy')), ('time_passes', (20,)), ('platform_start_event', ('h0#1',)), ('host_redeploy', ('h0',)), ('host_boot_vms', ('h0',)), ('platform_complete_event', ('h0#1',)), ('platform_start_event', ('h1#1',)), ('host_redeploy', ('h1',))]),
     },
     'no_watchdog': {
-        'freeze_within_bound': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,))]),
+        'freeze_within_bound': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,))]),
     },
     'memory_reset_on_resume': {
-        'memory_kept_at_resume': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',))]),
+        'memory_kept_at_resume': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',))]),
     },
     'stale_memory_at_resume': {
         'memory_kept_at_resume': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',))]),
     },
     'frozen_guest_keeps_writing': {
-        'frozen_memory_matches_snapshot': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('time_passes', (10,))]),
+        'frozen_memory_matches_snapshot': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('time_passes', (10,))]),
     },
     'memory_wiped_at_freeze': {
-        'memory_lost_only_by_reboot': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',))]),
+        'memory_lost_only_by_reboot': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',))]),
     },
     'no_clock_resync': {
-        'clock_synced_after_resume': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('time_passes', (10,)), ('platform_resume_host', ('h0',)), ('time_passes', (10,))]),
+        'clock_synced_after_resume': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('time_passes', (10,)), ('platform_resume_host', ('h0',)), ('time_passes', (10,))]),
     },
     'clock_steps_back': {
-        'guest_clock_monotonic': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',))]),
+        'guest_clock_monotonic': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',))]),
     },
     'start_before_notbefore': {
         'start_after_notbefore_or_approval': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_start_event', ('h0#1',))]),
@@ -65,29 +68,29 @@ PINS = {
     },
     'reboot_update_under_freeze': {
         'reboot_update_announced_as_reboot': ('safety', None, [('platform_announce_event', ('h2', 'Freeze'))]),
-        'reboot_update_never_under_freeze': ('safety', None, [('platform_announce_event', ('h2', 'Freeze')), ('app_approve_event', ('h2#1',)), ('platform_start_event', ('h2#1',)), ('host_freeze', ('h2',)), ('host_apply_patch', ('h2',))]),
+        'reboot_update_never_under_freeze': ('safety', None, [('platform_announce_event', ('h2', 'Freeze')), ('app_approve_event', ('h2#1', 'vm2')), ('platform_start_event', ('h2#1',)), ('host_freeze', ('h2',)), ('host_apply_patch', ('h2',))]),
     },
     'incarnation_not_bumped': {
-        'incarnation_tracks_changes': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',))]),
+        'incarnation_tracks_changes': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',))]),
     },
     'event_id_changes_on_start': {
-        'event_lifecycle': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',))]),
+        'event_lifecycle': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',))]),
     },
     'completed_status_published': {
-        'only_scheduled_or_started': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',)), ('platform_complete_event', ('h0#1',))]),
-        'finished_event_removed': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',)), ('platform_complete_event', ('h0#1',))]),
+        'only_scheduled_or_started': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',)), ('platform_complete_event', ('h0#1',))]),
+        'finished_event_removed': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',)), ('platform_complete_event', ('h0#1',))]),
     },
     'host_phase_typo': {
-        'type_ok': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',)), ('platform_complete_event', ('h0#1',))]),
+        'type_ok': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',)), ('platform_complete_event', ('h0#1',))]),
     },
     'event_id_reused': {
         'removed_event_never_returns': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_cancel_event', ('h0#1',)), ('platform_announce_event', ('h0', 'Freeze'))]),
     },
     'completed_event_left': {
-        'finished_event_removed': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',)), ('platform_complete_event', ('h0#1',))]),
+        'finished_event_removed': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',)), ('platform_complete_event', ('h0#1',))]),
     },
     'migrate_under_freeze': {
-        'vm_stays_on_host': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',))]),
+        'vm_stays_on_host': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',))]),
     },
     'freeze_without_started_event': {
         'impact_needs_started_event': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('host_freeze', ('h0',))]),
@@ -96,20 +99,20 @@ PINS = {
         'every_host_patched': ('lasso', 4, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('time_passes', (30,)), ('time_passes', (10,))]),
     },
     'resync_never_runs': {
-        'every_host_patched': ('stutter', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('time_passes', (10,)), ('platform_resume_host', ('h0',)), ('platform_complete_event', ('h0#1',))]),
+        'every_host_patched': ('stutter', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('time_passes', (10,)), ('platform_resume_host', ('h0',)), ('platform_complete_event', ('h0#1',))]),
         'frozen_vm_resumes': ('stutter', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('time_passes', (10,)), ('platform_resume_host', ('h0',)), ('platform_complete_event', ('h0#1',)), ('platform_start_event', ('h1#1',)), ('host_freeze', ('h1',))]),
         'deadlock_free': ('deadlock', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',)), ('platform_complete_event', ('h0#1',)), ('platform_start_event', ('h1#1',)), ('host_freeze', ('h1',)), ('host_apply_patch', ('h1',)), ('time_passes', (10,)), ('platform_resume_host', ('h1',)), ('platform_complete_event', ('h1#1',))]),
     },
     'resume_forgotten': {
-        'frozen_vm_resumes': ('stutter', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,))]),
-        'deadlock_free': ('deadlock', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('platform_cancel_event', ('h1#1',)), ('platform_announce_event', ('h1', 'Freeze')), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,))]),
+        'frozen_vm_resumes': ('stutter', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,))]),
+        'deadlock_free': ('deadlock', None, [('platform_announce_event', ('h0', 'Freeze')), ('platform_announce_event', ('h1', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('platform_cancel_event', ('h1#1',)), ('platform_announce_event', ('h1', 'Freeze')), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,))]),
     },
     'pause_timer_kept_after_resume': {
-        'timers_in_range': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',))]),
+        'timers_in_range': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',)), ('platform_resume_host', ('h0',))]),
     },
     'notbefore_kept_when_started': {
-        'notbefore_while_scheduled': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',))]),
-        'event_lifecycle': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1',)), ('platform_start_event', ('h0#1',))]),
+        'notbefore_while_scheduled': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',))]),
+        'event_lifecycle': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',))]),
     },
     'maintenance_disguised_as_failure': {
         'failure_applies_no_update': ('safety', None, [('host_hardware_failure', ('h0',))]),

@@ -17,6 +17,8 @@ PINNED = {
     "TYPICAL_PAUSE": (NaiveCount(494, 1170, 18), NaiveCount(494, 1170, 18)),
     "SMALL": (NaiveCount(292554, 969616, 44), NaiveCount(135249, 453836, 44)),
     "UNPLANNED": (NaiveCount(21440, 53290, 36), NaiveCount(10737, 26696, 36)),
+    # R28: either VM of as0, or the API from outside, approves (the approver is part of the state)
+    "SET_APPROVALS": (NaiveCount(24235, 68619, 32), NaiveCount(12144, 34406, 32)),
 }
 
 
@@ -48,6 +50,11 @@ def test_naive_search_agrees_with_the_explorer_on_small():
 @pytest.mark.slow
 def test_naive_search_agrees_with_the_explorer_on_unplanned():
     _check("UNPLANNED")
+
+
+@pytest.mark.slow
+def test_naive_search_agrees_with_the_explorer_on_set_approvals():
+    _check("SET_APPROVALS")
 
 
 def test_naive_search_is_not_the_explorer():

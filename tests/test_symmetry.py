@@ -25,7 +25,7 @@ def _bfs(spec, limit):
     return order
 
 
-@pytest.fixture(scope="module", params=["TINY", "SMALL", "UNSAFE_SHARED_HOST"])
+@pytest.fixture(scope="module", params=["TINY", "SMALL", "UNSAFE_SHARED_HOST", "SET_APPROVALS"])
 def sample(request):
     spec = CONFIGS[request.param].spec()
     return spec, Symmetry.of(spec), _bfs(spec, 1500)

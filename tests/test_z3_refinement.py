@@ -93,6 +93,23 @@ def test_small_spaces_both_encodings(config, count):
     assert t.states == count and t.skipped == 0
 
 
+def test_set_approvals_prefix_both_encodings():
+    """SET_APPROVALS (R28: any VM of the set, or the API from outside, approves): the first
+    3,000 states breadth-first, every approver of every event (the whole space is slow)."""
+    spec, states = _space("SET_APPROVALS", None, 3000)
+    assert any(e.approved_by is not None and e.approved_by not in e.resources for s in states for e in s.events)
+    _assert_agree("SET_APPROVALS concrete", _concrete("SET_APPROVALS"), states)
+    _assert_agree("SET_APPROVALS all-sizes", _all_sizes("SET_APPROVALS"), states)
+
+
+@pytest.mark.slow
+def test_set_approvals_space_both_encodings():
+    spec, states = _space("SET_APPROVALS")
+    assert len(states) == 24235
+    _assert_agree("SET_APPROVALS concrete", _concrete("SET_APPROVALS"), states)
+    _assert_agree("SET_APPROVALS all-sizes", _all_sizes("SET_APPROVALS"), states)
+
+
 def test_tiny_space_all_sizes():
     spec, states = _space("TINY")
     assert len(states) == 11931

@@ -22,6 +22,7 @@ from vmspec.model.state import (
     BLANK,
     FROZEN,
     IN_FREEZE,
+    OUTSIDE,
     RUNNING,
     STARTED_STATUS,
     Event,
@@ -205,6 +206,17 @@ class WaitsForApproval(Spec):
 
     def start_allowed(self, e: Event) -> bool:
         return e.approved
+
+
+class ApprovalFromAnyVM(Spec):
+    """Accepts an approval from every VM of the topology and from outside, whatever the sets the
+    event names and the profile's scope: a VM of another set (or, in dev timing, a VM the event
+    does not name) releases the event."""
+
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
+    def approvers_for(self, s: State, e: Event) -> tuple[int, ...]:
+        return tuple(range(len(s.vms))) + (OUTSIDE,)
 
 
 class ShortNotice(Spec):
@@ -428,6 +440,13 @@ MUTANTS: tuple[Mutant, ...] = (
         ("start_after_notbefore_or_approval",),
         "a Scheduled event starts before NotBefore without any approval",
         StartBeforeNotBefore,
+    ),
+    Mutant(
+        "approval_from_any_vm",
+        "R28",
+        ("approval_from_the_set",),
+        "an approval is accepted from any VM or from outside, whatever sets the event names and the profile allows",
+        ApprovalFromAnyVM,
     ),
     Mutant(
         "short_notice",

@@ -35,6 +35,7 @@ from vmspec.model.state import (
     FROZEN,
     IDLE,
     MEMORY_TOKENS,
+    OUTSIDE,
     REBOOTING,
     RUNNING,
     SCHEDULED,
@@ -404,6 +405,34 @@ def recovery_gap_kept(spec: Spec, s: State, step: Step, t: State) -> str | None:
                         f"{spec.topology.vms[i].update_domain}) while availability set "
                         f"{spec.topology.availability_sets[aset].name}'s update domain {ud} had {left} s of its "
                         f"recovery gap left")
+    return None
+
+
+# ---------------------------------------------------------------------- R28 who approved
+
+
+@prop("approval_from_the_set", ALWAYS, "R28", reads=("events",))
+def approval_from_the_set(spec: Spec, s: State) -> str | None:
+    """Every approved event records who approved it: a VM of an availability set it names (a VM it names
+    under the narrow scope of the exhaustive configurations), or the API from outside where the profile allows it."""
+    p = spec.params
+    for e in s.events:
+        who = e.approved_by
+        if e.approved != (who is not None):
+            return f"event {e.event_id} is {'' if e.approved else 'not '}approved but records approver {who!r}"
+        if who is None:
+            continue
+        if who == OUTSIDE:
+            if not p.approval_from_outside:
+                return f"event {e.event_id} was approved from outside the VMs, which the profile does not allow"
+            continue
+        if not 0 <= who < len(spec.vm_names):
+            return f"event {e.event_id} records approver index {who}"
+        named = who in e.resources if p.approval_scope == "resources" else any(
+            spec.vm_aset[i] == spec.vm_aset[who] for i in e.resources)
+        if not named:
+            scope = "it names" if p.approval_scope == "resources" else "of an availability set it names"
+            return f"event {e.event_id} was approved by {_vm(spec, who)}, not a VM {scope}"
     return None
 
 

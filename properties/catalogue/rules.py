@@ -189,10 +189,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R17",
         "One approval releases the event for all its Resources",
-        "An approval by any application releases the event for every VM in its Resources.",
-        "research 3.5 (\"Acknowledging an event allows the event to proceed for all Resources\")",
-        not_checked="structural: the state keeps one approval flag per event, not per VM, so no reachable "
-        "state can express a partial approval; R8 checks the start condition that reads it.",
+        "One approval, by whoever may give it (R28), releases the event for every VM in its Resources; "
+        "later approvals of the same event change nothing.",
+        "research 3.5 (\"Acknowledging an event allows the event to proceed for all Resources in the event, "
+        "not just the VM that acknowledges the event\"; \"The service always returns a 200 success code if "
+        "it's passed a valid event ID, even if another VM already approved the event\")",
+        not_checked="structural: the state keeps one approval per event (who gave it, R28), not one per VM, "
+        "so no reachable state can express a partial approval; R8 checks the start condition that reads it.",
     ),
     Rule(
         "R18",
@@ -276,6 +279,27 @@ RULES: tuple[Rule, ...] = (
         "patches, or moves the VM to an already updated host\"); research 3.3 (Redeploy: \"move to another "
         "node\"); research 1.5 (\"only one update domain is updated at any given time\"): a target carrying "
         "another update domain of the set would put two update domains on one host (notes/decisions.md D11, D14)",
+    ),
+    Rule(
+        "R28",
+        "Set-wide approval, recorded with who approved",
+        "An event is delivered to every VM of each availability set it names, and any of those VMs may "
+        "approve it; under the current documentation the maintenance API or CLI may also approve it from "
+        "outside the VMs.  The event records who approved it, and an approval from anyone else (a VM of "
+        "another set) is refused.  The 2017-03-01 page delivers events set-wide too, but its endpoint is "
+        "reachable only from inside the VM, so azure-2017, short-notice and dev-timing accept no approval "
+        "from outside; the exhaustive configurations (TINY, SMALL, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP, "
+        "TYPICAL_PAUSE, UNPLANNED, REDEPLOY_TARGET) narrow "
+        "approvers to the VMs the event names (decisions D16).  An "
+        "approval lets the event start early but does not start it: the platform starts it at a later "
+        "step (R8; \"The event may not start immediately upon approval\").  Rule ids R28-R30 are those of "
+        "approval scope and set-wide events.",
+        "research 3.3 (Scope: \"Scheduled events are surfaced to all Virtual Machines in a cloud service or "
+        "to all Virtual Machines in an Availability Set\", 2017-03-01 page; the current page delivers the events of an "
+        "availability set to all its VMs; \"The information is available via a Non-routable IP so that it is not "
+        "exposed outside the VM\", 2017-03-01); research 3.5 (\"The event may not start immediately upon "
+        "approval\"; leader election by the first name in Resources); fidelity review source EG "
+        "(`az maintenance scheduledevent acknowledge`, approval from outside the VM)",
     ),
     Rule(
         "R31",

@@ -64,6 +64,7 @@ class EventView:
     status: str  # Scheduled or Started
     not_before: Fraction  # absolute time of NotBefore (seconds since the rollout began)
     approved: bool  # an application approved it
+    approved_by: str | None = None  # who approved it (R28): a VM of the set, or "outside"
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +241,8 @@ def observe(spec: Spec, s: State, now: Fraction, not_before: Mapping[str, Fracti
     vms = {vn[i]: VMView(vn[i], hn[v.host], v.status, Fraction(v.clock_lag)) for i, v in enumerate(s.vms)}
     events = tuple(
         EventView(e.event_id, e.event_type, hn[e.host], tuple(vn[i] for i in e.resources), e.status,
-                  not_before[e.event_id], e.approved)
+                  not_before[e.event_id], e.approved,
+                  None if e.approved_by is None else spec.approver_name(e.approved_by))
         for e in s.events
     )
     return Observation(now, hosts, vms, events, s.incarnation)

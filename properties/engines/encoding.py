@@ -175,6 +175,7 @@ class Layout:
     event_id: int
     event_host: int
     event_resources: int
+    event_approved_by: int  # a VM index (R28), renamed with the VMs
 
 
 @cache
@@ -185,4 +186,5 @@ def layout() -> Layout:
         return [f.name for f in dataclasses.fields(cls)].index(name)
 
     return Layout(at(State, "hosts"), at(State, "vms"), at(State, "events"), at(State, "removed"),
-                  at(VMState, "host"), at(Event, "event_id"), at(Event, "host"), at(Event, "resources"))
+                  at(VMState, "host"), at(Event, "event_id"), at(Event, "host"), at(Event, "resources"),
+                  at(Event, "approved_by"))

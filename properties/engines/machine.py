@@ -51,6 +51,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from vmspec.model import ACTION_INFO, ACTIONS, EVENT_TYPES, MAX_ROUNDS, Spec, State, Step
+from vmspec.model.state import SCHEDULED, Event
 from vmspec.properties.catalogue.registry import (
     ALWAYS,
     DEADLOCK,
@@ -251,11 +252,31 @@ class Monitor:
 
 def argument_domains(spec: Spec) -> dict[str, tuple[tuple, ...]]:
     """The fixed argument tuples each action can take in `spec` (time excepted): hosts,
-    hosts with an event type, VMs, and EventIds host#round for every possible round."""
+    hosts with an event type, VMs, EventIds host#round for every possible round, and
+    EventIds with an approver (a VM or "outside", R28)."""
     hosts, vms = spec.host_names, spec.vm_names
     events = tuple(dict.fromkeys(spec.event_id(h, r) for h in range(len(hosts)) for r in range(1, MAX_ROUNDS + 1)))
     by_kind = {"host": hosts, "vm": vms, "event": events, "event_type": EVENT_TYPES}
-    return {a.name: tuple(product(*(by_kind[k] for k in a.args))) for a in ACTIONS if a.kind != "seconds"}
+    out = {a.name: tuple(product(*(by_kind[k] for k in a.args))) for a in ACTIONS if a.args[-1] not in ("seconds",
+                                                                                                        "approver")}
+    for a in ACTIONS:
+        if a.args == ("event", "approver"):
+            out[a.name] = tuple((eid, who) for eid in events for who in _likely_approvers(spec, eid))
+    return out
+
+
+def _likely_approvers(spec: Spec, event_id: str) -> tuple[str, ...]:
+    """Who may approve an event of the host `event_id` names while its first VMs are on it (R28):
+    one name per event under the narrow scope of one VM per host, so approvals are drawn as
+    before approvers were recorded.  An approver enabled elsewhere is still drawn (`draw_args`
+    adds every enabled argument)."""
+    h = spec.host_ix[event_id.rsplit("#", 1)[0]]
+    s = spec.initial_state()
+    resident = spec.residents(s, h)
+    if not resident:
+        return ()
+    e = Event(event_id, "Freeze", h, resident, SCHEDULED, 1, 1, -1, False)
+    return tuple(spec.approver_name(who) for who in spec.approvers_for(s, e))
 
 
 # ---------------------------------------------------------------------- coverage

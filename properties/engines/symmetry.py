@@ -59,6 +59,16 @@ def _opt(x: int | None) -> tuple:
     return (False, 0) if x is None else (True, x)
 
 
+def _approver_kind(e: Event) -> int:
+    """How an event was approved, renaming aside: not at all (0), by a VM (1), from outside (2)."""
+    return 0 if e.approved_by is None else 1 if e.approved_by >= 0 else 2
+
+
+def _mapped(approver: int | None, perm_v: list[int]) -> int | None:
+    """An approver (R28) under the VM renaming `perm_v`: a VM is renamed, OUTSIDE and None stay."""
+    return perm_v[approver] if approver is not None and approver >= 0 else approver
+
+
 @dataclass
 class Symmetry:
     """The canonical-form function of one spec's symmetry group."""
@@ -172,6 +182,8 @@ class Symmetry:
             code = list(code)
             code[ev_id], code[ev_host] = f"{names[nh]}#{suffix}", nh
             code[ev_res] = tuple(sorted([perm_v[i] for i in e.resources]))
+            if e.approved_by is not None:
+                code[lay.event_approved_by] = _mapped(e.approved_by, perm_v)
             events.append(share(tuple(code)))
         events.sort(key=itemgetter(ev_id))
         out[lay.events] = tuple(events)
@@ -193,7 +205,8 @@ class Symmetry:
                 return None  # an EventId that does not name its host: no renaming is safe
             ev_host.setdefault(e.host, []).append(
                 (parts[1], e.event_type, e.status, _opt(e.not_before_in), e.notice, e.duration, e.approved, len(e.resources),
-                 e.source)
+                 e.source,
+                 _approver_kind(e))
             )
         gone: dict[int, list] = {}
         for eid in s.removed:
@@ -209,9 +222,12 @@ class Symmetry:
                    tuple(sorted(rem)) if rem else ())
             host_local.append(key if hosts_free else (h, key))
         resource_of: dict[int, list] = {}
+        approved_of: dict[int, list] = {}  # R28: the events each VM approved
         for e in s.events:
             for i in e.resources:
                 resource_of.setdefault(i, []).append(host_local[e.host])
+            if e.approved_by is not None and e.approved_by >= 0:
+                approved_of.setdefault(e.approved_by, []).append(host_local[e.host])
         load = [0] * len(s.hosts)
         for v in s.vms:
             load[v.host] += 1
@@ -224,8 +240,10 @@ class Symmetry:
             if local is None:
                 local = local_of[v] = (v.status, v.memory, _opt(v.snapshot), _opt(v.frozen_for), v.clock_lag,
                                        _opt(v.unsynced_for))
+            ap = approved_of.get(i)
             vkey.append((*local, host_local[v.host], load[v.host], tuple(sorted(res)) if res else (),
-                         gap_key(s, i) if gaps else ()))
+                         gap_key(s, i) if gaps else (),
+                         tuple(sorted(ap)) if ap else ()))
         perm_v = self._vm_permutation(vkey)
         order, perm_h = self._host_order(s, perm_v, host_local)
         return perm_v, order, perm_h
@@ -294,7 +312,8 @@ class Symmetry:
             suffix = self._split_id(e.event_id)[1]  # type: ignore[index]
             ev_of.setdefault(e.host, []).append(
                 (suffix, e.event_type, e.status, _opt(e.not_before_in), e.notice, e.duration, e.approved,
-                 tuple(sorted([perm_v[i] for i in e.resources])), e.source)
+                 tuple(sorted([perm_v[i] for i in e.resources])), e.source,
+                 _opt(_mapped(e.approved_by, perm_v)))
             )
         hkey = []
         for h in range(nh):
@@ -323,6 +342,7 @@ class Symmetry:
             events.append(Event(
                 f"{names[nh_]}#{suffix}", e.event_type, nh_, tuple(sorted(perm_v[i] for i in e.resources)),
                 e.status, e.not_before_in, e.notice, e.duration, e.approved, e.source,
+                _mapped(e.approved_by, perm_v),
             ))
         events.sort(key=lambda e: e.event_id)
         removed = frozenset(

@@ -30,6 +30,7 @@ from typing import Any
 
 from vmspec.model import ACTION_INFO, CONFIGS, EVENT_TYPES, ActionNotEnabled, Params, Spec, State, Step, Topology
 from vmspec.model.spec import PLATFORM
+from vmspec.model.state import OUTSIDE_NAME
 from vmspec.properties.catalogue.mutants import MUTANT_BY_NAME
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, TRANSITION, by_name
 from vmspec.properties.catalogue.rules import rule
@@ -155,7 +156,11 @@ class Counterexample:
     def from_json(cls, data: Any, path: str = "<counterexample>") -> Counterexample:
         validate_json(data, path)
         topology, _ = topology_from_dict({k: data["topology"][k] for k in ("availability_sets", "hosts", "vms")}, path)
-        params = params_from_dict(data["params"], path, "params")
+        written = data["params"]
+        if isinstance(written, dict) and "approval_scope" not in written:
+            # written before approvals named their approver: only a VM the event named approved (R28)
+            written = {**written, "approval_scope": "resources", "approval_from_outside": False}
+        params = params_from_dict(written, path, "params")
         if data["mutant"] is not None and data["mutant"] not in MUTANT_BY_NAME:
             raise InputError(path, None, "mutant", f"unknown mutant {data['mutant']!r}")
         steps = tuple(
@@ -456,7 +461,9 @@ def check_meaning(data: dict, steps: Sequence[TraceStep], topology: Topology, pa
         info = ACTION_INFO.get(action)
         if info is None:
             raise bad(f"{where}.action", f"unknown action {action!r}; known: {', '.join(ACTION_INFO)}")
-        kinds = ("host", "event_type") if action == "platform_announce_event" else (info.kind,)
+        kinds = info.args if info.kind != "seconds" else (info.kind,)
+        if kinds[-1] == "approver" and len(args) == len(kinds) - 1:
+            kinds = kinds[:-1]  # written before approvals named their approver: the leader approved (R28)
         if len(args) != len(kinds):
             raise bad(f"{where}.args", f"{action} takes {len(kinds)} argument(s) ({', '.join(kinds)}), got {len(args)}")
         for j, (kind, arg) in enumerate(zip(kinds, args)):
@@ -478,6 +485,9 @@ def bad_argument(kind: str, arg: Any, hosts: set[str], vms: set[str]) -> str | N
         return None if isinstance(arg, str) and arg in vms else f"expected a VM of the topology, got {arg!r}"
     if kind == "event_type":
         return None if arg in EVENT_TYPES else f"expected one of {', '.join(EVENT_TYPES)}, got {arg!r}"
+    if kind == "approver":
+        ok = isinstance(arg, str) and (arg in vms or arg == OUTSIDE_NAME)
+        return None if ok else f'expected a VM of the topology or "{OUTSIDE_NAME}", got {arg!r}'
     if kind == "event":
         m = _EVENT_ID.fullmatch(arg) if isinstance(arg, str) else None
         return None if m and m.group(1) in hosts else f"expected an EventId HOST#N of a host of the topology, got {arg!r}"

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from vmspec.model import Spec, State
-from vmspec.model.state import PLATFORM_SOURCE, Event
+from vmspec.model.state import OUTSIDE, OUTSIDE_NAME, PLATFORM_SOURCE, Event
 from vmspec.properties.io.errors import InputError
 
 
@@ -50,6 +50,7 @@ def describe_state(spec: Spec, s: State) -> dict:
                     "approved": e.approved,
                     "EventSource": e.source,
                     "Description": spec.description(e),
+                    "approved_by": None if e.approved_by is None else spec.approver_name(e.approved_by),
                 }
                 for e in s.events
             ],
@@ -90,9 +91,12 @@ def changes(spec: Spec, before: State, after: State) -> tuple[str, ...]:
         elif b is None and a is not None:
             out.append(f"event {eid}: removed")
         elif a != b and a is not None and b is not None:
-            for f in ("status", "not_before_in", "approved", "event_type", "resources", "source"):
-                if getattr(a, f) != getattr(b, f):
-                    out.append(f"event {eid}.{f}: {getattr(a, f)} -> {getattr(b, f)}")
+            for f in ("status", "not_before_in", "approved", "event_type", "resources", "source", "approved_by"):
+                x, y = getattr(a, f), getattr(b, f)
+                if x != y:
+                    if f == "approved_by":
+                        x, y = (None if w is None else spec.approver_name(w) for w in (x, y))
+                    out.append(f"event {eid}.{f}: {x} -> {y}")
     if before.incarnation != after.incarnation:
         out.append(f"DocumentIncarnation: {before.incarnation} -> {after.incarnation}")
     names = [a.name for a in spec.topology.availability_sets]
@@ -193,6 +197,7 @@ def _believed_event(spec: Spec, s: State, e: dict, source: str, line: int | None
            if isinstance(resources, list) else (base.resources if base else ()))
     host = base.host if base else (s.vms[res[0]].host if res else 0)
     nb = e.get("not_before_in", base.not_before_in if base else None)
+    approved = e.get("approved", base.approved if base else False)
     return Event(
         eid if isinstance(eid, str) else "?",
         e.get("EventType", base.event_type if base else "?"),
@@ -202,6 +207,21 @@ def _believed_event(spec: Spec, s: State, e: dict, source: str, line: int | None
         nb,
         base.notice if base else (nb if nb is not None else 0),
         e.get("DurationInSeconds", base.duration if base else -1),
-        e.get("approved", base.approved if base else False),
+        approved,
         e.get("EventSource", base.source if base else PLATFORM_SOURCE),
+        _believed_approver(spec, e, base, approved, res, source, line),
     )
+
+
+def _believed_approver(spec: Spec, e: dict, base: Event | None, approved: Any, res: tuple[int, ...], source: str,
+                       line: int | None) -> int | None:
+    """Who approved the reported event (R28): as reported, else the model's when the approval
+    matches, else nobody (unapproved) or the leader, the first VM it names (approved)."""
+    if "approved_by" in e:
+        who = e["approved_by"]
+        if who is None or who == OUTSIDE_NAME:
+            return None if who is None else OUTSIDE
+        return _index(spec.vm_ix, who, source, line, "state.document.Events.approved_by")
+    if base is not None and base.approved == approved:
+        return base.approved_by
+    return res[0] if approved is True and res else None

@@ -239,7 +239,7 @@ class Endpoint:
             model_ids.append(model)
         name = self.spec.vm_names[vm]
         for model in dict.fromkeys(model_ids):
-            self.platform.approve(model, note=f"StartRequests from {name}")
+            self.platform.approve(model, name, note=f"StartRequests from {name}")
         self.wake.set()
         return web.Response(status=200)
 

@@ -18,7 +18,7 @@ the state is brought forward with `time_passes` only when a step is due or a dea
 while nothing happens.  Listeners (`on_step`) see every step: the recorder, the document
 projection and the process freezer.
 
-Left out: approvals by VMs that no client plays (only clients approve), and several events per
+Left out: approvals by VMs that no client plays and from outside the VMs (only clients approve), and several events per
 host at once (the model has one event per host maintenance).
 """
 
@@ -160,11 +160,13 @@ class Platform:
             listen(self.state_time, step, before, after, note)
         return after
 
-    def approve(self, event_id: str, note: str = "") -> bool:
-        """A client approves a model EventId: True when the model took `app_approve_event`
-        (False when it was already approved, started or past NotBefore: nothing to do)."""
+    def approve(self, event_id: str, approver: str, note: str = "") -> bool:
+        """VM `approver` (a client of the event's availability set) approves a model EventId: True
+        when the model took `app_approve_event`, recording who approved (R28); False when there is
+        nothing to do (already approved, started or past NotBefore, or an approver the profile's
+        scope refuses: the exhaustive configurations accept only a VM the event names)."""
         self._bring_time_to(self.now)
-        step = Step("app_approve_event", (event_id,))
+        step = Step("app_approve_event", (event_id, approver))
         if not self.spec.guard(self.state, step.name, *step.args):
             return False
         self.apply(step, note)

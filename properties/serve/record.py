@@ -4,8 +4,8 @@
 poll of `/metadata/scheduledevents` (its observed_at on the served clock, the api-version named,
 the status and the document), written and flushed as it is served, so a capture is complete
 whenever the server stops.  `approved` lists the EventIds of the VM's document approved through
-the endpoint since its previous poll, by this VM or another VM that receives the event: one
-approval releases an event for all its Resources (R17).  So, as in `vmspec events export`, the
+the endpoint since its previous poll, by this VM or another VM that receives the event, and
+`approved_by` who approved each (R28): one approval releases an event for all its Resources (R17).  So, as in `vmspec events export`, the
 capture's header names the VM and declares it the only approver (every approval that can release
 an event it is shown is in `approved`), which makes an unapproved early start an R8 error.
 
@@ -67,6 +67,7 @@ class Recorder:
                                                          f"{exc.strerror or exc}") from None
         self.files: dict[int, IO[str]] = {}
         self.pending: dict[int, list[str]] = {}  # VM -> GUIDs approved since its last poll
+        self.approvers: dict[int, dict[str, str]] = {}  # VM -> GUID -> who approved it (R28)
         self.polls = 0
         self.trace.write(dumps_header(0, meta) + "\n")
         self.trace.flush()
@@ -89,9 +90,12 @@ class Recorder:
             e = before.event(step.args[0])
             if e is not None:
                 sets = {self.spec.vm_aset[i] for i in e.resources}
+                guid = event_guid(e.event_id)
+                who = step.args[1] if len(step.args) > 1 else self.spec.vm_names[e.resources[0]]
                 for vm, a in enumerate(self.spec.vm_aset):
                     if a in sets:
-                        self.pending.setdefault(vm, []).append(event_guid(e.event_id))
+                        self.pending.setdefault(vm, []).append(guid)
+                        self.approvers.setdefault(vm, {})[guid] = who
 
     def poll(self, vm: int, observed: datetime, api_version: str | None, status: int,
              document: bytes | None) -> None:
@@ -112,6 +116,7 @@ class Recorder:
         approved = self.pending.pop(vm, None)
         if approved:
             parts.append('"approved":' + json.dumps(approved))
+            parts.append('"approved_by":' + json.dumps(self.approvers.pop(vm, {})))
         fh.write("{" + ",".join(parts) + "}\n")
         fh.flush()
         self.polls += 1

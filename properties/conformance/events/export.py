@@ -9,9 +9,9 @@ Scope), the model's DocumentIncarnation, NotBefore as an RFC 1123
 date, absolute RFC 3339 observation times from the elapsed time, and EventIds as GUIDs
 derived from the model's ids, so the same model event has the same EventId in every
 export.  The VM polls whenever time passes and whenever its document changes; an
-approval of an event it sees is recorded as this VM's `StartRequests` (one approval by
-any VM of the set releases the event, R17, so the VM stands for its set's approver), and
-the capture header declares it the only approver: every approval is on record.
+approval of an event it sees is recorded in the VM's `approved`, with who gave it in
+`approved_by` (a VM of the set or "outside", R28; one approval releases the event, R17),
+and the capture header declares every approval on record (`only_approver`).
 
 A configuration in dev timing (notes/decisions.md D5) has its clock stretched back by the
 profile's notice divisor, so that the capture speaks real time: a 30-second dev notice is
@@ -126,24 +126,24 @@ def project(spec: Spec, path: list[tuple[Step, State]], vm: str | None = None, *
     elapsed: int | float = 0
     s = spec.initial_state()
     last = p.document(s, p.instant(0))
-    yield ExportedLine(0, _line(p.instant(0), last, []))
-    pending: list[str] = []
+    yield ExportedLine(0, _line(p.instant(0), last, {}))
+    pending: dict[str, str] = {}  # GUID -> who approved it (R28)
     for n, (st, t) in enumerate(path, 1):
         if st.name == "time_passes":
             elapsed += st.args[0]
         if st.name == "app_approve_event":
             e = s.event(st.args[0])
             if e is not None and p.shows(e):
-                pending.append(event_guid(e.event_id))
+                pending[event_guid(e.event_id)] = st.args[1] if len(st.args) > 1 else spec.vm_names[e.resources[0]]
         now = p.instant(elapsed)
         doc = p.document(t, now)
         if st.name == "time_passes" or doc != last or pending:
             yield ExportedLine(n, _line(now, doc, pending))
-            last, pending = doc, []
+            last, pending = doc, {}
         s = t
 
 
-def _line(now: datetime, document: dict[str, Any], approved: list[str]) -> dict[str, Any]:
+def _line(now: datetime, document: dict[str, Any], approved: dict[str, str]) -> dict[str, Any]:
     line: dict[str, Any] = {
         "observed_at": now.strftime("%Y-%m-%dT%H:%M:%S") + (f".{now.microsecond:06d}" if now.microsecond else "") + "Z",
         "api_version": CURRENT_API_VERSION,
@@ -152,6 +152,7 @@ def _line(now: datetime, document: dict[str, Any], approved: list[str]) -> dict[
     }
     if approved:
         line["approved"] = list(approved)
+        line["approved_by"] = dict(approved)
     return line
 
 

@@ -31,7 +31,7 @@ API_VERSIONS = ("2017-03-01", "2017-08-01", "2017-11-01", "2019-01-01", "2019-04
 CURRENT_API_VERSION = API_VERSIONS[-1]
 
 REQUIRED_KEYS = ("observed_at",)
-LINE_KEYS = ("observed_at", "document", "api_version", "http_status", "approved")
+LINE_KEYS = ("observed_at", "document", "api_version", "http_status", "approved", "approved_by")
 # The optional first line `{"capture": {...}}` says what the capture cannot show (notes/events-format.md).
 HEADER_KEYS = {"vm": "string", "only_approver": "boolean", "metadata_header": "boolean"}
 
@@ -67,6 +67,8 @@ class Observation:
     events: tuple[dict[str, Any], ...] | None  # the Events array, each event type-checked; None without a document
     document_keys: tuple[str, ...]  # every key of the document, to check against the api-version
     approved: tuple[str, ...]  # EventIds this VM approved (StartRequests) since the previous observation
+    # who approved each of `approved` where the capture says (R28): a VM of the set, or "outside"
+    approved_by: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,15 +181,16 @@ def parse_line(raw: bytes, number: int, path: str,
     api_version = _api_version(ln, data.get("api_version", default_api_version))
     status = _http_status(ln, data.get("http_status", 200))
     approved = _approved(ln, data.get("approved", []))
+    approved_by = _approved_by(ln, data.get("approved_by", {}), approved)
     document = data.get("document")
     if status != 200:
         if document is not None:
             raise ln.error("document", f"a {status} response carries no document; expected null or no key")
-        return Observation(number, observed_at, api_version, status, None, None, (), approved)
+        return Observation(number, observed_at, api_version, status, None, None, (), approved, approved_by)
     if document is None:
         raise ln.error("document", "missing; a 200 response carries the document the endpoint returned")
     incarnation, events, keys = _document(ln, document)
-    return Observation(number, observed_at, api_version, status, incarnation, events, keys, approved)
+    return Observation(number, observed_at, api_version, status, incarnation, events, keys, approved, approved_by)
 
 
 def _header(ln: _Line, data: dict[str, Any]) -> CaptureHeader:
@@ -234,6 +237,18 @@ def _approved(ln: _Line, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
         raise ln.error("approved", f"expected an array of EventId strings, got {_describe(value)}")
     return tuple(value)
+
+
+def _approved_by(ln: _Line, value: Any, approved: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Who approved each EventId of `approved` (R28): a VM of the availability set, named as
+    Resources names it, or "outside" for the maintenance API; every key must be in `approved`."""
+    if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
+        raise ln.error("approved_by", "expected an object from EventId to who approved it (a VM name or "
+                                      f"\"outside\"), got {_describe(value)}")
+    for key in value:
+        if key not in approved:
+            raise ln.error(f"approved_by.{key}", "this EventId is not in the line's approved list")
+    return tuple(value.items())
 
 
 def _document(ln: _Line, document: Any) -> tuple[int, tuple[dict[str, Any], ...], tuple[str, ...]]:

@@ -152,6 +152,8 @@ def record_from_json(data: Any, path: str, line: int) -> TraceRecord:
     if not isinstance(args, list):
         raise InputError(path, line, "args", f"expected an array, got {_show(args)}")
     names = _ARITY[action]
+    if names and names[-1] == "approver" and len(args) == len(names) - 1:
+        names = names[:-1]  # no approver: the leader, the first VM the event names, approved (R28)
     if len(args) != len(names):
         want = ", ".join(names) or "no arguments (the duration is the gap to the previous record's time)"
         raise InputError(path, line, "args", f"{action} takes {want}; got {len(args)} argument(s)")
@@ -202,6 +204,7 @@ EVENT_STATE_FIELDS = {
     "EventId": _NAME, "EventType": _NAME, "Resources": None, "EventStatus": _NAME,
     "not_before_in": _or_null(_SECONDS), "DurationInSeconds": _INT, "approved": _BOOL,
     "EventSource": _NAME, "Description": ((lambda v: isinstance(v, str)), "a string"),
+    "approved_by": _or_null(_NAME),
 }
 
 RECOVERING_FIELDS = {"update_domain": _NAT, "seconds_left": _SECONDS}  # per set whose recovery gap runs (R21)

@@ -31,6 +31,7 @@ from vmspec.model.state import (
     IN_FREEZE,
     IN_REBOOT,
     LOADED,
+    OUTSIDE,
     PLATFORM_SOURCE,
     REBOOTING,
     RECOVERED,
@@ -108,6 +109,7 @@ class Encoding:
                 tuple(B(f"{prefix}.e{h}.res{i}") for i in range(self.n_vms)), I(f"{prefix}.e{h}.status"),
                 I(f"{prefix}.e{h}.not_before_in"), I(f"{prefix}.e{h}.notice"), I(f"{prefix}.e{h}.duration"),
                 B(f"{prefix}.e{h}.approved"), I(f"{prefix}.e{h}.round"), B(f"{prefix}.e{h}.renamed"),
+                I(f"{prefix}.e{h}.approver"),
             )
             for h in range(self.n_hosts)
         )
@@ -139,14 +141,14 @@ class Encoding:
             e = s.event_of_host(h)
             if e is None:
                 slots.append(SymEvent(bv(False), iv(0), tuple(bv(False) for _ in range(self.n_vms)), iv(0), iv(NONE),
-                                      iv(0), iv(0), bv(False), iv(0), bv(False)))
+                                      iv(0), iv(0), bv(False), iv(0), bv(False), iv(NONE)))
                 continue
             stem, _, rest = e.event_id.partition("#")
             renamed = rest.endswith("'")
             slots.append(SymEvent(
                 bv(True), iv(EVENT_TYPES.index(e.event_type)), tuple(bv(i in e.resources) for i in range(self.n_vms)),
                 iv(self.statuses.index(e.status)), opt(e.not_before_in), iv(e.notice), iv(e.duration),
-                bv(e.approved), iv(int(rest.rstrip("'"))), bv(renamed),
+                bv(e.approved), iv(int(rest.rstrip("'"))), bv(renamed), opt(e.approved_by),
             ))
         removed = tuple(
             tuple((bv(self.event_id(h, r, False) in s.removed), bv(self.event_id(h, r, True) in s.removed))
@@ -174,7 +176,8 @@ class Encoding:
         for e in s.slots:
             c.append(z3.Implies(e.present, z3.And(
                 0 <= e.etype, e.etype < len(EVENT_TYPES), 0 <= e.status, e.status < len(self.statuses),
-                e.not_before_in >= NONE, e.notice >= 0, 1 <= e.id_round, e.id_round <= MAX_ROUNDS)))
+                e.not_before_in >= NONE, e.notice >= 0, 1 <= e.id_round, e.id_round <= MAX_ROUNDS,
+                e.approver >= OUTSIDE, e.approver < self.n_vms)))
         for ud, left in s.recovering:
             c += [z3.If(left == NONE, ud == 0, z3.And(ud >= 0, left > 0))]
         return z3.And(c)
@@ -276,6 +279,20 @@ class Encoding:
                 new_left = z3.If(e.resources[i], z3.IntVal(gap), new_left)
             out.append((new_ud, new_left))
         return tuple(out)
+    def approver_candidates(self) -> tuple[int, ...]:
+        """Every approver an approval may name in this configuration (R28): each VM, then
+        OUTSIDE where the profile allows it (`Spec.approvers_for` narrows them per event)."""
+        return tuple(range(self.n_vms)) + ((OUTSIDE,) if self.params.approval_from_outside else ())
+
+    def may_approve(self, e: SymEvent, a: int) -> z3.BoolRef:
+        """R28: `a` approves event `e`: a VM of a set the event names (a VM it names under the
+        narrow scope), or OUTSIDE where the profile allows it (`Spec.approvers_for`)."""
+        if a == OUTSIDE:
+            return z3.BoolVal(self.params.approval_from_outside)
+        if self.params.approval_scope == "resources":
+            return e.resources[a]
+        aset = self.spec.vm_aset
+        return z3.Or([e.resources[i] for i in range(self.n_vms) if aset[i] == aset[a]])
 
     def freeze_deadline_ok(self, s: SymState, dt: z3.ArithRef) -> z3.BoolRef:
         b = self.params.pause_bound
@@ -337,7 +354,7 @@ class Encoding:
         duration = self.params.expected_pause if etype == FREEZE else -1
         e = SymEvent(z3.BoolVal(True), z3.IntVal(etype), res, z3.IntVal(self.status_ix(SCHEDULED)), z3.IntVal(notice),
                      z3.IntVal(notice), z3.IntVal(duration), z3.BoolVal(False), self.id_round(host.rounds + 1),
-                     z3.BoolVal(False))
+                     z3.BoolVal(False), z3.IntVal(NONE))
         t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
         return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(ANNOUNCED)), rounds=host.rounds + 1)
 
@@ -346,11 +363,11 @@ class Encoding:
         guard = z3.And(z3.Not(host.patched), self.is_phase(s, h, IDLE), z3.Not(z3.Or(self.residents(s, h))))
         return guard, self._with_host(s, h, patched=z3.BoolVal(True), needs_reboot=z3.BoolVal(False))
 
-    def app_approve_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+    def app_approve_event(self, s: SymState, h: int, a: int) -> tuple[z3.BoolRef, SymState]:
         e = s.slots[h]
-        guard = z3.And(e.present, self.is_status(e, SCHEDULED), z3.Not(e.approved), e.not_before_in != 0,
-                       e.not_before_in != NONE)
-        return guard, self._with_slot(s, h, approved=z3.BoolVal(True))
+        guard = z3.And(e.present, self.may_approve(e, a), self.is_status(e, SCHEDULED), z3.Not(e.approved),
+                       e.not_before_in != 0, e.not_before_in != NONE)
+        return guard, self._with_slot(s, h, approved=z3.BoolVal(True), approver=z3.IntVal(a))
 
     def platform_start_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         e = s.slots[h]
@@ -470,7 +487,7 @@ class Encoding:
                        self.slice_allows(s, res, z3.IntVal(REBOOT)), z3.Not(slot.present))
         e = SymEvent(z3.BoolVal(True), z3.IntVal(REBOOT), res, z3.IntVal(self.status_ix(STARTED_STATUS)),
                      z3.IntVal(NONE), z3.IntVal(0), z3.IntVal(-1), z3.BoolVal(False), self.id_round(host.rounds + 1),
-                     z3.BoolVal(False))
+                     z3.BoolVal(False), z3.IntVal(NONE))
         t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
         t = self._with_host(t, h, phase=z3.IntVal(self.phase(STARTED)), rounds=host.rounds + 1)
         return guard, self.failed(t, h)
@@ -559,6 +576,9 @@ class Encoding:
                     if a.args == ("host", "event_type"):
                         for t in self.announce_types():
                             add(a.name, ("announce", x, t), method(s, x, t))
+                    elif a.args == ("event", "approver"):
+                        for who in self.approver_candidates():
+                            add(a.name, ("approve", x, who), method(s, x, who))
                     else:
                         add(a.name, (kind, x), method(s, x))
         return out

@@ -18,6 +18,7 @@ from vmspec.model.state import (
     FROZEN,
     HOST_PHASES,
     IN_FREEZE,
+    OUTSIDE,
     RUNNING,
     STALE,
     STARTED,
@@ -159,6 +160,16 @@ class WaitsForApproval(Encoding):
 
     def start_allowed(self, e: SymEvent) -> z3.BoolRef:
         return e.approved
+
+
+class ApprovalFromAnyVM(Encoding):
+    mutant = "approval_from_any_vm"
+
+    def approver_candidates(self) -> tuple[int, ...]:
+        return tuple(range(self.n_vms)) + (OUTSIDE,)
+
+    def may_approve(self, e: SymEvent, a: int) -> z3.BoolRef:
+        return z3.BoolVal(True)
 
 
 class ShortNotice(Encoding):

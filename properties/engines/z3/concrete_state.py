@@ -63,6 +63,7 @@ class SymEvent:
     approved: z3.BoolRef
     id_round: z3.ArithRef  # the round its EventId names
     renamed: z3.BoolRef  # the EventId carries a rename mark (mutant event_id_changes_on_start)
+    approver: z3.ArithRef  # who approved it (R28): a VM index, OUTSIDE (-2), or NONE while unapproved
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ def decode_state(enc: Encoding, s: SymState, evaluate: Callable[[z3.ExprRef], z3
             tuple(i for i, r in enumerate(e.resources) if _py(r)), enc.statuses[int(_py(e.status))],
             opt(e.not_before_in), int(_py(e.notice)), int(_py(e.duration)), bool(_py(e.approved)),
             enc.source_of(e),
+            opt(e.approver),
         ))
     removed = frozenset(
         enc.event_id(h, r, bool(k)) for h in range(enc.n_hosts) for r in ROUNDS for k in (0, 1)
@@ -100,11 +101,13 @@ def step_of(enc: Encoding, inst: Instance, before: State, evaluate: Callable[[z3
         return Step(inst.name, (hn[inst.key[1]],))
     if kind == "vm":
         return Step(inst.name, (vn[inst.key[1]],))
-    if kind == "event":
+    if kind in ("event", "approve"):
         e = before.event_of_host(inst.key[1])
         if e is None:
             raise EngineDisagreement(0, Step(inst.name, ("?",)), f"Z3 chose an event action on host {hn[inst.key[1]]} "
                                      "whose slot is empty")
+        if kind == "approve":
+            return Step(inst.name, (e.event_id, enc.spec.approver_name(inst.key[2])))
         return Step(inst.name, (e.event_id,))
     return Step(inst.name, (int(_py(evaluate(inst.dt))),))  # type: ignore[arg-type]
 

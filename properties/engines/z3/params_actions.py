@@ -18,6 +18,9 @@ from vmspec.properties.engines.z3.params_properties import _started
 from vmspec.properties.engines.z3.params_vocabulary import (
     ALLOW_REDEPLOY,
     ANNOUNCED,
+    APPROVER_NONE,
+    APPROVER_OUTSIDE,
+    APPROVER_VM,
     BOUND,
     EARLY_WATCHDOG,
     EXPECTED_PAUSE,
@@ -32,12 +35,14 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     NONE,
     NOTICE,
     ONE_UD,
+    OUTSIDE_OK,
     REBOOT,
     REBOOTING,
     RECOVERED,
     REDEPLOY,
     RUNNING,
     SCHEDULED,
+    SCOPE_RESOURCES,
     STARTED,
     STARTED_EV,
     A,
@@ -130,6 +135,14 @@ class Model:
         v = _v("gv")
         return A([v], z3.Implies(z3.And(s.res(h0, v), s.gap_left(aset_of(v)) != NONE),
                                  s.recovering(aset_of(v), ud_of(v))))
+    def may_approve(self, s: PState, h0: z3.ExprRef, v0: z3.ExprRef, outside: z3.BoolRef) -> z3.BoolRef:
+        """R28: the API from outside where allowed, or VM `v0` of a set the event names (one it
+        names under the narrow scope)."""
+        if self.is_("approval_from_any_vm"):
+            return z3.BoolVal(True)
+        r = _v("ar")
+        named_set = E([r], z3.And(s.res(h0, r), aset_of(r) == aset_of(v0)))
+        return z3.If(outside, OUTSIDE_OK, z3.If(SCOPE_RESOURCES, s.res(h0, v0), named_set))
 
     def resumed(self, s: PState, f: str, v: z3.ExprRef) -> z3.ExprRef:
         lag = s.clock_lag(v)
@@ -168,6 +181,7 @@ class Model:
             notice=at(h0, lambda h: notice, s.notice),
             duration=at(h0, lambda h: z3.If(et == FREEZE, EXPECTED_PAUSE, z3.RealVal(-1)), s.duration),
             approved=at(h0, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
+            approver_kind=at(h0, lambda h: z3.IntVal(APPROVER_NONE), s.approver_kind),
             phase=at(h0, lambda h: ANNOUNCED, s.phase), rounds=at(h0, lambda h: s.rounds(h0) + 1, s.rounds))
         out.append(PAction("platform_announce_event",
                            z3.And(idle_unpatched, s.rounds(h0) < MAX_ROUNDS, may, residents,
@@ -179,9 +193,16 @@ class Model:
         out.append(PAction("platform_patch_empty_host", z3.And(idle_unpatched, z3.Not(residents)), t, no))
 
         sched = z3.And(s.present(h0), s.estatus(h0) == SCHEDULED)
-        # app_approve_event
-        t = replace(s, approved=at(h0, lambda h: z3.BoolVal(True), s.approved))
-        out.append(PAction("app_approve_event", z3.And(sched, z3.Not(s.approved(h0)), s.nbi(h0) != 0,
+        # app_approve_event(h0, v0 or from outside): who approved is recorded (R28)
+        outside0 = z3.Bool("outside0")
+        t = replace(s, approved=at(h0, lambda h: z3.BoolVal(True), s.approved),
+                    approver_kind=at(h0, lambda h: z3.If(outside0, APPROVER_OUTSIDE, APPROVER_VM), s.approver_kind),
+                    approver_in_set=at(h0, lambda h: E([_v("as")], z3.And(s.res(h0, _v("as")),
+                                                                          aset_of(_v("as")) == aset_of(v0))),
+                                       s.approver_in_set),
+                    approver_named=at(h0, lambda h: z3.And(z3.Not(outside0), s.res(h0, v0)), s.approver_named))
+        out.append(PAction("app_approve_event", z3.And(sched, self.may_approve(s, h0, v0, outside0),
+                                                       z3.Not(s.approved(h0)), s.nbi(h0) != 0,
                                                        s.nbi(h0) != NONE), t, no))
         # platform_start_event
         allowed = z3.BoolVal(True) if self.is_("start_before_notbefore") else z3.Or(s.nbi(h0) == 0, s.approved(h0))
@@ -267,6 +288,7 @@ class Model:
             estatus=at(h0, lambda h: STARTED_EV, s.estatus), nbi=at(h0, lambda h: z3.RealVal(NONE), s.nbi),
             notice=at(h0, lambda h: z3.RealVal(0), s.notice), duration=at(h0, lambda h: z3.RealVal(-1), s.duration),
             approved=at(h0, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
+            approver_kind=at(h0, lambda h: z3.IntVal(APPROVER_NONE), s.approver_kind),
             phase=at(h0, lambda h: STARTED if self.is_("failure_rebooted_as_maintenance") else IN_REBOOT, s.phase),
             rounds=at(h0, lambda h: s.rounds(h0) + 1, s.rounds))
         if self.is_("maintenance_disguised_as_failure"):

@@ -16,6 +16,9 @@ import z3
 from vmspec.model import MAX_ROUNDS
 from vmspec.properties.engines.z3.params_vocabulary import (
     ANNOUNCED,
+    APPROVER_NONE,
+    APPROVER_OUTSIDE,
+    APPROVER_VM,
     BOUND,
     FREEZE,
     FROZEN,
@@ -25,6 +28,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     LATENCY,
     NONE,
     ONE_UD,
+    OUTSIDE_OK,
     REBOOT,
     REBOOTING,
     RECOVERED,
@@ -32,6 +36,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     REQUIRED,
     RUNNING,
     SCHEDULED,
+    SCOPE_RESOURCES,
     STARTED,
     STARTED_EV,
     A,
@@ -211,6 +216,19 @@ def event_resources_one_update_domain(s: PState) -> z3.BoolRef:
     v, w, h = _v("v"), _v("w"), _h("h")
     return z3.Implies(ONE_UD, A([h, v, w], z3.Implies(
         z3.And(s.present(h), s.res(h, v), s.res(h, w), aset_of(v) == aset_of(w)), ud_of(v) == ud_of(w))))
+
+
+@invariant
+def approval_from_the_set(s: PState) -> z3.BoolRef:
+    """R28: an approved event records its approver: a VM of a set it names (one it names under the
+    narrow scope), or the API from outside where allowed; an unapproved one records none."""
+    h = _h("h")
+    kind = s.approver_kind(h)
+    return A([h], z3.Implies(s.present(h), z3.And(
+        s.approved(h) == (kind != APPROVER_NONE),
+        z3.Implies(kind == APPROVER_OUTSIDE, OUTSIDE_OK),
+        z3.Implies(kind == APPROVER_VM, z3.And(s.approver_in_set(h), z3.Implies(SCOPE_RESOURCES, s.approver_named(h)))),
+        z3.Or(kind == APPROVER_NONE, kind == APPROVER_VM, kind == APPROVER_OUTSIDE))))
 
 
 @invariant

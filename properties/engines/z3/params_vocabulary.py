@@ -39,6 +39,10 @@ ONE_UD = z3.Bool("resources_one_update_domain")  # Params.resources_one_update_d
 GAP = z3.Real("recovery_gap")  # Params.gap(): the recovery gap after a rebooted update domain (R21)
 EARLY_WATCHDOG = z3.Bool("watchdog_any_time")  # Params.watchdog_any_time (R2)
 HARDWARE_FAILURES = z3.Bool("hardware_failures")  # Params.hardware_failures (R34)
+OUTSIDE_OK = z3.Bool("approval_from_outside")  # Params.approval_from_outside (R28)
+SCOPE_RESOURCES = z3.Bool("approval_scope_is_resources")  # Params.approval_scope == "resources" (R28)
+# who approved an event (R28), as `approver_kind`: nobody yet, a VM, or the API from outside
+APPROVER_NONE, APPROVER_VM, APPROVER_OUTSIDE = 0, 1, 2
 
 
 def parameter_axioms() -> list[z3.BoolRef]:
@@ -89,6 +93,11 @@ class PState:
     incarnation: z3.ArithRef
     gap_left: Callable  # (availability set): seconds its recovery gap still runs, NONE when none (R21)
     recovering: Callable  # (availability set, unit): the update domain whose gap runs (R21)
+    # R28, who approved: APPROVER_NONE / _VM / _OUTSIDE, whether the approving VM is of a set the
+    # event names, and whether the event names it (recorded when approved: no quantifier over VMs)
+    approver_kind: Callable
+    approver_in_set: Callable
+    approver_named: Callable
 
 
 def pre_state() -> PState:
@@ -101,6 +110,7 @@ def pre_state() -> PState:
         F("event_status", HostS, EvStatus), F("not_before_in", HostS, R), F("notice", HostS, R),
         F("duration", HostS, R), F("approved", HostS, B), F("removed", HostS, I, B), z3.Int("incarnation"),
         F("gap_left", ASetS, R), F("recovering", ASetS, UnitS, B),
+        F("approver_kind", HostS, I), F("approver_in_set", HostS, B), F("approver_named", HostS, B),
     )
 
 

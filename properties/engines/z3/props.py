@@ -26,6 +26,7 @@ from vmspec.model.state import (
     IN_FREEZE,
     IN_REBOOT,
     LOADED,
+    OUTSIDE,
     REBOOTING,
     RECOVERED,
     RUNNING,
@@ -156,6 +157,20 @@ def event_resources_one_update_domain(enc: Encoding, s: SymState) -> z3.BoolRef:
         return z3.BoolVal(True)
     return _all([z3.Implies(e.present, z3.Not(z3.And(e.resources[i], e.resources[j])))
                  for e in s.slots for i, j in enc.cross_update_domain_pairs()])
+
+
+def approval_from_the_set(enc: Encoding, s: SymState) -> z3.BoolRef:
+    """R28: an approved event records its approver, one the profile lets approve it."""
+    p, aset = enc.params, enc.spec.vm_aset
+    out = []
+    for e in s.slots:
+        allowed = [z3.And(e.approver == OUTSIDE, z3.BoolVal(p.approval_from_outside))]
+        for a in range(enc.n_vms):
+            named = e.resources[a] if p.approval_scope == "resources" else _any(
+                [e.resources[i] for i in range(enc.n_vms) if aset[i] == aset[a]])
+            allowed.append(z3.And(e.approver == a, named))
+        out.append(z3.Implies(e.present, z3.If(e.approved, _any(allowed), e.approver == NONE)))
+    return _all(out)
 
 
 def impact_needs_started_event(enc: Encoding, s: SymState) -> z3.BoolRef:
@@ -421,6 +436,7 @@ STATE_FORMULAS: dict[str, StateFormula] = {
         named_vm_on_event_host_or_patched, started_events_one_slice, event_ids_current,
         unsynced_clock_on_finished_host, freeze_only_for_in_place_update, unpatched_until_impact,
         timers_in_range, event_resources_one_update_domain, unplanned_reboot_impacts_at_once,
+        approval_from_the_set,
     )
 }
 

@@ -30,6 +30,7 @@ from typing import Any
 import z3
 
 from vmspec.model import EVENT_TYPES, MAX_ROUNDS, Spec, State, Step
+from vmspec.model.state import OUTSIDE, Event
 from vmspec.properties.catalogue.registry import by_name
 from vmspec.properties.engines.z3 import params_properties as PP
 from vmspec.properties.engines.z3 import params_vocabulary as V
@@ -234,6 +235,13 @@ def _opt(x: int | None) -> int:
     return NONE if x is None else x
 
 
+def _approver_kind(e: Event | None) -> int:
+    """R28: nobody (0), a VM (1) or the API from outside (2) approved `e` (`params_vocabulary`)."""
+    if e is None or e.approved_by is None:
+        return 0
+    return 2 if e.approved_by == OUTSIDE else 1
+
+
 class Abstraction:
     """A model `State` as an interpretation of the all-sizes vocabulary: hosts and VMs are
     their indices, the availability sets their indices, a slice unit is (set, (kind, unit)):
@@ -246,7 +254,7 @@ class Abstraction:
         self.domains = {
             "Host": range(len(spec.host_names)), "VM": range(len(spec.vm_names)), "AvailabilitySet": range(n_sets),
             "Unit": sorted(set(spec.slice_of["Freeze"]) | set(spec.slice_of["Reboot"])),
-            "Int": range(-1, MAX_ROUNDS + 2),
+            "Int": range(-1, MAX_ROUNDS + 2), "Bool": (False, True),
         }
         self.rigid = {
             "aset": spec.vm_aset.__getitem__, "unit": spec.slice_of["Freeze"].__getitem__,
@@ -260,7 +268,9 @@ class Abstraction:
                        "resources_one_update_domain": p.resources_one_update_domain,
                        "recovery_gap": p.gap(),
                        "watchdog_any_time": p.watchdog_any_time,
-                       "hardware_failures": p.hardware_failures}
+                       "hardware_failures": p.hardware_failures,
+                       "approval_from_outside": p.approval_from_outside,
+                       "approval_scope_is_resources": p.approval_scope == "resources"}
 
     def functions(self, s: State, prefix: str = "") -> dict[str, Any]:
         """The state functions of `params_vocabulary.pre_state`, named with `prefix`."""
@@ -283,6 +293,10 @@ class Abstraction:
             "removed": lambda h, r: f"{names[h]}#{r}" in s.removed,
             "gap_left": lambda a: NONE if s.recovering[a] is None else s.recovering[a][1],
             "recovering": lambda a, u: s.recovering[a] is not None and u == (a, ("update_domain", s.recovering[a][0])),
+            "approver_kind": lambda h: _approver_kind(ev[h]),
+            "approver_in_set": lambda h: _approver_kind(ev[h]) == 1 and any(
+                self.spec.vm_aset[i] == self.spec.vm_aset[ev[h].approved_by] for i in ev[h].resources),
+            "approver_named": lambda h: bool(ev[h] and ev[h].approved_by in ev[h].resources),
         }
         return {prefix + k: f for k, f in fns.items()}
 
@@ -317,7 +331,11 @@ def _post_matches(post: V.PState, t: V.PState) -> z3.BoolRef:
     hosts = [getattr(post, f)(h) == getattr(t, f)(h) for f, (kind,) in _POST.items() if kind == "H"]
     vms = [getattr(post, f)(v) == getattr(t, f)(v) for f, (kind,) in _POST.items() if kind == "V"]
     event = z3.And([getattr(post, f)(h) == getattr(t, f)(h) for f in _EVENT_FIELDS]
-                   + [z3.ForAll([v], post.res(h, v) == t.res(h, v))])
+                   + [z3.ForAll([v], post.res(h, v) == t.res(h, v))]
+                   + [z3.Implies(t.approved(h), z3.And(post.approver_kind(h) == t.approver_kind(h),
+                                                       post.approver_named(h) == t.approver_named(h),
+                                                       z3.Implies(t.approver_kind(h) == V.APPROVER_VM,
+                                                                  post.approver_in_set(h) == t.approver_in_set(h))))])
     return z3.And(
         z3.ForAll([h], z3.And(*hosts, z3.Implies(t.present(h), event))), z3.ForAll([v], z3.And(vms)),
         z3.ForAll([h, r], post.removed(h, r) == t.removed(h, r)), post.incarnation == t.incarnation,
@@ -325,7 +343,7 @@ def _post_matches(post: V.PState, t: V.PState) -> z3.BoolRef:
     )
 
 
-_ARGS = {"h0": "Host", "target": "Host", "v0": "VM", "etype": None}  # the actions' argument constants
+_ARGS = {"h0": "Host", "target": "Host", "v0": "VM", "etype": None, "outside0": "Bool"}  # the actions' arguments
 
 
 class AllSizesRefinement:
