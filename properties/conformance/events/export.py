@@ -44,16 +44,21 @@ def event_guid(model_event_id: str) -> str:
 
 
 def walk(spec: Spec, *, seed: int = 0, steps: int = 2000) -> list[tuple[Step, State]]:
-    """One rollout from the initial state, choosing uniformly among the enabled steps,
-    until it completes, deadlocks or `steps` steps have been taken."""
+    """One rollout from the initial state, choosing uniformly among the enabled steps (an
+    event's approvals by its possible approvers counting as one), until it completes,
+    deadlocks or `steps` steps have been taken."""
     rng = random.Random(seed)
     s = spec.initial_state()
     path: list[tuple[Step, State]] = []
     while len(path) < steps and not spec.rollout_complete(s):
-        succ = list(spec.successors(s))
-        if not succ:
+        choices: dict[tuple[str, Any], list[tuple[Step, State]]] = {}
+        for st, t in spec.successors(s):  # the approvals of one event are one choice (R28)
+            key = (st.name, st.args[0]) if st.name == "app_approve_event" else (st.name, st.args)
+            choices.setdefault(key, []).append((st, t))
+        if not choices:
             break
-        st, s = succ[rng.randrange(len(succ))]
+        group = list(choices.values())[rng.randrange(len(choices))]
+        st, s = group[len(path) % len(group)]  # its approver varies along the walk, with no draw of its own
         path.append((st, s))
     return path
 
