@@ -80,15 +80,19 @@ def test_unknown_names_are_input_errors():
     assert info.value.line == 4
 
 
-@pytest.mark.parametrize("event_id", ["h0", "h9#1", "h0#0", "#1"])
-def test_malformed_event_ids_are_input_errors(event_id):
-    """An EventId the trace format does not allow is an input error, never a refused step
-    whose counterexample could not be read back (counterexample files require HOST#N)."""
-    line = f'{{"time":0,"action":"platform_start_event","args":["{event_id}"]}}'
-    bad = record_from_json(parse_line(line, "<t>", 3), "<t>", 3)
-    with pytest.raises(InputError, match="expected an EventId HOST#N") as info:
-        check_records(TINY.spec(), [bad], source="<t>")
-    assert info.value.line == 3
+@pytest.mark.parametrize("event_id", ["h0", "h9#1", "h0#0", "h0#1'"])
+def test_an_event_id_the_model_never_issued_is_a_refused_step_that_replays(tmp_path, event_id):
+    """An implementation may use an EventId the model never issued (a changed or made-up id):
+    the step is refused (a violation, not an input error), and its counterexample replays."""
+    p = tmp_path / "t.jsonl"
+    lines = DATA.joinpath("tiny_early_start.jsonl").read_text().splitlines()[:2]
+    lines.append(f'{{"time":1714000030.250,"action":"platform_start_event","args":["{event_id}"]}}')
+    p.write_text("\n".join(lines) + "\n")
+    r, checker = check_trace(TINY.spec(), p, config="TINY")
+    assert r.violation is not None and r.violation.line == 3 and r.violation.refused
+    files = write_violation(checker, tmp_path / "out")
+    saved = Counterexample.load(next(f for f in files if f.suffix == ".json"))
+    assert replay(saved).reproduced, replay(saved).detail
 
 
 @pytest.mark.parametrize("config", [TINY, SMALL, AZURE_DEFAULT], ids=lambda c: c.name)

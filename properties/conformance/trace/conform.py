@@ -511,10 +511,6 @@ class TraceChecker:
         if kind == "vm" and args[0] not in spec.vm_ix:
             raise InputError(self.source, record.line, "args[0]",
                              f"VM {args[0]!r} is not in the topology; VMs: {', '.join(spec.vm_names)}")
-        if kind == "event":
-            reason = cx.bad_argument("event", args[0], set(spec.host_names), set(spec.vm_names))
-            if reason:
-                raise InputError(self.source, record.line, "args[0]", reason)
         return args
 
     def _count(self, s: State, step: Step) -> None:
