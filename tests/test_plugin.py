@@ -103,6 +103,7 @@ def test_plugin_is_inert_without_the_option(pytester):
     pytester.makepyfile("def test_x():\n    assert True\n")
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+    assert "vmspec: what was checked" not in result.stdout.str()  # no campaign ran, no summary
 
 
 def test_bad_factory_is_reported(pytester):

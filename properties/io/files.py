@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from vmspec.properties.io.errors import InputError
@@ -21,19 +22,20 @@ def _nearest(path: Path) -> Path:
 
 
 def check_output_file(path: Path, flag: str) -> None:
-    """Refuse a file `path` that cannot be written whole: exit 2 before any work is done.
-    A path the system cannot even look up (a name too long...) is refused with its reason."""
-    try:
-        _check_output_file(path, flag)
-    except OSError as exc:
-        raise InputError(str(path), None, flag, f"cannot be used: {exc.strerror or exc}") from None
+    """Refuse a file `path` that cannot be written whole: exit 2 before any work is done."""
+    _refuse_unusable(_check_output_file, path, flag)
 
 
 def check_output_dir(path: Path, flag: str) -> None:
-    """Refuse a directory `path` that cannot hold new files (it is created when missing).
-    A path the system cannot even look up (a name too long...) is refused with its reason."""
+    """Refuse a directory `path` that cannot hold new files (it is created when missing)."""
+    _refuse_unusable(_check_output_dir, path, flag)
+
+
+def _refuse_unusable(check: Callable[[Path, str], None], path: Path, flag: str) -> None:
+    """Run `check`; a path the system cannot even look up (a name too long...) is refused
+    with its reason instead of a traceback."""
     try:
-        _check_output_dir(path, flag)
+        check(path, flag)
     except OSError as exc:
         raise InputError(str(path), None, flag, f"cannot be used: {exc.strerror or exc}") from None
 
