@@ -58,6 +58,14 @@ DESCRIPTIONS = {
 # reference model never produces STALE; a platform that restores an older image does.
 BLANK, LOADED, WRITTEN, STALE = 0, 1, 2, 3
 MEMORY_TOKENS = (BLANK, LOADED, WRITTEN, STALE)
+MEMORY_NAMES = ("BLANK", "LOADED", "WRITTEN", "STALE")
+
+
+def memory_name(memory: int | None) -> str:
+    """The name of a memory token for messages (`STALE`, not `3`); an unknown value as it is."""
+    if isinstance(memory, int) and 0 <= memory < len(MEMORY_NAMES):
+        return MEMORY_NAMES[memory]
+    return repr(memory)
 
 
 def written(memory: int) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from vmspec.model import TINY
-from vmspec.model.state import BLANK, LOADED, MEMORY_TOKENS, STALE, WRITTEN, older_image, written
+from vmspec.model.state import BLANK, LOADED, MEMORY_TOKENS, STALE, WRITTEN, memory_name, older_image, written
 from vmspec.properties.conformance.trace import check_trace, write_violation
 from vmspec.properties.conformance.trace.format import dumps_header, dumps_record
 from vmspec.properties.evidence.counterexample import Counterexample, replay
@@ -21,6 +21,11 @@ def test_an_older_image_differs_from_the_newest_and_a_write_makes_memory_newest_
     assert older_image(LOADED) == LOADED and older_image(BLANK) == BLANK  # nothing written: no older image
     assert written(STALE) == WRITTEN and written(BLANK) == LOADED and written(LOADED) == WRITTEN
     assert set(MEMORY_TOKENS) == {BLANK, LOADED, WRITTEN, STALE}
+
+
+def test_messages_name_memory_tokens():
+    assert [memory_name(m) for m in MEMORY_TOKENS] == ["BLANK", "LOADED", "WRITTEN", "STALE"]
+    assert memory_name(7) == "7" and memory_name(None) == "None"
 
 
 def test_the_reference_model_never_holds_an_older_image():
@@ -62,6 +67,7 @@ def test_resuming_with_an_older_version_is_r1_and_replays(tmp_path):
     v = r.violation
     assert (v.line, v.rule, v.property) == (6, "R1", "memory_kept_at_resume")
     assert "memory version 8 for VM vm0" in v.message and "9 during its freeze" in v.message
+    assert "resumed with memory STALE, frozen with WRITTEN" in v.message, v.message
     files = write_violation(checker, tmp_path / "out")
     saved = Counterexample.load(next(f for f in files if f.suffix == ".json"))
     assert replay(saved).reproduced

@@ -152,7 +152,7 @@ def test_report_top_says_rule_text_source_engine_and_replay():
     head = md.split("## Timeline")[0]
     for needle in ("# R1 broken: Memory is preserved across a freeze", cx.message, cx.rule_text, cx.rule_source,
                    "explore (max_states null, stop_when [], symmetry false)", "TINY with mutant memory_reset_on_resume",
-                   "`vmspec replay out/cx.json`", "reproduces: VM vm0 resumed with memory 0"):
+                   "`vmspec replay out/cx.json`", "reproduces: VM vm0 resumed with memory BLANK"):
         assert needle in head, needle
     rows = [line for line in md.split("## Trace")[1].splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert [int(r.split("|")[1]) for r in rows] == list(range(1, len(cx) + 1))

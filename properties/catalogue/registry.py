@@ -35,6 +35,7 @@ from vmspec.model.state import (
     FROZEN,
     IDLE,
     MEMORY_TOKENS,
+    memory_name,
     OUTSIDE,
     REBOOTING,
     RUNNING,
@@ -248,7 +249,7 @@ def frozen_memory_matches_snapshot(spec: Spec, s: State) -> str | None:
     """A frozen VM's memory equals the snapshot taken when it was frozen."""
     for i, v in enumerate(s.vms):
         if v.status == FROZEN and v.memory != v.snapshot:
-            return f"VM {_vm(spec, i)} is frozen with memory {v.memory} but its snapshot is {v.snapshot}"
+            return f"VM {_vm(spec, i)} is frozen with memory {memory_name(v.memory)} but its snapshot is {memory_name(v.snapshot)}"
     return None
 
 
@@ -257,7 +258,7 @@ def memory_kept_at_resume(spec: Spec, s: State, step: Step, t: State) -> str | N
     """A VM that resumes from a freeze has exactly the memory it was frozen with, never an older image of it."""
     for i, (a, b) in enumerate(zip(s.vms, t.vms)):
         if a.status == FROZEN and b.status == RUNNING and b.memory != a.snapshot:
-            return f"VM {_vm(spec, i)} resumed with memory {b.memory}, frozen with {a.snapshot}"
+            return f"VM {_vm(spec, i)} resumed with memory {memory_name(b.memory)}, frozen with {memory_name(a.snapshot)}"
     return None
 
 
@@ -607,7 +608,7 @@ def memory_lost_only_by_reboot(spec: Spec, s: State, step: Step, t: State) -> st
             continue
         if b.status == REBOOTING and _started_for(t, i, ("Reboot", "Redeploy")):
             continue
-        return f"VM {_vm(spec, i)}'s memory changed {a.memory} -> {b.memory} during {step}"
+        return f"VM {_vm(spec, i)}'s memory changed {memory_name(a.memory)} -> {memory_name(b.memory)} during {step}"
     return None
 
 
