@@ -35,12 +35,12 @@ from vmspec.model.state import (
     FROZEN,
     IDLE,
     MEMORY_TOKENS,
-    memory_name,
     OUTSIDE,
     REBOOTING,
     RUNNING,
     SCHEDULED,
     STARTED_STATUS,
+    memory_name,
 )
 
 ALWAYS, SOMETIMES, EVENTUALLY = "always", "sometimes", "eventually"
