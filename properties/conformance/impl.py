@@ -165,7 +165,8 @@ def stall_bound(params: Params) -> Fraction:
     time can move, before it is deemed stalled: the longest notice of any event type (it
     may wait for NotBefore), plus the pause bound (it may wait for its watchdog), plus the
     resync latency, plus two granules of polling slack.  TINY: 30 + 30 + 5 + 20 = 85 s;
-    AZURE_DEFAULT: 900 + 30 + 5 + 20 = 955 s."""
+    AZURE_DEFAULT: 900 + 30 + 5 + 20 = 955 s.  Time inside a recovery gap (R21) is not
+    counted: the bound runs from the gap's end."""
     notice = max(params.notice_for(t) for t in EVENT_TYPES)
     return Fraction(notice + params.pause_bound + params.resync_latency + 2 * params.granularity)
 
@@ -300,6 +301,9 @@ class Episode:
         raise Stalled(violation, self._write() if self.out else [], self.checker)
 
     def _check_stall(self) -> None:
+        gaps = [gap[1] for gap in self.state.recovering if gap is not None]
+        if gaps:  # a recovery gap holds maintenance up (R21): quiet time counts from its end
+            self.moved_at = max(self.moved_at, self.checker.now + max(gaps))
         quiet = self.checker.now - self.moved_at
         if quiet <= self.stall_after:  # type: ignore[operator]
             return
