@@ -6,6 +6,7 @@ declared rules and guard clauses (`ACTIONS`, `Refusal`) and the named configurat
 """
 
 from vmspec.model.configs import (
+    ALL_TENANTS,
     AZURE_DEFAULT,
     CONFIGS,
     RECOVERY_GAP,
@@ -54,6 +55,7 @@ from vmspec.model.topology import VM, AvailabilitySet, Host, InvalidTopology, To
 
 __all__ = [
     "ACTIONS",
+    "ALL_TENANTS",
     "ACTION_INFO",
     "AZURE_DEFAULT",
     "CONFIGS",

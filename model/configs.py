@@ -12,7 +12,8 @@ freezes one VM under the 2019-2026 bounds: a typical pause of 10 s, a hard one o
 resume at any time before the hard bound. `UNPLANNED` is TINY where hosts may fail without notice (R34); `REDEPLOY_TARGET`
 redeploys only to a host the rules allow (R26).
 `SET_APPROVALS` lets any VM of a named set, or the API from outside, approve (R28); the exhaustive
-configurations let only the VMs an event names approve it (decisions D16).
+configurations let only the VMs an event names approve it (decisions D16). `ALL_TENANTS` puts two
+tenants on one host, whose event starts early only once both approved (R29).
 """
 
 from __future__ import annotations
@@ -151,7 +152,19 @@ SET_APPROVALS = Config(
     "approves an event; a 10 s pause bound keeps it exhaustible in seconds",
 )
 
+ALL_TENANTS = Config(
+    "ALL_TENANTS",
+    Topology(
+        (_AS2, AvailabilitySet("as1", update_domains=1, fault_domains=1)),
+        (Host("h0"), Host("h1")),
+        (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 1, "h1"), VM("vm2", "as1", 0, 0, "h0")),
+    ),
+    profile("dev-timing", all_tenants_approve=True, pause_bound=10, **_NAMED_APPROVERS),
+    "shared infrastructure (R29): h0 carries a VM of as0 and one of as1, two tenants, and its event starts early "
+    "only once both approved (NotBefore is the timeout); a 10 s pause bound keeps it exhaustible in seconds",
+)
+
 CONFIGS: dict[str, Config] = {
     c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP, TYPICAL_PAUSE,
-                        UNPLANNED, REDEPLOY_TARGET, SET_APPROVALS)
+                        UNPLANNED, REDEPLOY_TARGET, SET_APPROVALS, ALL_TENANTS)
 }

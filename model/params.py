@@ -65,6 +65,10 @@ class Params:
     approval_scope: str = "set"
     # R28 (Event Grid page: `az maintenance scheduledevent acknowledge`): approval from outside the VMs
     approval_from_outside: bool = False
+    # R29 (research 3.5: "the system will then wait for all other tenants on the same hardware to also
+    # approve the job or timeout"): an early start needs the approval of every tenant (availability set)
+    # the event names; NotBefore is the timeout.  Off in every profile (decisions D18).
+    all_tenants_approve: bool = False
 
     def __post_init__(self) -> None:
         if self.freeze_slice not in SLICES:
@@ -72,6 +76,9 @@ class Params:
         if self.approval_scope not in APPROVAL_SCOPES:
             raise InvalidParams(
                 f"approval_scope must be one of {', '.join(APPROVAL_SCOPES)}, got {self.approval_scope!r}")
+        if self.all_tenants_approve and self.approval_from_outside:
+            raise InvalidParams("all_tenants_approve counts approvals per tenant, and an approval from outside "
+                                "names no tenant: give approval_from_outside=False with it")
         if not isinstance(self.notice_divisor, int) or self.notice_divisor < 1:
             raise InvalidParams(f"notice_divisor must be a whole number >= 1, got {self.notice_divisor!r}")
         if self.notice_divisor > MIN_NOTICE["Reboot"]:

@@ -201,6 +201,8 @@ class _Approve(Guard, action="app_approve_event"):
     approved = clause("the event is already approved: one approval releases it for all its Resources", "R17")
     notbefore_passed = clause("NotBefore has passed: the event is approved by default "
                               "(notes/decisions.md D6)", "R8")
+    tenant_approved = clause("the approver's tenant (its availability set) has already approved; the event waits "
+                             "for the other tenants it names, or for NotBefore", "R29")
 
 
 class _Start(Guard, action="platform_start_event"):
@@ -360,7 +362,7 @@ ACTIONS: tuple[ActionInfo, ...] = (
                "patch a host that carries no VM", (), _PatchEmpty),
     ActionInfo("app_approve_event", APPLICATION, False, ("event", "approver"),
                "an application (a VM of the set, or the API from outside) approves a Scheduled event",
-               ("R8", "R17", "R28"), _Approve),
+               ("R8", "R17", "R28", "R29"), _Approve),
     ActionInfo("platform_start_event", PLATFORM, True, ("event",),
                "a Scheduled event starts", ("R8", "R5", "R21"), _Start),
     ActionInfo("platform_cancel_event", PLATFORM, False, ("event",),
@@ -673,7 +675,8 @@ class Spec:
     def app_approve_event(self, s: State, event_id: str, approver: int | None = None) -> Outcome:
         """`approver` (a VM of a set the event names, or OUTSIDE where allowed) approves a
         Scheduled event, which records who approved; one approval releases it for all its
-        Resources, and the event starts later, at the platform's step (R8, R17, R28).  An
+        Resources, and the event starts later, at the platform's step (R8, R17, R28); where
+        every tenant must approve, only the last tenant's approval releases it (R29).  An
         approval that names no approver (traces and files written before approvals recorded
         one) is the leader's, the first VM the event names (research 3.5)."""
         e = s.event(event_id)
@@ -689,7 +692,19 @@ class Spec:
             return _Approve.approved
         if not e.not_before_in:
             return _Approve.notbefore_passed  # after NotBefore the event is approved by default (research 3.5)
+        if self.params.all_tenants_approve:
+            tenant = self.vm_aset[approver]
+            if tenant in e.tenants_approved:
+                return _Approve.tenant_approved
+            tenants = tuple(sorted(e.tenants_approved + (tenant,)))
+            done = self.every_tenant_approved(e, tenants)
+            new = evolve_event(e, tenants_approved=tenants, approved=done, approved_by=approver if done else None)
+            return evolve_state(s, events=self._replace_event(s, new))
         return evolve_state(s, events=self._replace_event(s, evolve_event(e, approved=True, approved_by=approver)))
+
+    def every_tenant_approved(self, e: Event, tenants: tuple[int, ...]) -> bool:
+        """R29: every tenant (availability set) event `e` names is among `tenants`."""
+        return all(self.vm_aset[i] in tenants for i in e.resources)
 
     def platform_start_event(self, s: State, event_id: str) -> Outcome:
         """A Scheduled event starts: NotBefore passed or approved (R8), the slice allows it (R5),

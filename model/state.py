@@ -114,6 +114,7 @@ class Event:
     approved: bool  # an application approved it (StartRequests)
     source: str = PLATFORM_SOURCE  # EventSource: Platform or User
     approved_by: int | None = None  # who approved it: a VM index or OUTSIDE; None while unapproved (R28)
+    tenants_approved: tuple[int, ...] = ()  # availability sets whose VM approved, while all must (R29)
 
     @property
     def unplanned(self) -> bool:
@@ -194,7 +195,7 @@ def evolve_event(
     e: Event, *, event_id: str | Keep = KEEP, event_type: str | Keep = KEEP, host: int | Keep = KEEP,
     resources: tuple[int, ...] | Keep = KEEP, status: str | Keep = KEEP, not_before_in: int | None | Keep = KEEP,
     notice: int | Keep = KEEP, duration: int | Keep = KEEP, approved: bool | Keep = KEEP, source: str | Keep = KEEP,
-    approved_by: int | None | Keep = KEEP,
+    approved_by: int | None | Keep = KEEP, tenants_approved: tuple[int, ...] | Keep = KEEP,
 ) -> Event:
     return Event(
         e.event_id if event_id is KEEP else event_id,
@@ -208,6 +209,7 @@ def evolve_event(
         e.approved if approved is KEEP else approved,
         e.source if source is KEEP else source,
         e.approved_by if approved_by is KEEP else approved_by,
+        e.tenants_approved if tenants_approved is KEEP else tenants_approved,
     )
 
 

@@ -132,11 +132,12 @@ def test_every_clause_is_refused_on_a_reachable_state_or_is_structural(tiny_refu
     # is refused in its initial state), so that the next search stops early; a failure's refusals
     # need a profile with hardware failures (R34), UNPLANNED with a spare host.
     for spec in (CONFIGS["UNSAFE_SHARED_HOST"].spec(), _with_spare_host(CONFIGS["UNPLANNED"]),
-                 _with_spare_host(TINY), SMALL.spec(), _two_redeploys_of_one_update_domain()):
+                 _with_spare_host(TINY), SMALL.spec(), _two_redeploys_of_one_update_domain(),
+                 CONFIGS["ALL_TENANTS"].spec()):
         if missing:
             met, _ = _bfs(spec, wanted=missing, limit=20_000)
             missing -= met
-    assert not missing, ("clauses never refused on TINY/SMALL/UNSAFE_SHARED_HOST/UNPLANNED and not marked structural: "
+    assert not missing, ("clauses never refused on TINY/SMALL/UNSAFE_SHARED_HOST/UNPLANNED/ALL_TENANTS and not marked structural: "
                          f"{sorted(missing)}")
 
 

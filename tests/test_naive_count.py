@@ -19,6 +19,8 @@ PINNED = {
     "UNPLANNED": (NaiveCount(21440, 53290, 36), NaiveCount(10737, 26696, 36)),
     # R28: either VM of as0, or the API from outside, approves (the approver is part of the state)
     "SET_APPROVALS": (NaiveCount(24235, 68619, 32), NaiveCount(12144, 34406, 32)),
+    # R29: h0's two tenants approve one after the other (no symmetry: the sets differ)
+    "ALL_TENANTS": (NaiveCount(19443, 54265, 34), NaiveCount(19443, 54265, 34)),
 }
 
 
@@ -55,6 +57,11 @@ def test_naive_search_agrees_with_the_explorer_on_unplanned():
 @pytest.mark.slow
 def test_naive_search_agrees_with_the_explorer_on_set_approvals():
     _check("SET_APPROVALS")
+
+
+@pytest.mark.slow
+def test_naive_search_agrees_with_the_explorer_on_all_tenants():
+    _check("ALL_TENANTS")
 
 
 def test_naive_search_is_not_the_explorer():

@@ -18,7 +18,7 @@ from vmspec.properties.engines.z3.params_proof import (
 from vmspec.properties.engines.z3.params_vocabulary import pre_state
 
 EXPECTED_RULES = ["R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14",
-                  "R15", "R16", "R20", "R21", "R22", "R26", "R28", "R34"]
+                  "R15", "R16", "R20", "R21", "R22", "R26", "R28", "R29", "R34"]
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,7 @@ WHERE = {
     "failure_rebooted_as_maintenance": ("host_hardware_failure", "unplanned_reboot_impacts_at_once"),
     "redeploy_to_any_patched_host": ("host_redeploy", "redeploy_target_within_rules"),
     "approval_from_any_vm": ("app_approve_event", "approval_from_the_set"),
+    "first_tenant_releases": ("app_approve_event", "approved_by_every_tenant"),
 }
 
 

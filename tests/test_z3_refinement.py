@@ -110,6 +110,23 @@ def test_set_approvals_space_both_encodings():
     _assert_agree("SET_APPROVALS all-sizes", _all_sizes("SET_APPROVALS"), states)
 
 
+def test_all_tenants_prefix_both_encodings():
+    """ALL_TENANTS (R29: h0's event starts early only once both its tenants approved): the first
+    3,000 states breadth-first, partial approvals included (the whole space is slow)."""
+    spec, states = _space("ALL_TENANTS", None, 3000)
+    assert any(e.tenants_approved and not e.approved for s in states for e in s.events)
+    _assert_agree("ALL_TENANTS concrete", _concrete("ALL_TENANTS"), states)
+    _assert_agree("ALL_TENANTS all-sizes", _all_sizes("ALL_TENANTS"), states)
+
+
+@pytest.mark.slow
+def test_all_tenants_space_both_encodings():
+    spec, states = _space("ALL_TENANTS")
+    assert len(states) == 19443
+    _assert_agree("ALL_TENANTS concrete", _concrete("ALL_TENANTS"), states)
+    _assert_agree("ALL_TENANTS all-sizes", _all_sizes("ALL_TENANTS"), states)
+
+
 def test_tiny_space_all_sizes():
     spec, states = _space("TINY")
     assert len(states) == 11931

@@ -219,6 +219,15 @@ class ApprovalFromAnyVM(Spec):
         return tuple(range(len(s.vms))) + (OUTSIDE,)
 
 
+class FirstTenantReleases(Spec):
+    """Where every tenant must approve, the first tenant's approval releases the event."""
+
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
+    def every_tenant_approved(self, e: Event, tenants: tuple[int, ...]) -> bool:
+        return True
+
+
 class ShortNotice(Spec):
     symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
 
@@ -447,6 +456,14 @@ MUTANTS: tuple[Mutant, ...] = (
         ("approval_from_the_set",),
         "an approval is accepted from any VM or from outside, whatever sets the event names and the profile allows",
         ApprovalFromAnyVM,
+    ),
+    Mutant(
+        "first_tenant_releases",
+        "R29",
+        ("approved_by_every_tenant",),
+        "on shared infrastructure the first tenant's approval releases the event, without the other tenants'",
+        FirstTenantReleases,
+        "ALL_TENANTS",
     ),
     Mutant(
         "short_notice",

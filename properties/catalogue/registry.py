@@ -437,6 +437,23 @@ def approval_from_the_set(spec: Spec, s: State) -> str | None:
     return None
 
 
+@prop("approved_by_every_tenant", ALWAYS, "R29", reads=("events",))
+def approved_by_every_tenant(spec: Spec, s: State) -> str | None:
+    """Where every tenant must approve, an event counts as approved only once a VM of every availability set it
+    names has approved it, each tenant recorded once and only through a VM of a set the event names."""
+    if not spec.params.all_tenants_approve:
+        return None
+    for e in s.events:
+        named = {spec.vm_aset[i] for i in e.resources}
+        got = set(e.tenants_approved)
+        if len(got) != len(e.tenants_approved) or not got <= named:
+            return f"event {e.event_id} records tenants {list(e.tenants_approved)}, not distinct tenants it names"
+        if e.approved and not named <= got:
+            missing = ", ".join(spec.topology.availability_sets[a].name for a in sorted(named - got))
+            return f"event {e.event_id} is approved although tenant {missing} has not approved it"
+    return None
+
+
 # ---------------------------------------------------------------------- R6 reboot updates
 
 

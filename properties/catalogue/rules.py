@@ -302,6 +302,20 @@ RULES: tuple[Rule, ...] = (
         "(`az maintenance scheduledevent acknowledge`, approval from outside the VM)",
     ),
     Rule(
+        "R29",
+        "On shared infrastructure, every tenant approves or NotBefore passes",
+        "Where the platform waits for all tenants (the optional `all_tenants_approve` condition, off in every "
+        "profile and on in the ALL_TENANTS configuration), an event counts as approved, and may start before "
+        "NotBefore, only once a VM of every availability set it names (each a tenant of the host) has "
+        "approved it; until then each tenant's approval is recorded, a tenant approves once, and NotBefore "
+        "is the timeout after which the event starts without them (R8).",
+        "research 3.5 (\"If the VM is on shared infrastructure, the system will then wait for all other "
+        "tenants on the same hardware to also approve the job or timeout\"; \"In some cases Azure requires "
+        "the approval of all the VMs hosted on the node before proceeding\"; \"Once approvals are gathered "
+        "from all impacted VMs or the NotBefore time is reached, then Azure generates a new scheduled event "
+        "payload with EventStatus:\"Started\"\")",
+    ),
+    Rule(
         "R31",
         "The typical pause",
         "A pause usually ends within the typical bound of the profile: under 10 s since 2019, 5 s for "

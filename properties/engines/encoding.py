@@ -176,6 +176,7 @@ class Layout:
     event_host: int
     event_resources: int
     event_approved_by: int  # a VM index (R28), renamed with the VMs
+    event_tenants: int  # availability set indices (R29), renamed with their VMs
 
 
 @cache
@@ -187,4 +188,4 @@ def layout() -> Layout:
 
     return Layout(at(State, "hosts"), at(State, "vms"), at(State, "events"), at(State, "removed"),
                   at(VMState, "host"), at(Event, "event_id"), at(Event, "host"), at(Event, "resources"),
-                  at(Event, "approved_by"))
+                  at(Event, "approved_by"), at(Event, "tenants_approved"))

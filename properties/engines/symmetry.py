@@ -184,6 +184,8 @@ class Symmetry:
             code[ev_res] = tuple(sorted([perm_v[i] for i in e.resources]))
             if e.approved_by is not None:
                 code[lay.event_approved_by] = _mapped(e.approved_by, perm_v)
+            if e.tenants_approved:
+                code[lay.event_tenants] = self._tenants(e, perm_v)
             events.append(share(tuple(code)))
         events.sort(key=itemgetter(ev_id))
         out[lay.events] = tuple(events)
@@ -227,7 +229,10 @@ class Symmetry:
             for i in e.resources:
                 resource_of.setdefault(i, []).append(host_local[e.host])
             if e.approved_by is not None and e.approved_by >= 0:
-                approved_of.setdefault(e.approved_by, []).append(host_local[e.host])
+                approved_of.setdefault(e.approved_by, []).append((0, host_local[e.host]))
+            for i in e.resources:  # R29: the tenants that approved, seen from each VM of theirs
+                if self.spec.vm_aset[i] in e.tenants_approved:
+                    approved_of.setdefault(i, []).append((1, host_local[e.host]))
         load = [0] * len(s.hosts)
         for v in s.vms:
             load[v.host] += 1
@@ -313,7 +318,7 @@ class Symmetry:
             ev_of.setdefault(e.host, []).append(
                 (suffix, e.event_type, e.status, _opt(e.not_before_in), e.notice, e.duration, e.approved,
                  tuple(sorted([perm_v[i] for i in e.resources])), e.source,
-                 _opt(_mapped(e.approved_by, perm_v)))
+                 _opt(_mapped(e.approved_by, perm_v)), self._tenants(e, perm_v))
             )
         hkey = []
         for h in range(nh):
@@ -325,6 +330,14 @@ class Symmetry:
         for new, old in enumerate(order):
             perm_h[old] = new
         return order, perm_h
+
+    def _tenants(self, e: Event, perm_v: list[int]) -> tuple[int, ...]:
+        """The tenants (availability sets) that approved `e` (R29), renamed as its VMs are."""
+        if not e.tenants_approved:
+            return ()
+        aset = self.spec.vm_aset
+        renamed = {aset[i]: aset[perm_v[i]] for i in e.resources}
+        return tuple(sorted(renamed.get(a, a) for a in e.tenants_approved))
 
     def _apply(self, s: State, perm_v: list[int], order: list[int], perm_h: list[int]) -> State:
         """Rename VMs by `perm_v` and hosts by `perm_h`, and rebuild `s`."""
@@ -342,7 +355,7 @@ class Symmetry:
             events.append(Event(
                 f"{names[nh_]}#{suffix}", e.event_type, nh_, tuple(sorted(perm_v[i] for i in e.resources)),
                 e.status, e.not_before_in, e.notice, e.duration, e.approved, e.source,
-                _mapped(e.approved_by, perm_v),
+                _mapped(e.approved_by, perm_v), self._tenants(e, perm_v),
             ))
         events.sort(key=lambda e: e.event_id)
         removed = frozenset(

@@ -76,6 +76,7 @@ class Encoding:
         self.spec = spec
         self.params = spec.params
         self.n_hosts, self.n_vms = len(spec.host_names), len(spec.vm_names)
+        self.n_sets = len(spec.topology.availability_sets)
         for name in spec.host_names:
             if "#" in name or name.endswith("'"):
                 raise EncodingError(f"host name {name!r}: EventIds are host#round, so '#' and a trailing ' are not supported")
@@ -109,7 +110,7 @@ class Encoding:
                 tuple(B(f"{prefix}.e{h}.res{i}") for i in range(self.n_vms)), I(f"{prefix}.e{h}.status"),
                 I(f"{prefix}.e{h}.not_before_in"), I(f"{prefix}.e{h}.notice"), I(f"{prefix}.e{h}.duration"),
                 B(f"{prefix}.e{h}.approved"), I(f"{prefix}.e{h}.round"), B(f"{prefix}.e{h}.renamed"),
-                I(f"{prefix}.e{h}.approver"),
+                I(f"{prefix}.e{h}.approver"), tuple(B(f"{prefix}.e{h}.tenant{a}") for a in range(self.n_sets)),
             )
             for h in range(self.n_hosts)
         )
@@ -141,7 +142,8 @@ class Encoding:
             e = s.event_of_host(h)
             if e is None:
                 slots.append(SymEvent(bv(False), iv(0), tuple(bv(False) for _ in range(self.n_vms)), iv(0), iv(NONE),
-                                      iv(0), iv(0), bv(False), iv(0), bv(False), iv(NONE)))
+                                      iv(0), iv(0), bv(False), iv(0), bv(False), iv(NONE),
+                                      tuple(bv(False) for _ in range(self.n_sets))))
                 continue
             stem, _, rest = e.event_id.partition("#")
             renamed = rest.endswith("'")
@@ -149,6 +151,7 @@ class Encoding:
                 bv(True), iv(EVENT_TYPES.index(e.event_type)), tuple(bv(i in e.resources) for i in range(self.n_vms)),
                 iv(self.statuses.index(e.status)), opt(e.not_before_in), iv(e.notice), iv(e.duration),
                 bv(e.approved), iv(int(rest.rstrip("'"))), bv(renamed), opt(e.approved_by),
+                tuple(bv(a in e.tenants_approved) for a in range(self.n_sets)),
             ))
         removed = tuple(
             tuple((bv(self.event_id(h, r, False) in s.removed), bv(self.event_id(h, r, True) in s.removed))
@@ -354,7 +357,7 @@ class Encoding:
         duration = self.params.expected_pause if etype == FREEZE else -1
         e = SymEvent(z3.BoolVal(True), z3.IntVal(etype), res, z3.IntVal(self.status_ix(SCHEDULED)), z3.IntVal(notice),
                      z3.IntVal(notice), z3.IntVal(duration), z3.BoolVal(False), self.id_round(host.rounds + 1),
-                     z3.BoolVal(False), z3.IntVal(NONE))
+                     z3.BoolVal(False), z3.IntVal(NONE), tuple(z3.BoolVal(False) for _ in range(self.n_sets)))
         t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
         return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(ANNOUNCED)), rounds=host.rounds + 1)
 
@@ -367,7 +370,22 @@ class Encoding:
         e = s.slots[h]
         guard = z3.And(e.present, self.may_approve(e, a), self.is_status(e, SCHEDULED), z3.Not(e.approved),
                        e.not_before_in != 0, e.not_before_in != NONE)
-        return guard, self._with_slot(s, h, approved=z3.BoolVal(True), approver=z3.IntVal(a))
+        if not self.params.all_tenants_approve or a == OUTSIDE:
+            return guard, self._with_slot(s, h, approved=z3.BoolVal(True), approver=z3.IntVal(a))
+        # R29: each tenant (availability set) approves once; the last one releases the event
+        ta = self.spec.vm_aset[a]
+        tenants = tuple(z3.BoolVal(True) if x == ta else t for x, t in enumerate(e.tenants))
+        done = self.every_tenant_approved(e, tenants)
+        return z3.And(guard, z3.Not(e.tenants[ta])), self._with_slot(
+            s, h, tenants=tenants, approved=done, approver=z3.If(done, a, NONE))
+
+    def names_tenant(self, e: SymEvent, x: int) -> z3.BoolRef:
+        """Event `e` names a VM of availability set `x` (a tenant of its host)."""
+        return z3.Or([e.resources[i] for i in range(self.n_vms) if self.spec.vm_aset[i] == x] or [z3.BoolVal(False)])
+
+    def every_tenant_approved(self, e: SymEvent, tenants: tuple[z3.BoolRef, ...]) -> z3.BoolRef:
+        """R29 (`Spec.every_tenant_approved`): every tenant the event names is among `tenants`."""
+        return z3.And([z3.Or(t, z3.Not(self.names_tenant(e, x))) for x, t in enumerate(tenants)] or [z3.BoolVal(True)])
 
     def platform_start_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         e = s.slots[h]
@@ -487,7 +505,7 @@ class Encoding:
                        self.slice_allows(s, res, z3.IntVal(REBOOT)), z3.Not(slot.present))
         e = SymEvent(z3.BoolVal(True), z3.IntVal(REBOOT), res, z3.IntVal(self.status_ix(STARTED_STATUS)),
                      z3.IntVal(NONE), z3.IntVal(0), z3.IntVal(-1), z3.BoolVal(False), self.id_round(host.rounds + 1),
-                     z3.BoolVal(False), z3.IntVal(NONE))
+                     z3.BoolVal(False), z3.IntVal(NONE), tuple(z3.BoolVal(False) for _ in range(self.n_sets)))
         t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
         t = self._with_host(t, h, phase=z3.IntVal(self.phase(STARTED)), rounds=host.rounds + 1)
         return guard, self.failed(t, h)

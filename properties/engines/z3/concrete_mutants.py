@@ -172,6 +172,13 @@ class ApprovalFromAnyVM(Encoding):
         return z3.BoolVal(True)
 
 
+class FirstTenantReleases(Encoding):
+    mutant = "first_tenant_releases"
+
+    def every_tenant_approved(self, e: SymEvent, tenants: tuple[z3.BoolRef, ...]) -> z3.BoolRef:
+        return z3.BoolVal(True)
+
+
 class ShortNotice(Encoding):
     mutant = "short_notice"
 

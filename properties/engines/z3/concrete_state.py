@@ -64,6 +64,7 @@ class SymEvent:
     id_round: z3.ArithRef  # the round its EventId names
     renamed: z3.BoolRef  # the EventId carries a rename mark (mutant event_id_changes_on_start)
     approver: z3.ArithRef  # who approved it (R28): a VM index, OUTSIDE (-2), or NONE while unapproved
+    tenants: tuple[z3.BoolRef, ...] = ()  # per availability set: its approval recorded, while all must (R29)
 
 
 @dataclass(frozen=True)

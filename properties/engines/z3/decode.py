@@ -80,7 +80,7 @@ def decode_state(enc: Encoding, s: SymState, evaluate: Callable[[z3.ExprRef], z3
             tuple(i for i, r in enumerate(e.resources) if _py(r)), enc.statuses[int(_py(e.status))],
             opt(e.not_before_in), int(_py(e.notice)), int(_py(e.duration)), bool(_py(e.approved)),
             enc.source_of(e),
-            opt(e.approver),
+            opt(e.approver), tuple(a for a, t in enumerate(e.tenants) if _py(t)),
         ))
     removed = frozenset(
         enc.event_id(h, r, bool(k)) for h in range(enc.n_hosts) for r in ROUNDS for k in (0, 1)

@@ -16,6 +16,7 @@ import z3
 from vmspec.model import MAX_ROUNDS
 from vmspec.properties.engines.z3.params_properties import _started
 from vmspec.properties.engines.z3.params_vocabulary import (
+    ALL_TENANTS,
     ALLOW_REDEPLOY,
     ANNOUNCED,
     APPROVER_NONE,
@@ -182,6 +183,7 @@ class Model:
             duration=at(h0, lambda h: z3.If(et == FREEZE, EXPECTED_PAUSE, z3.RealVal(-1)), s.duration),
             approved=at(h0, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
             approver_kind=at(h0, lambda h: z3.IntVal(APPROVER_NONE), s.approver_kind),
+            tenant_approved=lambda h, a: z3.And(h != h0, s.tenant_approved(h, a)),
             phase=at(h0, lambda h: ANNOUNCED, s.phase), rounds=at(h0, lambda h: s.rounds(h0) + 1, s.rounds))
         out.append(PAction("platform_announce_event",
                            z3.And(idle_unpatched, s.rounds(h0) < MAX_ROUNDS, may, residents,
@@ -195,15 +197,23 @@ class Model:
         sched = z3.And(s.present(h0), s.estatus(h0) == SCHEDULED)
         # app_approve_event(h0, v0 or from outside): who approved is recorded (R28)
         outside0 = z3.Bool("outside0")
-        t = replace(s, approved=at(h0, lambda h: z3.BoolVal(True), s.approved),
-                    approver_kind=at(h0, lambda h: z3.If(outside0, APPROVER_OUTSIDE, APPROVER_VM), s.approver_kind),
+        # R29: where every tenant must approve, the approver's tenant is recorded and the last one releases it
+        tenants = lambda h, a: z3.Or(s.tenant_approved(h, a), z3.And(ALL_TENANTS, h == h0, a == aset_of(v0)))
+        rt = _v("rt")
+        done = z3.Or(z3.Not(ALL_TENANTS), z3.BoolVal(self.is_("first_tenant_releases")),
+                     z3.Not(E([rt], z3.And(s.res(h0, rt), z3.Not(tenants(h0, aset_of(rt)))))))
+        t = replace(s, approved=at(h0, lambda h: done, s.approved),
+                    approver_kind=at(h0, lambda h: z3.If(done, z3.If(outside0, APPROVER_OUTSIDE, APPROVER_VM),
+                                                         APPROVER_NONE), s.approver_kind),
                     approver_in_set=at(h0, lambda h: E([_v("as")], z3.And(s.res(h0, _v("as")),
                                                                           aset_of(_v("as")) == aset_of(v0))),
                                        s.approver_in_set),
-                    approver_named=at(h0, lambda h: z3.And(z3.Not(outside0), s.res(h0, v0)), s.approver_named))
+                    approver_named=at(h0, lambda h: z3.And(z3.Not(outside0), s.res(h0, v0)), s.approver_named),
+                    tenant_approved=tenants)
+        once = z3.Implies(ALL_TENANTS, z3.Not(s.tenant_approved(h0, aset_of(v0))))
         out.append(PAction("app_approve_event", z3.And(sched, self.may_approve(s, h0, v0, outside0),
                                                        z3.Not(s.approved(h0)), s.nbi(h0) != 0,
-                                                       s.nbi(h0) != NONE), t, no))
+                                                       s.nbi(h0) != NONE, once), t, no))
         # platform_start_event
         allowed = z3.BoolVal(True) if self.is_("start_before_notbefore") else z3.Or(s.nbi(h0) == 0, s.approved(h0))
         t = replace(s, estatus=at(h0, lambda h: STARTED_EV, s.estatus), nbi=at(h0, lambda h: z3.RealVal(NONE), s.nbi),
@@ -289,6 +299,7 @@ class Model:
             notice=at(h0, lambda h: z3.RealVal(0), s.notice), duration=at(h0, lambda h: z3.RealVal(-1), s.duration),
             approved=at(h0, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
             approver_kind=at(h0, lambda h: z3.IntVal(APPROVER_NONE), s.approver_kind),
+            tenant_approved=lambda h, a: z3.And(h != h0, s.tenant_approved(h, a)),
             phase=at(h0, lambda h: STARTED if self.is_("failure_rebooted_as_maintenance") else IN_REBOOT, s.phase),
             rounds=at(h0, lambda h: s.rounds(h0) + 1, s.rounds))
         if self.is_("maintenance_disguised_as_failure"):

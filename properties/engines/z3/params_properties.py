@@ -15,6 +15,7 @@ import z3
 
 from vmspec.model import MAX_ROUNDS
 from vmspec.properties.engines.z3.params_vocabulary import (
+    ALL_TENANTS,
     ANNOUNCED,
     APPROVER_NONE,
     APPROVER_OUTSIDE,
@@ -229,6 +230,17 @@ def approval_from_the_set(s: PState) -> z3.BoolRef:
         z3.Implies(kind == APPROVER_OUTSIDE, OUTSIDE_OK),
         z3.Implies(kind == APPROVER_VM, z3.And(s.approver_in_set(h), z3.Implies(SCOPE_RESOURCES, s.approver_named(h)))),
         z3.Or(kind == APPROVER_NONE, kind == APPROVER_VM, kind == APPROVER_OUTSIDE))))
+
+
+@invariant
+def approved_by_every_tenant(s: PState) -> z3.BoolRef:
+    """R29: where every tenant must approve, an approved event has a recorded approval of the tenant of
+    every VM it names, and only tenants it names are recorded."""
+    h, r, a = _h("h"), _v("r"), z3.Const("a", ASetS)
+    return z3.Implies(ALL_TENANTS, z3.And(
+        A([h, r], z3.Implies(z3.And(s.present(h), s.approved(h), s.res(h, r)), s.tenant_approved(h, aset_of(r)))),
+        A([h, a], z3.Implies(z3.And(s.present(h), s.tenant_approved(h, a)),
+                             E([r], z3.And(s.res(h, r), aset_of(r) == a))))))
 
 
 @invariant

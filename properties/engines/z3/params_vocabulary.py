@@ -41,6 +41,7 @@ EARLY_WATCHDOG = z3.Bool("watchdog_any_time")  # Params.watchdog_any_time (R2)
 HARDWARE_FAILURES = z3.Bool("hardware_failures")  # Params.hardware_failures (R34)
 OUTSIDE_OK = z3.Bool("approval_from_outside")  # Params.approval_from_outside (R28)
 SCOPE_RESOURCES = z3.Bool("approval_scope_is_resources")  # Params.approval_scope == "resources" (R28)
+ALL_TENANTS = z3.Bool("all_tenants_approve")  # Params.all_tenants_approve (R29)
 # who approved an event (R28), as `approver_kind`: nobody yet, a VM, or the API from outside
 APPROVER_NONE, APPROVER_VM, APPROVER_OUTSIDE = 0, 1, 2
 
@@ -49,7 +50,8 @@ def parameter_axioms() -> list[z3.BoolRef]:
     t, v = z3.Const("t", EvType), z3.Const("v", VMS)
     # an announced Reboot keeps a notice of at least a second (Params: notice_divisor <= 900), so
     # no notice at all marks a hardware failure (R34)
-    return [G > 0, BOUND >= G, LATENCY >= 0, GAP >= 0, NOTICE(REBOOT) >= 1, z3.ForAll([t], z3.And(REQUIRED(t) <= NOTICE(t), REQUIRED(t) >= 0)),
+    return [z3.Not(z3.And(ALL_TENANTS, OUTSIDE_OK)),  # Params refuses the pair (R29)
+            G > 0, BOUND >= G, LATENCY >= 0, GAP >= 0, NOTICE(REBOOT) >= 1, z3.ForAll([t], z3.And(REQUIRED(t) <= NOTICE(t), REQUIRED(t) >= 0)),
             z3.ForAll([v], z3.Implies(FREEZE_BY_UD, unit_of(v) == ud_of(v)))]
 
 
@@ -98,6 +100,7 @@ class PState:
     approver_kind: Callable
     approver_in_set: Callable
     approver_named: Callable
+    tenant_approved: Callable  # (host, availability set): that tenant approved the host's event (R29)
 
 
 def pre_state() -> PState:
@@ -111,6 +114,7 @@ def pre_state() -> PState:
         F("duration", HostS, R), F("approved", HostS, B), F("removed", HostS, I, B), z3.Int("incarnation"),
         F("gap_left", ASetS, R), F("recovering", ASetS, UnitS, B),
         F("approver_kind", HostS, I), F("approver_in_set", HostS, B), F("approver_named", HostS, B),
+        F("tenant_approved", HostS, ASetS, B),
     )
 
 

@@ -173,6 +173,19 @@ def approval_from_the_set(enc: Encoding, s: SymState) -> z3.BoolRef:
     return _all(out)
 
 
+def approved_by_every_tenant(enc: Encoding, s: SymState) -> z3.BoolRef:
+    """R29: where every tenant must approve, an approved event has every tenant it names approved, and
+    only tenants it names are recorded."""
+    if not enc.params.all_tenants_approve:
+        return TRUE
+    out = []
+    for e in s.slots:
+        for x, t in enumerate(e.tenants):
+            named = enc.names_tenant(e, x)
+            out.append(z3.Implies(e.present, z3.And(z3.Implies(t, named), z3.Implies(z3.And(e.approved, named), t))))
+    return _all(out)
+
+
 def impact_needs_started_event(enc: Encoding, s: SymState) -> z3.BoolRef:
     return _all([z3.Implies(z3.Not(_st(v, RUNNING)), _started_for(enc, s, i)) for i, v in enumerate(s.vms)])
 
@@ -436,7 +449,7 @@ STATE_FORMULAS: dict[str, StateFormula] = {
         named_vm_on_event_host_or_patched, started_events_one_slice, event_ids_current,
         unsynced_clock_on_finished_host, freeze_only_for_in_place_update, unpatched_until_impact,
         timers_in_range, event_resources_one_update_domain, unplanned_reboot_impacts_at_once,
-        approval_from_the_set,
+        approval_from_the_set, approved_by_every_tenant,
     )
 }
 

@@ -270,7 +270,8 @@ class Abstraction:
                        "watchdog_any_time": p.watchdog_any_time,
                        "hardware_failures": p.hardware_failures,
                        "approval_from_outside": p.approval_from_outside,
-                       "approval_scope_is_resources": p.approval_scope == "resources"}
+                       "approval_scope_is_resources": p.approval_scope == "resources",
+                       "all_tenants_approve": p.all_tenants_approve}
 
     def functions(self, s: State, prefix: str = "") -> dict[str, Any]:
         """The state functions of `params_vocabulary.pre_state`, named with `prefix`."""
@@ -297,6 +298,7 @@ class Abstraction:
             "approver_in_set": lambda h: _approver_kind(ev[h]) == 1 and any(
                 self.spec.vm_aset[i] == self.spec.vm_aset[ev[h].approved_by] for i in ev[h].resources),
             "approver_named": lambda h: bool(ev[h] and ev[h].approved_by in ev[h].resources),
+            "tenant_approved": lambda h, a: bool(ev[h] and a in ev[h].tenants_approved),
         }
         return {prefix + k: f for k, f in fns.items()}
 
@@ -332,6 +334,7 @@ def _post_matches(post: V.PState, t: V.PState) -> z3.BoolRef:
     vms = [getattr(post, f)(v) == getattr(t, f)(v) for f, (kind,) in _POST.items() if kind == "V"]
     event = z3.And([getattr(post, f)(h) == getattr(t, f)(h) for f in _EVENT_FIELDS]
                    + [z3.ForAll([v], post.res(h, v) == t.res(h, v))]
+                   + [z3.ForAll([a], post.tenant_approved(h, a) == t.tenant_approved(h, a))]
                    + [z3.Implies(t.approved(h), z3.And(post.approver_kind(h) == t.approver_kind(h),
                                                        post.approver_named(h) == t.approver_named(h),
                                                        z3.Implies(t.approver_kind(h) == V.APPROVER_VM,
