@@ -71,3 +71,16 @@ def test_events_round_trip_with_every_field():
     e = Event("h0#1", "Freeze", 0, (0, 1), "Scheduled", 900, 900, 10, False)
     s = dataclasses.replace(TINY.spec().initial_state(), events=(e,))
     assert decode(encode(s)).events == (e,)
+
+
+def test_the_sharing_decoder_gives_equal_states_sharing_their_elements():
+    from vmspec.properties.engines.encoding import sharing_codec
+
+    spec = TINY.spec()
+    c = sharing_codec()
+    s0 = spec.initial_state()
+    states = [t for _, t in spec.successors(s0)] + [s0]
+    decoded = [c.decode(encode(s)) for s in states]
+    assert decoded == states and all(type(d) is State for d in decoded)
+    again = c.decode(encode(s0))
+    assert again == s0 and all(a is b for a, b in zip(again.vms, decoded[-1].vms))

@@ -21,6 +21,7 @@ from vmspec.properties.io.errors import InputError
 
 GRAPH_LIMIT = 100_000  # states: beyond this a DOT or GraphML file is no longer readable
 GRAPH_SUFFIXES = (".dot", ".gv", ".graphml")
+MAX_JOBS = 64  # worker processes of a parallel search
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-states", type=count("--max-states", MAX_STATES), metavar="N",
                    help="stop after N distinct states (the run is then incomplete); without --config or "
                         f"--topology the default configuration is explored up to {CHECK_MAX_STATES:,}, as in check")
+    p.add_argument("--jobs", type=count("--jobs", MAX_JOBS), default=1, metavar="N",
+                   help="worker processes sharing the search, states partitioned by hash (default 1); the states, "
+                   "verdicts and counterexamples are the same for any N")
     p.add_argument("--graph", type=Path, metavar="OUT", help="write the state graph as OUT.dot or OUT.graphml")
     p.add_argument("--out", type=Path, default=Path("vmspec-results"), help="where counterexamples go")
     p.set_defaults(func=cmd_explore)
@@ -38,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _check_options(opts: argparse.Namespace) -> None:
     if opts.max_states is not None and opts.max_states < 1:
         raise InputError("<command line>", None, "--max-states", f"expected a positive number, got {opts.max_states}")
+    if opts.jobs < 1:
+        raise InputError("<command line>", None, "--jobs", f"expected a positive number, got {opts.jobs}")
     if opts.graph is not None and opts.graph.suffix.lower() not in GRAPH_SUFFIXES:
         raise InputError(str(opts.graph), None, "--graph", "expected a file ending in .dot, .gv or .graphml")
 
@@ -51,6 +57,7 @@ def cmd_explore(opts: argparse.Namespace) -> int:
     result = explore(
         target.spec(), config=target.label, mutant=target.mutant, symmetry=not opts.no_symmetry,
         max_states=max_states, progress=sys.stderr.isatty() and not opts.json, keep_graph=opts.graph is not None,
+        jobs=opts.jobs,
     )
     vs = verdicts(result)
     failed = [v for v in vs if v.failed]

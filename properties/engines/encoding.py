@@ -28,7 +28,7 @@ from typing import Any
 
 from vmspec.model import State
 
-__all__ = ["Codec", "Layout", "codec", "decode", "encode", "layout"]
+__all__ = ["Codec", "Layout", "codec", "decode", "encode", "layout", "sharing_codec"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,10 +79,24 @@ class _Shared(dict):
         return key
 
 
+class _Built(dict):
+    """Decoding with sharing: each distinct element tuple becomes one dataclass value, built
+    on first sight, as `_Shared` keeps each distinct element tuple once."""
+
+    def __init__(self, cls: type) -> None:
+        super().__init__()
+        self.cls = cls
+
+    def __missing__(self, key: tuple) -> Any:
+        value = self[key] = self.cls(*key)
+        return value
+
+
 class _Gen:
-    def __init__(self) -> None:
+    def __init__(self, sharing: bool = False) -> None:
         self.names: dict[str, Any] = {"attrgetter": attrgetter, "starmap": starmap}
         self.depth = 0
+        self.sharing = sharing  # decode each distinct element once (`_Built`)
 
     def var(self) -> str:
         self.depth += 1
@@ -133,6 +147,8 @@ class _Gen:
         if element is not None and _needs(element):
             ec = _dataclass_of(element)
             if ec is not None and self.flat(ec):
+                if self.sharing:
+                    return f"tuple(map({self.name('built', _Built(ec))}.__getitem__, {expr}))"
                 return f"tuple(starmap({self.name('C', ec)}, {expr}))"
             v = self.var()
             return f"tuple([{self.dec(element, v)} for {v} in {expr}])"
@@ -142,9 +158,21 @@ class _Gen:
 @cache
 def codec(cls: type = State) -> Codec:
     """The codec of the dataclass `cls` (by default the model's `State`), generated once."""
+    return _generate(cls, sharing=False)
+
+
+def sharing_codec(cls: type = State) -> Codec:
+    """A new codec of `cls` whose decoder builds each distinct host, VM and event once and
+    shares it between the states it decodes (as the model's own states share what an action
+    leaves alone): for a process that decodes many states, at the cost of keeping every
+    distinct element it met for as long as the codec lives."""
+    return _generate(cls, sharing=True)
+
+
+def _generate(cls: type, sharing: bool) -> Codec:
     if _dataclass_of(cls) is None:
         raise TypeError(f"{cls!r} is not a dataclass")
-    g = _Gen()
+    g = _Gen(sharing)
     enc = g.enc(cls, "s")
     dec = g.dec(cls, "e")
     source = f"def encode(s):\n    return {enc}\n\n\ndef decode(e):\n    return {dec}\n"

@@ -21,6 +21,7 @@ component before it reports a lasso.
 from __future__ import annotations
 
 import gc
+import multiprocessing as mp
 import resource
 import time
 from collections.abc import Callable, Iterable
@@ -115,8 +116,13 @@ class ExploreResult:
         }
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
+def _peak_rss_mb(children: bool = False) -> float:
+    """The peak resident memory of this process (or of the largest worker process ended, when
+    `children`, if larger)."""
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux reports KiB
+    if children:
+        kib = max(kib, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return kib / 1024.0
 
 
 class _Search:
@@ -144,6 +150,20 @@ class _Search:
         self.stutters: dict[str, int] = {}  # ... -> first state with only unfair actions enabled, leaving it pending
         self.transitions = 0
         self._interned: dict[frozenset, frozenset] = {}
+        # States indexed by their concrete encoding rather than by the states themselves (the
+        # parallel search, `vmspec.properties.engines.parallel`): the graph is still concrete.
+        self.by_encoding = False
+
+    @property
+    def concrete(self) -> bool:
+        """Whether the graph's states are concrete states (no symmetry reduction)."""
+        return self.key is None
+
+    def key_of(self, t: State, e: tuple) -> Any:
+        """The index key of state `t` (with encoding `e`) in this search."""
+        if self.key is not None:
+            return self.key(t, e)
+        return e if self.by_encoding else t
 
     # -------------------------------------------------------------- paths and findings
 
@@ -315,7 +335,7 @@ class _Search:
                     best = (len(path), path, msg, cx.STUTTER, None)
             comps = nontrivial_sccs(self.succ, lambda i, pend=pend: i < expanded and bool(pend[i]))
             for comp in comps:
-                if self.key is None and starved_in(self.succ, self.labels, comp):
+                if self.concrete and starved_in(self.succ, self.labels, comp):
                     continue  # the graph is concrete and no part of comp hosts a weakly fair run
                 found = self.lasso_in(name, comp)
                 if found is not None and (best is None or len(found[1]) < best[0]):
@@ -337,7 +357,7 @@ class _Search:
 
         from vmspec.properties.catalogue.registry import by_name
 
-        spec, key, enc = self.spec, self.key, self.encode
+        spec, enc = self.spec, self.encode
         prop = by_name(name)
         inside = {self.keys[i] for i in comp}
         root = min(comp, key=lambda i: (self.depth[i], i))
@@ -357,7 +377,7 @@ class _Search:
                     nodes.append(t)
                     succ.append(())
                     labels.append(())
-                    within.append((key(t, e) if key else t) in inside)
+                    within.append(self.key_of(t, e) in inside)
                     if within[j]:
                         order.append(j)
                 targets.append(j)
@@ -409,11 +429,14 @@ def explore(
     progress: bool = False,
     keep_graph: bool = True,
     stop_when: Iterable[str] = (),
+    jobs: int = 1,
 ) -> ExploreResult:
     """Explore every reachable state of `spec` breadth-first and check the registry.
 
     `stop_when` names always-properties after whose (shortest) counterexamples the search
-    may stop: it is then incomplete, and decides nothing else."""
+    may stop: it is then incomplete, and decides nothing else.  With `jobs` > 1 the search
+    runs on that many forked processes (`vmspec.properties.engines.parallel`), with the same
+    states, transitions, depths, verdicts and counterexamples."""
     started = time.perf_counter()
     refused = symmetry and not declared_symmetric(spec)
     symmetry = symmetry and not refused  # a spec that may break symmetry is explored unreduced
@@ -425,7 +448,13 @@ def explore(
     was_enabled = gc.isenabled()
     gc.disable()  # the search allocates millions of acyclic tuples: cyclic GC would only rescan them
     try:
-        complete = search.run(max_states, display.update if display else None, frozenset(stop_when))
+        if jobs > 1 and "fork" in mp.get_all_start_methods():
+            from vmspec.properties.engines.parallel import parallel_search
+
+            complete = parallel_search(search, jobs, max_states, display.update if display else None,
+                                       frozenset(stop_when))
+        else:
+            complete = search.run(max_states, display.update if display else None, frozenset(stop_when))
         search_seconds = time.perf_counter() - started
         if display:
             display.update(len(search.states), len(search.states) - len(search.succ), "liveness")
@@ -440,7 +469,7 @@ def explore(
         transitions=search.transitions,
         depth=max(search.depth),
         seconds=time.perf_counter() - started,
-        peak_rss_mb=_peak_rss_mb(),
+        peak_rss_mb=_peak_rss_mb(children=jobs > 1),
         complete=complete,
         counterexamples=dict(search.found),
         reached=set(search.reached),
