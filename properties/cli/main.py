@@ -29,7 +29,7 @@ from vmspec.properties.io.errors import InputError
 from vmspec.properties.io.files import check_output_dir, check_output_file
 
 # Each module registers its subcommands with `register(subparsers)`.
-COMMAND_MODULES = ("vmspec.properties.cli.core", "vmspec.properties.cli.events", "vmspec.properties.cli.report", "vmspec.properties.cli.trace", "vmspec.properties.cli.explore", "vmspec.properties.cli.fuzz", "vmspec.properties.cli.prove", "vmspec.properties.cli.serve")
+COMMAND_MODULES = ("vmspec.properties.cli.core", "vmspec.properties.cli.events", "vmspec.properties.cli.report", "vmspec.properties.cli.trace", "vmspec.properties.cli.explore", "vmspec.properties.cli.fuzz", "vmspec.properties.cli.prove", "vmspec.properties.cli.serve", "vmspec.properties.cli.export")
 
 DEFAULT_CONFIG = "AZURE_DEFAULT"
 

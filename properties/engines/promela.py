@@ -1,0 +1,927 @@
+"""A Promela model generated from a configuration, for SPIN (notes/spin.md).
+
+`generate(spec)` writes the model of `spec` (its topology, parameters and, for the mutants
+this module encodes, its broken variant) as one `active proctype` with one `do` loop and one
+`d_step { guard -> effect }` per action instance: an announcement per host and event type,
+an approval per host's event and approver, each host, event and VM action per object, and the
+passage of time.  Every field of the model's `State` is a global scalar initialised to the
+initial state, so SPIN's states are the explorer's states and its transitions the explorer's
+edges; Resources are bitmasks over VM indices.  Per host there is at most one event in the
+document (an announcement needs an idle host), so the event is kept in the host's slot and
+its EventId is ``host#rounds``; removed EventIds are a bitmask of rounds per host.
+
+Besides the state there are derived variables (functions of the state, so they add no state:
+the residents of each host and the Started events' Resources per type) and scratch variables
+(the pre-state copy read by transition properties, the time step): the latter are zero
+outside a `d_step`, so they add no state either.
+
+Every always-property that is a state or transition predicate is an assertion checked after
+every step; every sometimes-property an assertion that its situation is not reached (SPIN's
+"violation" is then the witness). Each assertion can be switched off at run time
+(`VMSPEC_OFF`, a comma-separated list of assertion numbers) so one compiled model finds each
+property's shortest counterexample in turn.  Deadlock is SPIN's invalid end state.  Anything the
+generator does not encode (an action, a state field, a parameter, a mutant) is refused with
+`NotEncoded`, never dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from vmspec.model import ACTIONS, MAX_ROUNDS, Spec
+from vmspec.model.params import EVENT_TYPES, Params
+from vmspec.model.state import (
+    BLANK,
+    FROZEN,
+    HOST_PHASES,
+    LOADED,
+    MEMORY_TOKENS,
+    OUTSIDE,
+    REBOOTING,
+    RUNNING,
+    VM_STATUSES,
+    WRITTEN,
+    Event,
+    HostState,
+    State,
+    VMState,
+)
+from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, EVENTUALLY, REGISTRY, SOMETIMES, STATE, TRANSITION
+
+__all__ = ["NotEncoded", "Model", "generate", "ENCODED_ACTIONS", "ENCODED_PROPERTIES", "NOT_ENCODED_PROPERTIES",
+           "ENCODED_MUTANTS", "refusal"]
+
+MAX_VMS = 30  # Resources are bitmasks in a Promela int
+MAX_SHORT = 32_000  # timers are Promela shorts
+MAX_C_BLOCK = 60_000  # characters of one c_code block (SPIN refuses longer ones)
+
+
+class NotEncoded(Exception):
+    """Something of the spec the generator does not encode: the run is refused (exit 2)."""
+
+    def __init__(self, feature: str) -> None:
+        self.feature = feature
+        super().__init__(f"the spin engine does not encode {feature} yet")
+
+
+# ---------------------------------------------------------------------- what is encoded
+
+PH = {p: i for i, p in enumerate(HOST_PHASES)}  # idle announced started frozen rebooting recovered
+ST = {s: i for i, s in enumerate(VM_STATUSES)}  # running frozen rebooting
+TY = {t: i for i, t in enumerate(EVENT_TYPES)}  # Freeze Reboot Redeploy
+NONE = -1
+
+ENCODED_ACTIONS = frozenset(a.name for a in ACTIONS) & {
+    "platform_announce_event", "platform_patch_empty_host", "app_approve_event", "platform_start_event",
+    "platform_cancel_event", "host_freeze", "host_apply_patch", "platform_resume_host", "platform_watchdog_resume",
+    "host_reboot", "host_redeploy", "host_boot_vms", "host_hardware_failure", "vm_clock_resync",
+    "platform_complete_event", "time_passes",
+}
+# The fields of the state values this encoding knows; a field added later is refused.
+KNOWN_FIELDS = {
+    HostState: ("patched", "needs_reboot", "phase", "rounds"),
+    VMState: ("status", "host", "memory", "snapshot", "frozen_for", "clock_lag", "unsynced_for"),
+    Event: ("event_id", "event_type", "host", "resources", "status", "not_before_in", "notice", "duration", "approved",
+            "source", "approved_by"),
+    State: ("hosts", "vms", "events", "incarnation", "removed", "recovering"),
+}
+KNOWN_PARAMS = ("pause_bound", "min_notice", "short_notice", "resync_latency", "freeze_slice", "granularity",
+                "expected_pause", "allow_redeploy", "notice_divisor", "resources_one_update_domain", "recovery_gap",
+                "typical_pause", "watchdog_any_time", "hardware_failures", "approval_scope", "approval_from_outside")
+
+# Properties without an assertion, and why (liveness is a separate never claim, see spin.py).
+NOT_ENCODED_PROPERTIES: dict[str, str] = {
+    p.name: "an eventually-property: checked by the liveness run (never claim under weak fairness), not an assertion"
+    for p in REGISTRY if p.kind == EVENTUALLY
+}
+
+
+def refusal(spec: Spec, mutant: str | None = None) -> str | None:
+    """Why `spec` cannot be translated (the `NotEncoded` message), or None."""
+    try:
+        _check_encodable(spec, mutant)
+    except NotEncoded as exc:
+        return str(exc)
+    return None
+
+
+def _check_encodable(spec: Spec, mutant: str | None) -> None:
+    for a in ACTIONS:
+        if a.name not in ENCODED_ACTIONS:
+            raise NotEncoded(f"the action {a.name}")
+    for cls, known in KNOWN_FIELDS.items():
+        for f in dataclasses.fields(cls):
+            if f.name not in known:
+                raise NotEncoded(f"the state field {cls.__name__}.{f.name}")
+    default = Params()
+    for f in dataclasses.fields(Params):
+        if f.name not in KNOWN_PARAMS and getattr(spec.params, f.name) != getattr(default, f.name):
+            raise NotEncoded(f"the parameter {f.name}")
+    for p in REGISTRY:
+        if p.name not in ENCODED_PROPERTIES and p.name not in NOT_ENCODED_PROPERTIES:
+            raise NotEncoded(f"the property {p.name} ({p.rule})")
+    if mutant is not None:
+        if mutant not in ENCODED_MUTANTS:
+            raise NotEncoded(f"the mutant {mutant}")
+    elif type(spec) is not Spec:
+        raise NotEncoded(f"the model variant {type(spec).__name__}")
+    if len(spec.topology.vms) > MAX_VMS:
+        raise NotEncoded(f"more than {MAX_VMS} VMs (Resources are bitmasks of a 32-bit int)")
+    p = spec.params
+    biggest = max(p.pause_bound + p.granularity, p.resync_latency + p.granularity, p.gap(),
+                  *(p.notice_for(t) for t in EVENT_TYPES))
+    if biggest > MAX_SHORT:
+        raise NotEncoded(f"timers above {MAX_SHORT} s (this configuration needs {biggest} s)")
+
+
+# ---------------------------------------------------------------------- the model
+
+
+@dataclass
+class Instance:
+    """One `d_step` of the `do` loop: an action applied to one object."""
+
+    action: str
+    obj: int | None  # host index (event actions: the host whose event), VM index, or None (time)
+    extra: object = None  # announcement: event type; approval: approver (VM index or OUTSIDE)
+
+
+@dataclass
+class Model:
+    text: str
+    instances: list[Instance]
+    assertions: list[str]  # property name per assertion number
+    state_vars: list[str] = field(default_factory=list)
+
+
+def b(i: int) -> int:
+    return 1 << i
+
+
+def _or(terms: list[str], empty: str = "false") -> str:
+    return "(" + " || ".join(terms) + ")" if terms else empty
+
+
+def _and(terms: list[str], empty: str = "true") -> str:
+    return "(" + " && ".join(terms) + ")" if terms else empty
+
+
+class Gen:
+    """The generator for one spec: constants of its topology and parameters, and the
+    Promela text of guards, effects and properties."""
+
+    def __init__(self, spec: Spec, mutant: str | None = None) -> None:
+        self.spec, self.mutant = spec, mutant
+        t, self.p = spec.topology, spec.params
+        self.H, self.V, self.A = len(t.hosts), len(t.vms), len(t.availability_sets)
+        self.ud = [v.update_domain for v in t.vms]
+        self.aset = list(spec.vm_aset)
+        self.setmask = [sum(b(i) for i in range(self.V) if self.aset[i] == a) for a in range(self.A)]
+        self.udmask = [sum(b(j) for j in range(self.V) if self.aset[j] == self.aset[i] and self.ud[j] == self.ud[i])
+                       for i in range(self.V)]
+        # R5 slices: per set, its keys; per (type, key) the VMs of the set in that slice
+        self.keys: list[list[tuple[str, int]]] = []
+        self.slice_vms: list[dict[tuple[str, tuple[str, int]], int]] = []
+        for a in range(self.A):
+            keys: list[tuple[str, int]] = []
+            per: dict[tuple[str, tuple[str, int]], int] = {}
+            for typ in EVENT_TYPES:
+                for i, (sa, key) in enumerate(spec.slice_of[typ]):
+                    if sa != a:
+                        continue
+                    if key not in keys:
+                        keys.append(key)
+                    per[(typ, key)] = per.get((typ, key), 0) | b(i)
+            self.keys.append(keys)
+            self.slice_vms.append(per)
+        self.g, self.bound = self.p.granularity, self.p.pause_bound
+        self.fcap, self.ucap = spec.frozen_cap, spec.unsynced_cap
+        self.latency = self.p.resync_latency
+        self.gap = self.p.gap()
+
+    # ------------------------------------------------------------------ variables
+
+    def variables(self) -> list[tuple[str, str, int]]:
+        """(type, name, initial value) of every state variable, in the state vector's order."""
+        s0 = self.spec.initial_state()
+        out: list[tuple[str, str, int]] = []
+        for h, x in enumerate(s0.hosts):
+            out += [("bool", f"hp{h}", int(x.patched)), ("bool", f"hn{h}", int(x.needs_reboot)),
+                    ("byte", f"hph{h}", PH[x.phase]), ("byte", f"hr{h}", x.rounds), ("byte", f"hrm{h}", 0)]
+        for h in range(self.H):  # the host's event slot (all zero while it has none)
+            out += [("bool", f"eo{h}", 0), ("byte", f"et{h}", 0), ("int", f"er{h}", 0), ("byte", f"es{h}", 0),
+                    ("short", f"enb{h}", 0), ("short", f"eno{h}", 0), ("short", f"edu{h}", 0),
+                    ("bool", f"eap{h}", 0), ("short", f"eby{h}", 0)]
+        for i, v in enumerate(s0.vms):
+            out += [("byte", f"vs{i}", ST[v.status]), ("byte", f"vh{i}", v.host), ("byte", f"vm{i}", v.memory),
+                    ("short", f"vsn{i}", NONE), ("short", f"vf{i}", NONE), ("short", f"vl{i}", v.clock_lag),
+                    ("short", f"vu{i}", NONE)]
+        out.append(("short", "inc", s0.incarnation))
+        for a in range(self.A):
+            out += [("short", f"ru{a}", NONE), ("short", f"rl{a}", 0)]
+        return out
+
+    def derived(self) -> list[tuple[str, str, int]]:
+        s0 = self.spec.initial_state()
+        out = [("int", f"rs{h}", sum(b(i) for i in self.spec.residents(s0, h))) for h in range(self.H)]
+        out += [("int", f"st{k}", 0) for k in range(len(EVENT_TYPES))]
+        return out
+
+    def derive_code(self) -> str:
+        lines = []
+        for h in range(self.H):
+            lines.append(f"rs{h} = " + " | ".join(f"(vh{i} == {h} -> {b(i)} : 0)" for i in range(self.V)) + ";"
+                         if self.V else f"rs{h} = 0;")
+        for k in range(len(EVENT_TYPES)):
+            terms = [f"(eo{h} && es{h} == 1 && et{h} == {k} -> er{h} : 0)" for h in range(self.H)]
+            lines.append(f"st{k} = " + " | ".join(terms) + ";")
+        return "\n    ".join(lines)
+
+    # ------------------------------------------------------------------ shared expressions
+
+    def bit(self, mask: str, i: int) -> str:
+        return f"(({mask}) & {b(i)})"
+
+    def one_ud(self, mask: str) -> str:
+        """R22: the VMs of `mask` lie in one update domain of each set."""
+        terms = []
+        for i in range(self.V):
+            for j in range(i + 1, self.V):
+                if self.aset[i] == self.aset[j] and self.ud[i] != self.ud[j]:
+                    pair = b(i) | b(j)
+                    terms.append(f"((({mask}) & {pair}) != {pair})")
+        return _and(terms)
+
+    def one_slice(self, down: dict[str, str]) -> str:
+        """R5: per set, every VM down (by type: `down[type]` a mask expression) in one slice."""
+        terms = []
+        for a in range(self.A):
+            keys = self.keys[a]
+            if len(keys) <= 1:
+                continue
+            options = []
+            for key in keys:
+                parts = []
+                for typ in EVENT_TYPES:
+                    expr = down.get(typ)
+                    if expr is None:
+                        continue
+                    outside = self.setmask[a] & ~self.slice_vms[a].get((typ, key), 0)
+                    if outside:
+                        parts.append(f"((({expr}) & {outside}) == 0)")
+                options.append(_and(parts))
+            terms.append(_or(options))
+        return _and(terms)
+
+    def started_with(self, h: int | None, typ: str | None, res: str | None) -> dict[str, str]:
+        """The Started events' Resources per type, with `res` added under type `typ` (or the
+        event type of host `h`'s slot when `typ` is None)."""
+        out = {}
+        for t, k in TY.items():
+            add = ""
+            if res is not None:
+                if typ is None:
+                    add = f" | (et{h} == {k} -> {res} : 0)"
+                elif typ == t:
+                    add = f" | {res}"
+            out[t] = f"st{k}{add}"
+        return out
+
+    def gap_ok(self, res: str) -> str:
+        """R21: no VM of `res` in another update domain of a set whose recovery gap runs."""
+        terms = [f"!({self.bit(res, i)} && ru{self.aset[i]} != {NONE} && ru{self.aset[i]} != {self.ud[i]})"
+                 for i in range(self.V)]
+        return _and(terms)
+
+    def target_ok(self, k: int, moving: str) -> str:
+        """R26: host `k` may take the VMs `moving` under a Redeploy."""
+        terms = [f"hp{k}", f"hph{k} == {PH['idle']}"]
+        for j in range(self.V):
+            bad = (f"(vs{j} != {ST[RUNNING]} || ((({moving}) & {self.setmask[self.aset[j]]}) != 0 && "
+                   f"(({moving}) & {self.udmask[j]}) == 0))")
+            terms.append(f"!(vh{j} == {k} && {bad})")
+        return _and(terms)
+
+    def has_target(self, h: int, moving: str) -> str:
+        return _or([self.target_ok(k, moving) for k in range(self.H) if k != h])
+
+    def resume_vms(self, h: int) -> str:
+        return "\n".join(
+            f"if :: vs{i} == {ST[FROZEN]} && vh{i} == {h} -> vs{i} = {ST[RUNNING]}; vsn{i} = {NONE}; vf{i} = {NONE}; "
+            f"vu{i} = (vl{i} != 0 -> 0 : {NONE}) :: else -> skip fi;" for i in range(self.V))
+
+    def restart_vms(self, res: str, target: str | None = None) -> str:
+        move = f" vh{{i}} = {target};" if target else ""
+        return "\n".join(
+            f"if :: {self.bit(res, i)} -> vs{i} = {ST[REBOOTING]};{move.format(i=i)} vm{i} = {BLANK}; vsn{i} = {NONE}; "
+            f"vf{i} = {NONE}; vl{i} = 0; vu{i} = {NONE} :: else -> skip fi;" for i in range(self.V))
+
+    def remove_event(self, h: int) -> str:
+        return (f"hrm{h} = hrm{h} | (1 << (hr{h} - 1)); eo{h} = 0; et{h} = 0; er{h} = 0; es{h} = 0; enb{h} = 0; "
+                f"eno{h} = 0; edu{h} = 0; eap{h} = 0; eby{h} = 0; hph{h} = {PH['idle']}; inc++")
+
+    # ------------------------------------------------------------------ actions
+
+    def instances(self) -> list[tuple[Instance, str, str]]:
+        """(instance, guard, effect) per action instance, in the order of `ACTIONS`."""
+        out: list[tuple[Instance, str, str]] = []
+        p, H, V = self.p, self.H, self.V
+        idle = PH["idle"]
+        for a in ACTIONS:
+            n = a.name
+            for h in range(H) if a.kind in ("host", "event") else [None]:
+                if n == "platform_announce_event":
+                    for typ in EVENT_TYPES:
+                        if typ == "Freeze":
+                            kind = f"!hn{h}"
+                        elif typ == "Reboot":
+                            kind = f"hn{h}"
+                        elif p.allow_redeploy:
+                            kind = f"hn{h} && {self.has_target(h, f'rs{h}')}"
+                        else:
+                            continue
+                        guard = [f"!hp{h}", f"hph{h} == {idle}", f"hr{h} < {MAX_ROUNDS}", kind, f"rs{h} != 0"]
+                        if p.resources_one_update_domain:
+                            guard.append(self.one_ud(f"rs{h}"))
+                        notice = self.spec.announced_notice(typ)
+                        dur = p.expected_pause if typ == "Freeze" else -1
+                        eff = (f"eo{h} = 1; et{h} = {TY[typ]}; er{h} = rs{h}; es{h} = 0; enb{h} = {notice}; "
+                               f"eno{h} = {notice}; edu{h} = {dur}; eap{h} = 0; eby{h} = {NONE}; "
+                               f"hph{h} = {PH['announced']}; hr{h}++; inc++")
+                        out.append((Instance(n, h, typ), " && ".join(guard), eff))
+                elif n == "platform_patch_empty_host":
+                    out.append((Instance(n, h), f"!hp{h} && hph{h} == {idle} && rs{h} == 0",
+                                f"hp{h} = 1; hn{h} = 0"))
+                elif n == "app_approve_event":
+                    who: list[int] = list(range(V)) + ([OUTSIDE] if p.approval_from_outside else [])
+                    for w in who:
+                        if w == OUTSIDE:
+                            member = "true"
+                        elif p.approval_scope == "resources":
+                            member = self.bit(f"er{h}", w)
+                        else:
+                            member = f"((er{h} & {self.setmask[self.aset[w]]}) != 0)"
+                        guard = f"eo{h} && {member} && es{h} == 0 && !eap{h} && enb{h} != 0"
+                        out.append((Instance(n, h, w), guard, f"eap{h} = 1; eby{h} = {w}"))
+                elif n == "platform_start_event":
+                    guard = [f"eo{h}", f"es{h} == 0", f"(enb{h} == 0 || eap{h})"]
+                    if self.mutant != "slice_guard_dropped":
+                        guard.append(self.one_slice(self.started_with(h, None, f"er{h}")))
+                    guard.append(self.gap_ok(f"er{h}"))
+                    out.append((Instance(n, h), " && ".join(guard),
+                                f"es{h} = 1; enb{h} = {NONE}; hph{h} = {PH['started']}; inc++"))
+                elif n == "platform_cancel_event":
+                    out.append((Instance(n, h), f"eo{h} && es{h} == 0 && hr{h} < {MAX_ROUNDS - 1}",
+                                self.remove_event(h)))
+                elif n == "host_freeze":
+                    eff = "\n".join(f"if :: {self.bit(f'er{h}', i)} -> vs{i} = {ST[FROZEN]}; vsn{i} = vm{i}; vf{i} = 0 "
+                                    f":: else -> skip fi;" for i in range(V))
+                    out.append((Instance(n, h), f"hph{h} == {PH['started']} && eo{h} && et{h} == {TY['Freeze']}",
+                                eff + f"\nhph{h} = {PH['frozen']}"))
+                elif n == "host_apply_patch":
+                    out.append((Instance(n, h), f"hph{h} == {PH['frozen']} && !hp{h} && !hn{h}", f"hp{h} = 1"))
+                elif n == "platform_resume_host":
+                    out.append((Instance(n, h), f"hph{h} == {PH['frozen']} && hp{h}",
+                                self.resume_vms(h) + f"\nhph{h} = {PH['recovered']}"))
+                elif n == "platform_watchdog_resume":
+                    if p.watchdog_any_time:
+                        due = _or([f"(vf{i} != {NONE} && vh{i} == {h})" for i in range(V)])
+                    else:
+                        due = _or([f"(vf{i} != {NONE} && vf{i} + {self.g} > {self.bound} && vh{i} == {h})"
+                                   for i in range(V)])
+                    out.append((Instance(n, h), f"hph{h} == {PH['frozen']} && !hp{h} && {due}",
+                                self.resume_vms(h) + f"\nhph{h} = {PH['recovered']}; hn{h} = 1"))
+                elif n == "host_reboot":
+                    out.append((Instance(n, h), f"hph{h} == {PH['started']} && eo{h} && et{h} == {TY['Reboot']}",
+                                self.restart_vms(f"er{h}") + f"\nhph{h} = {PH['rebooting']}; hp{h} = 1; hn{h} = 0"))
+                elif n == "host_redeploy":
+                    if not p.allow_redeploy:
+                        continue  # no Redeploy is ever announced
+                    pick = "".join(f"if :: {k != h and 1 or 0} && {self.target_ok(k, f'er{h}')} -> tg = {k} :: else -> "
+                                   for k in range(H)) + "skip" + " fi" * H + ";"
+                    out.append((Instance(n, h),
+                                f"hph{h} == {PH['started']} && eo{h} && et{h} == {TY['Redeploy']} && "
+                                f"{self.has_target(h, f'er{h}')}",
+                                pick + "\n" + self.restart_vms(f"er{h}", "tg")
+                                + f"\nhph{h} = {PH['rebooting']}; hp{h} = 1; hn{h} = 0"))
+                elif n == "host_boot_vms":
+                    eff = "\n".join(f"if :: {self.bit(f'er{h}', i)} -> vs{i} = {ST[RUNNING]}; vsn{i} = {NONE}; "
+                                    f"vf{i} = {NONE}; vl{i} = 0; vu{i} = {NONE} :: else -> skip fi;" for i in range(V))
+                    if self.gap:
+                        for a_ in range(self.A):
+                            members = [i for i in range(V) if self.aset[i] == a_]
+                            chain = "".join(f"if :: {self.bit(f'er{h}', i)} -> ru{a_} = {self.ud[i]}; "
+                                            f"rl{a_} = {self.gap} :: else -> " for i in members)
+                            if members:
+                                eff += "\n" + chain + "skip" + " fi" * len(members) + ";"
+                    out.append((Instance(n, h), f"hph{h} == {PH['rebooting']} && eo{h}",
+                                eff + f"\nhph{h} = {PH['recovered']}"))
+                elif n == "host_hardware_failure":
+                    if not p.hardware_failures:
+                        continue
+                    running = _and([f"!(vh{i} == {h} && vs{i} != {ST[RUNNING]})" for i in range(V)])
+                    guard = (f"hph{h} == {idle} && hr{h} == 0 && !hp{h} && rs{h} != 0 && {running} && "
+                             + self.one_slice(self.started_with(h, "Reboot", f"rs{h}")))
+                    eff = (f"eo{h} = 1; et{h} = {TY['Reboot']}; er{h} = rs{h}; es{h} = 1; enb{h} = {NONE}; eno{h} = 0; "
+                           f"edu{h} = -1; eap{h} = 0; eby{h} = {NONE}; hr{h} = 1; inc++;\n"
+                           + self.restart_vms(f"er{h}") + f"\nhph{h} = {PH['rebooting']}")
+                    out.append((Instance(n, h), guard, eff))
+                elif n == "vm_clock_resync":
+                    for i in range(V):
+                        out.append((Instance(n, i), f"vs{i} == {ST[RUNNING]} && vl{i} != 0",
+                                    f"vsn{i} = {NONE}; vf{i} = {NONE}; vl{i} = 0; vu{i} = {NONE}"))
+                elif n == "platform_complete_event":
+                    out.append((Instance(n, h), f"eo{h} && es{h} == 1 && hph{h} == {PH['recovered']}",
+                               self.remove_event(h)))
+                elif n == "time_passes":
+                    out.append((Instance(n, None),) + self.time_passes())
+                else:
+                    raise NotEncoded(f"the action {n}")
+        return out
+
+    def time_passes(self) -> tuple[str, str]:
+        V, g = self.V, self.g
+        timing = _or([f"vf{i} != {NONE} || vu{i} != {NONE}" for i in range(V)])
+        deadlines = _and([f"(vf{i} == {NONE} || vf{i} + {g} <= {self.bound})" for i in range(V)]
+                         + [f"(vu{i} == {NONE} || vu{i} + {g} <= {self.latency})" for i in range(V)])
+        guard = f"(!{timing} || {deadlines})"
+        lines = [f"if :: {timing} -> dt = {g} :: else -> dt = 0;"]
+        for h in range(self.H):
+            lines.append(f"  if :: eo{h} && enb{h} > 0 && (dt == 0 || enb{h} < dt) -> dt = enb{h} :: else -> skip fi;")
+        for a in range(self.A):
+            lines.append(f"  if :: ru{a} != {NONE} && (dt == 0 || rl{a} < dt) -> dt = rl{a} :: else -> skip fi;")
+        lines.append(f"  if :: dt == 0 -> dt = {g} :: else -> skip fi fi;")
+        for i in range(V):
+            lines.append(
+                f"if :: vs{i} == {ST[RUNNING]} -> vu{i} = (vu{i} == {NONE} -> {NONE} : (vu{i} + dt < {self.ucap} -> "
+                f"vu{i} + dt : {self.ucap})); vm{i} = (vm{i} != {BLANK} -> {WRITTEN} : {LOADED}); vsn{i} = {NONE}; "
+                f"vf{i} = {NONE}\n"
+                f"   :: vs{i} == {ST[FROZEN]} -> vf{i} = ((vf{i} == {NONE} -> 0 : vf{i}) + dt < {self.fcap} -> "
+                f"(vf{i} == {NONE} -> 0 : vf{i}) + dt : {self.fcap}); vl{i} = (vl{i} + dt < {self.fcap} -> vl{i} + dt : "
+                f"{self.fcap})\n   :: else -> skip fi;")
+        for h in range(self.H):
+            lines.append(f"if :: eo{h} && enb{h} > 0 -> enb{h} = (enb{h} > dt -> enb{h} - dt : 0) :: else -> skip fi;")
+        for a in range(self.A):
+            lines.append(f"if :: ru{a} != {NONE} && rl{a} <= dt -> ru{a} = {NONE}; rl{a} = 0 "
+                         f":: ru{a} != {NONE} && rl{a} > dt -> rl{a} = rl{a} - dt :: else -> skip fi;")
+        return guard, "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- properties
+#
+# Each encoder takes the generator and the action a d_step applies, and returns the Promela
+# condition under which the property holds after that step (pre-state fields are read as
+# p_<name>), or None when the step cannot affect it.  A sometimes-property's encoder returns
+# the condition under which it is reached.
+
+Encoder = Callable[[Gen, str], "str | None"]
+ENCODED_PROPERTIES: dict[str, Encoder] = {}
+
+
+def enc(name: str) -> Callable[[Encoder], Encoder]:
+    def deco(fn: Encoder) -> Encoder:
+        ENCODED_PROPERTIES[name] = fn
+        return fn
+    return deco
+
+
+def _vms(g: Gen, fmt: str) -> str:
+    return _and([fmt.format(i=i) for i in range(g.V)])
+
+
+def _hosts(g: Gen, fmt: str) -> str:
+    return _and([fmt.format(h=h) for h in range(g.H)])
+
+
+def _started_names(g: Gen, i: int, types: tuple[str, ...] = EVENT_TYPES, pre: str = "") -> str:
+    """Some Started event of one of `types` names VM `i`."""
+    return _or([f"({pre}eo{h} && {pre}es{h} == 1 && ({' || '.join(f'{pre}et{h} == {TY[t]}' for t in types)}) && "
+                f"({pre}er{h} & {b(i)}))" for h in range(g.H)])
+
+
+def _down(g: Gen, status: str) -> str:
+    return " | ".join(f"(vs{i} == {ST[status]} -> {b(i)} : 0)" for i in range(g.V)) or "0"
+
+
+def _unplanned(h: int, pre: str = "") -> str:
+    return f"({pre}eno{h} == 0 && {pre}et{h} == {TY['Reboot']})"
+
+
+@enc("type_ok")
+def _type_ok(g: Gen, act: str) -> str:
+    return _and([_vms(g, "vs{i} <= 2 && vh{i} < " + str(g.H) + " && vm{i} <= 3 && vl{i} >= 0 && "
+                      "((vs{i} == 1) == (vf{i} != -1 && vsn{i} != -1))"),
+                 "inc >= 1", _hosts(g, "(!eo{h} || et{h} <= 2)")])
+
+
+@enc("frozen_memory_matches_snapshot")
+def _fms(g: Gen, act: str) -> str:
+    return _vms(g, f"!(vs{{i}} == {ST[FROZEN]} && vm{{i}} != vsn{{i}})")
+
+
+@enc("memory_kept_at_resume")
+def _mkr(g: Gen, act: str) -> str:
+    return _vms(g, f"!(p_vs{{i}} == {ST[FROZEN]} && vs{{i}} == {ST[RUNNING]} && vm{{i}} != p_vsn{{i}})")
+
+
+@enc("freeze_within_bound")
+def _fwb(g: Gen, act: str) -> str:
+    return _vms(g, f"(vf{{i}} == {NONE} || vf{{i}} <= {g.bound})")
+
+
+@enc("clock_synced_after_resume")
+def _csar(g: Gen, act: str) -> str:
+    return _vms(g, f"!(vs{{i}} == {ST[RUNNING]} && vl{{i}} != 0 && (vu{{i}} == {NONE} || vu{{i}} > {g.latency}))")
+
+
+@enc("guest_clock_monotonic")
+def _gcm(g: Gen, act: str) -> str:
+    dt = "dt" if act == "time_passes" else "0"
+    return _vms(g, f"(p_vs{{i}} == {ST[REBOOTING]} || vs{{i}} == {ST[REBOOTING]} || {dt} - (vl{{i}} - p_vl{{i}}) >= 0)")
+
+
+@enc("one_slice_at_a_time")
+def _osat(g: Gen, act: str) -> str:
+    return g.one_slice({"Freeze": _down(g, FROZEN), "Reboot": _down(g, REBOOTING)})
+
+
+@enc("aset_keeps_a_running_vm")
+def _akarv(g: Gen, act: str) -> str:
+    terms = []
+    for a in range(g.A):
+        members = [i for i in range(g.V) if g.aset[i] == a]
+        if not members:
+            continue
+        running = _or([f"vs{i} == {ST[RUNNING]}" for i in members])
+        bad = []
+        for status, typ in ((FROZEN, "Freeze"), (REBOOTING, "Reboot")):
+            if a in g.spec.spread_sets[typ]:
+                bad.append(_or([f"vs{i} == {ST[status]}" for i in members]))
+        if bad:
+            terms.append(f"({running} || !{_or(bad)})")
+    return _and(terms)
+
+
+@enc("event_resources_one_update_domain")
+def _erou(g: Gen, act: str) -> str:
+    if not g.p.resources_one_update_domain:
+        return "true"
+    return _and([f"(!eo{h} || {g.one_ud(f'er{h}')})" for h in range(g.H)])
+
+
+@enc("recovery_gap_kept")
+def _rgk(g: Gen, act: str) -> str:
+    terms = []
+    for h in range(g.H):
+        held = _or([f"(p_er{h} & {b(i)} && p_ru{g.aset[i]} != {NONE} && p_rl{g.aset[i]} > 0 && "
+                    f"p_ru{g.aset[i]} != {g.ud[i]})" for i in range(g.V)])
+        terms.append(f"!(p_eo{h} && p_es{h} == 0 && eo{h} && hr{h} == p_hr{h} && es{h} == 1 && {held})")
+    return _and(terms)
+
+
+@enc("approval_from_the_set")
+def _afts(g: Gen, act: str) -> str:
+    terms = []
+    for h in range(g.H):
+        named = []
+        for w in range(g.V):
+            cond = (g.bit(f"er{h}", w) if g.p.approval_scope == "resources"
+                    else f"((er{h} & {g.setmask[g.aset[w]]}) != 0)")
+            named.append(f"(eby{h} == {w} && {cond})")
+        if g.p.approval_from_outside:
+            named.append(f"eby{h} == {OUTSIDE}")
+        terms.append(f"(!eo{h} || ((eap{h} != 0) == (eby{h} != {NONE}) && (eby{h} == {NONE} || {_or(named)})))")
+    return _and(terms)
+
+
+@enc("reboot_update_never_under_freeze")
+def _runuf(g: Gen, act: str) -> str:
+    return _hosts(g, f"!(!p_hp{{h}} && hp{{h}} && p_hn{{h}} && eo{{h}} && et{{h}} == {TY['Freeze']})")
+
+
+@enc("reboot_update_announced_as_reboot")
+def _ruaar(g: Gen, act: str) -> str:
+    return _hosts(g, f"!(p_hph{{h}} == {PH['idle']} && hph{{h}} == {PH['announced']} && p_hn{{h}} && eo{{h}} && "
+                     f"et{{h}} == {TY['Freeze']})")
+
+
+@enc("impact_needs_started_event")
+def _inse(g: Gen, act: str) -> str:
+    return _and([f"(vs{i} == {ST[RUNNING]} || {_started_names(g, i)})" for i in range(g.V)])
+
+
+@enc("start_after_notbefore_or_approval")
+def _sanoa(g: Gen, act: str) -> str:
+    return _hosts(g, "!(p_eo{h} && p_es{h} == 0 && eo{h} && hr{h} == p_hr{h} && es{h} == 1 && p_enb{h} != 0 && "
+                     "!p_eap{h})")
+
+
+@enc("notice_at_least_minimum")
+def _nalm(g: Gen, act: str) -> str:
+    terms = []
+    for h in range(g.H):
+        need = " : ".join(f"(et{h} == {TY[t]} -> {g.p.required_notice(t)}" for t in EVENT_TYPES[:-1])
+        need = f"{need} : {g.p.required_notice(EVENT_TYPES[-1])}" + ")" * (len(EVENT_TYPES) - 1)
+        terms.append(f"!(eo{h} && !(p_eo{h} && p_hr{h} == hr{h}) && es{h} == 0 && (eno{h} < {need} || "
+                     f"enb{h} != eno{h}))")
+    return _and(terms)
+
+
+@enc("incarnation_tracks_changes")
+def _itc(g: Gen, act: str) -> str:
+    same = _and([f"(eo{h} == p_eo{h} && (!eo{h} || (hr{h} == p_hr{h} && et{h} == p_et{h} && er{h} == p_er{h} && "
+                 f"es{h} == p_es{h} && eno{h} == p_eno{h} && edu{h} == p_edu{h})))" for h in range(g.H)])
+    return f"(({same} && inc == p_inc) || (!{same} && inc > p_inc))"
+
+
+@enc("only_scheduled_or_started")
+def _osos(g: Gen, act: str) -> str:
+    return _hosts(g, "(!eo{h} || es{h} <= 1)")
+
+
+@enc("event_lifecycle")
+def _el(g: Gen, act: str) -> str:
+    terms = []
+    for h in range(g.H):
+        same = f"(p_eo{h} && p_hr{h} == hr{h})"
+        terms.append(f"(!eo{h} || ((es{h} == 0) == (enb{h} != {NONE}) && (({same}) || es{h} == 0 || {_unplanned(h)}) "
+                     f"&& (!{same} || (!(p_es{h} == 1 && es{h} == 0) && p_et{h} == et{h} && p_er{h} == er{h}))))")
+    return _and(terms)
+
+
+@enc("removed_event_never_returns")
+def _renr(g: Gen, act: str) -> str:
+    return _hosts(g, "(!eo{h} || hr{h} == 0 || (hrm{h} & (1 << (hr{h} - 1))) == 0)")
+
+
+@enc("finished_event_removed")
+def _fer(g: Gen, act: str) -> str:
+    return _hosts(g, f"(!eo{{h}} || hph{{h}} != {PH['idle']})")
+
+
+@enc("vm_stays_on_host")
+def _vsoh(g: Gen, act: str) -> str:
+    return _and([f"(vh{i} == p_vh{i} || {_started_names(g, i, ('Redeploy',))})" for i in range(g.V)])
+
+
+@enc("redeploy_target_within_rules")
+def _rtwr(g: Gen, act: str) -> str:
+    terms = []
+    for i in range(g.V):
+        for k in range(g.H):
+            bad = [f"!p_hp{k}", f"p_hph{k} != {PH['idle']}"]
+            for j in range(g.V):
+                other = g.aset[j] == g.aset[i] and g.ud[j] != g.ud[i]
+                bad.append(f"(p_vh{j} == {k} && p_vs{j} != {ST[RUNNING]})")
+                if other:
+                    bad.append(f"p_vh{j} == {k}")
+            terms.append(f"!(vh{i} != p_vh{i} && vh{i} == {k} && {_or(bad)})")
+    return _and(terms)
+
+
+@enc("memory_lost_only_by_reboot")
+def _mlobr(g: Gen, act: str) -> str:
+    terms = []
+    for i in range(g.V):
+        ok = [f"vm{i} == p_vm{i}"]
+        if act == "time_passes":
+            ok.append(f"p_vs{i} == {ST[RUNNING]}")
+        ok.append(f"(vs{i} == {ST[REBOOTING]} && {_started_names(g, i, ('Reboot', 'Redeploy'))})")
+        terms.append(_or(ok))
+    return _and(terms)
+
+
+@enc("failure_applies_no_update")
+def _fanu(g: Gen, act: str) -> str:
+    return _and([f"!(!p_hp{h} && hp{h} && eo{h} && {_unplanned(h)})" for h in range(g.H)])
+
+
+# strengthening invariants
+
+
+@enc("event_matches_phase")
+def _emp(g: Gen, act: str) -> str:
+    terms = []
+    for h in range(g.H):
+        want = f"(hph{h} == {PH['announced']} -> 0 : 1)"
+        terms.append(f"((eo{h} == 0) == (hph{h} == {PH['idle']}) && (!eo{h} || (es{h} == {want} && "
+                     f"!((hph{h} == {PH['frozen']}) != (et{h} == {TY['Freeze']}) && "
+                     f"(hph{h} == {PH['frozen']} || hph{h} == {PH['rebooting']})))))")
+    return _and(terms)
+
+
+@enc("notbefore_while_scheduled")
+def _nbws(g: Gen, act: str) -> str:
+    return _hosts(g, f"(!eo{{h}} || ((es{{h}} == 0) == (enb{{h}} != {NONE}) && (enb{{h}} == {NONE} || enb{{h}} >= 0)))")
+
+
+@enc("impacted_vms_match_phase")
+def _ivmp(g: Gen, act: str) -> str:
+    terms = []
+    want = {PH["announced"]: ST[RUNNING], PH["started"]: ST[RUNNING], PH["frozen"]: ST[FROZEN],
+            PH["rebooting"]: ST[REBOOTING], PH["recovered"]: ST[RUNNING]}
+    for h in range(g.H):
+        for i in range(g.V):
+            status = _and([f"(hph{h} != {ph} || vs{i} == {st})" for ph, st in want.items()])
+            place = (f"(!(hph{h} == {PH['announced']} || hph{h} == {PH['started']} || hph{h} == {PH['frozen']}) "
+                     f"|| vh{i} == {h})")
+            terms.append(f"(!(eo{h} && (er{h} & {b(i)})) || ({status} && {place}))")
+    return _and(terms)
+
+
+@enc("impacted_vm_named_by_its_event")
+def _ivnbie(g: Gen, act: str) -> str:
+    terms = []
+    for i in range(g.V):
+        own = _or([f"(vh{i} == {h} && hph{h} == {PH['frozen']} && eo{h} && (er{h} & {b(i)}))" for h in range(g.H)])
+        rebooting = _or([f"(eo{h} && (er{h} & {b(i)}) && hph{h} == {PH['rebooting']})" for h in range(g.H)])
+        patched = _or([f"(vh{i} == {h} && hp{h})" for h in range(g.H)])
+        unplanned = _or([f"(eo{h} && (er{h} & {b(i)}) && {_unplanned(h)})" for h in range(g.H)])
+        terms.append(f"(vs{i} != {ST[FROZEN]} || {own})")
+        terms.append(f"(vs{i} != {ST[REBOOTING]} || ({rebooting} && ({patched} || {unplanned})))")
+    return _and(terms)
+
+
+@enc("vm_named_by_one_event")
+def _vnboe(g: Gen, act: str) -> str:
+    terms = []
+    for h in range(g.H):
+        for k in range(h + 1, g.H):
+            terms.append(f"!(eo{h} && eo{k} && (er{h} & er{k}) != 0)")
+    return _and(terms)
+
+
+@enc("named_vm_on_event_host_or_patched")
+def _nvoehop(g: Gen, act: str) -> str:
+    terms = []
+    for h in range(g.H):
+        for i in range(g.V):
+            unpatched = _or([f"(vh{i} == {k} && !hp{k})" for k in range(g.H)])
+            terms.append(f"!(eo{h} && (er{h} & {b(i)}) && vh{i} != {h} && {unpatched})")
+    return _and(terms)
+
+
+@enc("unplanned_reboot_impacts_at_once")
+def _uria(g: Gen, act: str) -> str:
+    return _and([f"!(eo{h} && {_unplanned(h)} && (es{h} != 1 || !(hph{h} == {PH['rebooting']} || "
+                 f"hph{h} == {PH['recovered']})))" for h in range(g.H)])
+
+
+@enc("started_events_one_slice")
+def _seos(g: Gen, act: str) -> str:
+    return g.one_slice({t: f"st{k}" for t, k in TY.items()})
+
+
+@enc("event_ids_current")
+def _eic(g: Gen, act: str) -> str:
+    return _hosts(g, f"(!eo{{h}} || hr{{h}} >= 1) && (hrm{{h}} >> hr{{h}}) == 0 && hr{{h}} <= {MAX_ROUNDS}")
+
+
+@enc("unsynced_clock_on_finished_host")
+def _ucofh(g: Gen, act: str) -> str:
+    terms = []
+    for i in range(g.V):
+        finished = _or([f"(vh{i} == {h} && (hp{h} || hn{h}))" for h in range(g.H)])
+        terms.append(f"(vu{i} == {NONE} || (vs{i} == {ST[RUNNING]} && vl{i} != 0 && {finished}))")
+    return _and(terms)
+
+
+@enc("freeze_only_for_in_place_update")
+def _fofipu(g: Gen, act: str) -> str:
+    return _hosts(g, f"!(eo{{h}} && et{{h}} == {TY['Freeze']} && (hph{{h}} == {PH['announced']} || "
+                     f"hph{{h}} == {PH['started']} || hph{{h}} == {PH['frozen']}) && hn{{h}})")
+
+
+@enc("unpatched_until_impact")
+def _uui(g: Gen, act: str) -> str:
+    return _hosts(g, f"!((hph{{h}} == {PH['announced']} || hph{{h}} == {PH['started']}) && hp{{h}})")
+
+
+@enc("timers_in_range")
+def _tir(g: Gen, act: str) -> str:
+    return _and([_vms(g, f"((vf{{i}} == {NONE}) != (vs{{i}} == {ST[FROZEN]})) && ((vsn{{i}} == {NONE}) != "
+                      f"(vs{{i}} == {ST[FROZEN]})) && (vf{{i}} == {NONE} || vf{{i}} >= 0) && (vu{{i}} == {NONE} || "
+                      f"vu{{i}} >= 0) && (vsn{{i}} == {NONE} || (vsn{{i}} >= 0 && vsn{{i}} <= {max(MEMORY_TOKENS)}))"),
+                 _hosts(g, f"hr{{h}} <= {MAX_ROUNDS}")])
+
+
+# sometimes-properties: the condition under which each is reached by the step
+
+
+@enc("reach_freeze")
+def _rf(g: Gen, act: str) -> str | None:
+    return "true" if act == "host_freeze" else None
+
+
+@enc("reach_resume")
+def _rr(g: Gen, act: str) -> str | None:
+    return "true" if act == "platform_resume_host" else None
+
+
+@enc("reach_watchdog_abort")
+def _rwa(g: Gen, act: str) -> str | None:
+    return "true" if act == "platform_watchdog_resume" else None
+
+
+@enc("reach_early_start_by_approval")
+def _resba(g: Gen, act: str) -> str | None:
+    if act != "platform_start_event":
+        return None
+    return _or([f"(p_eo{h} && p_es{h} == 0 && es{h} == 1 && p_enb{h} > 0 && p_eap{h})" for h in range(g.H)])
+
+
+@enc("reach_rollout_complete")
+def _rrc(g: Gen, act: str) -> str | None:
+    return _and([_hosts(g, f"!eo{{h}} && hp{{h}} && hph{{h}} == {PH['idle']}"),
+                 _vms(g, f"vs{{i}} == {ST[RUNNING]} && vl{{i}} == 0")])
+
+
+# Deadlock (R20) is SPIN's invalid end state: no assertion.
+NOT_ENCODED_PROPERTIES.update({p.name: "SPIN's invalid end state (a blocked do loop) is the deadlock check"
+                               for p in REGISTRY if p.kind == ALWAYS and p.scope == DEADLOCK})
+
+# ---------------------------------------------------------------------- mutants
+
+
+ENCODED_MUTANTS: frozenset[str] = frozenset({"slice_guard_dropped"})
+
+
+# ---------------------------------------------------------------------- the text
+
+
+_IDENT = re.compile(r"\b(p_)?([a-z]+[0-9]+|inc|dt|tg)\b")
+
+
+def to_c(expr: str) -> str:
+    """A Promela condition of the property encoders as C over SPIN's state (`now`) and the
+    pre-state copy (`vmspec_pre`)."""
+    expr = expr.replace("->", "?").replace("true", "1").replace("false", "0")
+    return _IDENT.sub(lambda m: ("vmspec_pre." if m.group(1) else "now.") + m.group(2), expr)
+
+
+def generate(spec: Spec, mutant: str | None = None, *, config: str = "?") -> Model:
+    """The Promela model of `spec` (raises `NotEncoded` for what it cannot translate)."""
+    _check_encodable(spec, mutant)
+    g = Gen(spec, mutant)
+    state = g.variables()
+    derived = g.derived()
+    props = [p for p in REGISTRY if p.name in ENCODED_PROPERTIES and p.kind in (ALWAYS, SOMETIMES)
+             and p.scope in (STATE, TRANSITION)]
+    assertions = [p.name for p in props]
+    generated = g.instances()
+    out = [
+        f"/* vmspec: {config}{' mutant ' + mutant if mutant else ''}: generated by `vmspec export promela`.",
+        "   One d_step per action instance; the state variables are initialised to the initial state.",
+        "   The properties are assertions in C (vmspec_check_*), checked after every step: an always-property",
+        "   must hold, a sometimes-property must not be reached (its violation is the witness).  VMSPEC_OFF",
+        "   (a comma-separated list of property numbers) switches some off at run time. */",
+        f"c_decl {{ int vmspec_off[{max(1, len(props))}]; }}",
+        "",
+        "/* state */",
+    ]
+    out += [f"{t} {n} = {v};" for t, n, v in state]
+    out += ["/* derived from the state (residents per host; Started events' Resources per type) */"]
+    out += [f"{t} {n} = {v};" for t, n, v in derived]
+    out += ["/* scratch, zero between steps: the time step, the Redeploy target */"]
+    out += ["short dt = 0;", "byte tg = 0;", ""]
+    out += ["c_code { State vmspec_pre; extern void (*uerror)(char *); }",
+            "c_code { __attribute__((constructor)) static void vmspec_init(void) {",
+            "  char *e = getenv(\"VMSPEC_OFF\"); while (e && *e) { int k = atoi(e);",
+            f"  if (k >= 0 && k < {max(1, len(props))}) vmspec_off[k] = 1; while (*e && *e != ',') e++; "
+            "if (*e) e++; } } }"]
+    cfuns: list[str] = []
+    conds: dict[str, int] = {}  # C condition -> the number of the function testing it
+    for action in dict.fromkeys(inst.action for inst, _, _ in generated):
+        calls = []
+        for n, p in enumerate(props):
+            cond = ENCODED_PROPERTIES[p.name](g, action)
+            if cond is None:
+                continue
+            test = to_c(cond) if p.kind == SOMETIMES else f"!{to_c(cond)}"
+            if test not in conds:
+                conds[test] = len(conds)
+                fn = f"c_code {{ /* {p.name} ({p.rule}) */ static int vmspec_c{conds[test]}(void) {{ return {test}; }} }}"
+                if len(fn) > MAX_C_BLOCK:
+                    raise NotEncoded(f"a configuration this large (the check of {p.name} exceeds SPIN's "
+                                     f"{MAX_C_BLOCK:,}-character limit of embedded C)")
+                cfuns.append(fn)
+            what = "reached" if p.kind == SOMETIMES else "violated"
+            calls.append(f"  if (!vmspec_off[{n}] && vmspec_c{conds[test]}()) uerror(\"vmspec property {n} {what}\");")
+        cfuns.append(f"c_code {{ void vmspec_check_{action}(void) {{\n" + "\n".join(calls) + "\n} }")
+    out += cfuns + [""]
+    out += ["inline derive() {", "    " + g.derive_code(), "}", ""]
+    body = []
+    instances = []
+    for k, (inst, guard, effect) in enumerate(generated):
+        instances.append(inst)
+        body.append(
+            f"  :: d_step {{ /* {k} {inst.action} {inst.obj if inst.obj is not None else ''} "
+            f"{inst.extra if inst.extra is not None else ''} */\n"
+            f"    ({guard}) ->\n    c_code {{ vmspec_pre = now; }};\n    " + effect.replace("\n", "\n    ")
+            + f";\n    derive();\n    printf(\"@step {k}\\n\");\n    c_code {{ vmspec_check_{inst.action}(); }};\n"
+            "    dt = 0; tg = 0\n  }")
+    out += ["active proctype vmspec() {", "  do"] + body + ["  od", "}", ""]
+    return Model("\n".join(out), instances, assertions, [n for _, n, _ in state])

@@ -1,0 +1,303 @@
+"""SPIN as an exhaustive engine: the generated Promela model (`promela.generate`) compiled
+into SPIN's verifier `pan` and searched breadth-first.
+
+Each property's shortest counterexample is found in turn: pan stops at the first error (the
+shallowest, breadth-first), the trail is replayed by pan (`-r`), its steps are read back as the
+model's steps and **replayed through the Python model**, which must refuse none of them and
+must judge the property as SPIN did at the end (a disagreement is an error: verdict
+*unknown*, never a pass); then that assertion is switched off (`VMSPEC_OFF`) and the search
+runs again, until a search finds nothing: its figures are the state graph's.  Counterexamples
+are the shared `Counterexample`, built as the Python explorer builds them.
+
+Requires the `spin` and a C compiler (Debian: `apt-get install -y spin gcc`); without them
+`SpinMissing` says what to install.  notes/spin.md says what is translated and what is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import resource
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from vmspec.model import Spec, State, Step
+from vmspec.model.state import OUTSIDE
+from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, REGISTRY, SOMETIMES, STATE, by_name
+from vmspec.properties.engines.explore import ExploreResult
+from vmspec.properties.engines.explore import verdicts as explore_verdicts
+from vmspec.properties.engines.promela import Instance, Model, NotEncoded, generate
+from vmspec.properties.evidence import counterexample as cx
+from vmspec.properties.evidence.verdict import UNKNOWN, Verdict
+
+__all__ = ["ENGINE", "INSTALL", "SpinMissing", "SpinDisagreement", "NotEncoded", "Compiled", "compile_model",
+           "search", "verdicts", "tools"]
+
+ENGINE = "spin"
+INSTALL = "apt-get install -y spin gcc"
+CFLAGS = ("-O1", "-DBFS", "-DSAFETY", "-DNOREDUCE", "-w")
+
+
+class SpinMissing(Exception):
+    """SPIN or a C compiler is not installed; the message names the install command."""
+
+
+class SpinDisagreement(Exception):
+    """SPIN's counterexample does not replay through the Python model as SPIN judged it."""
+
+
+def tools() -> tuple[str, str]:
+    """The paths of `spin` and of a C compiler, or `SpinMissing`."""
+    spin = shutil.which("spin")
+    cc = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
+    missing = [name for name, path in (("spin", spin), ("a C compiler (gcc)", cc)) if not path]
+    if missing:
+        raise SpinMissing(f"the spin engine needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'}"
+                          f" not installed; on Debian or Ubuntu: {INSTALL}")
+    assert spin and cc
+    return spin, cc
+
+
+@dataclass
+class Compiled:
+    """A generated model compiled into pan, in its own directory."""
+
+    model: Model
+    directory: Path
+    compile_seconds: float
+
+    @property
+    def pan(self) -> Path:
+        return self.directory / "pan"
+
+
+def compile_model(model: Model, directory: Path | None = None) -> Compiled:
+    """Write the model, generate pan with `spin -o2 -a` and compile it."""
+    spin, cc = tools()
+    started = time.perf_counter()
+    if directory is None:
+        digest = hashlib.sha256(model.text.encode()).hexdigest()[:16]
+        directory = Path(tempfile.gettempdir()) / f"vmspec-spin-{os.getuid()}-{digest}"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "model.pml").write_text(model.text)
+    if not (directory / "pan").exists():
+        _run([spin, "-o2", "-a", "model.pml"], directory, "spin -a")
+        _run([cc, *CFLAGS, "-o", "pan.tmp", "pan.c"], directory, "compiling pan")
+        os.replace(directory / "pan.tmp", directory / "pan")
+    return Compiled(model, directory, time.perf_counter() - started)
+
+
+def _run(cmd: list[str], cwd: Path, what: str, env: dict | None = None) -> str:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0 and what != "pan":
+        raise RuntimeError(f"{what} failed ({proc.returncode}): {(proc.stderr or proc.stdout)[-2000:]}")
+    return proc.stdout + proc.stderr
+
+
+@dataclass
+class PanRun:
+    states: int
+    transitions: int
+    depth: int
+    error: str | None  # "deadlock", a property name, or None
+    seconds: float
+    output: str
+
+
+_NUM = {"states": re.compile(r"^\s*(\d+) states, stored", re.M),
+        "transitions": re.compile(r"^\s*(\d+) transitions \(= stored\+matched\)", re.M),
+        "depth": re.compile(r"depth reached (\d+)")}
+_ERROR = re.compile(r"pan:1: (?:vmspec property (\d+) (?:violated|reached)|(invalid end state))")
+
+
+def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, extra: tuple[str, ...] = ()) -> PanRun:
+    env = dict(os.environ, VMSPEC_OFF=",".join(map(str, sorted(off))))
+    args = [str(c.pan), "-c1", f"-w{hash_bits}", "-m100000", *extra] + ([] if deadlock else ["-E"])
+    started = time.perf_counter()
+    for trail in c.directory.glob("model.pml.trail"):
+        trail.unlink()
+    out = _run(args, c.directory, "pan", env)
+    seconds = time.perf_counter() - started
+    nums = {k: int(m.group(1)) if (m := rx.search(out)) else 0 for k, rx in _NUM.items()}
+    m = _ERROR.search(out)
+    error = None
+    if m:
+        error = "deadlock" if m.group(2) else c.model.assertions[int(m.group(1))]
+    elif "errors: 0" not in out:
+        raise RuntimeError(f"pan reported something vmspec does not read:\n{out[-2000:]}")
+    return PanRun(nums["states"], nums["transitions"], nums["depth"], error, seconds, out)
+
+
+def _trail(c: Compiled, off: set[int]) -> list[int]:
+    env = dict(os.environ, VMSPEC_OFF=",".join(map(str, sorted(off))))
+    out = _run([str(c.pan), "-r", "-n"], c.directory, "pan", env)
+    return [int(k) for k in re.findall(r"^@step (\d+)$", out, re.M)]
+
+
+def steps_of(spec: Spec, instances: list[Instance], trail: list[int]) -> list[tuple[Step, State]]:
+    """The model's steps along a SPIN trail, replayed through the Python model (an instance
+    names the action and its object; EventIds and the time step are read from the replayed
+    state).  A step the model refuses raises `SpinDisagreement`."""
+    s = spec.initial_state()
+    path: list[tuple[Step, State]] = []
+    for n, k in enumerate(trail, 1):
+        inst = instances[k]
+        info_kind = _kind(inst.action)
+        if info_kind == "host":
+            args: tuple = (spec.host_names[inst.obj],)
+            if inst.extra is not None:
+                args += (inst.extra,)
+        elif info_kind == "event":
+            e = s.event_of_host(inst.obj)
+            if e is None:
+                raise SpinDisagreement(f"step {n}: SPIN took {inst.action} on host {spec.host_names[inst.obj]}'s "
+                                       "event, but the model's state has none")
+            args = (e.event_id,)
+            if inst.extra is not None:
+                args += ("outside" if inst.extra == OUTSIDE else spec.vm_names[inst.extra],)
+        elif info_kind == "vm":
+            args = (spec.vm_names[inst.obj],)
+        else:
+            args = (spec.time_choices(s)[0],)
+        st = Step(inst.action, args)
+        try:
+            t = spec.step(s, st)
+        except Exception as exc:  # ActionNotEnabled, or arguments the model cannot resolve
+            raise SpinDisagreement(f"step {n} of SPIN's trail, {st}, does not replay through the model: {exc}") from None
+        path.append((st, t))
+        s = t
+    return path
+
+
+def _kind(action: str) -> str:
+    from vmspec.model import ACTION_INFO
+
+    return ACTION_INFO[action].kind
+
+
+@dataclass
+class SpinResult(ExploreResult):
+    compile_seconds: float = 0.0
+    pan_runs: int = 0
+    disagreements: dict[str, str] = field(default_factory=dict)  # property -> why SPIN and the model disagree
+    not_checked: tuple[str, ...] = ()  # properties this run gives no verdict on
+
+    def figures(self) -> dict:
+        out = super().figures()
+        out.update(engine=ENGINE, compile_seconds=round(self.compile_seconds, 3), pan_runs=self.pan_runs)
+        return out
+
+
+def _judge(spec: Spec, prop: str, path: list[tuple[Step, State]]) -> str | None:
+    """The Python model's own judgement at the end of `path`: the property's message (for a
+    sometimes-property, "reached"), or None when the model does not see what SPIN saw."""
+    s0 = spec.initial_state()
+    t = path[-1][1] if path else s0
+    if prop == "deadlock":
+        return None if any(True for _ in spec.successors(t)) else "deadlock"
+    p = by_name(prop)
+    if p.scope == STATE:
+        result = p.check(spec, t)
+    elif not path:
+        return None
+    else:
+        s = path[-2][1] if len(path) > 1 else s0
+        st = path[-1][0]
+        result = p.check(spec, s, st, t)
+    if p.kind == SOMETIMES:
+        return "reached" if result else None
+    return result or None
+
+
+def search(spec: Spec, *, config: str = "?", mutant: str | None = None, compiled: Compiled | None = None,
+           hash_bits: int | None = None) -> SpinResult:
+    """Every property's shortest counterexample (or witness) and the state graph's figures, by SPIN."""
+    started = time.perf_counter()
+    c = compiled or compile_model(generate(spec, mutant, config=config))
+    model = c.model
+    bits = hash_bits or 22
+    found: dict[str, cx.Counterexample] = {}
+    reached: set[str] = set()
+    disagree: dict[str, str] = {}
+    off: set[int] = set()
+    settings = {"engine": ENGINE, "search": "breadth-first, exhaustive"}
+    s0 = spec.initial_state()
+    for n, name in enumerate(model.assertions):  # the initial state is no step's target: judged here
+        p = by_name(name)
+        if p.scope == STATE and p.check(spec, s0):
+            off.add(n)
+            if p.kind == SOMETIMES:
+                reached.add(name)
+            else:
+                found[name] = cx.build(spec, [], name, p.check(spec, s0), engine=ENGINE, config=config, mutant=mutant,
+                                       engine_settings=settings)
+    deadlock = True
+    runs = 0
+    while True:
+        run = _pan(c, off, deadlock, bits)
+        runs += 1
+        if run.error is None:
+            break
+        name = run.error
+        trail = _trail(c, off)
+        try:
+            path = steps_of(spec, model.instances, trail)
+            verdict = _judge(spec, "deadlock" if name == "deadlock" else name, path)
+            if verdict is None:
+                raise SpinDisagreement(f"SPIN reports {name} after {len(path)} steps, but the model does not")
+        except SpinDisagreement as exc:
+            disagree["deadlock_free" if name == "deadlock" else name] = str(exc)
+            path, verdict = None, None
+        if name == "deadlock":
+            deadlock = False
+            dl = next(p for p in REGISTRY if p.kind == ALWAYS and p.scope == DEADLOCK)
+            if path is not None:
+                msg = dl.check(spec, path[-1][1] if path else s0, 0)
+                found[dl.name] = cx.build(spec, path, dl.name, msg, kind=cx.DEADLOCK_KIND, engine=ENGINE,
+                                          config=config, mutant=mutant, engine_settings=settings)
+            continue
+        off.add(model.assertions.index(name))
+        if path is None:
+            continue
+        if by_name(name).kind == SOMETIMES:
+            reached.add(name)
+        else:
+            found[name] = cx.build(spec, path, name, verdict, engine=ENGINE, config=config, mutant=mutant,
+                                   engine_settings=settings)
+    seconds = time.perf_counter() - started
+    checked = set(model.assertions) | {p.name for p in REGISTRY if p.kind == ALWAYS and p.scope == DEADLOCK}
+    return SpinResult(
+        states=run.states, transitions=max(0, run.transitions - 1), depth=run.depth, seconds=seconds,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0, complete=True,
+        counterexamples=found, reached=reached, symmetry=False, config=config, mutant=mutant,
+        search_seconds=run.seconds, compile_seconds=c.compile_seconds, pan_runs=runs, disagreements=disagree,
+        not_checked=tuple(p.name for p in REGISTRY if p.name not in checked),
+    )
+
+
+def verdicts(result: SpinResult) -> list[Verdict]:
+    """The verdicts of a SPIN search, in the explorer's words, for the properties it checked;
+    a property on which SPIN and the model disagree is *unknown*."""
+    out = []
+    for v in explore_verdicts(result):
+        if v.property in result.not_checked:
+            continue
+        if v.property in result.disagreements:
+            v = Verdict(v.property, v.rule, v.kind, ENGINE, UNKNOWN,
+                        "SPIN and the Python model disagree: " + result.disagreements[v.property])
+        out.append(replace(v, engine=ENGINE))
+    return out
+
+
+def summary(result: SpinResult) -> str:
+    text = (f"{result.states:,} distinct states, {result.transitions:,} transitions, depth {result.depth}, "
+            f"{result.seconds:.2f} s (compile {result.compile_seconds:.2f} s, {result.pan_runs} pan "
+            f"run{'s' if result.pan_runs != 1 else ''}, last search {result.search_seconds:.2f} s), complete")
+    if result.not_checked:
+        text += "; not checked by this run: " + ", ".join(result.not_checked)
+    return text
