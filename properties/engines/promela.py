@@ -80,12 +80,13 @@ ENCODED_ACTIONS = frozenset(a.name for a in ACTIONS) & {
     "host_reboot", "host_redeploy", "host_boot_vms", "host_hardware_failure", "vm_clock_resync",
     "platform_complete_event", "time_passes",
 }
-# The fields of the state values this encoding knows; a field added later is refused.
+# The fields of the state values this encoding knows; a field added later is refused.  An event's
+# `tenants_approved` (R29) stays empty unless `all_tenants_approve` is set, a parameter refused below.
 KNOWN_FIELDS = {
     HostState: ("patched", "needs_reboot", "phase", "rounds"),
     VMState: ("status", "host", "memory", "snapshot", "frozen_for", "clock_lag", "unsynced_for"),
     Event: ("event_id", "event_type", "host", "resources", "status", "not_before_in", "notice", "duration", "approved",
-            "source", "approved_by"),
+            "source", "approved_by", "tenants_approved"),
     State: ("hosts", "vms", "events", "incarnation", "removed", "recovering"),
 }
 KNOWN_PARAMS = ("pause_bound", "min_notice", "short_notice", "resync_latency", "freeze_slice", "granularity",
@@ -97,6 +98,8 @@ NOT_ENCODED_PROPERTIES: dict[str, str] = {
     p.name: "an eventually-property: checked by the liveness run (never claim under weak fairness), not an assertion"
     for p in REGISTRY if p.kind == EVENTUALLY
 }
+NOT_ENCODED_PROPERTIES["approved_by_every_tenant"] = (
+    "checks nothing without all_tenants_approve (R29), a parameter this encoding refuses")
 
 
 def refusal(spec: Spec, mutant: str | None = None) -> str | None:
@@ -116,6 +119,11 @@ def _check_encodable(spec: Spec, mutant: str | None) -> None:
         for f in dataclasses.fields(cls):
             if f.name not in known:
                 raise NotEncoded(f"the state field {cls.__name__}.{f.name}")
+    if mutant is not None:  # a mutant not encoded is named first, whatever else its configuration needs
+        if mutant not in ENCODED_MUTANTS:
+            raise NotEncoded(f"the mutant {mutant}")
+    elif type(spec) is not Spec:
+        raise NotEncoded(f"the model variant {type(spec).__name__}")
     default = Params()
     for f in dataclasses.fields(Params):
         if f.name not in KNOWN_PARAMS and getattr(spec.params, f.name) != getattr(default, f.name):
@@ -123,11 +131,6 @@ def _check_encodable(spec: Spec, mutant: str | None) -> None:
     for p in REGISTRY:
         if p.name not in ENCODED_PROPERTIES and p.name not in NOT_ENCODED_PROPERTIES:
             raise NotEncoded(f"the property {p.name} ({p.rule})")
-    if mutant is not None:
-        if mutant not in ENCODED_MUTANTS:
-            raise NotEncoded(f"the mutant {mutant}")
-    elif type(spec) is not Spec:
-        raise NotEncoded(f"the model variant {type(spec).__name__}")
     if len(spec.topology.vms) > MAX_VMS:
         raise NotEncoded(f"more than {MAX_VMS} VMs (Resources are bitmasks of a 32-bit int)")
     p = spec.params
