@@ -174,3 +174,15 @@ def test_small_states_and_edges_equal_the_explorers():
     assert (r.states, r.transitions, r.depth) == (e.states, e.transitions, e.depth)
     assert set(r.counterexamples) == {k for k in e.counterexamples if k not in r.not_checked}
     assert r.reached == e.reached
+
+
+@needs_spin
+def test_bitstate_search_is_never_called_exhaustive():
+    model = promela.generate(TINY.spec(), config="TINY")
+    c = _compiled.setdefault(("TINY", "bitstate"), spin.compile_model(model, bitstate=True))
+    r = spin.search(TINY.spec(), config="TINY", compiled=c, hash_bits=24)
+    assert not r.complete and r.bitstate and r.hash_factor and r.hash_factor > 100
+    vs = spin.verdicts(r)
+    assert vs and all(v.status in ("not falsified", "reached") for v in vs)
+    assert all("not exhaustive: bitstate" in v.bound for v in vs if v.status == "not falsified")
+    assert "holds" not in spin.summary(r) and "not exhaustive" in spin.summary(r)

@@ -170,8 +170,37 @@ def _or(terms: list[str], empty: str = "false") -> str:
     return "(" + " || ".join(terms) + ")" if terms else empty
 
 
+class Conj(str):
+    """A conjunction that remembers its terms, so a check too long for one `c_code` block can be
+    split into several (an always-property holds when every part does)."""
+
+    terms: list[str]
+
+
 def _and(terms: list[str], empty: str = "true") -> str:
-    return "(" + " && ".join(terms) + ")" if terms else empty
+    if not terms:
+        return empty
+    out = Conj("(" + " && ".join(terms) + ")")
+    out.terms = list(terms)
+    return out
+
+
+def _chunks(cond: str, limit: int) -> list[str]:
+    """`cond` cut into conjunctions each shorter than `limit` (the conjunction itself when it fits)."""
+    if len(cond) < limit or not isinstance(cond, Conj):
+        return [cond]
+    out: list[str] = []
+    part: list[str] = []
+    for term in cond.terms:
+        if part and len(" && ".join(part + [term])) > limit:
+            out.append("(" + " && ".join(part) + ")")
+            part = []
+        out += _chunks(term, limit) if len(term) >= limit else []
+        if len(term) < limit:
+            part.append(term)
+    if part:
+        out.append("(" + " && ".join(part) + ")")
+    return out
 
 
 class Gen:
@@ -997,16 +1026,21 @@ def generate(spec: Spec, mutant: str | None = None, *, config: str = "?") -> Mod
             cond = ENCODED_PROPERTIES[p.name](g, action)
             if cond is None:
                 continue
-            test = to_c(cond) if p.kind == SOMETIMES else f"!{to_c(cond)}"
-            if test not in conds:
-                conds[test] = len(conds)
-                fn = f"c_code {{ /* {p.name} ({p.rule}) */ static int vmspec_c{conds[test]}(void) {{ return {test}; }} }}"
-                if len(fn) > MAX_C_BLOCK:
-                    raise NotEncoded(f"a configuration this large (the check of {p.name} exceeds SPIN's "
-                                     f"{MAX_C_BLOCK:,}-character limit of embedded C)")
-                cfuns.append(fn)
+            # an always-property's check too long for one c_code block is cut into conjuncts
+            parts = [cond] if p.kind == SOMETIMES else _chunks(cond, MAX_C_BLOCK // 2)
+            tests = [to_c(c) if p.kind == SOMETIMES else f"!{to_c(c)}" for c in parts]
+            for test in tests:
+                if test not in conds:
+                    conds[test] = len(conds)
+                    fn = (f"c_code {{ /* {p.name} ({p.rule}) */ static int vmspec_c{conds[test]}(void) "
+                          f"{{ return {test}; }} }}")
+                    if len(fn) > MAX_C_BLOCK:
+                        raise NotEncoded(f"a configuration this large (the check of {p.name} exceeds SPIN's "
+                                         f"{MAX_C_BLOCK:,}-character limit of embedded C)")
+                    cfuns.append(fn)
             what = "reached" if p.kind == SOMETIMES else "violated"
-            calls.append(f"  if (!vmspec_off[{n}] && vmspec_c{conds[test]}()) uerror(\"vmspec property {n} {what}\");")
+            hit = " || ".join(f"vmspec_c{conds[t]}()" for t in tests)
+            calls.append(f"  if (!vmspec_off[{n}] && ({hit})) uerror(\"vmspec property {n} {what}\");")
         cfuns.append(f"c_code {{ void vmspec_check_{action}(void) {{\n" + "\n".join(calls) + "\n} }")
     out += cfuns + [""]
     out += ["inline derive() {", "    " + g.derive_code(), "}", ""]
