@@ -17,6 +17,7 @@ from vmspec.model.configs import (
     TWO_REBOOTS,
     UNPLANNED,
     UNSAFE_SHARED_HOST,
+    USER_EVENTS,
     Config,
 )
 from vmspec.model.params import (
@@ -78,6 +79,7 @@ __all__ = [
     "TWO_REBOOTS",
     "UNPLANNED",
     "UNSAFE_SHARED_HOST",
+    "USER_EVENTS",
     "VM",
     "VM_STATUSES",
     "ActionInfo",

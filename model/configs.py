@@ -13,7 +13,8 @@ resume at any time before the hard bound. `UNPLANNED` is TINY where hosts may fa
 redeploys only to a host the rules allow (R26).
 `SET_APPROVALS` lets any VM of a named set, or the API from outside, approve (R28); the exhaustive
 configurations let only the VMs an event names approve it (decisions D16). `ALL_TENANTS` puts two
-tenants on one host, whose event starts early only once both approved (R29).
+tenants on one host, whose event starts early only once both approved (R29).  `USER_EVENTS` is TINY
+where a VM's owner may restart it before its host's maintenance (R35).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ TWO_REBOOTS = Config(
         (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 1, 0, "h1")),
     ),
     profile("typical-2026", notice_divisor=30, hardware_failures=False, expected_pause=10,
-            approval_from_outside=False, **_NAMED_APPROVERS),
+            approval_from_outside=False, user_events=False, **_NAMED_APPROVERS),
     "typical-2026 rules in dev timing, without hardware failures: one availability set of 2 UDs in one fault "
     "domain, two hosts whose updates need a reboot (reboots go by update domain, Freezes by fault domain)",
 )
@@ -118,7 +119,7 @@ TYPICAL_PAUSE = Config(
         (VM("vm0", "as0", 0, 0, "h0"),),
     ),
     profile("typical-2026", notice_divisor=30, hardware_failures=False, expected_pause=10,
-            approval_from_outside=False, **_NAMED_APPROVERS),
+            approval_from_outside=False, user_events=False, **_NAMED_APPROVERS),
     "typical-2026 rules in dev timing on one VM: pauses beyond the typical 10 s (R31, a warning) up to the "
     "hard 30 s (R2), and the watchdog free to resume at any time before it",
 )
@@ -164,7 +165,16 @@ ALL_TENANTS = Config(
     "only once both approved (NotBefore is the timeout); a 10 s pause bound keeps it exhaustible in seconds",
 )
 
+USER_EVENTS = Config(
+    "USER_EVENTS",
+    TINY.topology,
+    profile("dev-timing", user_events=True, **_NAMED_APPROVERS),
+    "TINY where the owner of a VM may restart it before its host's maintenance (R35): a Reboot with "
+    "EventSource User naming that VM, with the Reboot's notice, which its VM may approve at once",
+)
+
 CONFIGS: dict[str, Config] = {
     c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP, TYPICAL_PAUSE,
-                        UNPLANNED, REDEPLOY_TARGET, SET_APPROVALS, ALL_TENANTS)
+                        UNPLANNED, REDEPLOY_TARGET, SET_APPROVALS, ALL_TENANTS,
+                        USER_EVENTS)
 }

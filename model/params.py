@@ -69,6 +69,9 @@ class Params:
     # approve the job or timeout"): an early start needs the approval of every tenant (availability set)
     # the event names; NotBefore is the timeout.  Off in every profile (decisions D18).
     all_tenants_approve: bool = False
+    # R35 (research 3.5, current page, "User-initiated maintenance"): restarting a VM from the portal, API,
+    # CLI or PowerShell schedules a Reboot with EventSource User, which an application may approve at once
+    user_events: bool = False
 
     def __post_init__(self) -> None:
         if self.freeze_slice not in SLICES:
@@ -139,11 +142,12 @@ PROFILES: dict[str, Params] = {
     # circumstances", "about 30 seconds" (hard, R2); freezes one fault domain at a time (the current
     # Scheduled Events page no longer promises Resources within one update domain; it also
     # documents the unannounced hardware-failure Reboot, R34)
-    # and lets the maintenance API approve from outside the VMs (R28)
+    # and lets the maintenance API approve from outside the VMs (R28); a VM's owner may restart it,
+    # which the document shows as a Reboot with EventSource User (R35)
     "typical-2026": Params(
         pause_bound=30, typical_pause=10, freeze_slice="fault_domain", granularity=5, expected_pause=9,
         resources_one_update_domain=False, hardware_failures=True,
-        approval_from_outside=True,
+        approval_from_outside=True, user_events=True,
     ),
     # research 1.1/1.5: live migration "typically ... no more than 5 seconds" (typical, R31), one VM at
     # a time; the documentation gives it no hard figure of its own, so the hard bound is the rare
@@ -151,7 +155,7 @@ PROFILES: dict[str, Params] = {
     "live-migration": Params(
         pause_bound=30, typical_pause=5, freeze_slice="vm", granularity=5, expected_pause=5,
         resources_one_update_domain=False, hardware_failures=True,
-        approval_from_outside=True,
+        approval_from_outside=True, user_events=True,
     ),
     # research 3.4: the rare case of a notice "as little as 30 seconds"
     "short-notice": Params(short_notice=True),

@@ -24,6 +24,9 @@ by update domain) and the passage of time.
 The recovery gap (R21): once the VMs of a rebooted update domain are back, no other update
 domain of their availability set starts maintenance until the gap has run out.
 
+Where the profile models them, the environment may fail a host without notice (R34) or restart
+a VM at its owner's request, a Reboot with EventSource User (R35); neither applies maintenance.
+
 Left out: the IMDS transport (headers, rate limits), maintenance configurations and the
 35-day window, health-signal stops, zones, regions and scale sets (see notes/spec.md,
 "Not checked").
@@ -293,6 +296,17 @@ class _Failure(Guard, action="host_hardware_failure"):
                         "R5", "R34")
 
 
+class _UserReboot(Guard, action="user_reboot_vm"):
+    disabled = clause("the profile does not model user-initiated restarts (Params.user_events)", "R35")
+    not_running = clause("the VM is not running: a restart is modelled for a running VM (notes/decisions.md D24)",
+                         "R35")
+    busy = clause("the VM's host has an event in flight: one event per host (notes/decisions.md D24)", "R35", "R13")
+    rounds = clause("the VM's host has had an event already: a user's restart is modelled once per host, before "
+                    "its maintenance is announced, so its EventIds still suffice (notes/decisions.md D24)",
+                    "R35", "R18")
+    patched = clause("the VM's host is already patched (it carried no VM then; notes/decisions.md D24)", "R35")
+
+
 class _Resync(Guard, action="vm_clock_resync"):
     not_running = clause("the VM is not running: a frozen or rebooting guest's clock is not stepped", "R4")
     synced = clause("the guest clock is already synced to host time", "R3")
@@ -385,6 +399,8 @@ ACTIONS: tuple[ActionInfo, ...] = (
                "a host fails: its VMs restart at once under a Reboot already Started", ("R34", "R15"), _Failure),
     ActionInfo("vm_clock_resync", PLATFORM, True, ("vm",),
                "step a resumed guest clock forward to host time", ("R3", "R4"), _Resync),
+    ActionInfo("user_reboot_vm", ENVIRONMENT, False, ("vm",),
+               "the VM's owner restarts it: a Reboot with EventSource User is Scheduled", ("R35", "R9"), _UserReboot),
     ActionInfo("platform_complete_event", PLATFORM, True, ("event",),
                "remove a Started event once its VMs are back", ("R13",), _Complete),
     ActionInfo("time_passes", ENVIRONMENT, True, ("seconds",),
@@ -515,9 +531,9 @@ class Spec:
         return ("Reboot",)
 
     def description(self, e: Event) -> str:
-        """The event's Description (research 3.3): a user's request, an emergency repair for a
-        hardware failure, a live migration under the VM freeze slice, host maintenance otherwise."""
-        if e.source == USER_SOURCE:
+        """The event's Description (research 3.3): a user's Reboot or Redeploy, an emergency repair for
+        a hardware failure, a live migration under the VM freeze slice, host maintenance otherwise."""
+        if e.source == USER_SOURCE and "user-" + e.event_type in DESCRIPTIONS:
             return DESCRIPTIONS["user-" + e.event_type]
         if e.unplanned:
             return DESCRIPTIONS["hardware-failure"]
@@ -835,12 +851,15 @@ class Spec:
 
     def _restarted(self, s: State, h: int, e: Event, target: int | None) -> State:
         """The VMs of `e` restart (on `target`, if given): memory lost, timers and clock reset;
-        host `h` is patched by the restart."""
+        host `h` is patched by the restart, unless a user asked for it (R35)."""
         vms = list(s.vms)
         for i in e.resources:
             vms[i] = evolve_vm(vms[i], status=REBOOTING, host=KEEP if target is None else target, memory=BLANK,
                                snapshot=None, frozen_for=None, clock_lag=0, unsynced_for=None)
-        hosts = self._set_phase(s, h, IN_REBOOT, patched=True, needs_reboot=False)
+        if e.source == USER_SOURCE:  # a user's restart is no maintenance: the update stays pending (R35)
+            hosts = self._set_phase(s, h, IN_REBOOT)
+        else:
+            hosts = self._set_phase(s, h, IN_REBOOT, patched=True, needs_reboot=False)
         return evolve_state(s, hosts=hosts, vms=tuple(vms))
 
     def host_boot_vms(self, s: State, h: int) -> Outcome:
@@ -899,6 +918,33 @@ class Spec:
             return _Resync.synced
         synced = evolve_vm(v, snapshot=None, frozen_for=None, clock_lag=0, unsynced_for=None)
         return evolve_state(s, vms=s.vms[:vm] + (synced,) + s.vms[vm + 1 :])
+
+    def user_reboot_vm(self, s: State, vm: int) -> Outcome:
+        """The VM's owner restarts it from the portal, API, CLI or PowerShell (research 3.5,
+        "User-initiated maintenance"): a Reboot with EventSource User naming that VM alone is
+        Scheduled with the Reboot's notice (R9), and may be approved at once (R35).  It then runs
+        as any Reboot, but applies no update: it is no maintenance."""
+        if not self.params.user_events:
+            return _UserReboot.disabled
+        v = s.vms[vm]
+        if v.status != RUNNING:
+            return _UserReboot.not_running
+        h = v.host
+        host = s.hosts[h]
+        if host.phase != IDLE:
+            return _UserReboot.busy
+        if host.rounds:
+            return _UserReboot.rounds
+        if host.patched:
+            return _UserReboot.patched
+        e = self.user_event(h, vm, host.rounds + 1)
+        return self._with_event(s, e, self._set_phase(s, h, ANNOUNCED, rounds=host.rounds + 1))
+
+    def user_event(self, h: int, vm: int, round_: int) -> Event:
+        """The Reboot a user's restart of `vm` (on host `h`) schedules (R35): the minimum notice of
+        research 3.4 goes by event type, so a user's Reboot has the Reboot's (notes/decisions.md D24)."""
+        notice = self.announced_notice("Reboot")
+        return Event(self.event_id(h, round_), "Reboot", h, (vm,), SCHEDULED, notice, notice, -1, False, USER_SOURCE)
 
     def platform_complete_event(self, s: State, event_id: str) -> Outcome:
         """A Started event whose VMs are all back is removed from the document (R13)."""

@@ -122,6 +122,12 @@ class Event:
         notice at all (R34); every announced event has a notice of at least a second."""
         return self.notice == 0 and self.event_type == "Reboot" and self.source == PLATFORM_SOURCE
 
+    @property
+    def maintenance(self) -> bool:
+        """The platform's announced maintenance: neither a hardware failure (R34) nor a user's
+        request (R35), the events that never apply the host's pending update."""
+        return self.source == PLATFORM_SOURCE and not self.unplanned
+
 
 @dataclass(frozen=True, slots=True)
 class State:

@@ -307,3 +307,30 @@ def test_a_hardware_failure_reboots_at_once_without_patching_and_only_where_mode
     assert spec.refusal(spec.initial_state(), Step("host_hardware_failure", ("h0",))) is None
     tiny = CONFIGS["TINY"].spec()
     assert tiny.refusal(tiny.initial_state(), Step("host_hardware_failure", ("h0",))).name == "disabled"
+
+
+def test_a_users_restart_is_a_user_reboot_approvable_at_once_that_applies_no_update():
+    """R35: under a profile with user events the owner of a running VM restarts it: a Reboot naming
+    that VM alone, EventSource User, Scheduled with the Reboot's notice; its VM approves it at once,
+    the platform starts it, the VM restarts (memory lost) and the host stays unpatched; the rollout
+    then announces its maintenance as usual.  Profiles without user events refuse it."""
+    spec = CONFIGS["USER_EVENTS"].spec()
+    s = spec.step(spec.initial_state(), Step("user_reboot_vm", ("vm1",)))
+    (e,) = s.events
+    notice = spec.params.notice_for("Reboot")
+    assert (e.event_id, e.event_type, e.resources, e.status, e.not_before_in, e.notice, e.duration, e.source) == (
+        "h1#1", "Reboot", (1,), "Scheduled", notice, notice, -1, "User")
+    assert spec.description(e) == "Virtual machine is going to be restarted as requested by authorized user."
+    assert not e.unplanned and s.hosts[1].phase == "announced" and s.incarnation == 2
+    assert not spec.guard(s, "user_reboot_vm", "vm1")  # one event per host
+    s = run(spec, ("app_approve_event", ("h1#1", "vm1")), ("platform_start_event", ("h1#1",)),
+            ("host_reboot", ("h1",)), state=s)
+    assert s.vms[1].status == "rebooting" and s.vms[1].memory == BLANK and s.vms[0].status == "running"
+    assert not s.hosts[1].patched and not s.hosts[1].needs_reboot
+    s = run(spec, ("host_boot_vms", ("h1",)), ("platform_complete_event", ("h1#1",)), state=s)
+    assert s.events == () and s.removed == {"h1#1"} and not s.hosts[1].patched
+    assert spec.refusal(s, Step("user_reboot_vm", ("vm1",))).name == "rounds"  # modelled once per host (D24)
+    announced = run(spec, ("platform_announce_event", ("h1", "Freeze")), state=s)
+    assert announced.events[0].event_id == "h1#2" and announced.events[0].source == "Platform"
+    tiny = CONFIGS["TINY"].spec()
+    assert tiny.refusal(tiny.initial_state(), Step("user_reboot_vm", ("vm0",))).name == "disabled"

@@ -212,7 +212,31 @@ def test_exports_carry_the_models_event_source_and_description():
     assert ("Freeze", "Platform", DESCRIPTIONS["maintenance"]) in seen["TINY"]
     assert {d for t, _, d in seen["TINY"]} == {DESCRIPTIONS["maintenance"]}
     assert {(t, d) for t, _, d in seen["live"] if t == "Freeze"} == {("Freeze", DESCRIPTIONS["live-migration"])}
-    assert {src for _, src, _ in seen["TINY"] | seen["live"]} == {"Platform"}
+    assert {src for _, src, _ in seen["TINY"]} == {"Platform"}
+    # the current documentation's profiles let a VM's owner restart it: a User Reboot (R35)
+    assert {(t, d) for t, src, d in seen["live"] if src == "User"} <= {("Reboot", DESCRIPTIONS["user-Reboot"])}
+
+
+def test_a_users_restart_is_exported_as_a_user_reboot_that_checks_strictly():
+    """R35 in a capture: the restarted VM sees a Reboot with EventSource User and the user-restart
+    Description, Scheduled with a NotBefore, then Started; a strict check finds nothing wrong."""
+    from vmspec.model import DESCRIPTIONS
+
+    spec = CONFIGS["USER_EVENTS"].spec()
+    for seed in range(40):
+        path = walk(spec, seed=seed)
+        if path and path[0][0].name == "user_reboot_vm":
+            break
+    else:
+        raise AssertionError("no seeded walk starts with a user's restart")
+    vm = path[0][0].args[0]
+    lines = export(spec, vm, seed=seed)
+    first = lines[1].observation["document"]["Events"][0]
+    assert (first["EventType"], first["EventStatus"], first["EventSource"], first["Resources"]) == (
+        "Reboot", "Scheduled", "User", [vm])
+    assert first["NotBefore"] and first["Description"] == DESCRIPTIONS["user-Reboot"]
+    report = check(lines)
+    assert not report.failed and not report.findings
 
 
 def test_a_hardware_failure_is_exported_already_started_and_reported_apart_from_errors():

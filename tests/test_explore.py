@@ -194,3 +194,21 @@ def test_unplanned_pinned_counts_and_verdict():
     assert (r.states, r.transitions, r.depth) == (10737, 26696, 36)
     assert r.complete and r.counterexamples == {} and "reach_rollout_complete" in r.reached
     assert not [v for v in verdicts(r) if v.failed]
+
+
+@pytest.mark.slow
+def test_user_events_pinned_counts_and_verdict():
+    """USER_EVENTS is TINY where either VM's owner may restart it before its host's maintenance (R35):
+    42,189 states unreduced (tests/test_naive_count.py), 21,125 with symmetry; every property holds."""
+    r = _run("USER_EVENTS")
+    assert (r.states, r.transitions, r.depth) == (21125, 54218, 44)
+    assert r.complete and r.counterexamples == {} and "reach_rollout_complete" in r.reached
+    assert not [v for v in verdicts(r) if v.failed]
+
+
+def test_user_events_first_states_hold():
+    """The cheap twin of the pinned USER_EVENTS search (slow): its first 3,000 states break no property
+    (tests/test_z3_refinement.py walks a user's Reboot through its whole life on the same states)."""
+    r = _run("USER_EVENTS", max_states=3000, keep_graph=False)
+    assert not r.complete and r.counterexamples == {}
+    assert r.states >= 3000

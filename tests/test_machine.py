@@ -55,8 +55,8 @@ TestRealisticWorlds.settings = settings(settings.default, max_examples=min(setti
 
 
 def test_one_rule_per_model_action():
-    """Every action has its rule; an optional one (hardware failures, R34) only in a machine whose
-    worlds can take it, so every other campaign draws as before."""
+    """Every action has its rule; an optional one (hardware failures, R34; user restarts, R35) only in
+    a machine whose worlds can take it, so every other campaign draws as before."""
     from vmspec.properties.engines.machine import OPTIONAL_ACTIONS, optional_actions
 
     rules = {r.function.__name__ for r in RolloutMachine.setup_state().rules}
@@ -64,8 +64,13 @@ def test_one_rule_per_model_action():
     unplanned = CONFIGS["UNPLANNED"]
     cls = machine_class(st.just(World("UNPLANNED", unplanned.topology, unplanned.params)),
                         optional=optional_actions(unplanned.params))
-    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS}
+    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"user_reboot_vm"}
     assert "host_hardware_failure" in cls.unfair and "host_hardware_failure" not in RolloutMachine.unfair
+    users = CONFIGS["USER_EVENTS"]
+    cls = machine_class(st.just(World("USER_EVENTS", users.topology, users.params)),
+                        optional=optional_actions(users.params))
+    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"host_hardware_failure"}
+    assert "user_reboot_vm" in cls.unfair and "user_reboot_vm" not in RolloutMachine.unfair
 
 
 def test_preconditions_follow_successors():

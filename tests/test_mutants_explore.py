@@ -124,6 +124,9 @@ PINS = {
         'unplanned_reboot_impacts_at_once': ('safety', None, [('host_hardware_failure', ('h0',))]),
         'failure_applies_no_update': ('safety', None, [('host_hardware_failure', ('h0',)), ('host_reboot', ('h0',))]),
     },
+    'maintenance_as_user_event': {
+        'user_event_applies_no_update': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',))]),
+    },
 }
 
 

@@ -21,6 +21,8 @@ PINNED = {
     "SET_APPROVALS": (NaiveCount(24235, 68619, 32), NaiveCount(12144, 34406, 32)),
     # R29: h0's two tenants approve one after the other (no symmetry: the sets differ)
     "ALL_TENANTS": (NaiveCount(19443, 54265, 34), NaiveCount(19443, 54265, 34)),
+    # R35: either VM's owner may restart it before its host's maintenance
+    "USER_EVENTS": (NaiveCount(42189, 108243, 44), NaiveCount(21125, 54218, 44)),
 }
 
 
@@ -62,6 +64,11 @@ def test_naive_search_agrees_with_the_explorer_on_set_approvals():
 @pytest.mark.slow
 def test_naive_search_agrees_with_the_explorer_on_all_tenants():
     _check("ALL_TENANTS")
+
+
+@pytest.mark.slow
+def test_naive_search_agrees_with_the_explorer_on_user_events():
+    _check("USER_EVENTS")
 
 
 def test_naive_search_is_not_the_explorer():

@@ -64,10 +64,11 @@ def test_strengthening_is_needed():
 
 
 def test_every_action_is_enabled_in_some_invariant_state():
-    """SMALL enables every action but the hardware failure (its profile has none, R34); UNPLANNED
-    enables that one."""
+    """SMALL enables every action but the hardware failure and the user's restart (its profile has
+    neither, R34, R35); UNPLANNED and USER_EVENTS enable those."""
     small = enabled_somewhere(encoding_for(CONFIGS["SMALL"].spec()))
-    assert {a for a, on in small.items() if not on} == {"host_hardware_failure"}
+    assert {a for a, on in small.items() if not on} == {"host_hardware_failure", "user_reboot_vm"}
+    assert enabled_somewhere(encoding_for(CONFIGS["USER_EVENTS"].spec()))["user_reboot_vm"]
     assert enabled_somewhere(encoding_for(CONFIGS["UNPLANNED"].spec()))["host_hardware_failure"]
 
 

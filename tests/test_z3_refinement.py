@@ -349,3 +349,12 @@ def test_perturbed_states_invariant_formulas(data, config):
         t = check.check_state(s)
         assert not t.disagreements, "\n".join(map(str, t.disagreements[:3]))
 
+
+
+def test_user_events_first_states_both_encodings():
+    """User restarts (R35): both encodings agree with the model on USER_EVENTS' first states
+    (breadth-first, so a user's Reboot of either VM, Scheduled, approved and Started, is among them)."""
+    spec, states = _space("USER_EVENTS", None, 1500)
+    assert any(e.source == "User" and e.status == "Started" for s in states for e in s.events)
+    _assert_agree("USER_EVENTS concrete", _concrete("USER_EVENTS"), states)
+    _assert_agree("USER_EVENTS all-sizes", _all_sizes("USER_EVENTS"), states)

@@ -25,6 +25,7 @@ from vmspec.model.state import (
     OUTSIDE,
     RUNNING,
     STARTED_STATUS,
+    USER_SOURCE,
     Event,
     VMState,
     older_image,
@@ -341,6 +342,21 @@ class FailureRebootedAsMaintenance(Spec):
         return s
 
 
+class MaintenanceAsUserEvent(Spec):
+    """Announces the platform's maintenance with EventSource User, as if the VM's owner had asked for
+    it: applications that approve User events at once (the documented advice) let it start early."""
+
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
+    def platform_announce_event(self, s: State, h: int, event_type: str) -> Outcome:
+        t = super().platform_announce_event(s, h, event_type)
+        if not t:
+            return t
+        e = t.event_of_host(h)
+        assert e is not None
+        return replace(t, events=tuple(replace(x, source=USER_SOURCE) if x is e else x for x in t.events))
+
+
 class ResumeForgotten(Spec):
     symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
 
@@ -593,6 +609,15 @@ MUTANTS: tuple[Mutant, ...] = (
         "maintenance, applying its update",
         FailureRebootedAsMaintenance,
         "UNPLANNED",
+    ),
+    Mutant(
+        "maintenance_as_user_event",
+        "R35",
+        ("user_event_applies_no_update",),
+        "the platform announces its maintenance with EventSource User, as if the VM's owner had asked for it",
+        MaintenanceAsUserEvent,
+        "USER_EVENTS",
+        also_breaks=("user_event_is_a_reboot",),
     ),
 )
 

@@ -40,6 +40,7 @@ from vmspec.model.state import (
     RUNNING,
     SCHEDULED,
     STARTED_STATUS,
+    USER_SOURCE,
     memory_name,
 )
 
@@ -642,6 +643,24 @@ def failure_applies_no_update(spec: Spec, s: State, step: Step, t: State) -> str
             if e is not None and e.unplanned:
                 return (f"host {_host(spec, h)}'s update was applied under {e.event_id}, a Reboot reported as a "
                         "hardware failure with no notice: maintenance disguised as a failure")
+    return None
+
+
+# ---------------------------------------------------------------------- R35 user-initiated restarts
+
+
+@prop("user_event_applies_no_update", ALWAYS, "R35", TRANSITION, reads=("hosts", "events"))
+def user_event_applies_no_update(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """An event with EventSource User is its user's own request, never maintenance: a host's
+    pending update is never applied under it (applications approve User events at once, as the
+    documentation advises, so maintenance presented as User would start without its notice)."""
+    for h, (a, b) in enumerate(zip(s.hosts, t.hosts)):
+        if not a.patched and b.patched:
+            e = t.event_of_host(h)
+            if e is not None and e.source == USER_SOURCE:
+                return (f"host {_host(spec, h)}'s update was applied under {e.event_id}, a {e.event_type} with "
+                        f"EventSource User naming {', '.join(_vm(spec, i) for i in e.resources)}: maintenance "
+                        "presented as its user's request")
     return None
 
 

@@ -168,10 +168,10 @@ RULES: tuple[Rule, ...] = (
         "R15",
         "Memory is lost only under a reboot the document shows",
         "A VM's memory changes only by its own writes while running, or is lost while a Started Reboot "
-        "or Redeploy names it: one the platform announced for maintenance, or a Reboot that reports an "
-        "unannounced hardware failure (R34), which appears already Started and is never used to apply "
-        "maintenance.  A loss under no such event, or maintenance applied under a reported failure, is a "
-        "platform bug.",
+        "or Redeploy names it: one the platform announced for maintenance, a Reboot that reports an "
+        "unannounced hardware failure (R34), which appears already Started, or a Reboot its user asked for "
+        "(R35); the last two are never used to apply maintenance.  A loss under no such event, or "
+        "maintenance applied under a reported failure or a user's request, is a platform bug.",
         "research 3.3 (Reboot: \"non-persistent memory is lost\"); research 3.4 (hardware failure: the event "
         "is created directly as EventType Reboot, EventStatus Started); research invariant 6",
     ),
@@ -353,6 +353,29 @@ RULES: tuple[Rule, ...] = (
         "directly as EventType Reboot, EventStatus Started); research 3.5 (exceptional case 3: on hardware "
         "failure the event skips Scheduled); research 3.3 (Description \"Host server is undergoing an "
         "emergency repair.\"); fidelity review 7",
+    ),
+    Rule(
+        "R35",
+        "A user's restart is a Reboot with EventSource User, approvable at once, and no maintenance",
+        "(Rule ids R34-R39 are reserved for unplanned and user events.)  Where the profile models user "
+        "restarts (the current documentation: typical-2026, live-migration), the owner of a running VM may "
+        "restart it from the portal, API, CLI or PowerShell: a Reboot naming that VM alone, with EventSource "
+        "User and the Description \"Virtual machine is going to be restarted as requested by authorized "
+        "user.\", is Scheduled with the Reboot's minimum notice (R9: the documented table goes by event type "
+        "and names no exception for user events); like every event it starts only once approved or at "
+        "NotBefore (R8), within the slice and recovery rules (R5, R21), and any approver may approve it at "
+        "once, as the documentation advises.  The owner's request is the environment's, never forced (not "
+        "fair).  It is no maintenance: the host's pending update is never applied under an event whose "
+        "EventSource is User, so a platform that presents its maintenance as the user's request (which "
+        "applications approve at once) is caught.  A user's Redeploy is not modelled (notes/decisions.md D24).",
+        "research 3.5 (current page, \"User-initiated maintenance\": \"If you restart a VM, an event with the "
+        "type Reboot is scheduled ... Typically events with a user event source can be immediately approved "
+        "to avoid a delay on user-initiated actions\"; \"Events won't proceed unless they are either approved "
+        "via a POST message or the NotBefore time elapses. This includes user triggered events such as VM "
+        "restarts from the Azure portal\"; the sample listener approves every event whose EventSource is "
+        "User); research 3.4 (\"Each event is scheduled a minimum amount of time in the future based on the "
+        "event type\"); research 3.3 (EventSource \"User: The user initiated this event\", Description); "
+        "fidelity review 8",
     ),
 )
 

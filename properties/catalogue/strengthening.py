@@ -18,6 +18,7 @@ from vmspec.model.state import (
     RUNNING,
     SCHEDULED,
     STARTED_STATUS,
+    USER_SOURCE,
 )
 from vmspec.properties.catalogue.registry import ALWAYS, _host, _slices, _vm, prop
 
@@ -85,7 +86,7 @@ def impacted_vms_match_phase(spec: Spec, s: State) -> str | None:
 def impacted_vm_named_by_its_event(spec: Spec, s: State) -> str | None:
     """A frozen VM is named by the event of its own host, which is frozen; a rebooting VM is
     named by the event of a rebooting host and sits on a patched host, unless a hardware
-    failure restarts it (R34)."""
+    failure (R34) or its user's request (R35) restarts it."""
     for i, v in enumerate(s.vms):
         if v.status == FROZEN:
             e = s.event_of_host(v.host)
@@ -94,7 +95,7 @@ def impacted_vm_named_by_its_event(spec: Spec, s: State) -> str | None:
         elif v.status == REBOOTING:
             if not any(i in e.resources and s.hosts[e.host].phase == "rebooting" for e in s.events):
                 return f"VM {_vm(spec, i)} is rebooting but no rebooting host's event names it"
-            if not s.hosts[v.host].patched and not any(i in e.resources and e.unplanned for e in s.events):
+            if not s.hosts[v.host].patched and not any(i in e.resources and not e.maintenance for e in s.events):
                 return f"VM {_vm(spec, i)} is rebooting on unpatched host {_host(spec, v.host)}"
     return None
 
@@ -128,6 +129,16 @@ def unplanned_reboot_impacts_at_once(spec: Spec, s: State) -> str | None:
         if e.unplanned and (e.status != STARTED_STATUS or s.hosts[e.host].phase not in ("rebooting", "recovered")):
             return f"event {e.event_id} gave no notice but is {e.status} with host {_host(spec, e.host)} " \
                    f"{s.hosts[e.host].phase}"
+    return None
+
+
+@prop("user_event_is_a_reboot", ALWAYS, "R35", reads=("events",))
+def user_event_is_a_reboot(spec: Spec, s: State) -> str | None:
+    """An event with EventSource User is a Reboot: its user's restart, never a Freeze that could
+    carry an in-place update."""
+    for e in s.events:
+        if e.source == USER_SOURCE and e.event_type != "Reboot":
+            return f"event {e.event_id} has EventSource User but is a {e.event_type}"
     return None
 
 

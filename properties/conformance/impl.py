@@ -28,8 +28,10 @@ from vmspec.model import ACTION_INFO, EVENT_TYPES, Params, Spec, State, Step, To
 from vmspec.properties.conformance.trace.conform import TraceChecker, Violation, write_violation
 
 # The environment's moves besides time: an application approves, the in-place patch
-# finishes (an overrunning patch is one that has not finished yet), rebooted VMs boot.
-ENVIRONMENT_ACTIONS = ("app_approve_event", "host_apply_patch", "host_boot_vms", "host_hardware_failure")
+# finishes (an overrunning patch is one that has not finished yet), rebooted VMs boot, a host
+# fails (R34), a VM's owner restarts it (R35).
+ENVIRONMENT_ACTIONS = ("app_approve_event", "host_apply_patch", "host_boot_vms", "host_hardware_failure",
+                       "user_reboot_vm")
 # The environment's moves an implementation may be waiting for (a failure holds nothing up, R34).
 AWAITED = ("app_approve_event", "host_apply_patch", "host_boot_vms")
 DECISIONS = tuple(a.name for a in ACTION_INFO.values() if a.actor == "platform" and a.name not in ENVIRONMENT_ACTIONS)
@@ -65,6 +67,7 @@ class EventView:
     not_before: Fraction  # absolute time of NotBefore (seconds since the rollout began)
     approved: bool  # an application approved it
     approved_by: str | None = None  # who approved it (R28): a VM of the set, or "outside"
+    source: str = "Platform"  # EventSource: Platform, or User for its user's restart, no maintenance (R35)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +246,7 @@ def observe(spec: Spec, s: State, now: Fraction, not_before: Mapping[str, Fracti
     events = tuple(
         EventView(e.event_id, e.event_type, hn[e.host], tuple(vn[i] for i in e.resources), e.status,
                   not_before[e.event_id], e.approved,
-                  None if e.approved_by is None else spec.approver_name(e.approved_by))
+                  None if e.approved_by is None else spec.approver_name(e.approved_by), e.source)
         for e in s.events
     )
     return Observation(now, hosts, vms, events, s.incarnation)

@@ -39,6 +39,7 @@ from vmspec.model.state import (
     SCHEDULED,
     STARTED,
     STARTED_STATUS,
+    USER_SOURCE,
     VM_STATUSES,
     WRITTEN,
 )
@@ -111,6 +112,7 @@ class Encoding:
                 I(f"{prefix}.e{h}.not_before_in"), I(f"{prefix}.e{h}.notice"), I(f"{prefix}.e{h}.duration"),
                 B(f"{prefix}.e{h}.approved"), I(f"{prefix}.e{h}.round"), B(f"{prefix}.e{h}.renamed"),
                 I(f"{prefix}.e{h}.approver"), tuple(B(f"{prefix}.e{h}.tenant{a}") for a in range(self.n_sets)),
+                B(f"{prefix}.e{h}.user"),
             )
             for h in range(self.n_hosts)
         )
@@ -143,7 +145,7 @@ class Encoding:
             if e is None:
                 slots.append(SymEvent(bv(False), iv(0), tuple(bv(False) for _ in range(self.n_vms)), iv(0), iv(NONE),
                                       iv(0), iv(0), bv(False), iv(0), bv(False), iv(NONE),
-                                      tuple(bv(False) for _ in range(self.n_sets))))
+                                      tuple(bv(False) for _ in range(self.n_sets)), bv(False)))
                 continue
             stem, _, rest = e.event_id.partition("#")
             renamed = rest.endswith("'")
@@ -151,7 +153,7 @@ class Encoding:
                 bv(True), iv(EVENT_TYPES.index(e.event_type)), tuple(bv(i in e.resources) for i in range(self.n_vms)),
                 iv(self.statuses.index(e.status)), opt(e.not_before_in), iv(e.notice), iv(e.duration),
                 bv(e.approved), iv(int(rest.rstrip("'"))), bv(renamed), opt(e.approved_by),
-                tuple(bv(a in e.tenants_approved) for a in range(self.n_sets)),
+                tuple(bv(a in e.tenants_approved) for a in range(self.n_sets)), bv(e.source == USER_SOURCE),
             ))
         removed = tuple(
             tuple((bv(self.event_id(h, r, False) in s.removed), bv(self.event_id(h, r, True) in s.removed))
@@ -162,8 +164,10 @@ class Encoding:
         return SymState(hosts, vms, tuple(slots), iv(s.incarnation), removed, recovering)
 
     def source_of(self, e: SymEvent) -> str:
-        """The EventSource of a slot's event (`decode`): every event the encoding builds is the platform's."""
-        return PLATFORM_SOURCE
+        """The EventSource of a slot's event, its fields evaluated (`decode`): User for a user's
+        request (R35), Platform otherwise."""
+        user = e.user if isinstance(e.user, bool) else z3.is_true(e.user)
+        return USER_SOURCE if user else PLATFORM_SOURCE
 
     def event_id(self, h: int, round_: int, renamed: bool) -> str:
         return f"{self.spec.host_names[h]}#{round_}" + ("'" if renamed else "")
@@ -357,7 +361,7 @@ class Encoding:
         duration = self.params.expected_pause if etype == FREEZE else -1
         e = SymEvent(z3.BoolVal(True), z3.IntVal(etype), res, z3.IntVal(self.status_ix(SCHEDULED)), z3.IntVal(notice),
                      z3.IntVal(notice), z3.IntVal(duration), z3.BoolVal(False), self.id_round(host.rounds + 1),
-                     z3.BoolVal(False), z3.IntVal(NONE), tuple(z3.BoolVal(False) for _ in range(self.n_sets)))
+                     z3.BoolVal(False), z3.IntVal(NONE), tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(False))
         t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
         return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(ANNOUNCED)), rounds=host.rounds + 1)
 
@@ -437,15 +441,18 @@ class Encoding:
         return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(RECOVERED)), needs_reboot=z3.BoolVal(True))
 
     def _rebooted(self, s: SymState, h: int, target: z3.ArithRef | None) -> SymState:
-        """The VMs named by the event of `h` restart (on `target`, or where they are); memory is lost (R15)."""
+        """The VMs named by the event of `h` restart (on `target`, or where they are); memory is lost (R15);
+        the host is patched, unless its user asked for the restart (R35)."""
         e = s.slots[h]
         rb = z3.IntVal(VM_STATUSES.index(REBOOTING))
         none = z3.IntVal(NONE)
         vms = self._vms_where(s, lambda i, v: e.resources[i],
                               lambda v: SymVM(rb, v.host if target is None else target, z3.IntVal(BLANK), none, none,
                                               z3.IntVal(0), none))
+        host = s.hosts[h]
         return self._with_host(replace(s, vms=vms), h, phase=z3.IntVal(self.phase(IN_REBOOT)),
-                               patched=z3.BoolVal(True), needs_reboot=z3.BoolVal(False))
+                               patched=z3.Or(z3.Not(e.user), host.patched),
+                               needs_reboot=z3.And(e.user, host.needs_reboot))
 
     def host_reboot(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         e = s.slots[h]
@@ -490,9 +497,8 @@ class Encoding:
         return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(RECOVERED)))
 
     def unplanned(self, e: SymEvent) -> z3.BoolRef:
-        """A hardware-failure Reboot (`Event.unplanned`): a Reboot with no notice (every event
-        the encoding builds is the platform's)."""
-        return z3.And(e.present, e.etype == REBOOT, e.notice == 0)
+        """A hardware-failure Reboot (`Event.unplanned`): a Platform Reboot with no notice."""
+        return z3.And(e.present, e.etype == REBOOT, e.notice == 0, z3.Not(e.user))
 
     def host_hardware_failure(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         """R34: an idle host never yet announced fails; its VMs restart under a Reboot already Started."""
@@ -505,7 +511,7 @@ class Encoding:
                        self.slice_allows(s, res, z3.IntVal(REBOOT)), z3.Not(slot.present))
         e = SymEvent(z3.BoolVal(True), z3.IntVal(REBOOT), res, z3.IntVal(self.status_ix(STARTED_STATUS)),
                      z3.IntVal(NONE), z3.IntVal(0), z3.IntVal(-1), z3.BoolVal(False), self.id_round(host.rounds + 1),
-                     z3.BoolVal(False), z3.IntVal(NONE), tuple(z3.BoolVal(False) for _ in range(self.n_sets)))
+                     z3.BoolVal(False), z3.IntVal(NONE), tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(False))
         t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
         t = self._with_host(t, h, phase=z3.IntVal(self.phase(STARTED)), rounds=host.rounds + 1)
         return guard, self.failed(t, h)
@@ -517,6 +523,30 @@ class Encoding:
         vms = self._vms_where(s, lambda i, v: e.resources[i],
                               lambda v: SymVM(rb, v.host, z3.IntVal(BLANK), none, none, z3.IntVal(0), none))
         return self._with_host(replace(s, vms=vms), h, phase=z3.IntVal(self.phase(IN_REBOOT)))
+
+    def user_reboot_vm(self, s: SymState, i: int) -> tuple[z3.BoolRef, SymState]:
+        """R35: the owner of running VM `i` restarts it before its host's maintenance: a Reboot with
+        EventSource User naming it alone, Scheduled with the Reboot's notice."""
+        if not self.params.user_events:
+            return z3.BoolVal(False), s
+        v = s.vms[i]
+        notice = self.announced_notice(REBOOT)
+        res = tuple(z3.BoolVal(j == i) for j in range(self.n_vms))
+        guards, posts = [], []
+        for h in range(self.n_hosts):
+            host, slot = s.hosts[h], s.slots[h]
+            guards.append(z3.And(v.host == h, self.is_phase(s, h, IDLE), host.rounds == 0, z3.Not(host.patched),
+                                 z3.Not(slot.present)))
+            e = SymEvent(z3.BoolVal(True), z3.IntVal(REBOOT), res, z3.IntVal(self.status_ix(SCHEDULED)),
+                         z3.IntVal(notice), z3.IntVal(notice), z3.IntVal(-1), z3.BoolVal(False),
+                         self.id_round(host.rounds + 1), z3.BoolVal(False), z3.IntVal(NONE),
+                         tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(True))
+            t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
+            posts.append(self._with_host(t, h, phase=z3.IntVal(self.phase(ANNOUNCED)), rounds=host.rounds + 1))
+        post = posts[-1]
+        for g, p in zip(reversed(guards[:-1]), reversed(posts[:-1])):
+            post = _ite(g, p, post)  # type: ignore[assignment]
+        return z3.And(self._status(v, RUNNING), z3.Or(guards)), post
 
     def resync_guard(self, s: SymState, i: int) -> z3.BoolRef:
         v = s.vms[i]

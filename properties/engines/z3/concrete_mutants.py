@@ -302,6 +302,14 @@ class MaintenanceDisguisedAsFailure(Encoding):
         return self._with_host(super().failed(s, h), h, patched=z3.BoolVal(True), needs_reboot=z3.BoolVal(False))
 
 
+class MaintenanceAsUserEvent(Encoding):
+    mutant = "maintenance_as_user_event"
+
+    def platform_announce_event(self, s: SymState, h: int, etype: int) -> tuple[z3.BoolRef, SymState]:
+        guard, t = super().platform_announce_event(s, h, etype)
+        return guard, self._with_slot(t, h, user=z3.BoolVal(True))
+
+
 class FailureRebootedAsMaintenance(Encoding):
     mutant = "failure_rebooted_as_maintenance"
 

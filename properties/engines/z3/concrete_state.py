@@ -65,6 +65,7 @@ class SymEvent:
     renamed: z3.BoolRef  # the EventId carries a rename mark (mutant event_id_changes_on_start)
     approver: z3.ArithRef  # who approved it (R28): a VM index, OUTSIDE (-2), or NONE while unapproved
     tenants: tuple[z3.BoolRef, ...] = ()  # per availability set: its approval recorded, while all must (R29)
+    user: z3.BoolRef = z3.BoolVal(False)  # EventSource User: its user's request (R35); the platform's otherwise
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     SCOPE_RESOURCES,
     STARTED,
     STARTED_EV,
+    USER_EVENTS,
     A,
     E,
     EvType,
@@ -184,6 +185,7 @@ class Model:
             approved=at(h0, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
             approver_kind=at(h0, lambda h: z3.IntVal(APPROVER_NONE), s.approver_kind),
             tenant_approved=lambda h, a: z3.And(h != h0, s.tenant_approved(h, a)),
+            user=at(h0, lambda h: z3.BoolVal(self.is_("maintenance_as_user_event")), s.user),
             phase=at(h0, lambda h: ANNOUNCED, s.phase), rounds=at(h0, lambda h: s.rounds(h0) + 1, s.rounds))
         out.append(PAction("platform_announce_event",
                            z3.And(idle_unpatched, s.rounds(h0) < MAX_ROUNDS, may, residents,
@@ -267,8 +269,10 @@ class Model:
                 "snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE), "clock_lag": z3.RealVal(0),
                 "unsynced": z3.RealVal(NONE)}[f]
             t = _res_run(s, h0, vals, lambda v: s.res(h0, v))
-            t = replace(t, phase=at(h0, lambda h: IN_REBOOT, s.phase), patched=at(h0, lambda h: z3.BoolVal(True), s.patched),
-                        needs_reboot=at(h0, lambda h: z3.BoolVal(False), s.needs_reboot))
+            # the host is patched, unless its user asked for the restart (R35)
+            t = replace(t, phase=at(h0, lambda h: IN_REBOOT, s.phase),
+                        patched=at(h0, lambda h: z3.Or(z3.Not(s.user(h0)), s.patched(h0)), s.patched),
+                        needs_reboot=at(h0, lambda h: z3.And(s.user(h0), s.needs_reboot(h0)), s.needs_reboot))
             g = z3.And(s.phase(h0) == STARTED, s.present(h0), s.etype(h0) == etype)
             if dest is not None:
                 g = z3.And(g, k0 != h0, self.target_allowed(s, k0, lambda v: s.res(h0, v)))
@@ -300,6 +304,7 @@ class Model:
             approved=at(h0, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
             approver_kind=at(h0, lambda h: z3.IntVal(APPROVER_NONE), s.approver_kind),
             tenant_approved=lambda h, a: z3.And(h != h0, s.tenant_approved(h, a)),
+            user=at(h0, lambda h: z3.BoolVal(False), s.user),
             phase=at(h0, lambda h: STARTED if self.is_("failure_rebooted_as_maintenance") else IN_REBOOT, s.phase),
             rounds=at(h0, lambda h: s.rounds(h0) + 1, s.rounds))
         if self.is_("maintenance_disguised_as_failure"):
@@ -315,6 +320,23 @@ class Model:
         t = _res_run(s, h0, vals, lambda v: v == v0)
         g = z3.BoolVal(False) if self.is_("no_clock_resync") else z3.And(s.status(v0) == RUNNING, s.clock_lag(v0) != 0)
         out.append(PAction("vm_clock_resync", g, t, no))
+
+        # user_reboot_vm(v0): R35, a Reboot with EventSource User naming v0 alone, Scheduled with the
+        # Reboot's notice, on v0's host before its maintenance
+        hv = s.host(v0)
+        t = replace(
+            s, present=at(hv, lambda h: z3.BoolVal(True), s.present), etype=at(hv, lambda h: REBOOT, s.etype),
+            res=lambda h, v: z3.If(h == hv, v == v0, s.res(h, v)),
+            estatus=at(hv, lambda h: SCHEDULED, s.estatus), nbi=at(hv, lambda h: NOTICE(REBOOT), s.nbi),
+            notice=at(hv, lambda h: NOTICE(REBOOT), s.notice), duration=at(hv, lambda h: z3.RealVal(-1), s.duration),
+            approved=at(hv, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
+            approver_kind=at(hv, lambda h: z3.IntVal(APPROVER_NONE), s.approver_kind),
+            user=at(hv, lambda h: z3.BoolVal(True), s.user),
+            tenant_approved=lambda h, a: z3.And(h != hv, s.tenant_approved(h, a)),
+            phase=at(hv, lambda h: ANNOUNCED, s.phase), rounds=at(hv, lambda h: s.rounds(hv) + 1, s.rounds))
+        g = z3.And(USER_EVENTS, s.status(v0) == RUNNING, z3.Not(s.patched(hv)), s.phase(hv) == IDLE,
+                   s.rounds(hv) == 0)
+        out.append(PAction("user_reboot_vm", g, t, no))
 
         # platform_complete_event
         t = replace(s, present=at(h0, lambda h: z3.BoolVal(False), s.present),

@@ -177,12 +177,19 @@ def impacted_vm_named_by_its_event(s: PState) -> z3.BoolRef:
         z3.Implies(s.status(v) == FROZEN, z3.And(s.phase(x) == IN_FREEZE, s.present(x), s.res(x, v))),
         z3.Implies(s.status(v) == REBOOTING, z3.And(
             E([h], z3.And(s.present(h), s.res(h, v), s.phase(h) == IN_REBOOT)),
-            z3.Or(s.patched(x), E([h], z3.And(_unplanned(s, h), s.res(h, v))))))))
+            z3.Or(s.patched(x), E([h], z3.And(z3.Or(_unplanned(s, h), z3.And(s.present(h), s.user(h))),
+                                              s.res(h, v))))))))
 
 
 def _unplanned(s: PState, h: z3.ExprRef) -> z3.BoolRef:
-    """The event of `h` is a hardware-failure Reboot (`Event.unplanned`): a Reboot with no notice."""
-    return z3.And(s.present(h), s.etype(h) == REBOOT, s.notice(h) == 0)
+    """The event of `h` is a hardware-failure Reboot (`Event.unplanned`): a Platform Reboot with no notice."""
+    return z3.And(s.present(h), s.etype(h) == REBOOT, s.notice(h) == 0, z3.Not(s.user(h)))
+
+
+@invariant
+def user_event_is_a_reboot(s: PState) -> z3.BoolRef:
+    h = _h("h")
+    return A([h], z3.Implies(z3.And(s.present(h), s.user(h)), s.etype(h) == REBOOT))
 
 
 @invariant
@@ -409,6 +416,12 @@ def memory_lost_only_by_reboot(s: PState, t: PState, st: PStep) -> z3.BoolRef:
 def failure_applies_no_update(s: PState, t: PState, st: PStep) -> z3.BoolRef:
     h = _h("h")
     return A([h], z3.Not(z3.And(z3.Not(s.patched(h)), t.patched(h), _unplanned(t, h))))
+
+
+@transition
+def user_event_applies_no_update(s: PState, t: PState, st: PStep) -> z3.BoolRef:
+    h = _h("h")
+    return A([h], z3.Not(z3.And(z3.Not(s.patched(h)), t.patched(h), t.present(h), t.user(h))))
 
 
 __all__ = ["CONSEQUENCES", "INVARIANTS", "TRANSITIONS", "inv_wellformed"]

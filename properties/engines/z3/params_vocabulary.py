@@ -39,6 +39,7 @@ ONE_UD = z3.Bool("resources_one_update_domain")  # Params.resources_one_update_d
 GAP = z3.Real("recovery_gap")  # Params.gap(): the recovery gap after a rebooted update domain (R21)
 EARLY_WATCHDOG = z3.Bool("watchdog_any_time")  # Params.watchdog_any_time (R2)
 HARDWARE_FAILURES = z3.Bool("hardware_failures")  # Params.hardware_failures (R34)
+USER_EVENTS = z3.Bool("user_events")  # Params.user_events (R35)
 OUTSIDE_OK = z3.Bool("approval_from_outside")  # Params.approval_from_outside (R28)
 SCOPE_RESOURCES = z3.Bool("approval_scope_is_resources")  # Params.approval_scope == "resources" (R28)
 ALL_TENANTS = z3.Bool("all_tenants_approve")  # Params.all_tenants_approve (R29)
@@ -101,6 +102,7 @@ class PState:
     approver_in_set: Callable
     approver_named: Callable
     tenant_approved: Callable  # (host, availability set): that tenant approved the host's event (R29)
+    user: Callable  # (host): its event's EventSource is User, its user's request (R35)
 
 
 def pre_state() -> PState:
@@ -115,6 +117,7 @@ def pre_state() -> PState:
         F("gap_left", ASetS, R), F("recovering", ASetS, UnitS, B),
         F("approver_kind", HostS, I), F("approver_in_set", HostS, B), F("approver_named", HostS, B),
         F("tenant_approved", HostS, ASetS, B),
+        F("user", HostS, B),
     )
 
 

@@ -238,7 +238,8 @@ def impacted_vm_named_by_its_event(enc: Encoding, s: SymState) -> z3.BoolRef:
         c.append(z3.Implies(_st(v, FROZEN), _all(own)))
         by_reboot = _any([z3.And(e.present, e.resources[i], _ph(enc, s, h, IN_REBOOT)) for h, e in enumerate(s.slots)])
         on_patched = _all([z3.Implies(v.host == h, s.hosts[h].patched) for h in range(enc.n_hosts)])
-        by_failure = _any([z3.And(enc.unplanned(e), e.resources[i]) for e in s.slots])
+        by_failure = _any([z3.And(z3.Or(enc.unplanned(e), z3.And(e.present, e.user)), e.resources[i])
+                           for e in s.slots])
         c.append(z3.Implies(_st(v, REBOOTING), z3.And(by_reboot, z3.Or(on_patched, by_failure))))
     return _all(c)
 
@@ -262,6 +263,10 @@ def unplanned_reboot_impacts_at_once(enc: Encoding, s: SymState) -> z3.BoolRef:
     return _all([z3.Implies(enc.unplanned(e), z3.And(_evs(enc, e, STARTED_STATUS),
                                                      z3.Or(_ph(enc, s, h, IN_REBOOT), _ph(enc, s, h, RECOVERED))))
                  for h, e in enumerate(s.slots)])
+
+
+def user_event_is_a_reboot(enc: Encoding, s: SymState) -> z3.BoolRef:
+    return _all([z3.Implies(z3.And(e.present, e.user), e.etype == REBOOT) for e in s.slots])
 
 
 def started_events_one_slice(enc: Encoding, s: SymState) -> z3.BoolRef:
@@ -436,6 +441,11 @@ def failure_applies_no_update(enc: Encoding, s: SymState, t: SymState, st: StepI
                  for a, b, e in zip(s.hosts, t.hosts, t.slots)])
 
 
+def user_event_applies_no_update(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    return _all([z3.Not(z3.And(z3.Not(a.patched), b.patched, e.present, e.user))
+                 for a, b, e in zip(s.hosts, t.hosts, t.slots)])
+
+
 StateFormula = Callable[[Encoding, SymState], z3.BoolRef]
 TransitionFormula = Callable[[Encoding, SymState, SymState, StepInfo], z3.BoolRef]
 
@@ -448,7 +458,7 @@ STATE_FORMULAS: dict[str, StateFormula] = {
         impacted_vms_match_phase, impacted_vm_named_by_its_event, vm_named_by_one_event,
         named_vm_on_event_host_or_patched, started_events_one_slice, event_ids_current,
         unsynced_clock_on_finished_host, freeze_only_for_in_place_update, unpatched_until_impact,
-        timers_in_range, event_resources_one_update_domain, unplanned_reboot_impacts_at_once,
+        timers_in_range, event_resources_one_update_domain, unplanned_reboot_impacts_at_once, user_event_is_a_reboot,
         approval_from_the_set, approved_by_every_tenant,
     )
 }
@@ -460,7 +470,7 @@ TRANSITION_FORMULAS: dict[str, TransitionFormula] = {
         reboot_update_announced_as_reboot, start_after_notbefore_or_approval, notice_at_least_minimum,
         incarnation_tracks_changes, event_lifecycle, vm_stays_on_host, memory_lost_only_by_reboot,
         recovery_gap_kept, redeploy_target_within_rules,
-        failure_applies_no_update,
+        failure_applies_no_update, user_event_applies_no_update,
     )
 }
 

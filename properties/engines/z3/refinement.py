@@ -30,7 +30,7 @@ from typing import Any
 import z3
 
 from vmspec.model import EVENT_TYPES, MAX_ROUNDS, Spec, State, Step
-from vmspec.model.state import OUTSIDE, Event
+from vmspec.model.state import OUTSIDE, USER_SOURCE, Event
 from vmspec.properties.catalogue.registry import by_name
 from vmspec.properties.engines.z3 import params_properties as PP
 from vmspec.properties.engines.z3 import params_vocabulary as V
@@ -228,7 +228,7 @@ _POST = {  # PState field -> (argument sorts, how a model State defines it)
     "status": ("V",), "host": ("V",), "memory": ("V",), "snapshot": ("V",), "frozen_for": ("V",),
     "clock_lag": ("V",), "unsynced": ("V",), "present": ("H",),
 }
-_EVENT_FIELDS = ("etype", "estatus", "nbi", "notice", "duration", "approved")  # meaningful while present
+_EVENT_FIELDS = ("etype", "estatus", "nbi", "notice", "duration", "approved", "user")  # meaningful while present
 
 
 def _opt(x: int | None) -> int:
@@ -269,6 +269,7 @@ class Abstraction:
                        "recovery_gap": p.gap(),
                        "watchdog_any_time": p.watchdog_any_time,
                        "hardware_failures": p.hardware_failures,
+                       "user_events": p.user_events,
                        "approval_from_outside": p.approval_from_outside,
                        "approval_scope_is_resources": p.approval_scope == "resources",
                        "all_tenants_approve": p.all_tenants_approve}
@@ -299,6 +300,7 @@ class Abstraction:
                 self.spec.vm_aset[i] == self.spec.vm_aset[ev[h].approved_by] for i in ev[h].resources),
             "approver_named": lambda h: bool(ev[h] and ev[h].approved_by in ev[h].resources),
             "tenant_approved": lambda h, a: bool(ev[h] and a in ev[h].tenants_approved),
+            "user": lambda h: bool(ev[h] and ev[h].source == USER_SOURCE),
         }
         return {prefix + k: f for k, f in fns.items()}
 
