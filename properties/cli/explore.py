@@ -39,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=("python", "spin"), default="python",
                    help="python: vmspec's own explorer (default); spin: the generated Promela model searched by "
                         "SPIN's compiled verifier, its counterexamples replayed through the model (needs spin and gcc)")
+    p.add_argument("--bitstate", action="store_true",
+                   help="with --engine spin: SPIN's bitstate search for configurations beyond exhaustive reach "
+                        "(never complete: its coverage is printed as SPIN's hash factor)")
+    p.add_argument("--seconds", type=float, metavar="S",
+                   help="with --engine spin: stop each pan search after S seconds (the run is then incomplete)")
     p.set_defaults(func=cmd_explore)
 
 
@@ -55,6 +60,9 @@ def cmd_explore(opts: argparse.Namespace) -> int:
     _check_options(opts)
     if opts.engine == "spin":
         return cmd_explore_spin(opts)
+    for flag, value in (("--bitstate", opts.bitstate), ("--seconds", opts.seconds)):
+        if value:
+            raise InputError("<command line>", None, flag, "only with --engine spin")
     target = target_from(opts)
     max_states = opts.max_states
     if max_states is None and not (opts.config or opts.topology or opts.mutant):
@@ -102,6 +110,8 @@ def cmd_explore_spin(opts: argparse.Namespace) -> int:
         if value:
             raise InputError("<command line>", None, flag, "not available with --engine spin (SPIN's search is "
                              "exhaustive and unreduced, and keeps no graph)")
+    if opts.seconds is not None and not opts.seconds > 0:
+        raise InputError("<command line>", None, "--seconds", f"expected a positive number, got {opts.seconds}")
     target = target_from(opts)
     spec = target.spec()
     try:
@@ -111,7 +121,8 @@ def cmd_explore_spin(opts: argparse.Namespace) -> int:
         raise InputError("<environment>", None, "--engine spin", str(exc)) from None
     except promela.NotEncoded as exc:
         raise InputError(target.label, None, "--engine spin", str(exc)) from None
-    result = spin.search(spec, config=target.label, mutant=target.mutant, compiled=spin.compile_model(model))
+    compiled = spin.compile_model(model, bitstate=opts.bitstate)
+    result = spin.search(spec, config=target.label, mutant=target.mutant, compiled=compiled, seconds=opts.seconds)
     vs = spin.verdicts(result)
     failed = [v for v in vs if v.failed]
     files = save_counterexamples(vs, opts.out) if failed else []

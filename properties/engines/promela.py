@@ -42,6 +42,7 @@ from vmspec.model.state import (
     OUTSIDE,
     REBOOTING,
     RUNNING,
+    STALE,
     VM_STATUSES,
     WRITTEN,
     Event,
@@ -80,23 +81,27 @@ ENCODED_ACTIONS = frozenset(a.name for a in ACTIONS) & {
     "host_reboot", "host_redeploy", "host_boot_vms", "host_hardware_failure", "vm_clock_resync",
     "platform_complete_event", "time_passes", "user_reboot_vm",
 }
-# The fields of the state values this encoding knows; a field added later is refused.
+# The fields of the state values this encoding knows; a field added later is refused.  An event's
+# `tenants_approved` (R29) stays empty unless `all_tenants_approve` is set, a parameter refused below.
 KNOWN_FIELDS = {
     HostState: ("patched", "needs_reboot", "phase", "rounds"),
     VMState: ("status", "host", "memory", "snapshot", "frozen_for", "clock_lag", "unsynced_for"),
     Event: ("event_id", "event_type", "host", "resources", "status", "not_before_in", "notice", "duration", "approved",
-            "source", "approved_by"),
+            "source", "approved_by", "tenants_approved"),
     State: ("hosts", "vms", "events", "incarnation", "removed", "recovering"),
 }
 KNOWN_PARAMS = ("pause_bound", "min_notice", "short_notice", "resync_latency", "freeze_slice", "granularity",
                 "expected_pause", "allow_redeploy", "notice_divisor", "resources_one_update_domain", "recovery_gap",
-                "typical_pause", "watchdog_any_time", "hardware_failures", "approval_scope", "approval_from_outside")
+                "typical_pause", "watchdog_any_time", "hardware_failures", "approval_scope", "approval_from_outside",
+                "all_tenants_approve")
 
 # Properties without an assertion, and why (liveness is a separate never claim, see spin.py).
 NOT_ENCODED_PROPERTIES: dict[str, str] = {
     p.name: "an eventually-property: checked by the liveness run (never claim under weak fairness), not an assertion"
     for p in REGISTRY if p.kind == EVENTUALLY
 }
+NOT_ENCODED_PROPERTIES["approved_by_every_tenant"] = (
+    "checks nothing without all_tenants_approve (R29), a parameter this encoding refuses")
 
 
 def refusal(spec: Spec, mutant: str | None = None) -> str | None:
@@ -116,6 +121,11 @@ def _check_encodable(spec: Spec, mutant: str | None) -> None:
         for f in dataclasses.fields(cls):
             if f.name not in known:
                 raise NotEncoded(f"the state field {cls.__name__}.{f.name}")
+    if mutant is not None:  # a mutant not encoded is named first, whatever else its configuration needs
+        if mutant not in ENCODED_MUTANTS:
+            raise NotEncoded(f"the mutant {mutant}")
+    elif type(spec) is not Spec:
+        raise NotEncoded(f"the model variant {type(spec).__name__}")
     default = Params()
     for f in dataclasses.fields(Params):
         if f.name not in KNOWN_PARAMS and getattr(spec.params, f.name) != getattr(default, f.name):
@@ -123,11 +133,6 @@ def _check_encodable(spec: Spec, mutant: str | None) -> None:
     for p in REGISTRY:
         if p.name not in ENCODED_PROPERTIES and p.name not in NOT_ENCODED_PROPERTIES:
             raise NotEncoded(f"the property {p.name} ({p.rule})")
-    if mutant is not None:
-        if mutant not in ENCODED_MUTANTS:
-            raise NotEncoded(f"the mutant {mutant}")
-    elif type(spec) is not Spec:
-        raise NotEncoded(f"the model variant {type(spec).__name__}")
     if len(spec.topology.vms) > MAX_VMS:
         raise NotEncoded(f"more than {MAX_VMS} VMs (Resources are bitmasks of a 32-bit int)")
     p = spec.params
@@ -165,8 +170,37 @@ def _or(terms: list[str], empty: str = "false") -> str:
     return "(" + " || ".join(terms) + ")" if terms else empty
 
 
+class Conj(str):
+    """A conjunction that remembers its terms, so a check too long for one `c_code` block can be
+    split into several (an always-property holds when every part does)."""
+
+    terms: list[str]
+
+
 def _and(terms: list[str], empty: str = "true") -> str:
-    return "(" + " && ".join(terms) + ")" if terms else empty
+    if not terms:
+        return empty
+    out = Conj("(" + " && ".join(terms) + ")")
+    out.terms = list(terms)
+    return out
+
+
+def _chunks(cond: str, limit: int) -> list[str]:
+    """`cond` cut into conjunctions each shorter than `limit` (the conjunction itself when it fits)."""
+    if len(cond) < limit or not isinstance(cond, Conj):
+        return [cond]
+    out: list[str] = []
+    part: list[str] = []
+    for term in cond.terms:
+        if part and len(" && ".join(part + [term])) > limit:
+            out.append("(" + " && ".join(part) + ")")
+            part = []
+        out += _chunks(term, limit) if len(term) >= limit else []
+        if len(term) < limit:
+            part.append(term)
+    if part:
+        out.append("(" + " && ".join(part) + ")")
+    return out
 
 
 class Gen:
@@ -202,6 +236,10 @@ class Gen:
         self.latency = self.p.resync_latency
         self.gap = self.p.gap()
 
+    def m(self, *names: str) -> bool:
+        """Whether the spec is one of the named mutants (each changes the text where it is tested)."""
+        return self.mutant in names
+
     # ------------------------------------------------------------------ variables
 
     def variables(self) -> list[tuple[str, str, int]]:
@@ -214,7 +252,7 @@ class Gen:
         for h in range(self.H):  # the host's event slot (all zero while it has none)
             out += [("bool", f"eo{h}", 0), ("byte", f"et{h}", 0), ("int", f"er{h}", 0), ("byte", f"es{h}", 0),
                     ("short", f"enb{h}", 0), ("short", f"eno{h}", 0), ("short", f"edu{h}", 0),
-                    ("bool", f"eap{h}", 0), ("short", f"eby{h}", 0)]
+                    ("bool", f"eap{h}", 0), ("short", f"eby{h}", 0), ("int", f"eta{h}", 0)]
         for i, v in enumerate(s0.vms):
             out += [("byte", f"vs{i}", ST[v.status]), ("byte", f"vh{i}", v.host), ("byte", f"vm{i}", v.memory),
                     ("short", f"vsn{i}", NONE), ("short", f"vf{i}", NONE), ("short", f"vl{i}", v.clock_lag),
@@ -279,6 +317,9 @@ class Gen:
     def started_with(self, h: int | None, typ: str | None, res: str | None) -> dict[str, str]:
         """The Started events' Resources per type, with `res` added under type `typ` (or the
         event type of host `h`'s slot when `typ` is None)."""
+        if self.m("reboot_sliced_like_freeze"):
+            cand = "" if res is None else (f" | {res}")
+            return {"Freeze": "st0 | st1 | st2" + cand}
         out = {}
         for t, k in TY.items():
             add = ""
@@ -290,6 +331,10 @@ class Gen:
             out[t] = f"st{k}{add}"
         return out
 
+    def tenants(self, res: str) -> str:
+        """The availability sets (a bitmask over set indices) with a VM in `res`."""
+        return " | ".join(f"((({res}) & {self.setmask[a]}) != 0 -> {b(a)} : 0)" for a in range(self.A)) or "0"
+
     def gap_ok(self, res: str) -> str:
         """R21: no VM of `res` in another update domain of a set whose recovery gap runs."""
         terms = [f"!({self.bit(res, i)} && ru{self.aset[i]} != {NONE} && ru{self.aset[i]} != {self.ud[i]})"
@@ -298,6 +343,8 @@ class Gen:
 
     def target_ok(self, k: int, moving: str) -> str:
         """R26: host `k` may take the VMs `moving` under a Redeploy."""
+        if self.m("redeploy_to_any_patched_host"):
+            return f"hp{k}"
         terms = [f"hp{k}", f"hph{k} == {PH['idle']}"]
         for j in range(self.V):
             bad = (f"(vs{j} != {ST[RUNNING]} || ((({moving}) & {self.setmask[self.aset[j]]}) != 0 && "
@@ -309,9 +356,18 @@ class Gen:
         return _or([self.target_ok(k, moving) for k in range(self.H) if k != h])
 
     def resume_vms(self, h: int) -> str:
+        vf = "" if self.m("pause_timer_kept_after_resume") else f" vf{{i}} = {NONE};"
+        unsync = f"vu{{i}} = (vl{{i}} != 0 -> 0 : {NONE})"
+        extra = ""
+        if self.m("memory_reset_on_resume"):
+            extra = f" vm{{i}} = {BLANK};"
+        elif self.m("stale_memory_at_resume"):
+            extra = f" vm{{i}} = (vm{{i}} == {WRITTEN} -> {STALE} : vm{{i}});"
+        elif self.m("clock_steps_back"):
+            unsync = f"vl{{i}} = vl{{i}} + {self.g}; vu{{i}} = 0"
         return "\n".join(
-            f"if :: vs{i} == {ST[FROZEN]} && vh{i} == {h} -> vs{i} = {ST[RUNNING]}; vsn{i} = {NONE}; vf{i} = {NONE}; "
-            f"vu{i} = (vl{i} != 0 -> 0 : {NONE}) :: else -> skip fi;" for i in range(self.V))
+            (f"if :: vs{{i}} == {ST[FROZEN]} && vh{{i}} == {h} -> vs{{i}} = {ST[RUNNING]}; vsn{{i}} = {NONE};{vf} "
+             f"{unsync};{extra} :: else -> skip fi;").format(i=i) for i in range(self.V))
 
     def restart_vms(self, res: str, target: str | None = None) -> str:
         move = f" vh{{i}} = {target};" if target else ""
@@ -321,7 +377,7 @@ class Gen:
 
     def remove_event(self, h: int) -> str:
         return (f"hrm{h} = hrm{h} | (1 << (hr{h} - 1)); eo{h} = 0; et{h} = 0; er{h} = 0; es{h} = 0; enb{h} = 0; "
-                f"eno{h} = 0; edu{h} = 0; eap{h} = 0; eby{h} = 0; hph{h} = {PH['idle']}; inc++")
+                f"eno{h} = 0; edu{h} = 0; eap{h} = 0; eby{h} = 0; eta{h} = 0; hph{h} = {PH['idle']}; inc++")
 
     # ------------------------------------------------------------------ actions
 
@@ -335,7 +391,11 @@ class Gen:
             for h in range(H) if a.kind in ("host", "event") else [None]:
                 if n == "platform_announce_event":
                     for typ in EVENT_TYPES:
-                        if typ == "Freeze":
+                        if self.m("reboot_update_under_freeze"):
+                            if typ != "Freeze":
+                                continue
+                            kind = "true"
+                        elif typ == "Freeze":
                             kind = f"!hn{h}"
                         elif typ == "Reboot":
                             kind = f"hn{h}"
@@ -344,9 +404,9 @@ class Gen:
                         else:
                             continue
                         guard = [f"!hp{h}", f"hph{h} == {idle}", f"hr{h} < {MAX_ROUNDS}", kind, f"rs{h} != 0"]
-                        if p.resources_one_update_domain:
+                        if p.resources_one_update_domain and not self.m("resources_span_update_domains"):
                             guard.append(self.one_ud(f"rs{h}"))
-                        notice = self.spec.announced_notice(typ)
+                        notice = p.notice_for(typ) - (self.g if self.m("short_notice") else 0)
                         dur = p.expected_pause if typ == "Freeze" else -1
                         eff = (f"eo{h} = 1; et{h} = {TY[typ]}; er{h} = rs{h}; es{h} = 0; enb{h} = {notice}; "
                                f"eno{h} = {notice}; edu{h} = {dur}; eap{h} = 0; eby{h} = {NONE}; "
@@ -356,37 +416,71 @@ class Gen:
                     out.append((Instance(n, h), f"!hp{h} && hph{h} == {idle} && rs{h} == 0",
                                 f"hp{h} = 1; hn{h} = 0"))
                 elif n == "app_approve_event":
-                    who: list[int] = list(range(V)) + ([OUTSIDE] if p.approval_from_outside else [])
+                    anyone = self.m("approval_from_any_vm")
+                    who: list[int] = list(range(V)) + ([OUTSIDE] if p.approval_from_outside or anyone else [])
                     for w in who:
-                        if w == OUTSIDE:
+                        if w == OUTSIDE or anyone:
                             member = "true"
                         elif p.approval_scope == "resources":
                             member = self.bit(f"er{h}", w)
                         else:
                             member = f"((er{h} & {self.setmask[self.aset[w]]}) != 0)"
                         guard = f"eo{h} && {member} && es{h} == 0 && !eap{h} && enb{h} != 0"
+                        if p.all_tenants_approve and w != OUTSIDE:  # R29: once per tenant, the last one releases
+                            tenant = b(self.aset[w])
+                            done = ("true" if self.m("first_tenant_releases")
+                                    else f"(({self.tenants(f'er{h}')}) & ~eta{h}) == 0")
+                            out.append((Instance(n, h, w), f"{guard} && (eta{h} & {tenant}) == 0",
+                                        f"eta{h} = eta{h} | {tenant}; if :: {done} -> eap{h} = 1; eby{h} = {w} "
+                                        ":: else -> skip fi"))
+                            continue
                         out.append((Instance(n, h, w), guard, f"eap{h} = 1; eby{h} = {w}"))
                 elif n == "platform_start_event":
-                    guard = [f"eo{h}", f"es{h} == 0", f"(enb{h} == 0 || eap{h})"]
-                    if self.mutant != "slice_guard_dropped":
+                    guard = [f"eo{h}", f"es{h} == 0"]
+                    if self.m("waits_for_approval"):
+                        guard.append(f"eap{h}")
+                    elif not self.m("start_before_notbefore"):
+                        guard.append(f"(enb{h} == 0 || eap{h})")
+                    if not self.m("slice_guard_dropped"):
                         guard.append(self.one_slice(self.started_with(h, None, f"er{h}")))
-                    guard.append(self.gap_ok(f"er{h}"))
-                    out.append((Instance(n, h), " && ".join(guard),
-                                f"es{h} = 1; enb{h} = {NONE}; hph{h} = {PH['started']}; inc++"))
+                    if not self.m("recovery_gap_ignored"):
+                        guard.append(self.gap_ok(f"er{h}"))
+                    eff = f"es{h} = 1; hph{h} = {PH['started']}"
+                    if not self.m("notbefore_kept_when_started"):
+                        eff += f"; enb{h} = {NONE}"
+                    if not self.m("incarnation_not_bumped"):
+                        eff += "; inc++"
+                    out.append((Instance(n, h), " && ".join(guard), eff))
                 elif n == "platform_cancel_event":
                     out.append((Instance(n, h), f"eo{h} && es{h} == 0 && hr{h} < {MAX_ROUNDS - 1}",
                                 self.remove_event(h)))
                 elif n == "host_freeze":
-                    eff = "\n".join(f"if :: {self.bit(f'er{h}', i)} -> vs{i} = {ST[FROZEN]}; vsn{i} = vm{i}; vf{i} = 0 "
-                                    f":: else -> skip fi;" for i in range(V))
-                    out.append((Instance(n, h), f"hph{h} == {PH['started']} && eo{h} && et{h} == {TY['Freeze']}",
-                                eff + f"\nhph{h} = {PH['frozen']}"))
+                    lines = []
+                    for i in range(V):
+                        one = f"vs{i} = {ST[FROZEN]}; vsn{i} = vm{i}; vf{i} = 0"
+                        if self.m("memory_wiped_at_freeze"):
+                            one = (f"if :: vs{i} == {ST[RUNNING]} -> vm{i} = {BLANK}; vsn{i} = {BLANK} "
+                                   f":: else -> vsn{i} = vm{i} fi; vs{i} = {ST[FROZEN]}; vf{i} = 0")
+                        lines.append(f"if :: {self.bit(f'er{h}', i)} -> {one} :: else -> skip fi;")
+                    if self.m("migrate_under_freeze") and H >= 2:  # every frozen VM on the host moves on
+                        lines += [f"if :: vs{i} == {ST[FROZEN]} && vh{i} == {h} -> vh{i} = {(h + 1) % H} "
+                                  ":: else -> skip fi;" for i in range(V)]
+                    when = f"hph{h} == {PH['started']}"
+                    if self.m("freeze_without_started_event"):
+                        when = f"(hph{h} == {PH['started']} || hph{h} == {PH['announced']})"
+                    out.append((Instance(n, h), f"{when} && eo{h} && et{h} == {TY['Freeze']}",
+                                "\n".join(lines) + f"\nhph{h} = {PH['frozen']}"))
                 elif n == "host_apply_patch":
-                    out.append((Instance(n, h), f"hph{h} == {PH['frozen']} && !hp{h} && !hn{h}", f"hp{h} = 1"))
+                    nr = "" if self.m("reboot_update_under_freeze") else f" && !hn{h}"
+                    out.append((Instance(n, h), f"hph{h} == {PH['frozen']} && !hp{h}{nr}", f"hp{h} = 1"))
                 elif n == "platform_resume_host":
+                    if self.m("resume_forgotten"):
+                        continue
                     out.append((Instance(n, h), f"hph{h} == {PH['frozen']} && hp{h}",
                                 self.resume_vms(h) + f"\nhph{h} = {PH['recovered']}"))
                 elif n == "platform_watchdog_resume":
+                    if self.m("no_watchdog"):
+                        continue
                     if p.watchdog_any_time:
                         due = _or([f"(vf{i} != {NONE} && vh{i} == {h})" for i in range(V)])
                     else:
@@ -426,20 +520,29 @@ class Gen:
                     guard = (f"hph{h} == {idle} && hr{h} == 0 && !hp{h} && rs{h} != 0 && {running} && "
                              + self.one_slice(self.started_with(h, "Reboot", f"rs{h}")))
                     eff = (f"eo{h} = 1; et{h} = {TY['Reboot']}; er{h} = rs{h}; es{h} = 1; enb{h} = {NONE}; eno{h} = 0; "
-                           f"edu{h} = -1; eap{h} = 0; eby{h} = {NONE}; hr{h} = 1; inc++;\n"
-                           + self.restart_vms(f"er{h}") + f"\nhph{h} = {PH['rebooting']}")
+                           f"edu{h} = -1; eap{h} = 0; eby{h} = {NONE}; hr{h} = 1; inc++;\n")
+                    if self.m("failure_rebooted_as_maintenance"):
+                        eff += f"hph{h} = {PH['started']}"
+                    else:
+                        eff += self.restart_vms(f"er{h}") + f"\nhph{h} = {PH['rebooting']}"
+                    if self.m("maintenance_disguised_as_failure"):
+                        eff += f"; hp{h} = 1; hn{h} = 0"
                     out.append((Instance(n, h), guard, eff))
                 elif n == "user_reboot_vm":
                     if not p.user_events:
                         continue  # never enabled; where it is, the parameter user_events is refused
                     raise NotEncoded("the parameter user_events")
                 elif n == "vm_clock_resync":
+                    if self.m("no_clock_resync", "resync_never_runs"):
+                        continue
                     for i in range(V):
                         out.append((Instance(n, i), f"vs{i} == {ST[RUNNING]} && vl{i} != 0",
                                     f"vsn{i} = {NONE}; vf{i} = {NONE}; vl{i} = 0; vu{i} = {NONE}"))
                 elif n == "platform_complete_event":
-                    out.append((Instance(n, h), f"eo{h} && es{h} == 1 && hph{h} == {PH['recovered']}",
-                               self.remove_event(h)))
+                    eff = self.remove_event(h)
+                    if self.m("host_phase_typo"):
+                        eff += f"; hph{h} = {len(HOST_PHASES)}"  # a phase outside HOST_PHASES
+                    out.append((Instance(n, h), f"eo{h} && es{h} == 1 && hph{h} == {PH['recovered']}", eff))
                 elif n == "time_passes":
                     out.append((Instance(n, None),) + self.time_passes())
                 else:
@@ -449,8 +552,10 @@ class Gen:
     def time_passes(self) -> tuple[str, str]:
         V, g = self.V, self.g
         timing = _or([f"vf{i} != {NONE} || vu{i} != {NONE}" for i in range(V)])
-        deadlines = _and([f"(vf{i} == {NONE} || vf{i} + {g} <= {self.bound})" for i in range(V)]
-                         + [f"(vu{i} == {NONE} || vu{i} + {g} <= {self.latency})" for i in range(V)])
+        deadlines = _and(([] if self.m("no_watchdog") else
+                          [f"(vf{i} == {NONE} || vf{i} + {g} <= {self.bound})" for i in range(V)])
+                         + ([] if self.m("no_clock_resync") else
+                            [f"(vu{i} == {NONE} || vu{i} + {g} <= {self.latency})" for i in range(V)]))
         guard = f"(!{timing} || {deadlines})"
         lines = [f"if :: {timing} -> dt = {g} :: else -> dt = 0;"]
         for h in range(self.H):
@@ -459,13 +564,15 @@ class Gen:
             lines.append(f"  if :: ru{a} != {NONE} && (dt == 0 || rl{a} < dt) -> dt = rl{a} :: else -> skip fi;")
         lines.append(f"  if :: dt == 0 -> dt = {g} :: else -> skip fi fi;")
         for i in range(V):
+            keeps_writing = (f"; vm{i} = (vm{i} != {BLANK} -> {WRITTEN} : {LOADED})"
+                             if self.m("frozen_guest_keeps_writing") else "")
             lines.append(
                 f"if :: vs{i} == {ST[RUNNING]} -> vu{i} = (vu{i} == {NONE} -> {NONE} : (vu{i} + dt < {self.ucap} -> "
                 f"vu{i} + dt : {self.ucap})); vm{i} = (vm{i} != {BLANK} -> {WRITTEN} : {LOADED}); vsn{i} = {NONE}; "
                 f"vf{i} = {NONE}\n"
                 f"   :: vs{i} == {ST[FROZEN]} -> vf{i} = ((vf{i} == {NONE} -> 0 : vf{i}) + dt < {self.fcap} -> "
                 f"(vf{i} == {NONE} -> 0 : vf{i}) + dt : {self.fcap}); vl{i} = (vl{i} + dt < {self.fcap} -> vl{i} + dt : "
-                f"{self.fcap})\n   :: else -> skip fi;")
+                f"{self.fcap}){keeps_writing}\n   :: else -> skip fi;")
         for h in range(self.H):
             lines.append(f"if :: eo{h} && enb{h} > 0 -> enb{h} = (enb{h} > dt -> enb{h} - dt : 0) :: else -> skip fi;")
         for a in range(self.A):
@@ -518,7 +625,7 @@ def _unplanned(h: int, pre: str = "") -> str:
 def _type_ok(g: Gen, act: str) -> str:
     return _and([_vms(g, "vs{i} <= 2 && vh{i} < " + str(g.H) + " && vm{i} <= 3 && vl{i} >= 0 && "
                       "((vs{i} == 1) == (vf{i} != -1 && vsn{i} != -1))"),
-                 "inc >= 1", _hosts(g, "(!eo{h} || et{h} <= 2)")])
+                 "inc >= 1", _hosts(g, "(!eo{h} || et{h} <= 2) && hph{h} < " + str(len(HOST_PHASES)))])
 
 
 @enc("frozen_memory_matches_snapshot")
@@ -599,6 +706,14 @@ def _afts(g: Gen, act: str) -> str:
             named.append(f"eby{h} == {OUTSIDE}")
         terms.append(f"(!eo{h} || ((eap{h} != 0) == (eby{h} != {NONE}) && (eby{h} == {NONE} || {_or(named)})))")
     return _and(terms)
+
+
+@enc("approved_by_every_tenant")
+def _abet(g: Gen, act: str) -> str:
+    if not g.p.all_tenants_approve:
+        return "true"
+    return _and([f"(!eo{h} || ((eta{h} & ~({g.tenants(f'er{h}')})) == 0 && (!eap{h} || "
+                 f"(({g.tenants(f'er{h}')}) & ~eta{h}) == 0)))" for h in range(g.H)])
 
 
 @enc("reboot_update_never_under_freeze")
@@ -853,7 +968,18 @@ NOT_ENCODED_PROPERTIES.update({name: "no event has EventSource User where the sp
 # ---------------------------------------------------------------------- mutants
 
 
-ENCODED_MUTANTS: frozenset[str] = frozenset({"slice_guard_dropped"})
+# The mutants whose Promela variant the generator writes (`Gen.m` marks where each differs); the
+# others keep more than one event per host, or EventIds that are not `host#round`, which the
+# host-slot encoding cannot represent.
+ENCODED_MUTANTS: frozenset[str] = frozenset({
+    "slice_guard_dropped", "reboot_sliced_like_freeze", "resources_span_update_domains", "recovery_gap_ignored",
+    "redeploy_to_any_patched_host", "no_watchdog", "memory_reset_on_resume", "stale_memory_at_resume",
+    "no_clock_resync", "resync_never_runs", "clock_steps_back", "start_before_notbefore", "reboot_update_under_freeze",
+    "incarnation_not_bumped", "migrate_under_freeze", "waits_for_approval", "approval_from_any_vm", "short_notice",
+    "frozen_guest_keeps_writing", "memory_wiped_at_freeze", "freeze_without_started_event", "host_phase_typo",
+    "notbefore_kept_when_started", "pause_timer_kept_after_resume", "maintenance_disguised_as_failure",
+    "failure_rebooted_as_maintenance", "resume_forgotten", "first_tenant_releases",
+})
 
 
 # ---------------------------------------------------------------------- the text
@@ -907,16 +1033,21 @@ def generate(spec: Spec, mutant: str | None = None, *, config: str = "?") -> Mod
             cond = ENCODED_PROPERTIES[p.name](g, action)
             if cond is None:
                 continue
-            test = to_c(cond) if p.kind == SOMETIMES else f"!{to_c(cond)}"
-            if test not in conds:
-                conds[test] = len(conds)
-                fn = f"c_code {{ /* {p.name} ({p.rule}) */ static int vmspec_c{conds[test]}(void) {{ return {test}; }} }}"
-                if len(fn) > MAX_C_BLOCK:
-                    raise NotEncoded(f"a configuration this large (the check of {p.name} exceeds SPIN's "
-                                     f"{MAX_C_BLOCK:,}-character limit of embedded C)")
-                cfuns.append(fn)
+            # an always-property's check too long for one c_code block is cut into conjuncts
+            parts = [cond] if p.kind == SOMETIMES else _chunks(cond, MAX_C_BLOCK // 2)
+            tests = [to_c(c) if p.kind == SOMETIMES else f"!{to_c(c)}" for c in parts]
+            for test in tests:
+                if test not in conds:
+                    conds[test] = len(conds)
+                    fn = (f"c_code {{ /* {p.name} ({p.rule}) */ static int vmspec_c{conds[test]}(void) "
+                          f"{{ return {test}; }} }}")
+                    if len(fn) > MAX_C_BLOCK:
+                        raise NotEncoded(f"a configuration this large (the check of {p.name} exceeds SPIN's "
+                                         f"{MAX_C_BLOCK:,}-character limit of embedded C)")
+                    cfuns.append(fn)
             what = "reached" if p.kind == SOMETIMES else "violated"
-            calls.append(f"  if (!vmspec_off[{n}] && vmspec_c{conds[test]}()) uerror(\"vmspec property {n} {what}\");")
+            hit = " || ".join(f"vmspec_c{conds[t]}()" for t in tests)
+            calls.append(f"  if (!vmspec_off[{n}] && ({hit})) uerror(\"vmspec property {n} {what}\");")
         cfuns.append(f"c_code {{ void vmspec_check_{action}(void) {{\n" + "\n".join(calls) + "\n} }")
     out += cfuns + [""]
     out += ["inline derive() {", "    " + g.derive_code(), "}", ""]

@@ -20,6 +20,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -40,7 +41,8 @@ __all__ = ["ENGINE", "INSTALL", "SpinMissing", "SpinDisagreement", "NotEncoded",
 
 ENGINE = "spin"
 INSTALL = "apt-get install -y spin gcc"
-CFLAGS = ("-O1", "-DBFS", "-DSAFETY", "-DNOREDUCE", "-w")
+CFLAGS = ("-DBFS", "-DSAFETY", "-DNOREDUCE", "-w")
+SMALL_MODEL, LARGE_MODEL = 60, 200  # action instances: pan is compiled with -O2 only between the two
 
 
 class SpinMissing(Exception):
@@ -70,26 +72,32 @@ class Compiled:
     model: Model
     directory: Path
     compile_seconds: float
+    bitstate: bool = False
 
     @property
     def pan(self) -> Path:
         return self.directory / "pan"
 
 
-def compile_model(model: Model, directory: Path | None = None) -> Compiled:
-    """Write the model, generate pan with `spin -o2 -a` and compile it."""
+def compile_model(model: Model, directory: Path | None = None, *, bitstate: bool = False) -> Compiled:
+    """Write the model, generate pan with `spin -o2 -a` and compile it (with `bitstate`, SPIN's
+    supertrace: one bit array instead of a state table, for configurations beyond exhaustive reach)."""
     spin, cc = tools()
     started = time.perf_counter()
+    # optimise mid-sized models only: small ones search in well under a second, and a huge model's
+    # C compiles minutes longer optimised than pan then saves
+    optimise = SMALL_MODEL <= len(model.instances) <= LARGE_MODEL
+    flags = ("-O2" if optimise else "-O0", *CFLAGS) + (("-DBITSTATE",) if bitstate else ())
     if directory is None:
-        digest = hashlib.sha256(model.text.encode()).hexdigest()[:16]
+        digest = hashlib.sha256((" ".join(flags) + "\n" + model.text).encode()).hexdigest()[:16]
         directory = Path(tempfile.gettempdir()) / f"vmspec-spin-{os.getuid()}-{digest}"
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "model.pml").write_text(model.text)
     if not (directory / "pan").exists():
         _run([spin, "-o2", "-a", "model.pml"], directory, "spin -a")
-        _run([cc, *CFLAGS, "-o", "pan.tmp", "pan.c"], directory, "compiling pan")
+        _run([cc, *flags, "-o", "pan.tmp", "pan.c"], directory, "compiling pan")
         os.replace(directory / "pan.tmp", directory / "pan")
-    return Compiled(model, directory, time.perf_counter() - started)
+    return Compiled(model, directory, time.perf_counter() - started, bitstate)
 
 
 def _run(cmd: list[str], cwd: Path, what: str, env: dict | None = None) -> str:
@@ -107,6 +115,8 @@ class PanRun:
     error: str | None  # "deadlock", a property name, or None
     seconds: float
     output: str
+    interrupted: bool = False  # the time budget ran out
+    hash_factor: float | None = None  # SPIN's hash factor (bitstate: bits per state stored, best if > 100)
 
 
 _NUM = {"states": re.compile(r"^\s*(\d+) states, stored", re.M),
@@ -115,22 +125,32 @@ _NUM = {"states": re.compile(r"^\s*(\d+) states, stored", re.M),
 _ERROR = re.compile(r"pan:1: (?:vmspec property (\d+) (?:violated|reached)|(invalid end state))")
 
 
-def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, extra: tuple[str, ...] = ()) -> PanRun:
+def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, seconds: float | None = None) -> PanRun:
+    """One pan search; with `seconds`, interrupted (SIGINT, after which pan prints its figures) when
+    the budget runs out."""
     env = dict(os.environ, VMSPEC_OFF=",".join(map(str, sorted(off))))
-    args = [str(c.pan), "-c1", f"-w{hash_bits}", "-m100000", *extra] + ([] if deadlock else ["-E"])
+    args = [str(c.pan), "-c1", f"-w{hash_bits}", "-m1000000"] + (["-k3"] if c.bitstate else []) + \
+        ([] if deadlock else ["-E"])
     started = time.perf_counter()
     for trail in c.directory.glob("model.pml.trail"):
         trail.unlink()
-    out = _run(args, c.directory, "pan", env)
+    proc = subprocess.Popen(args, cwd=c.directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        out, _ = proc.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate()
     seconds = time.perf_counter() - started
     nums = {k: int(m.group(1)) if (m := rx.search(out)) else 0 for k, rx in _NUM.items()}
     m = _ERROR.search(out)
     error = None
     if m:
         error = "deadlock" if m.group(2) else c.model.assertions[int(m.group(1))]
-    elif "errors: 0" not in out:
+    elif "errors: 0" not in out and "Interrupted" not in out:
         raise RuntimeError(f"pan reported something vmspec does not read:\n{out[-2000:]}")
-    return PanRun(nums["states"], nums["transitions"], nums["depth"], error, seconds, out)
+    factor = re.search(r"hash factor: ([0-9.e+]+)", out)
+    return PanRun(nums["states"], nums["transitions"], nums["depth"], error, seconds, out,
+                  "Interrupted" in out, float(factor.group(1)) if factor else None)
 
 
 def _trail(c: Compiled, off: set[int]) -> list[int]:
@@ -186,10 +206,20 @@ class SpinResult(ExploreResult):
     pan_runs: int = 0
     disagreements: dict[str, str] = field(default_factory=dict)  # property -> why SPIN and the model disagree
     not_checked: tuple[str, ...] = ()  # properties this run gives no verdict on
+    bitstate: bool = False
+    hash_factor: float | None = None
+
+    @property
+    def coverage(self) -> str:
+        """What an incomplete search covered, in SPIN's terms."""
+        how = "bitstate" if self.bitstate else "exhaustive search cut by the time budget"
+        factor = f", hash factor {self.hash_factor:,.0f} (SPIN: best if > 100)" if self.hash_factor else ""
+        return f"not exhaustive: {how}, {self.states:,} states{factor}"
 
     def figures(self) -> dict:
         out = super().figures()
-        out.update(engine=ENGINE, compile_seconds=round(self.compile_seconds, 3), pan_runs=self.pan_runs)
+        out.update(engine=ENGINE, compile_seconds=round(self.compile_seconds, 3), pan_runs=self.pan_runs,
+                   bitstate=self.bitstate, hash_factor=self.hash_factor)
         return out
 
 
@@ -215,12 +245,14 @@ def _judge(spec: Spec, prop: str, path: list[tuple[Step, State]]) -> str | None:
 
 
 def search(spec: Spec, *, config: str = "?", mutant: str | None = None, compiled: Compiled | None = None,
-           hash_bits: int | None = None) -> SpinResult:
-    """Every property's shortest counterexample (or witness) and the state graph's figures, by SPIN."""
+           hash_bits: int | None = None, seconds: float | None = None) -> SpinResult:
+    """Every property's shortest counterexample (or witness) and the state graph's figures, by SPIN.
+    A bitstate model (`compile_model(..., bitstate=True)`) or a time budget (`seconds`, per pan run)
+    makes the search incomplete: nothing it did not find is then said to hold."""
     started = time.perf_counter()
     c = compiled or compile_model(generate(spec, mutant, config=config))
     model = c.model
-    bits = hash_bits or 22
+    bits = hash_bits or (30 if c.bitstate else 22)
     found: dict[str, cx.Counterexample] = {}
     reached: set[str] = set()
     disagree: dict[str, str] = {}
@@ -239,7 +271,7 @@ def search(spec: Spec, *, config: str = "?", mutant: str | None = None, compiled
     deadlock = True
     runs = 0
     while True:
-        run = _pan(c, off, deadlock, bits)
+        run = _pan(c, off, deadlock, bits, seconds)
         runs += 1
         if run.error is None:
             break
@@ -273,7 +305,8 @@ def search(spec: Spec, *, config: str = "?", mutant: str | None = None, compiled
     checked = set(model.assertions) | {p.name for p in REGISTRY if p.kind == ALWAYS and p.scope == DEADLOCK}
     return SpinResult(
         states=run.states, transitions=max(0, run.transitions - 1), depth=run.depth, seconds=seconds,
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0, complete=True,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0,
+        complete=not c.bitstate and not run.interrupted, bitstate=c.bitstate, hash_factor=run.hash_factor,
         counterexamples=found, reached=reached, symmetry=False, config=config, mutant=mutant,
         search_seconds=run.seconds, compile_seconds=c.compile_seconds, pan_runs=runs, disagreements=disagree,
         not_checked=tuple(p.name for p in REGISTRY if p.name not in checked),
@@ -290,14 +323,18 @@ def verdicts(result: SpinResult) -> list[Verdict]:
         if v.property in result.disagreements:
             v = Verdict(v.property, v.rule, v.kind, ENGINE, UNKNOWN,
                         "SPIN and the Python model disagree: " + result.disagreements[v.property])
+        if v.bound:
+            v = replace(v, bound=result.coverage, detail=result.coverage)
         out.append(replace(v, engine=ENGINE))
     return out
 
 
 def summary(result: SpinResult) -> str:
     text = (f"{result.states:,} distinct states, {result.transitions:,} transitions, depth {result.depth}, "
-            f"{result.seconds:.2f} s (compile {result.compile_seconds:.2f} s, {result.pan_runs} pan "
-            f"run{'s' if result.pan_runs != 1 else ''}, last search {result.search_seconds:.2f} s), complete")
+            f"{result.seconds:.2f} s searching ({result.pan_runs} pan "
+            f"run{'s' if result.pan_runs != 1 else ''}, the last {result.search_seconds:.2f} s; compiling pan "
+            f"{result.compile_seconds:.2f} s), "
+            + ("complete" if result.complete else result.coverage))
     if result.not_checked:
         text += "; not checked by this run: " + ", ".join(result.not_checked)
     return text
