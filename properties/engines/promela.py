@@ -82,7 +82,7 @@ ENCODED_ACTIONS = frozenset(a.name for a in ACTIONS) & {
     "platform_complete_event", "time_passes", "user_reboot_vm",
 }
 # The fields of the state values this encoding knows; a field added later is refused.  An event's
-# `tenants_approved` (R29) stays empty unless `all_tenants_approve` is set, a parameter refused below.
+# `tenants_approved` (R29) is a bitmask over availability sets (`eta<h>`).
 KNOWN_FIELDS = {
     HostState: ("patched", "needs_reboot", "phase", "rounds"),
     VMState: ("status", "host", "memory", "snapshot", "frozen_for", "clock_lag", "unsynced_for"),
@@ -100,8 +100,6 @@ NOT_ENCODED_PROPERTIES: dict[str, str] = {
     p.name: "an eventually-property: checked by the liveness run (never claim under weak fairness), not an assertion"
     for p in REGISTRY if p.kind == EVENTUALLY
 }
-NOT_ENCODED_PROPERTIES["approved_by_every_tenant"] = (
-    "checks nothing without all_tenants_approve (R29), a parameter this encoding refuses")
 
 
 def refusal(spec: Spec, mutant: str | None = None) -> str | None:
@@ -958,12 +956,13 @@ def _rrc(g: Gen, act: str) -> str | None:
                  _vms(g, f"vs{{i}} == {ST[RUNNING]} && vl{{i}} == 0")])
 
 
-# Deadlock (R20) is SPIN's invalid end state: no assertion.
-NOT_ENCODED_PROPERTIES.update({p.name: "SPIN's invalid end state (a blocked do loop) is the deadlock check"
-                               for p in REGISTRY if p.kind == ALWAYS and p.scope == DEADLOCK})
 NOT_ENCODED_PROPERTIES.update({name: "no event has EventSource User where the spin engine runs: it refuses user "
                                "restarts (Params.user_events, R35)"
                                for name in ("user_event_applies_no_update", "user_event_is_a_reboot")})
+
+# Deadlock (R20) is SPIN's invalid end state: no assertion.
+NOT_ENCODED_PROPERTIES.update({p.name: "SPIN's invalid end state (a blocked do loop) is the deadlock check"
+                               for p in REGISTRY if p.kind == ALWAYS and p.scope == DEADLOCK})
 
 # ---------------------------------------------------------------------- mutants
 
