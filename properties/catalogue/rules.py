@@ -377,6 +377,37 @@ RULES: tuple[Rule, ...] = (
         "event type\"); research 3.3 (EventSource \"User: The user initiated this event\", Description); "
         "fidelity review 8",
     ),
+    Rule(
+        "R38",
+        "A Reboot may turn out to be a Freeze",
+        "(Rule ids R34-R39 are reserved for unplanned and user events.)  The documentation admits that, "
+        "in rare cases, a VM named by a Reboot is frozen instead of rebooted: its memory is then kept, as "
+        "under a Freeze (R1), and the application learns that the event is over only when it leaves the "
+        "document (R13).",
+        "research 3.3 (EventType Reboot, current page: \"In rare cases a VM scheduled for EventType:\\\"Reboot\\\" "
+        "may experience a freeze event instead of a reboot. Follow the instructions above for how to know if "
+        "the event is complete and it's safe to restore your workload.\"); fidelity review 10",
+        not_checked="the documentation says neither when it happens nor what becomes of the update the "
+        "Reboot was announced for: in the model a Reboot is announced only for an update that needs a "
+        "reboot (R6), which a freeze cannot apply, so a Reboot served by a freeze would leave the host "
+        "unpatched with its EventId spent, and the model would have to invent how the update is finished "
+        "(notes/decisions.md D26).",
+    ),
+    Rule(
+        "R39",
+        "A second, shorter impact inside one Started event",
+        "While an event is Started, its VMs may suffer another impact of a shorter duration than the one "
+        "the event advertised, before the event leaves the document.",
+        "research 3.5 (current page, exceptional case 4: \"While the event is still in EventStatus:\\\"Started\\\" "
+        "state, there may be another impact of a shorter duration than what was advertised in the scheduled "
+        "event\"); research 3.3 (DurationInSeconds: \"There may be secondary impacts of a shorter duration "
+        "during the impact window\"); fidelity review 10",
+        not_checked="the model's time moves in granules (notes/decisions.md D20), so an impact shorter "
+        "than the announced one is not representable in the exhaustive configurations, whose announced "
+        "pause is one granule; and the documentation gives no bound on the number of secondary impacts "
+        "nor their kind (a pause, or also a reboot), which a finite model would have to invent "
+        "(notes/decisions.md D26).",
+    ),
 )
 
 RULE_BY_ID: dict[str, Rule] = {r.rule_id: r for r in RULES}
