@@ -197,3 +197,22 @@ def test_the_removed_list_is_part_of_the_state_and_compared(tmp_path):
     assert check_trace(TINY.spec(), _completed_h0(tmp_path, both))[0].ok
     with pytest.raises(InputError, match="state.document.removed"):
         check_trace(TINY.spec(), _completed_h0(tmp_path, {"document": {"removed": "h0#1"}}))
+
+
+@pytest.mark.parametrize("old,new", [('"EventType":"Freeze"', '"EventType":"Greeze"'),
+                                     ('"EventSource":"Platform"', '"EventSource":"Plaform"'),
+                                     ('"phase":"announced"', '"phase":"annouced"')])
+def test_a_believed_state_outside_the_vocabulary_is_r0_and_replays(tmp_path, old, new):
+    """No property reads a believed state's unknown EventType, source or phase before R0 judges it
+    (an unknown EventType once reached the notice rule as a KeyError)."""
+    from vmspec.properties.conformance.trace.generate import walk_lines
+
+    lines = list(walk_lines(TINY.spec(), steps=40, seed=3, observe=True))
+    at = next(i for i, line in enumerate(lines) if old in line)
+    lines[at] = lines[at].replace(old, new, 1)
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    r, checker = check_trace(TINY.spec(), path, config="TINY")
+    assert (r.violation.rule, r.violation.property) == ("R0", "type_ok"), r.violation
+    saved = Counterexample.load(next(f for f in write_violation(checker, tmp_path / "out") if f.suffix == ".json"))
+    assert replay(saved).reproduced

@@ -410,6 +410,13 @@ class TraceChecker:
         found = r12.check(self.spec, believed)
         if found:
             return fail(r12, found)
+        # a state outside the model's vocabulary (an unknown EventType, phase or status) is judged by
+        # R0 before any property that reads that vocabulary
+        for p in self._state_props:
+            if p.rule == "R0":
+                found = p.check(self.spec, believed)
+                if found:
+                    return fail(p, found)
         # a memory version other than the freeze's is judged by R1 first (its frozen-state
         # property before R15's transition property, which it also breaks)
         r1_first = [p for p in self._state_props if notes and p.rule == "R1"]
