@@ -56,7 +56,7 @@ def _one(config: str, symmetry: bool, max_states: int | None, successors_only: b
     workers = workers_cpu() - before
     clock.cpu_s += workers
     return {"config": config, "mode": "explore", "jobs": jobs, **r.figures(), **clock.figures(r.states, "states"),
-            "workers_cpu_s": round(workers, 3), "load_average": [round(x, 2) for x in os.getloadavg()],
+            "workers_cpu_s": round(workers, 3), "per_worker_cpu_s": list(r.worker_cpu_s), "load_average": [round(x, 2) for x in os.getloadavg()],
             "violated": sorted(r.counterexamples)}
 
 

@@ -86,6 +86,7 @@ class ExploreResult:
     config: str = "?"
     mutant: str | None = None
     search_seconds: float = 0.0  # the breadth-first search alone, without the liveness pass
+    worker_cpu_s: tuple[float, ...] = ()  # CPU seconds of each worker process of a parallel search
     _succ: list | None = field(default=None, repr=False)
     _labels: list | None = field(default=None, repr=False)
     _graph: Any = field(default=None, repr=False)
@@ -478,6 +479,7 @@ def explore(
         config=config,
         mutant=mutant,
         search_seconds=search_seconds,
+        worker_cpu_s=getattr(search, "worker_cpu_s", ()),
         _succ=search.succ if keep_graph else None,
         _labels=search.labels if keep_graph else None,
     )

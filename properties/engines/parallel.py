@@ -2,10 +2,11 @@
 
 The states are partitioned by the hash of their index key (the compact encoding of the state,
 or of its canonical form under symmetry) across N forked worker processes; each worker owns
-the states whose key falls to it, and expands them.  The search is breadth-first and
-level-synchronised, and it reproduces the sequential search exactly:
+the states whose key falls to it, and expands them.  The search is breadth-first, synchronised
+after each chunk of the queue (a whole breadth-first level, or near `max_states` the part of one
+the bound may still take), and it reproduces the sequential search exactly:
 
-1. *expand*: each worker computes the successors of the states it owns at depth d, checks
+1. *expand*: each worker computes the successors of the states it owns in the chunk, checks
    every transition property on them, and sends each successor (its key, its concrete
    encoding, and its position: the index of the parent and the successor's place among the
    parent's successors) to the successor's owner;
@@ -37,6 +38,7 @@ import multiprocessing as mp
 import pickle
 import signal
 import sys
+import time
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
@@ -276,6 +278,10 @@ class _Worker:
                 pickle.dumps([e for _, e in rows], pickle.HIGHEST_PROTOCOL),
                 table, [array("q", r).tobytes() for r in self.resolved], dict(self.deadlocks), dict(self.stutters))
 
+    def cpu(self) -> float:
+        """The CPU seconds this worker has spent."""
+        return time.process_time()
+
     def seed(self, msgs: list) -> None:
         """The initial state, sent to its owner as if it were a successor (of no transition)."""
         self._out_local = msgs
@@ -450,6 +456,7 @@ def parallel_search(search: Any, jobs: int, max_states: int | None,
         if cut is None:
             cut = hi
         _assemble(search, pool, jobs, hi, cut, first_of, reached_at)
+        search.worker_cpu_s = tuple(round(x, 3) for x in pool.call("cpu", [()] * jobs))
     finally:
         pool.close()
     return complete
