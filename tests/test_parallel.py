@@ -79,3 +79,4 @@ def test_explore_command_with_jobs(capsys):
                      out["verdicts"]))
     assert outs[0] == outs[1] and outs[0][1]["states"] >= 600 and not outs[0][1]["complete"]
     assert main(["explore", "--config", "TINY", "--jobs", "0"]) == 2
+    assert main(["explore", "--config", "TINY", "--jobs", "2", "--engine", "spin"]) == 2  # SPIN's search is its own

@@ -106,7 +106,8 @@ def cmd_explore_spin(opts: argparse.Namespace) -> int:
     """`vmspec explore --engine spin`: SPIN's exhaustive breadth-first search of the generated model."""
     from vmspec.properties.engines import promela, spin
 
-    for flag, value in (("--graph", opts.graph), ("--max-states", opts.max_states), ("--no-symmetry", opts.no_symmetry)):
+    for flag, value in (("--graph", opts.graph), ("--max-states", opts.max_states), ("--no-symmetry", opts.no_symmetry),
+                        ("--jobs", opts.jobs > 1)):
         if value:
             raise InputError("<command line>", None, flag, "not available with --engine spin (SPIN's search is "
                              "exhaustive and unreduced, and keeps no graph)")
