@@ -14,7 +14,8 @@ redeploys only to a host the rules allow (R26).
 `SET_APPROVALS` lets any VM of a named set, or the API from outside, approve (R28); the exhaustive
 configurations let only the VMs an event names approve it (decisions D16). `ALL_TENANTS` puts two
 tenants on one host, whose event starts early only once both approved (R29).  `USER_EVENTS` is TINY
-where a VM's owner may restart it before its host's maintenance (R35).
+where a VM's owner may restart it before its host's maintenance (R35).  `LIVE_MIGRATION` moves
+two VMs of one set off their host in turn, each to a patched host (R27).
 """
 
 from __future__ import annotations
@@ -173,8 +174,22 @@ USER_EVENTS = Config(
     "EventSource User naming that VM, with the Reboot's notice, which its VM may approve at once",
 )
 
+LIVE_MIGRATION = Config(
+    "LIVE_MIGRATION",
+    Topology(
+        (AvailabilitySet("as0", update_domains=2, fault_domains=2),),
+        (Host("spare"), Host("h0"), Host("h1")),
+        (VM("vm0", "as0", 0, 0, "h0"), VM("vm1", "as0", 0, 1, "h0"), VM("vm2", "as0", 1, 1, "h1")),
+    ),
+    profile("live-migration", notice_divisor=30, hardware_failures=False, approval_from_outside=False, user_events=False,
+            watchdog_any_time=False, expected_pause=10, granularity=10, pause_bound=10, **_NAMED_APPROVERS),
+    "live migration in dev timing (R27): h0 carries two VMs of as0, which move in turn, one VM of the set at a "
+    "time, each frozen only for the blackout and resumed on a patched host with its memory: first the empty spare "
+    "host, then h0 once vacated (vm2, of the other update domain, may not join vm0 and vm1 on the spare)",
+)
+
 CONFIGS: dict[str, Config] = {
     c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP, TYPICAL_PAUSE,
                         UNPLANNED, REDEPLOY_TARGET, SET_APPROVALS, ALL_TENANTS,
-                        USER_EVENTS)
+                        USER_EVENTS, LIVE_MIGRATION)
 }

@@ -72,6 +72,9 @@ class Params:
     # R35 (research 3.5, current page, "User-initiated maintenance"): restarting a VM from the portal, API,
     # CLI or PowerShell schedules a Reboot with EventSource User, which an application may approve at once
     user_events: bool = False
+    # R27, R14 (research 1.1, 1.5: "moves the VM to an already updated host", "one VM at a time"): a
+    # Freeze is a live migration: each VM it names moves to a patched host, paused only for the blackout
+    live_migration: bool = False
 
     def __post_init__(self) -> None:
         if self.freeze_slice not in SLICES:
@@ -82,6 +85,9 @@ class Params:
         if self.all_tenants_approve and self.approval_from_outside:
             raise InvalidParams("all_tenants_approve counts approvals per tenant, and an approval from outside "
                                 "names no tenant: give approval_from_outside=False with it")
+        if self.live_migration and self.freeze_slice != "vm":
+            raise InvalidParams(f"live_migration moves one VM at a time: it needs freeze_slice 'vm', "
+                                f"got {self.freeze_slice!r}")
         if not isinstance(self.notice_divisor, int) or self.notice_divisor < 1:
             raise InvalidParams(f"notice_divisor must be a whole number >= 1, got {self.notice_divisor!r}")
         if self.notice_divisor > MIN_NOTICE["Reboot"]:
@@ -151,11 +157,12 @@ PROFILES: dict[str, Params] = {
     ),
     # research 1.1/1.5: live migration "typically ... no more than 5 seconds" (typical, R31), one VM at
     # a time; the documentation gives it no hard figure of its own, so the hard bound is the rare
-    # "about 30 seconds" of any memory-preserving pause on the same page (decisions D21)
+    # "about 30 seconds" of any memory-preserving pause on the same page (decisions D21); each VM
+    # moves to an already patched host (R27, decisions D15)
     "live-migration": Params(
         pause_bound=30, typical_pause=5, freeze_slice="vm", granularity=5, expected_pause=5,
         resources_one_update_domain=False, hardware_failures=True,
-        approval_from_outside=True, user_events=True,
+        approval_from_outside=True, user_events=True, live_migration=True,
     ),
     # research 3.4: the rare case of a notice "as little as 30 seconds"
     "short-notice": Params(short_notice=True),

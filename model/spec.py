@@ -21,6 +21,10 @@ R4), announced reboots and redeploys that lose memory legitimately (R14, R15), t
 sequencing slice per event type (R5: Freeze by the profile's slice, Reboot and Redeploy
 by update domain) and the passage of time.
 
+Live migration (R27): where the profile live-migrates, a Freeze names one VM of each set on
+its host, freezes it for the blackout and resumes it on a patched host; the source host is
+patched once it carries no VM.
+
 The recovery gap (R21): once the VMs of a rebooted update domain are back, no other update
 domain of their availability set starts maintenance until the gap has run out.
 
@@ -176,12 +180,13 @@ _UNKNOWN = "no event with this EventId has been announced"
 class _Announce(Guard, action="platform_announce_event"):
     patched = clause("the host is already patched: no update is pending", "R18")
     busy = clause("the host already has maintenance in flight (one event per host)", "R13", "R7")
-    rounds = clause("the host has used all its EventIds (notes/decisions.md D4)", "R12",
-                    structural="a host reaches MAX_ROUNDS only by a Reboot, which patches it, so `patched` "
-                    "refuses first")
-    event_type = clause("the event type does not fit the pending update: a Freeze only for an in-place update, "
-                        "a Reboot (or, where allowed, a Redeploy when a host within R26 can take the VMs) for one "
-                        "that needs a reboot", "R6", "R26")
+    rounds = clause("the host has used all its EventIds (notes/decisions.md D4; under live migration a host "
+                    "whose VMs of one set moved in turn, each under an event of its own, may use them all, D15)",
+                    "R12", "R27")
+    event_type = clause("the event type does not fit the pending update: a Freeze only for an in-place update "
+                        "(under live migration only when a host within R27 can take the VMs it would name), a Reboot "
+                        "(or, where allowed, a Redeploy when a host within R26 can take the VMs) for one that needs "
+                        "a reboot", "R6", "R26", "R27")
     no_vms = clause("the host carries no VM: it is patched without an event", "R11")
     resources_span_update_domains = clause(
         "the host carries VMs of two update domains of one availability set, and the profile keeps the "
@@ -240,6 +245,8 @@ class _ApplyPatch(Guard, action="host_apply_patch"):
     needs_reboot = clause("the update needs a reboot and cannot be applied in place", "R6",
                           structural="a host whose update needs a reboot is only announced as a Reboot or "
                           "Redeploy, so it is never frozen")
+    live_migration = clause("under live migration the VMs leave the host before its update is applied: the host "
+                            "is patched once it carries no VM, never under the freeze", "R27", "R14")
 
 
 class _Resume(Guard, action="platform_resume_host"):
@@ -253,6 +260,19 @@ class _Watchdog(Guard, action="platform_watchdog_resume"):
     patched = clause("the update was applied: the host resumes normally, not by the watchdog", "R6")
     not_due = clause("no VM of the host is within one granule of the pause bound yet (under a profile whose "
                      "watchdog keeps to the last granule: dev timing)", "R2")
+    can_migrate = clause("under live migration a host can take the frozen VMs: they resume there, and in place "
+                         "only when no host can (notes/decisions.md D15)", "R27", "R2")
+
+
+class _LiveMigrate(Guard, action="host_live_migrate"):
+    disabled = clause("the profile does not live-migrate (Params.live_migration): a Freeze happens in place",
+                      "R27", "R14")
+    not_frozen = clause("the host's VMs are not frozen under its Started Freeze", "R27", "R7")
+    no_event = clause("the host has no event in the document", "R7",
+                      structural="a host in the frozen phase always has its event (event_matches_phase)")
+    no_target = clause("no other host can take the VMs within the rules: patched, free of maintenance (no event "
+                       "in flight, no VM frozen or rebooting there) and carrying no VM of another update domain of "
+                       "a set the event names", "R27", "R26")
 
 
 class _Reboot(Guard, action="host_reboot"):
@@ -389,6 +409,9 @@ ACTIONS: tuple[ActionInfo, ...] = (
                "resume the frozen VMs of a patched host", ("R1",), _Resume),
     ActionInfo("platform_watchdog_resume", PLATFORM, True, ("host",),
                "resume before the bound; redo as a Reboot", ("R2",), _Watchdog),
+    ActionInfo("host_live_migrate", PLATFORM, True, ("host",),
+               "the frozen VMs of a host under live migration resume on a patched host, memory kept",
+               ("R27", "R14", "R1"), _LiveMigrate),
     ActionInfo("host_reboot", PLATFORM, True, ("host",),
                "reboot the VMs of a host under a Started Reboot", ("R15",), _Reboot),
     ActionInfo("host_redeploy", PLATFORM, True, ("host",),
@@ -525,10 +548,29 @@ class Spec:
     def event_types_for(self, s: State, h: int) -> tuple[str, ...]:
         """Which event types may announce the pending update of host `h` (S5, R6)."""
         if not s.hosts[h].needs_reboot:
+            if self.params.live_migration and self.redeploy_target(s, h, self.announced_resources(s, h, "Freeze")) \
+                    is None:
+                return ()  # R27: a live migration is announced only when a host can take the VMs
             return ("Freeze",)
         if self.params.allow_redeploy and self.redeploy_target(s, h, self.residents(s, h)) is not None:
             return ("Reboot", "Redeploy")
         return ("Reboot",)
+
+    def announced_resources(self, s: State, h: int, event_type: str) -> tuple[int, ...]:
+        """The VMs an event of `event_type` for host `h` names: every VM on the host, or, for a
+        live migration (R27), the first VM on it of each availability set (one VM of a set at a
+        time: the others move in turn, under the host's next events; decisions D15)."""
+        residents = self.residents(s, h)
+        if event_type != "Freeze" or not self.params.live_migration:
+            return residents
+        seen: set[int] = set()
+        out = []
+        for i in residents:
+            a = self.vm_aset[i]
+            if a not in seen:
+                seen.add(a)
+                out.append(i)
+        return tuple(out)
 
     def description(self, e: Event) -> str:
         """The event's Description (research 3.3): a user's Reboot or Redeploy, an emergency repair for
@@ -667,7 +709,7 @@ class Spec:
             return _Announce.rounds
         if event_type not in self.event_types_for(s, h):
             return _Announce.event_type
-        resources = self.residents(s, h)
+        resources = self.announced_resources(s, h, event_type)
         if not resources:
             return _Announce.no_vms
         if not self.resources_within_one_update_domain(resources):
@@ -753,7 +795,8 @@ class Spec:
                             removed=removed)
 
     def host_freeze(self, s: State, h: int) -> Outcome:
-        """Freeze every VM of host `h` in place, keeping its memory (S2, R1, R14)."""
+        """Freeze every VM of host `h`'s event, keeping its memory (S2, R1, R14): in place, or,
+        under live migration, for the blackout at the end of its move."""
         if s.hosts[h].phase != STARTED:
             return _Freeze.not_started
         e = s.event_of_host(h)
@@ -780,6 +823,8 @@ class Spec:
             return _ApplyPatch.patched
         if host.needs_reboot:
             return _ApplyPatch.needs_reboot
+        if self.params.live_migration:
+            return _ApplyPatch.live_migration
         return evolve_state(s, hosts=self._set_phase(s, h, IN_FREEZE, patched=True))
 
     def platform_resume_host(self, s: State, h: int) -> Outcome:
@@ -801,6 +846,10 @@ class Spec:
             return _Watchdog.patched
         if not self.watchdog_due(s, h):
             return _Watchdog.not_due
+        if self.params.live_migration:
+            e = s.event_of_host(h)
+            if e is not None and self.redeploy_target(s, h, e.resources) is not None:
+                return _Watchdog.can_migrate
         vms = tuple(self.resumed_vm(v) if v.status == FROZEN and v.host == h else v for v in s.vms)
         return evolve_state(s, hosts=self._set_phase(s, h, RECOVERED, needs_reboot=True), vms=vms)
 
@@ -831,7 +880,8 @@ class Spec:
         return True
 
     def redeploy_target(self, s: State, h: int, moving: tuple[int, ...]) -> int | None:
-        """A Redeploy moves the VMs `moving` off host `h` to the first other host the rules allow (R26)."""
+        """A Redeploy (R26) or a live migration (R27) moves the VMs `moving` off host `h` to the
+        first other host the rules allow."""
         return next((i for i in range(len(s.hosts)) if i != h and self.target_allowed(s, i, moving)), None)
 
     def host_redeploy(self, s: State, h: int) -> Outcome:
@@ -848,6 +898,31 @@ class Spec:
         if target is None:
             return _Redeploy.no_target
         return self._restarted(s, h, e, target)
+
+    def host_live_migrate(self, s: State, h: int) -> Outcome:
+        """Under live migration the VMs frozen for the blackout at the end of their move resume on
+        the first other host the rules allow, memory, clock lag and all kept; the source host is
+        patched later, once it carries no VM (research 1.1, 1.5: "moves the VM to an already updated
+        host"; R27, R14, R1)."""
+        if not self.params.live_migration:
+            return _LiveMigrate.disabled
+        if s.hosts[h].phase != IN_FREEZE:
+            return _LiveMigrate.not_frozen
+        e = s.event_of_host(h)
+        if e is None:
+            return _LiveMigrate.no_event
+        target = self.redeploy_target(s, h, e.resources)
+        if target is None:
+            return _LiveMigrate.no_target
+        return self.migrated(s, h, e, target)
+
+    def migrated(self, s: State, h: int, e: Event, target: int) -> State:
+        """The effect of a live migration: each frozen VM of `e` resumed on `target`, memory kept."""
+        vms = list(s.vms)
+        for i in e.resources:
+            if vms[i].status == FROZEN:
+                vms[i] = evolve_vm(self.resumed_vm(vms[i]), host=target)
+        return evolve_state(s, hosts=self._set_phase(s, h, RECOVERED), vms=tuple(vms))
 
     def _restarted(self, s: State, h: int, e: Event, target: int | None) -> State:
         """The VMs of `e` restart (on `target`, if given): memory lost, timers and clock reset;

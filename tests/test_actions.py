@@ -334,3 +334,56 @@ def test_a_users_restart_is_a_user_reboot_approvable_at_once_that_applies_no_upd
     assert announced.events[0].event_id == "h1#2" and announced.events[0].source == "Platform"
     tiny = CONFIGS["TINY"].spec()
     assert tiny.refusal(tiny.initial_state(), Step("user_reboot_vm", ("vm0",))).name == "disabled"
+
+
+def _refused(spec, s, name, *args):
+    with pytest.raises(ActionNotEnabled) as exc:
+        spec.step(s, Step(name, args))
+    return exc.value.refusal.name
+
+
+def test_live_migration_moves_a_hosts_vms_of_one_set_in_turn():
+    """R27, R14: on LIVE_MIGRATION, h0's two VMs of as0 are named by one event each, frozen for the
+    blackout and resumed on the patched spare host with their memory; h0 is patched once empty."""
+    spec = CONFIGS["LIVE_MIGRATION"].spec()
+    s0 = spec.initial_state()
+    assert spec.event_types_for(s0, 1) == ()  # no patched host can take vm0 yet: nothing announced
+    s = run(spec, ("platform_patch_empty_host", ("spare",)), ("platform_announce_event", ("h0", "Freeze")))
+    assert s.event("h0#1").resources == (0,)  # the first VM of as0 on h0 only (one VM of a set at a time)
+    s = run(spec, ("time_passes", (30,)), ("platform_start_event", ("h0#1",)), ("host_freeze", ("h0",)), state=s)
+    assert _refused(spec, s, "host_apply_patch", "h0") == "live_migration"  # never patched under the freeze
+    assert _refused(spec, s, "platform_resume_host", "h0") == "unpatched"  # never resumed in place
+    before = s.vms[0]
+    s = run(spec, ("time_passes", (10,)), ("host_live_migrate", ("h0",)), state=s)
+    v = s.vms[0]
+    assert (v.status, v.host, v.memory, v.clock_lag) == ("running", 0, before.memory, 10)
+    assert not s.hosts[1].patched and s.hosts[1].phase == "recovered" and s.vms[1].host == 1
+    s = run(spec, ("platform_complete_event", ("h0#1",)), ("vm_clock_resync", ("vm0",)),
+            ("platform_announce_event", ("h0", "Freeze")), ("time_passes", (30,)), ("platform_start_event", ("h0#2",)),
+            ("host_freeze", ("h0",)), ("host_live_migrate", ("h0",)), ("platform_complete_event", ("h0#2",)), state=s)
+    assert [v.host for v in s.vms] == [0, 0, 2] and not s.hosts[1].patched  # h0 vacated, vm1 beside vm0
+    assert _refused(spec, s, "platform_announce_event", "h0", "Freeze") == "no_vms"  # nothing left to name
+    s = run(spec, ("platform_patch_empty_host", ("h0",)), state=s)
+    assert s.hosts[1].patched
+    # vm2, of as0's other update domain, may not join vm0 and vm1 on the spare host, but h0 now takes it
+    assert spec.redeploy_target(s, 2, (2,)) == 1
+
+
+def test_live_migration_watchdog_only_without_a_destination():
+    """R27, R2: the watchdog resumes a live migration in place only when no host can take its VMs."""
+    spec = CONFIGS["LIVE_MIGRATION"].spec()
+    s = run(spec, ("platform_patch_empty_host", ("spare",)), ("platform_announce_event", ("h0", "Freeze")),
+            ("time_passes", (30,)), ("platform_start_event", ("h0#1",)), ("host_freeze", ("h0",)), ("time_passes", (10,)))
+    assert _refused(spec, s, "platform_watchdog_resume", "h0") == "can_migrate"
+    gone = replace(s, hosts=(replace(s.hosts[0], phase="announced"),) + s.hosts[1:])  # the spare is taken
+    assert _refused(spec, gone, "host_live_migrate", "h0") == "no_target"
+    t = run(spec, ("platform_watchdog_resume", ("h0",)), state=gone)
+    assert t.vms[0].host == 1 and t.hosts[1].needs_reboot  # resumed in place; redone as a Reboot
+
+
+def test_live_migration_is_off_outside_its_profile(tiny):
+    s = frozen_h0(tiny)
+    assert _refused(tiny, s, "host_live_migrate", "h0") == "disabled"
+    assert Params(freeze_slice="vm", live_migration=True).live_migration
+    with pytest.raises(ValueError, match="live_migration"):
+        Params(freeze_slice="fault_domain", live_migration=True)

@@ -64,13 +64,23 @@ def test_one_rule_per_model_action():
     unplanned = CONFIGS["UNPLANNED"]
     cls = machine_class(st.just(World("UNPLANNED", unplanned.topology, unplanned.params)),
                         optional=optional_actions(unplanned.params))
-    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"user_reboot_vm"}
+    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"user_reboot_vm", "host_live_migrate"}
     assert "host_hardware_failure" in cls.unfair and "host_hardware_failure" not in RolloutMachine.unfair
     users = CONFIGS["USER_EVENTS"]
     cls = machine_class(st.just(World("USER_EVENTS", users.topology, users.params)),
                         optional=optional_actions(users.params))
-    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"host_hardware_failure"}
+    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"host_hardware_failure", "host_live_migrate"}
     assert "user_reboot_vm" in cls.unfair and "user_reboot_vm" not in RolloutMachine.unfair
+    live = CONFIGS["LIVE_MIGRATION"]  # live migration (R27): a fair action, so never silenced
+    cls = machine_class(_world("LIVE_MIGRATION"), optional=optional_actions(live.params))
+    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"host_hardware_failure", "user_reboot_vm"}
+    assert "host_live_migrate" not in cls.unfair
+
+
+LiveMigration = machine_class(_world("LIVE_MIGRATION"), name="LiveMigration",
+                              optional=frozenset({"host_live_migrate"}))
+TestLiveMigration = LiveMigration.TestCase
+TestLiveMigration.settings = settings(settings.default, max_examples=min(settings.default.max_examples, 15))
 
 
 def test_preconditions_follow_successors():

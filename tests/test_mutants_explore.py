@@ -42,6 +42,11 @@ PINS = {
     'redeploy_to_any_patched_host': {
         'redeploy_target_within_rules': ('safety', None, [('platform_patch_empty_host', ('spare',)), ('platform_announce_event', ('h0', 'Redeploy')), ('platform_announce_event', ('h1', 'Redeploy')), ('time_passes', (20,)), ('platform_start_event', ('h0#1',)), ('host_redeploy', ('h0',)), ('host_boot_vms', ('h0',)), ('platform_complete_event', ('h0#1',)), ('platform_start_event', ('h1#1',)), ('host_redeploy', ('h1',))]),
     },
+    'live_migration_loses_memory': {
+        'live_migration_within_rules': ('safety', None, [('platform_patch_empty_host', ('spare',)), ('platform_announce_event', ('h0', 'Freeze')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_live_migrate', ('h0',))]),
+        'memory_kept_at_resume': ('safety', None, [('platform_patch_empty_host', ('spare',)), ('platform_announce_event', ('h0', 'Freeze')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_live_migrate', ('h0',))]),
+        'memory_lost_only_by_reboot': ('safety', None, [('platform_patch_empty_host', ('spare',)), ('platform_announce_event', ('h0', 'Freeze')), ('time_passes', (30,)), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_live_migrate', ('h0',))]),
+    },
     'no_watchdog': {
         'freeze_within_bound': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,)), ('time_passes', (10,))]),
     },

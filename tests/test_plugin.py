@@ -39,6 +39,17 @@ def test_reference_orchestrator_passes(pytester):
     assert re.search(r"rules exercised: R1 R2 .*R8 .*R13", text)
 
 
+def test_reference_orchestrator_live_migrates(pytester):
+    """R27 through the plugin: under live migration the reference moves h0's two VMs of as0 in
+    turn (host_live_migrate), each to a patched host, and the rollout completes."""
+    result = _run(pytester, "reference", "LIVE_MIGRATION")
+    result.assert_outcomes(passed=1)
+    text = result.stdout.str()
+    summary = re.search(r"LIVE_MIGRATION: conforms; (\d+) examples, (\d+) rollouts completed", text)
+    assert summary and int(summary.group(1)) == int(summary.group(2)) > 0, text
+    assert re.search(r"rules exercised: .*R27", text)
+
+
 def test_hasty_orchestrator_is_caught_with_a_shrunk_counterexample(pytester):
     result = _run(pytester, "hasty", "TINY")
     result.assert_outcomes(failed=1)

@@ -472,7 +472,7 @@ def _rollout_with_clients(config: str, seed: int, tmp_path: Path, mutant: str | 
         return done, server.close()
 
 
-@pytest.mark.parametrize("config,seed", [("TINY", 0), ("TINY", 1), ("SMALL", 2)])
+@pytest.mark.parametrize("config,seed", [("TINY", 0), ("TINY", 1), ("SMALL", 2), ("LIVE_MIGRATION", 0)])
 def test_seeded_rollouts_with_clients_pass_the_recording_checks(config, seed, tmp_path):
     done, verdict = _rollout_with_clients(config, seed, tmp_path)
     assert done and verdict.ok, verdict.lines

@@ -37,6 +37,13 @@ def test_profiles_are_proved(prof):
     assert r.ok, [o.line() for o in r.failed()]
 
 
+@pytest.mark.slow
+def test_live_migration_is_proved():
+    r = prove(encoding_for(CONFIGS["LIVE_MIGRATION"].spec()))
+    assert r.ok, [o.line() for o in r.failed()]
+    assert any(o.action == "host_live_migrate" and o.property == "live_migration_within_rules" for o in r.obligations)
+
+
 def test_redeploy_is_proved():
     c = CONFIGS["SMALL"]
     r = prove(encoding_for(Spec(c.topology, profile("dev-timing", allow_redeploy=True))))
@@ -65,11 +72,14 @@ def test_strengthening_is_needed():
 
 def test_every_action_is_enabled_in_some_invariant_state():
     """SMALL enables every action but the hardware failure and the user's restart (its profile has
-    neither, R34, R35); UNPLANNED and USER_EVENTS enable those."""
+    neither, R34, R35), and the live migration (R27); UNPLANNED, USER_EVENTS and LIVE_MIGRATION enable
+    those."""
     small = enabled_somewhere(encoding_for(CONFIGS["SMALL"].spec()))
-    assert {a for a, on in small.items() if not on} == {"host_hardware_failure", "user_reboot_vm"}
+    assert {a for a, on in small.items() if not on} == {"host_hardware_failure", "user_reboot_vm", "host_live_migrate"}
     assert enabled_somewhere(encoding_for(CONFIGS["USER_EVENTS"].spec()))["user_reboot_vm"]
     assert enabled_somewhere(encoding_for(CONFIGS["UNPLANNED"].spec()))["host_hardware_failure"]
+    live = enabled_somewhere(encoding_for(CONFIGS["LIVE_MIGRATION"].spec()))
+    assert live["host_live_migrate"] and not live["host_apply_patch"]
 
 
 @pytest.mark.parametrize("mutant, action, prop", [

@@ -18,7 +18,7 @@ from vmspec.properties.engines.z3.params_proof import (
 from vmspec.properties.engines.z3.params_vocabulary import pre_state
 
 EXPECTED_RULES = ["R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14",
-                  "R15", "R16", "R20", "R21", "R22", "R26", "R28", "R29", "R34", "R35"]
+                  "R15", "R16", "R20", "R21", "R22", "R26", "R27", "R28", "R29", "R34", "R35"]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,7 @@ WHERE = {
     "recovery_gap_ignored": ("platform_start_event", "recovery_gap_kept"),
     "maintenance_disguised_as_failure": ("host_hardware_failure", "failure_applies_no_update"),
     "failure_rebooted_as_maintenance": ("host_hardware_failure", "unplanned_reboot_impacts_at_once"),
+    "live_migration_loses_memory": ("host_live_migrate", "live_migration_within_rules"),
     "redeploy_to_any_patched_host": ("host_redeploy", "redeploy_target_within_rules"),
     "approval_from_any_vm": ("app_approve_event", "approval_from_the_set"),
     "first_tenant_releases": ("app_approve_event", "approved_by_every_tenant"),

@@ -93,6 +93,26 @@ def test_small_spaces_both_encodings(config, count):
     assert t.states == count and t.skipped == 0
 
 
+def test_live_migration_walks_both_encodings():
+    """LIVE_MIGRATION (R27: VMs move in turn to patched hosts, memory kept): three seeded walks,
+    on which each VM reaches the spare host (the whole space under -m slow)."""
+    spec = _space("LIVE_MIGRATION", None, 1)[0]
+    states = _walks(spec, range(3), 80)
+    assert {i for s in states for i, v in enumerate(s.vms) if v.host == 0} == {0, 1, 2}
+    _assert_agree("LIVE_MIGRATION concrete", _concrete("LIVE_MIGRATION"), states)
+    _assert_agree("LIVE_MIGRATION all-sizes", _all_sizes("LIVE_MIGRATION"), states)
+
+
+@pytest.mark.slow
+def test_live_migration_space_both_encodings():
+    spec, states = _space("LIVE_MIGRATION")
+    assert len(states) == 5650
+    t = _assert_agree("LIVE_MIGRATION concrete", _concrete("LIVE_MIGRATION"), states)
+    assert (t.states, t.steps, t.skipped) == (5650, 14100, 0)
+    t = _assert_agree("LIVE_MIGRATION all-sizes", _all_sizes("LIVE_MIGRATION"), states)
+    assert (t.states, t.steps, t.skipped) == (5650, 14100, 0)
+
+
 def test_set_approvals_prefix_both_encodings():
     """SET_APPROVALS (R28: any VM of the set, or the API from outside, approves): the first
     3,000 states breadth-first, every approver of every event (the whole space is slow)."""

@@ -32,8 +32,10 @@ def test_slice_kind_decides():
     assert check_topology(t, profile("azure-2017")).safe  # h0: one update domain
     fd = check_topology(t, profile("typical-2026"))  # h0: two fault domains
     assert not fd.safe and fd.witnesses[0].host == "h0" and fd.model_agrees
-    vm = check_topology(t, profile("live-migration"))  # one VM at a time: h0 has two
+    vm = check_topology(t, profile("live-migration", live_migration=False))  # one VM at a time, in place: h0 has two
     assert not vm.safe and vm.witnesses[0].vms == ("v0", "v1")
+    live = check_topology(t, profile("live-migration"))  # live migration moves h0's VMs in turn (R27)
+    assert live.safe and live.model_agrees and live.notes and "R27" in live.notes[0]
 
 
 def test_every_offending_host_is_reported():

@@ -7,7 +7,10 @@ once its own NotBefore has passed or an application approved it, frozen, resumed
 as the patch is applied (or by the watchdog when one more granule would cross the pause
 bound, in which case the update is redone as a Reboot), every lagging guest clock is
 resynced, and the event is completed.  Once a rebooted update domain is back, no event of
-another update domain of its set starts until the recovery gap has run out (R21).  Use it as ``--vmspec-impl=examples.orchestrators.reference:factory``.
+another update domain of its set starts until the recovery gap has run out (R21).  Under live
+migration (R27) a Freeze is announced only while some patched host can take the VMs it names
+(the first VM on the host of each set), and the frozen VMs are moved there instead of waiting
+for a patch; the host is patched once it carries no VM.  Use it as ``--vmspec-impl=examples.orchestrators.reference:factory``.
 """
 
 from __future__ import annotations
@@ -59,6 +62,27 @@ class Reference:
                 return False
         return True
 
+    def moving(self, obs: Observation, h: str) -> tuple[str, ...]:
+        """The VMs a live migration of `h` names: the first VM on it of each availability set (R27)."""
+        first: dict[str, str] = {}
+        for v in sorted((v for v in obs.vms.values() if v.host == h), key=lambda v: self.index[v.name]):
+            first.setdefault(self.vm[v.name].availability_set, v.name)
+        return tuple(first.values())
+
+    def can_take(self, obs: Observation, h: str, vms: tuple[str, ...]) -> bool:
+        """Some other host is patched, free of maintenance and of other update domains of their sets (R27)."""
+        units = {(self.vm[v].availability_set, self.vm[v].update_domain) for v in vms}
+        sets = {a for a, _ in units}
+        for k, view in obs.hosts.items():
+            if k == h or not view.patched or obs.event_of(k) is not None:
+                continue
+            here = [v for v in obs.vms.values() if v.host == k]
+            if all(v.status == "running" for v in here) and all(
+                    (self.vm[v.name].availability_set, self.vm[v.name].update_domain) in units
+                    or self.vm[v.name].availability_set not in sets for v in here):
+                return True
+        return False
+
     def decide(self, obs: Observation) -> list:
         """The steps of the first host with something to do: one host per call, so each
         decision is taken on an observation that includes the previous ones."""
@@ -79,7 +103,11 @@ class Reference:
                 self.phase[h] = "done"
                 return [impl.patch_empty_host(h)]
             event_type = "Reboot" if obs.hosts[h].needs_reboot else "Freeze"
-            if not self.slice_free(obs, residents, event_type, ("Scheduled", "Started")):
+            live = event_type == "Freeze" and self.params.live_migration
+            named = self.moving(obs, h) if live else residents
+            if live and not self.can_take(obs, h, named):
+                return []
+            if not self.slice_free(obs, named, event_type, ("Scheduled", "Started")):
                 return []
             self.phase[h] = "announced"
             return [impl.announce(h, event_type)]
@@ -99,6 +127,9 @@ class Reference:
             self.phase[h] = "rebooting"
             return [impl.reboot(h)]
         if phase == "frozen":
+            if self.params.live_migration and self.can_take(obs, h, event.resources):  # type: ignore[union-attr]
+                self.phase[h] = "resumed"
+                return [impl.live_migrate(h)]
             if obs.hosts[h].patched:
                 self.phase[h] = "resumed"
                 return [impl.resume(h)]
@@ -108,7 +139,7 @@ class Reference:
             return []
         if phase == "resumed":
             self.phase[h] = "todo"
-            lagging = [impl.resync(v) for v in residents if obs.vms[v].clock_lag]
+            lagging = [impl.resync(v) for v in event.resources if obs.vms[v].clock_lag]  # type: ignore[union-attr]
             return lagging + [impl.complete(event.event_id)]  # type: ignore[union-attr]
         if phase == "rebooting":
             if all(obs.vms[v].status == "running" for v in residents):

@@ -28,6 +28,8 @@ from vmspec.model.state import (
     USER_SOURCE,
     Event,
     VMState,
+    evolve_state,
+    evolve_vm,
     older_image,
     written,
 )
@@ -87,6 +89,20 @@ class RedeployToAnyPatchedHost(Spec):
 
     def target_allowed(self, s: State, i: int, moving: tuple[int, ...]) -> bool:
         return s.hosts[i].patched
+
+
+class LiveMigrationLosesMemory(Spec):
+    """A live migration resumes its VMs on the destination with an older image of their memory:
+    the pages they wrote last before the blackout were never copied (the realistic failure of a
+    migration, which a memory token saturating at WRITTEN could not see)."""
+
+    symmetric = True  # live migration turns symmetry reduction off altogether
+
+    def migrated(self, s: State, h: int, e: Event, target: int) -> State:
+        t = super().migrated(s, h, e, target)
+        vms = tuple(evolve_vm(v, memory=older_image(v.memory)) if i in e.resources and v.host == target else v
+                    for i, v in enumerate(t.vms))
+        return evolve_state(t, vms=vms)
 
 
 class NoWatchdog(Spec):
@@ -408,6 +424,15 @@ MUTANTS: tuple[Mutant, ...] = (
         "of their set",
         RedeployToAnyPatchedHost,
         "REDEPLOY_TARGET",
+    ),
+    Mutant(
+        "live_migration_loses_memory",
+        "R27",
+        ("live_migration_within_rules", "memory_kept_at_resume", "memory_lost_only_by_reboot"),
+        "a live migration resumes its VMs on the destination with an older image of their memory: the pages "
+        "written last before the blackout were never copied",
+        LiveMigrationLosesMemory,
+        "LIVE_MIGRATION",
     ),
     Mutant(
         "no_watchdog",

@@ -588,10 +588,28 @@ def finished_event_removed(spec: Spec, s: State) -> str | None:
 
 @prop("vm_stays_on_host", ALWAYS, "R14", TRANSITION, reads=("vms", "events"))
 def vm_stays_on_host(spec: Spec, s: State, step: Step, t: State) -> str | None:
-    """A VM changes host only under a Started Redeploy that names it, never under a Freeze."""
+    """A VM changes host only under a Started Redeploy that names it, or a Started Freeze that names it where the profile live-migrates; never under an in-place Freeze."""
+    moves = ("Redeploy", "Freeze") if spec.params.live_migration else ("Redeploy",)
     for i, (a, b) in enumerate(zip(s.vms, t.vms)):
-        if a.host != b.host and not _started_for(t, i, ("Redeploy",)):
+        if a.host != b.host and not _started_for(t, i, moves):
             return f"VM {_vm(spec, i)} moved from {_host(spec, a.host)} to {_host(spec, b.host)} during {step}"
+    return None
+
+
+@prop("live_migration_within_rules", ALWAYS, "R27", TRANSITION, reads=("hosts", "vms", "events"))
+def live_migration_within_rules(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """A VM that moves under a Started Freeze (a live migration) was frozen for the blackout, resumes on a host that was already patched, and keeps the memory it was frozen with."""
+    for i, (a, b) in enumerate(zip(s.vms, t.vms)):
+        if a.host == b.host or not _started_for(t, i, ("Freeze",)):
+            continue
+        vm, dest = _vm(spec, i), _host(spec, b.host)
+        if a.status != FROZEN or b.status != RUNNING:
+            return f"VM {vm} moved to {dest} {a.status} and arrived {b.status} during {step}: not a live migration's blackout"
+        if not s.hosts[b.host].patched:
+            return f"VM {vm} was live-migrated to host {dest}, which was not patched, during {step}"
+        if b.memory != a.snapshot:
+            return (f"VM {vm} was live-migrated to host {dest} with memory {b.memory}, frozen with {a.snapshot}, "
+                    f"during {step}: its memory was not carried")
     return None
 
 
@@ -703,8 +721,8 @@ def reach_freeze(spec: Spec, s: State, step: Step, t: State) -> bool:
 
 @prop("reach_resume", SOMETIMES, "R3", TRANSITION, reads=("step",))
 def reach_resume(spec: Spec, s: State, step: Step, t: State) -> bool:
-    """A patched host's frozen VMs resume."""
-    return step.name == "platform_resume_host"
+    """Frozen VMs resume: on their patched host, or on a patched host under live migration."""
+    return step.name in ("platform_resume_host", "host_live_migrate")
 
 
 @prop("reach_early_start_by_approval", SOMETIMES, "R8", TRANSITION, reads=("events", "step"))

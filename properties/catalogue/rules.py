@@ -159,10 +159,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "R14",
-        "A freeze happens in place",
-        "A VM changes host only under a Started Redeploy that names it; under a Freeze it stays on its "
-        "host.",
-        "S2 (\"in-place\"); research 3.3 (Redeploy: \"move to another node\")",
+        "A freeze happens in place, except under live migration",
+        "A VM changes host only under a Started Redeploy that names it, or, where the profile live-migrates "
+        "(live-migration), under a Started Freeze that names it, as R27 allows.  Under the in-place "
+        "mechanisms (azure-2017, typical-2026, and the dev-timing configurations) a VM stays on its host "
+        "under a Freeze.",
+        "S2 (\"in-place\"); research 3.3 (Redeploy: \"move to another node\"); research 1.1 (2018: the VM is "
+        "paused \"while the hosting environment applies the necessary updates and patches, or moves the VM to "
+        "an already updated host\"); research 3.3 (current page: a Freeze for \"two VMs which were live "
+        "migrated to another node\"); fidelity review 5",
     ),
     Rule(
         "R15",
@@ -281,6 +286,26 @@ RULES: tuple[Rule, ...] = (
         "another update domain of the set would put two update domains on one host (notes/decisions.md D11, D14)",
     ),
     Rule(
+        "R27",
+        "Live migration moves a VM to a patched host, memory kept, one VM of a set at a time",
+        "Where the profile live-migrates (live-migration), a Freeze event names the first VM on its host of "
+        "each availability set there, so that one VM of a set moves at a time; it is announced only when "
+        "another host can take those VMs.  Once Started, the VMs are frozen for the blackout at the end of "
+        "the move and resume on another host that is already patched, free of maintenance (no event in "
+        "flight, no VM frozen or rebooting there) and carrying no VM of another update domain of their set, "
+        "with their memory, and their clock behind by the pause (R3); the source host's update is never "
+        "applied under the freeze: the host is patched once it carries no VM, its other VMs of a set moving "
+        "in turn under its next events.  Only when no host can take the VMs does the watchdog resume them "
+        "in place, the update then redone as a Reboot (R2).  (R27 is the id reserved for live migration.)",
+        "research 1.1 (2018: \"moves the VM to an already updated host\"; 2019 and 2026: live migration "
+        "\"causes a pause or freeze, typically lasting no more than 5 seconds\"); research 1.3 (2023: \"Memory, "
+        "open files, and network connections are maintained\"); research 1.5 (2026: \"Live migration affects "
+        "one VM at a time within an availability set\"); research 1.4 (live migration \"is not a guaranteed "
+        "operation\"; if it fails the VM may be \"Service Healed\"); research 3.3 (current page: a Freeze for "
+        "\"two VMs which were live migrated to another node\"; research 4, the scheduled-events mock server's Live Migration scenario is an "
+        "EventType Freeze); fidelity review 5 (notes/decisions.md D15)",
+    ),
+    Rule(
         "R28",
         "Set-wide approval, recorded with who approved",
         "An event is delivered to every VM of each availability set it names, and any of those VMs may "
@@ -289,7 +314,7 @@ RULES: tuple[Rule, ...] = (
         "another set) is refused.  The 2017-03-01 page delivers events set-wide too, but its endpoint is "
         "reachable only from inside the VM, so azure-2017, short-notice and dev-timing accept no approval "
         "from outside; the exhaustive configurations (TINY, SMALL, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP, "
-        "TYPICAL_PAUSE, UNPLANNED, REDEPLOY_TARGET) narrow "
+        "TYPICAL_PAUSE, UNPLANNED, REDEPLOY_TARGET, LIVE_MIGRATION) narrow "
         "approvers to the VMs the event names (decisions D16).  An "
         "approval lets the event start early but does not start it: the platform starts it at a later "
         "step (R8; \"The event may not start immediately upon approval\").  Rule ids R28-R30 are those of "

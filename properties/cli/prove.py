@@ -85,6 +85,8 @@ def cmd_prove(opts: argparse.Namespace) -> int:
             console.print(f"topology: a maintenance order keeping R5 exists ({len(t.order)} batches of hosts) ... ok")
         for w in t.witnesses:
             console.print(f"topology: {w} ... [bold red]unsafe[/]", soft_wrap=True)
+        for n in t.notes:
+            console.print(f"topology: note: {n}", soft_wrap=True, markup=False)
     if run.induction is not None:
         console.print("\n".join(_checklist(run.induction, "induction (this configuration):")), markup=False, soft_wrap=True)
     if run.all_sizes is not None:

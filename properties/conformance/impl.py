@@ -133,6 +133,11 @@ def redeploy(host: str) -> Step:
     return Step("host_redeploy", (host,))
 
 
+def live_migrate(host: str) -> Step:
+    """Under live migration (R27): the host's frozen VMs resume on a patched host."""
+    return Step("host_live_migrate", (host,))
+
+
 def resync(vm: str) -> Step:
     return Step("vm_clock_resync", (vm,))
 
@@ -404,6 +409,6 @@ __all__ = [
     "DECISIONS", "ENVIRONMENT_ACTIONS", "Cooperative", "Environment", "Episode", "EventView", "Factory", "HostView",
     "ImplementationError", "Observation", "Orchestrator", "SpecViolation", "Stalled", "VMView", "announce", "cancel",
     "stall_bound",
-    "complete", "freeze", "load_factory", "write_report", "observe", "patch_empty_host", "reboot", "redeploy", "resume", "resync",
+    "complete", "freeze", "load_factory", "write_report", "observe", "patch_empty_host", "reboot", "redeploy", "live_migrate", "resume", "resync",
     "start", "watchdog_resume",
 ]

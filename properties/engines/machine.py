@@ -334,7 +334,8 @@ STUTTER_RULE = "time_passes"
 # Actions only the profiles with a parameter on can take, by that `Params` field.  A machine has
 # their rules (and may silence them) only when its worlds can take them (`machine_class`), so the
 # derandomised campaigns of every other world draw exactly as without them.
-OPTIONAL_ACTIONS = {"host_hardware_failure": "hardware_failures", "user_reboot_vm": "user_events"}
+OPTIONAL_ACTIONS = {"host_hardware_failure": "hardware_failures", "user_reboot_vm": "user_events",
+                    "host_live_migrate": "live_migration"}
 
 
 def optional_actions(params: Any) -> frozenset[str]:

@@ -10,7 +10,8 @@ fault domain) pairs, each kept in place, so that both partitions are preserved.
 A permutation is a symmetry when it
 
 - permutes hosts freely (unless `allow_redeploy`, whose target is "the first patched
-  host" in topology order: then hosts keep their places),
+  host" in topology order: then hosts keep their places; under `live_migration`, which
+  also picks the first VM of a set on a host, no permutation is used at all),
 - maps each slice unit to a unit of the same size, units of one availability set to units
   of one availability set of the same shape, and
 - maps each VM slot of a unit to a VM slot of the image unit.
@@ -109,6 +110,9 @@ class Symmetry:
             for units in self._units
             for slots in units.values()
         )
+        if self.spec.params.live_migration:
+            return True  # R27: a live migration names the first VM of each set on a host (by index) and
+            # moves it to the first host the rules allow: no renaming of VMs or hosts is a symmetry
         return not units_swap and (not self.hosts_free or len(self.spec.host_names) < 2)
 
     # ------------------------------------------------------------------ EventId renaming
@@ -148,6 +152,8 @@ class Symmetry:
         return k
 
     def _canonical(self, s: State) -> State:
+        if self.spec.params.live_migration:
+            return s  # no symmetry under live migration (see `trivial`)
         renaming = self._renaming(s)
         if renaming is None:
             return s

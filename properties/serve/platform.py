@@ -281,9 +281,10 @@ class Platform:
             return now + _between(rng, 0, e.not_before_in - 1)
         if name in _IMPACT:
             return now + _between(rng, *pace.impact)
-        if name == "host_apply_patch":
-            if rng.random() < pace.overrun:
+        if name in ("host_apply_patch", "host_live_migrate"):
+            if name == "host_apply_patch" and rng.random() < pace.overrun:
                 return None  # the patch overruns: the watchdog resumes the VMs (R2, R6)
+            # a patch, or a live migration's blackout (R27), within the announced pause
             room = Fraction(2 * p.pause_bound - p.granularity, 2)  # before the watchdog's checkpoint
             expected = p.expected_pause if p.expected_pause > 0 else room
             hi = min(Fraction(expected), room - Fraction(1, 10))

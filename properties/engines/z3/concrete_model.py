@@ -200,10 +200,24 @@ class Encoding:
     def is_status(self, e: SymEvent, name: str) -> z3.BoolRef:
         return e.status == self.status_ix(name)
 
+    def announced_resources(self, s: SymState, h: int, etype: int) -> tuple[z3.BoolRef, ...]:
+        """The VMs an event of type `etype` for host `h` names: every VM on it, or, for a live
+        migration (R27), the first VM on it of each availability set."""
+        res = self.residents(s, h)
+        if etype != FREEZE or not self.params.live_migration:
+            return res
+        aset = self.spec.vm_aset
+        return tuple(z3.And(res[i], *[z3.Not(res[j]) for j in range(i) if aset[j] == aset[i]])
+                     for i in range(self.n_vms))
+
     def event_types_for(self, s: SymState, h: int) -> dict[int, z3.BoolRef]:
-        """Per event type, whether it may announce the update of host `h` (S5, R6)."""
+        """Per event type, whether it may announce the update of host `h` (S5, R6; R27: a live
+        migration only when a host can take the VMs it would name)."""
         nr = s.hosts[h].needs_reboot
         out = {FREEZE: z3.Not(nr), REBOOT: nr}
+        if self.params.live_migration:
+            exists, _ = self.redeploy_target(s, h, self.announced_resources(s, h, FREEZE))
+            out[FREEZE] = z3.And(out[FREEZE], exists)
         if self.params.allow_redeploy:
             exists, _ = self.redeploy_target(s, h, self.residents(s, h))
             out[REDEPLOY] = z3.And(nr, exists)
@@ -353,7 +367,7 @@ class Encoding:
 
     def platform_announce_event(self, s: SymState, h: int, etype: int) -> tuple[z3.BoolRef, SymState]:
         host, slot = s.hosts[h], s.slots[h]
-        res = self.residents(s, h)
+        res = self.announced_resources(s, h, etype)
         guard = z3.And(z3.Not(host.patched), self.is_phase(s, h, IDLE), host.rounds < MAX_ROUNDS,
                        self.event_types_for(s, h)[etype], z3.Or(res), self.resources_within_one_update_domain(res),
                        z3.Not(slot.present))
@@ -422,6 +436,8 @@ class Encoding:
 
     def apply_patch_guard(self, s: SymState, h: int) -> z3.BoolRef:
         host = s.hosts[h]
+        if self.params.live_migration:  # R27: the host is patched once vacated, never under the freeze
+            return z3.BoolVal(False)
         return z3.And(self.is_phase(s, h, IN_FREEZE), z3.Not(host.patched), z3.Not(host.needs_reboot))
 
     def host_apply_patch(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
@@ -437,8 +453,27 @@ class Encoding:
 
     def platform_watchdog_resume(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         guard = z3.And(self.is_phase(s, h, IN_FREEZE), z3.Not(s.hosts[h].patched), self.watchdog_due(s, h))
+        if self.params.live_migration:  # R27: in place only when no host can take the VMs
+            exists, _ = self.redeploy_target(s, h, s.slots[h].resources)
+            guard = z3.And(guard, z3.Not(z3.And(s.slots[h].present, exists)))
         t = replace(s, vms=self._resume_vms(s, h))
         return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(RECOVERED)), needs_reboot=z3.BoolVal(True))
+
+    def host_live_migrate(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        """R27: the frozen VMs of `h`'s event resume on the first other host the rules allow."""
+        if not self.params.live_migration:
+            return z3.BoolVal(False), s
+        e = s.slots[h]
+        exists, target = self.redeploy_target(s, h, e.resources)
+        guard = z3.And(self.is_phase(s, h, IN_FREEZE), e.present, exists)
+        return guard, self.migrated(s, h, target)
+
+    def migrated(self, s: SymState, h: int, target: z3.ArithRef) -> SymState:
+        """Each frozen VM named by the event of `h` resumed on `target`, memory kept (R1, R27)."""
+        e = s.slots[h]
+        vms = self._vms_where(s, lambda i, v: z3.And(e.resources[i], self._status(v, FROZEN)),
+                              lambda v: replace(self.resumed_vm(v), host=target))
+        return self._with_host(replace(s, vms=vms), h, phase=z3.IntVal(self.phase(RECOVERED)))
 
     def _rebooted(self, s: SymState, h: int, target: z3.ArithRef | None) -> SymState:
         """The VMs named by the event of `h` restart (on `target`, or where they are); memory is lost (R15);

@@ -103,6 +103,17 @@ class StaleMemoryAtResume(Encoding):
         return replace(resumed, memory=z3.If(resumed.memory == WRITTEN, z3.IntVal(STALE), resumed.memory))
 
 
+class LiveMigrationLosesMemory(Encoding):
+    mutant = "live_migration_loses_memory"
+
+    def migrated(self, s: SymState, h: int, target: z3.ArithRef) -> SymState:
+        t = super().migrated(s, h, target)
+        e = s.slots[h]
+        stale = lambda v: replace(v, memory=z3.If(v.memory == WRITTEN, z3.IntVal(STALE), v.memory))
+        vms = tuple(_ite(z3.And(e.resources[i], v.host == target), stale(v), v) for i, v in enumerate(t.vms))
+        return replace(t, vms=vms)
+
+
 class FrozenGuestKeepsWriting(Encoding):
     mutant = "frozen_guest_keeps_writing"
 

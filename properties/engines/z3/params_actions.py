@@ -33,6 +33,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     IN_FREEZE,
     IN_REBOOT,
     LATENCY,
+    LIVE,
     NONE,
     NOTICE,
     ONE_UD,
@@ -59,6 +60,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     at,
     same_slice,
     ud_of,
+    vm_before,
 )
 
 # ---------------------------------------------------------------------- actions
@@ -176,9 +178,13 @@ class Model:
         if self.is_("reboot_update_under_freeze"):
             may = et == FREEZE
         notice = NOTICE(et) - (G if self.is_("short_notice") else 0)
+        # R27: a live migration names the first VM on the host of each availability set
+        first = lambda v: z3.Not(E([_v("fw")], z3.And(s.host(_v("fw")) == h0, aset_of(_v("fw")) == aset_of(v),
+                                                       vm_before(_v("fw"), v))))
+        named = lambda v: z3.And(s.host(v) == h0, z3.Implies(z3.And(LIVE, et == FREEZE), first(v)))
         t = replace(
             s, present=at(h0, lambda h: z3.BoolVal(True), s.present), etype=at(h0, lambda h: et, s.etype),
-            res=lambda h, v: z3.If(h == h0, s.host(v) == h0, s.res(h, v)),
+            res=lambda h, v: z3.If(h == h0, named(v), s.res(h, v)),
             estatus=at(h0, lambda h: SCHEDULED, s.estatus), nbi=at(h0, lambda h: notice, s.nbi),
             notice=at(h0, lambda h: notice, s.notice),
             duration=at(h0, lambda h: z3.If(et == FREEZE, EXPECTED_PAUSE, z3.RealVal(-1)), s.duration),
@@ -261,6 +267,15 @@ class Model:
                     needs_reboot=at(h0, lambda h: z3.BoolVal(True), s.needs_reboot))
         out.append(PAction("platform_watchdog_resume", z3.And(s.phase(h0) == IN_FREEZE, z3.Not(s.patched(h0)), due),
                            t, no))
+
+        # host_live_migrate(h0): R27, the frozen VMs of h0's event resume on another host within the rules
+        moved = lambda v: z3.And(s.res(h0, v), s.status(v) == FROZEN)
+        t = _res_run(s, h0, lambda f, v: k0 if f == "host" else self.resumed(s, f, v), moved)
+        if self.is_("live_migration_loses_memory"):  # an older image of written memory (STALE = 3)
+            t = replace(t, memory=lambda v, t=t: z3.If(z3.And(moved(v), s.memory(v) == 2), z3.IntVal(3), t.memory(v)))
+        t = replace(t, phase=at(h0, lambda h: RECOVERED, s.phase))
+        out.append(PAction("host_live_migrate", z3.And(LIVE, s.phase(h0) == IN_FREEZE, s.present(h0), k0 != h0,
+                                                        self.target_allowed(s, k0, lambda v: s.res(h0, v))), t, no))
 
         # host_reboot / host_redeploy
         for name, etype, dest in (("host_reboot", REBOOT, None), ("host_redeploy", REDEPLOY, k0)):

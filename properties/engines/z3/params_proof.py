@@ -173,7 +173,8 @@ VARIANTS = ("slice_guard_dropped", "no_watchdog", "memory_reset_on_resume", "sta
             "recovery_gap_ignored", "redeploy_to_any_patched_host",
             "maintenance_disguised_as_failure", "failure_rebooted_as_maintenance",
             "approval_from_any_vm", "first_tenant_releases",
-            "maintenance_as_user_event")
+            "maintenance_as_user_event",
+            "live_migration_loses_memory")
 
 __all__ = ["CONSEQUENCES", "INVARIANTS", "TRANSITIONS", "VARIANTS", "AllSizesResult", "Model", "prove_all_sizes"]
 

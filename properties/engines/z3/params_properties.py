@@ -27,6 +27,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     IN_FREEZE,
     IN_REBOOT,
     LATENCY,
+    LIVE,
     NONE,
     ONE_UD,
     OUTSIDE_OK,
@@ -399,7 +400,15 @@ def redeploy_target_within_rules(s: PState, t: PState, st: PStep) -> z3.BoolRef:
 @transition
 def vm_stays_on_host(s: PState, t: PState, st: PStep) -> z3.BoolRef:
     v = _v("v")
-    return A([v], z3.Implies(s.host(v) != t.host(v), _started_for(t, v, (REDEPLOY,))))
+    return A([v], z3.Implies(s.host(v) != t.host(v), z3.Or(_started_for(t, v, (REDEPLOY,)),
+                                                          z3.And(LIVE, _started_for(t, v, (FREEZE,))))))
+
+
+@transition
+def live_migration_within_rules(s: PState, t: PState, st: PStep) -> z3.BoolRef:
+    v = _v("v")
+    return A([v], z3.Implies(z3.And(s.host(v) != t.host(v), _started_for(t, v, (FREEZE,))), z3.And(
+        s.status(v) == FROZEN, t.status(v) == RUNNING, s.patched(t.host(v)), t.memory(v) == s.snapshot(v))))
 
 
 @transition

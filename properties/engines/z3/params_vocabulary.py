@@ -43,17 +43,25 @@ USER_EVENTS = z3.Bool("user_events")  # Params.user_events (R35)
 OUTSIDE_OK = z3.Bool("approval_from_outside")  # Params.approval_from_outside (R28)
 SCOPE_RESOURCES = z3.Bool("approval_scope_is_resources")  # Params.approval_scope == "resources" (R28)
 ALL_TENANTS = z3.Bool("all_tenants_approve")  # Params.all_tenants_approve (R29)
+LIVE = z3.Bool("live_migration")  # Params.live_migration (R27)
+# rigid: VM index order, by which a live migration names the first VM of each set on its host (R27)
+vm_before = z3.Function("vm_before", VMS, VMS, z3.BoolSort())
 # who approved an event (R28), as `approver_kind`: nobody yet, a VM, or the API from outside
 APPROVER_NONE, APPROVER_VM, APPROVER_OUTSIDE = 0, 1, 2
 
 
 def parameter_axioms() -> list[z3.BoolRef]:
     t, v = z3.Const("t", EvType), z3.Const("v", VMS)
+    w, x = z3.Const("w", VMS), z3.Const("x", VMS)
     # an announced Reboot keeps a notice of at least a second (Params: notice_divisor <= 900), so
     # no notice at all marks a hardware failure (R34)
     return [z3.Not(z3.And(ALL_TENANTS, OUTSIDE_OK)),  # Params refuses the pair (R29)
             G > 0, BOUND >= G, LATENCY >= 0, GAP >= 0, NOTICE(REBOOT) >= 1, z3.ForAll([t], z3.And(REQUIRED(t) <= NOTICE(t), REQUIRED(t) >= 0)),
-            z3.ForAll([v], z3.Implies(FREEZE_BY_UD, unit_of(v) == ud_of(v)))]
+            z3.ForAll([v], z3.Implies(FREEZE_BY_UD, unit_of(v) == ud_of(v))),
+            # vm_before is a strict total order (the VMs' topology order)
+            z3.ForAll([v], z3.Not(vm_before(v, v))),
+            z3.ForAll([v, w], z3.Or(v == w, vm_before(v, w), vm_before(w, v))),
+            z3.ForAll([v, w, x], z3.Implies(z3.And(vm_before(v, w), vm_before(w, x)), vm_before(v, x)))]
 
 
 def same_slice(fv: z3.BoolRef, v: z3.ExprRef, fw: z3.BoolRef, w: z3.ExprRef) -> z3.BoolRef:

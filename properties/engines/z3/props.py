@@ -423,8 +423,20 @@ def redeploy_target_within_rules(enc: Encoding, s: SymState, t: SymState, st: St
 
 
 def vm_stays_on_host(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
-    return _all([z3.Implies(a.host != b.host, _started_for(enc, t, i, (REDEPLOY,)))
+    moves = (REDEPLOY, FREEZE) if enc.params.live_migration else (REDEPLOY,)
+    return _all([z3.Implies(a.host != b.host, _started_for(enc, t, i, moves))
                  for i, (a, b) in enumerate(zip(s.vms, t.vms))])
+
+
+def live_migration_within_rules(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    """R27: a VM moving under a Started Freeze was frozen, runs on arrival, on a host that was
+    patched, with the memory it was frozen with."""
+    c = []
+    for i, (a, b) in enumerate(zip(s.vms, t.vms)):
+        patched = _all([z3.Implies(b.host == k, s.hosts[k].patched) for k in range(enc.n_hosts)])
+        ok = z3.And(_st(a, FROZEN), _st(b, RUNNING), patched, b.memory == a.snapshot)
+        c.append(z3.Implies(z3.And(a.host != b.host, _started_for(enc, t, i, (FREEZE,))), ok))
+    return _all(c)
 
 
 def memory_lost_only_by_reboot(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
@@ -469,7 +481,7 @@ TRANSITION_FORMULAS: dict[str, TransitionFormula] = {
         memory_kept_at_resume, guest_clock_monotonic, reboot_update_never_under_freeze,
         reboot_update_announced_as_reboot, start_after_notbefore_or_approval, notice_at_least_minimum,
         incarnation_tracks_changes, event_lifecycle, vm_stays_on_host, memory_lost_only_by_reboot,
-        recovery_gap_kept, redeploy_target_within_rules,
+        recovery_gap_kept, redeploy_target_within_rules, live_migration_within_rules,
         failure_applies_no_update, user_event_applies_no_update,
     )
 }

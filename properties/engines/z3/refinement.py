@@ -258,7 +258,7 @@ class Abstraction:
         }
         self.rigid = {
             "aset": spec.vm_aset.__getitem__, "unit": spec.slice_of["Freeze"].__getitem__,
-            "update_domain": spec.slice_of["Reboot"].__getitem__,
+            "update_domain": spec.slice_of["Reboot"].__getitem__, "vm_before": lambda v, w: v < w,
             "notice_for": p.notice_for, "required_notice": p.required_notice,
         }
         self.params = {"pause_bound": p.pause_bound, "granularity": p.granularity,
@@ -272,7 +272,8 @@ class Abstraction:
                        "user_events": p.user_events,
                        "approval_from_outside": p.approval_from_outside,
                        "approval_scope_is_resources": p.approval_scope == "resources",
-                       "all_tenants_approve": p.all_tenants_approve}
+                       "all_tenants_approve": p.all_tenants_approve,
+                       "live_migration": p.live_migration}
 
     def functions(self, s: State, prefix: str = "") -> dict[str, Any]:
         """The state functions of `params_vocabulary.pre_state`, named with `prefix`."""

@@ -8,6 +8,11 @@ mix two slices of a set.  A host carrying VMs of two slices of one set (for inst
 `vmspec.model.configs.UNSAFE_SHARED_HOST`) can never be frozen without breaking R5, and the
 model's own guard (`Spec.slice_allows`) never lets its event start (R18 then fails).
 
+Under live migration (R27) a Freeze names one VM of each set on its host, so a host's VMs of
+one set are impacted in turn, never together: only VMs of different hosts must then be kept
+apart.  Such a Freeze needs a patched host to move to, which this check does not decide; the
+verdict says so in its notes when no host is empty at the start.
+
 The question is put to Z3 as a scheduling problem: each host gets a batch number, and two
 VMs of one set in different slices must be in different batches.  Each host's constraint
 is tracked under its name, so an unsat core *is* the witness: the host and its VMs.  The
@@ -58,10 +63,16 @@ def _key(spec: Spec, i: int) -> tuple:
     return spec.slice_of[_event_type(spec, spec.initial_state().vms[i].host)][i]
 
 
+def _together(spec: Spec, h: int) -> tuple[int, ...]:
+    """The VMs of host `h` its first event names, impacted together (all of them, or under live
+    migration one VM of each set, R27)."""
+    return spec.announced_resources(spec.initial_state(), h, _event_type(spec, h))
+
+
 def _host_slices(spec: Spec, h: int) -> dict[int, dict[int, list[int]]]:
-    """Per availability set, per slice unit, the VMs of host `h` (initial placement)."""
+    """Per availability set, per slice unit, the VMs of host `h` its event impacts together."""
     out: dict[int, dict[int, list[int]]] = {}
-    for i in spec.residents(spec.initial_state(), h):
+    for i in _together(spec, h):
         a, (_, unit) = _key(spec, i)
         out.setdefault(a, {}).setdefault(unit, []).append(i)
     return out
@@ -80,8 +91,10 @@ def check_topology(topology: Topology, params: Params) -> TopologyVerdict:
     labels = {}
     for h, name in enumerate(hosts):
         # the host's own VMs are impacted together: they must not span two slices of a set
+        together = set(_together(spec, h))
         own = [z3.Not(z3.And(vm_host[i] == h, vm_host[j] == h))
-               for i in range(len(vm_host)) for j in range(i + 1, len(vm_host)) if _cross(spec, i, j)]
+               for i in range(len(vm_host)) for j in range(i + 1, len(vm_host))
+               if _cross(spec, i, j) and i in together and j in together]
         lit = z3.Bool(f"host {name}")
         labels[str(lit)] = h
         solver.assert_and_track(z3.And(own) if own else z3.BoolVal(True), lit)
@@ -93,7 +106,11 @@ def check_topology(topology: Topology, params: Params) -> TopologyVerdict:
     if answer == z3.unknown:
         raise RuntimeError(f"topology check: Z3 answered unknown ({solver.reason_unknown()})")
     s0 = spec.initial_state()
-    guard_ok = [spec.slice_allows(s0, spec.residents(s0, h), _event_type(spec, h)) for h in range(len(hosts))]
+    guard_ok = [spec.slice_allows(s0, _together(spec, h), _event_type(spec, h)) for h in range(len(hosts))]
+    notes: tuple[str, ...] = ()
+    if params.live_migration and all(spec.residents(s0, h) for h in range(len(hosts))):
+        notes = ("under live migration a Freeze is announced only when a patched host can take its VMs (R27); "
+                 "no host is empty here, so only a host patched by a Reboot can ever take them",)
     if answer == z3.sat:
         m = solver.model()
         groups: dict[int, list[str]] = {}
@@ -101,7 +118,7 @@ def check_topology(topology: Topology, params: Params) -> TopologyVerdict:
             if spec.residents(s0, h):
                 groups.setdefault(m.eval(b, model_completion=True).as_long(), []).append(hosts[h])
         order = tuple(tuple(groups[k]) for k in sorted(groups))
-        return TopologyVerdict(True, (), order, all(guard_ok), params.freeze_slice)
+        return TopologyVerdict(True, (), order, all(guard_ok), params.freeze_slice, notes)
     core = sorted(labels[str(c)] for c in solver.unsat_core())
     witnesses = []
     for h in core:
@@ -117,7 +134,7 @@ def check_topology(topology: Topology, params: Params) -> TopologyVerdict:
                     vms = tuple(spec.vm_names[i] for u in sorted(units) for i in units[u])
                     witnesses.append(Witness(hosts[h], vms, topology.availability_sets[a].name, tuple(sorted(units))))
     agrees = {w.host for w in witnesses} == {hosts[h] for h, ok in enumerate(guard_ok) if not ok}
-    return TopologyVerdict(False, tuple(witnesses), (), agrees, params.freeze_slice)
+    return TopologyVerdict(False, tuple(witnesses), (), agrees, params.freeze_slice, notes)
 
 
 def _cross(spec: Spec, i: int, j: int) -> bool:
