@@ -598,7 +598,9 @@ def vm_stays_on_host(spec: Spec, s: State, step: Step, t: State) -> str | None:
 
 @prop("live_migration_within_rules", ALWAYS, "R27", TRANSITION, reads=("hosts", "vms", "events"))
 def live_migration_within_rules(spec: Spec, s: State, step: Step, t: State) -> str | None:
-    """A VM that moves under a Started Freeze (a live migration) was frozen for the blackout, resumes on a host that was already patched, and keeps the memory it was frozen with."""
+    """Where the profile live-migrates, a VM that moves under a Started Freeze was frozen for the blackout, resumes on a host that was already patched, and keeps the memory it was frozen with."""
+    if not spec.params.live_migration:
+        return None  # elsewhere no VM moves under a Freeze: R14 (vm_stays_on_host)
     for i, (a, b) in enumerate(zip(s.vms, t.vms)):
         if a.host == b.host or not _started_for(t, i, ("Freeze",)):
             continue

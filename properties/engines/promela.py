@@ -102,6 +102,17 @@ NOT_ENCODED_PROPERTIES: dict[str, str] = {
 }
 
 
+# Actions the model takes only where a parameter is on (their guard refuses everything otherwise),
+# by that `Params` field: with it off, a model without them is exact.
+PARAMETER_ACTIONS = {"host_live_migrate": "live_migration"}
+
+
+def _never_taken(spec: Spec, action: str) -> bool:
+    """Whether `spec` can never take `action` (a parameter action whose parameter is off)."""
+    field_ = PARAMETER_ACTIONS.get(action)
+    return field_ is not None and not getattr(spec.params, field_)
+
+
 def refusal(spec: Spec, mutant: str | None = None) -> str | None:
     """Why `spec` cannot be translated (the `NotEncoded` message), or None."""
     try:
@@ -113,7 +124,7 @@ def refusal(spec: Spec, mutant: str | None = None) -> str | None:
 
 def _check_encodable(spec: Spec, mutant: str | None) -> None:
     for a in ACTIONS:
-        if a.name not in ENCODED_ACTIONS:
+        if a.name not in ENCODED_ACTIONS and not _never_taken(spec, a.name):
             raise NotEncoded(f"the action {a.name}")
     for cls, known in KNOWN_FIELDS.items():
         for f in dataclasses.fields(cls):
@@ -386,6 +397,8 @@ class Gen:
         idle = PH["idle"]
         for a in ACTIONS:
             n = a.name
+            if _never_taken(self.spec, n):
+                continue
             for h in range(H) if a.kind in ("host", "event") else [None]:
                 if n == "platform_announce_event":
                     for typ in EVENT_TYPES:
@@ -782,6 +795,11 @@ def _fer(g: Gen, act: str) -> str:
 @enc("vm_stays_on_host")
 def _vsoh(g: Gen, act: str) -> str:
     return _and([f"(vh{i} == p_vh{i} || {_started_names(g, i, ('Redeploy',))})" for i in range(g.V)])
+
+
+@enc("live_migration_within_rules")
+def _lmwr(g: Gen, act: str) -> str | None:
+    return None  # R27 judges moves only where the profile live-migrates, which this encoding refuses
 
 
 @enc("redeploy_target_within_rules")

@@ -407,7 +407,7 @@ def vm_stays_on_host(s: PState, t: PState, st: PStep) -> z3.BoolRef:
 @transition
 def live_migration_within_rules(s: PState, t: PState, st: PStep) -> z3.BoolRef:
     v = _v("v")
-    return A([v], z3.Implies(z3.And(s.host(v) != t.host(v), _started_for(t, v, (FREEZE,))), z3.And(
+    return A([v], z3.Implies(z3.And(LIVE, s.host(v) != t.host(v), _started_for(t, v, (FREEZE,))), z3.And(
         s.status(v) == FROZEN, t.status(v) == RUNNING, s.patched(t.host(v)), t.memory(v) == s.snapshot(v))))
 
 

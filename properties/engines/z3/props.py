@@ -430,7 +430,9 @@ def vm_stays_on_host(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z
 
 def live_migration_within_rules(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
     """R27: a VM moving under a Started Freeze was frozen, runs on arrival, on a host that was
-    patched, with the memory it was frozen with."""
+    patched, with the memory it was frozen with (where the profile live-migrates; R14 elsewhere)."""
+    if not enc.params.live_migration:
+        return TRUE
     c = []
     for i, (a, b) in enumerate(zip(s.vms, t.vms)):
         patched = _all([z3.Implies(b.host == k, s.hosts[k].patched) for k in range(enc.n_hosts)])
