@@ -29,7 +29,7 @@ def proof():
 def test_all_sizes_proof_holds(proof):
     assert proof.ok, [o.line() for o in proof.failed()]
     assert proof.proved_rules == EXPECTED_RULES
-    assert len(proof.obligations) == 17 * (len(INVARIANTS) + 1 + len(TRANSITIONS)) + len(INVARIANTS) + 1 + 2
+    assert len(proof.obligations) == 18 * (len(INVARIANTS) + 1 + len(TRANSITIONS)) + len(INVARIANTS) + 1 + 2
 
 
 def test_every_encoded_property_is_covered_for_all_sizes(proof):
