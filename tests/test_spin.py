@@ -112,7 +112,10 @@ def test_a_trail_the_model_refuses_is_a_disagreement_never_a_pass():
 
 
 def test_every_action_property_and_mutant_is_encoded_or_refused():
-    assert {a.name for a in ACTIONS} <= promela.ENCODED_ACTIONS
+    # an action taken only where its parameter is on is left out while it is off, and refused with it on
+    assert {a.name for a in ACTIONS} <= promela.ENCODED_ACTIONS | set(promela.PARAMETER_ACTIONS)
+    assert promela.refusal(CONFIGS["LIVE_MIGRATION"].spec()) == \
+        "the spin engine does not encode the action host_live_migrate yet"
     for p in REGISTRY:
         assert (p.name in promela.ENCODED_PROPERTIES) != (p.name in promela.NOT_ENCODED_PROPERTIES), p.name
     for m in MUTANTS:

@@ -123,6 +123,9 @@ def refusal(spec: Spec, mutant: str | None = None) -> str | None:
 
 
 def _check_encodable(spec: Spec, mutant: str | None) -> None:
+    if mutant is not None:  # a mutant not encoded is named first, whatever else its configuration needs
+        if mutant not in ENCODED_MUTANTS:
+            raise NotEncoded(f"the mutant {mutant}")
     for a in ACTIONS:
         if a.name not in ENCODED_ACTIONS and not _never_taken(spec, a.name):
             raise NotEncoded(f"the action {a.name}")
@@ -130,10 +133,7 @@ def _check_encodable(spec: Spec, mutant: str | None) -> None:
         for f in dataclasses.fields(cls):
             if f.name not in known:
                 raise NotEncoded(f"the state field {cls.__name__}.{f.name}")
-    if mutant is not None:  # a mutant not encoded is named first, whatever else its configuration needs
-        if mutant not in ENCODED_MUTANTS:
-            raise NotEncoded(f"the mutant {mutant}")
-    elif type(spec) is not Spec:
+    if mutant is None and type(spec) is not Spec:
         raise NotEncoded(f"the model variant {type(spec).__name__}")
     default = Params()
     for f in dataclasses.fields(Params):
