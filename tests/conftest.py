@@ -74,8 +74,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 #
 # Every counterexample file an engine or checker writes during the session (through
 # `Counterexample.save`, called from vmspec's own code: the report writer and `vmspec prove`)
-# is recorded with a digest of what was written; `tests/test_replay_written.py` runs last and
-# replays each one that is still as written.
+# is recorded with a digest of what was written, and replayed when the test that wrote it ends
+# (the test fails if one does not reproduce): each test process replays what it wrote, so this
+# holds however the tests are shared among processes (`pytest -n`).  `tests/test_replay_written.py`
+# makes sure every engine writes at least one.
 
 WRITTEN: list[tuple[str, str, str]] = []  # (path, engine, sha256 of the text written)
 
@@ -102,6 +104,35 @@ def _record_saves() -> None:
 
 
 _record_saves()
+
+
+def replay_failures(entries: list[tuple[str, str, str]]) -> tuple[list[str], list]:
+    """Replay each recorded counterexample still as written: the failures, and the replayed ones."""
+    import hashlib
+    from pathlib import Path
+
+    from vmspec.properties.evidence.counterexample import Counterexample, replay
+
+    failures, replayed = [], []
+    for path, _engine, digest in dict.fromkeys(entries):
+        p = Path(path)
+        if not p.exists() or hashlib.sha256(p.read_bytes()).hexdigest() != digest:
+            continue  # removed or rewritten since by the test that wrote it
+        cx = Counterexample.load(p)
+        verdict = replay(cx)
+        replayed.append(cx)
+        if not verdict.reproduced:
+            failures.append(f"{p}: {cx.engine} {cx.kind} {cx.property} ({cx.rule}): {verdict.detail}")
+    return failures, replayed
+
+
+@pytest.fixture(autouse=True)
+def _written_counterexamples_replay():
+    """The counterexamples a test made vmspec write replay when the test ends."""
+    first = len(WRITTEN)
+    yield
+    failures, _ = replay_failures(WRITTEN[first:])
+    assert not failures, "a counterexample written by this test does not replay:\n" + "\n".join(failures)
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
