@@ -610,7 +610,7 @@ def live_migration_within_rules(spec: Spec, s: State, step: Step, t: State) -> s
         if not s.hosts[b.host].patched:
             return f"VM {vm} was live-migrated to host {dest}, which was not patched, during {step}"
         if b.memory != a.snapshot:
-            return (f"VM {vm} was live-migrated to host {dest} with memory {b.memory}, frozen with {a.snapshot}, "
+            return (f"VM {vm} was live-migrated to host {dest} with memory {memory_name(b.memory)}, frozen with {memory_name(a.snapshot)}, "
                     f"during {step}: its memory was not carried")
     return None
 
