@@ -64,6 +64,24 @@ def hypothesis_profile(request: pytest.FixtureRequest) -> str:
     return request.config.vmspec_profile  # type: ignore[attr-defined]
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A test process of `pytest -n` hands its hostile-input counts to the main process."""
+    counts = getattr(session.config, "vmspec_hostile_counts", None)
+    if counts and hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["vmspec_hostile_counts"] = dict(counts)  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
+    """The main process of `pytest -n` adds up what each test process generated."""
+    counts = getattr(node, "workeroutput", {}).get("vmspec_hostile_counts")
+    if counts:
+        total = getattr(node.config, "vmspec_hostile_counts", None) or {}
+        for k, v in counts.items():
+            total[k] = total.get(k, 0) + v
+        node.config.vmspec_hostile_counts = total
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     counts = getattr(terminalreporter.config, "vmspec_hostile_counts", None)
     if counts:
