@@ -18,6 +18,7 @@ from typing import Any
 
 from vmspec.properties.conformance.events import stage as events_stage
 from vmspec.properties.engines import explore, fuzz, walk
+from vmspec.properties.engines.forked import receive_result, send_result
 from vmspec.properties.engines.z3 import engine as z3_engine
 from vmspec.properties.evidence.verdict import StageResult, Target
 
@@ -97,14 +98,8 @@ def run(target: Target, opts: argparse.Namespace) -> list[StageResult]:
     try:
         for stage in here:
             results[stage.name] = stage.run(target, opts)
-        try:
-            status, payload = receive.recv()
-        except EOFError:
-            raise RuntimeError(f"the process running the {', '.join(s.name for s in aside)} stage ended "
-                               f"without a result (exit status {child.exitcode})") from None
-        if status != "ok":
-            raise payload
-        results.update(payload)
+        results.update(receive_result(receive, f"the process running the {', '.join(s.name for s in aside)} stage",
+                                      child))
     finally:
         receive.close()
         if child.is_alive():
@@ -118,13 +113,7 @@ def _run_aside(stages: list[Stage], target: Target, opts: argparse.Namespace, se
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends this process
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
-        out = ("ok", {stage.name: stage.run(target, opts) for stage in stages})
-    except Exception as exc:  # re-raised in the parent
-        out = ("error", exc)
-    try:
-        send.send(out)
-    except Exception as exc:  # an unpicklable result or exception: say so
-        send.send(("error", RuntimeError(f"the result of the {', '.join(s.name for s in stages)} stage could "
-                                         f"not be sent back: {exc}")))
+        send_result(send, f"the {', '.join(s.name for s in stages)} stage",
+                    lambda: {stage.name: stage.run(target, opts) for stage in stages})
     finally:
         send.close()

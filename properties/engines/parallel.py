@@ -59,6 +59,7 @@ from vmspec.properties.catalogue.registry import (
     Incremental,
     changed,
 )
+from vmspec.properties.engines.forked import receive_result, send_result
 from vmspec.properties.evidence import counterexample as cx
 
 __all__ = ["parallel_search"]
@@ -331,14 +332,7 @@ def _serve(w: int, n: int, spec: Spec, key: Callable | None, conn: Any) -> None:
             return
         if cmd == "stop":
             return
-        try:
-            out = ("ok", getattr(worker, cmd)(*args))
-        except BaseException as exc:  # re-raised by the coordinator
-            out = ("error", exc)
-        try:
-            conn.send(out)
-        except Exception as exc:  # an unpicklable result or exception: say so
-            conn.send(("error", RuntimeError(f"explore worker {w}: {cmd} could not send its result: {exc}")))
+        send_result(conn, f"explore worker {w}: {cmd}", getattr(worker, cmd), *args)
 
 
 class _Pool:
@@ -360,17 +354,7 @@ class _Pool:
     def call(self, cmd: str, per_worker: Sequence[tuple]) -> list:
         for conn, args in zip(self.conns, per_worker):
             conn.send((cmd, args))
-        out = []
-        for w, conn in enumerate(self.conns):
-            try:
-                status, payload = conn.recv()
-            except EOFError:
-                raise RuntimeError(f"explore worker {w} ended without a result "
-                                   f"(exit status {self.procs[w].exitcode})") from None
-            if status != "ok":
-                raise payload
-            out.append(payload)
-        return out
+        return [receive_result(conn, f"explore worker {w}", self.procs[w]) for w, conn in enumerate(self.conns)]
 
     def close(self) -> None:
         for conn in self.conns:
