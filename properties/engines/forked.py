@@ -27,6 +27,7 @@ def receive_result(conn: Any, what: str, process: Any) -> Any:
     try:
         status, payload = conn.recv()
     except EOFError:
+        process.join(5)  # the pipe closes before the child is reaped: wait for its exit status
         raise RuntimeError(f"{what} ended without a result (exit status {process.exitcode})") from None
     if status != "ok":
         raise payload
