@@ -37,7 +37,7 @@ def next_state(s: SymState, t: SymState, a: z3.ArithRef, insts: list[Instance]) 
         value = old
         for j in reversed(range(len(insts))):
             x = posts[j][f]
-            if not x.eq(old):
+            if x is not old and not x.eq(old):  # identity first: most instances keep most terms
                 value = z3.If(a == j, x, value)
         eqs.append(new == value)
     return z3.And(eqs)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import z3
 
@@ -83,6 +84,8 @@ class Encoding:
                 raise EncodingError(f"host name {name!r}: EventIds are host#round, so '#' and a trailing ' are not supported")
         self.g = self.params.granularity
         self.n_sets = len(spec.topology.availability_sets)
+        self._per_state: dict[tuple[str, int], tuple[Any, Any]] = {}  # terms built once per symbolic value
+        self._slice_groups: list[list[list[tuple[int, int]]]] | None = None
 
     # ------------------------------------------------------------ constants and variables
 
@@ -237,19 +240,55 @@ class Encoding:
         """Per kind of impact, per VM: named by a Started event of that kind, or by
         `resources` about to start as an event of type `etype`."""
         out = {}
+        impacted = self._impacted(s)
         for kind in (IN_FREEZE_SLICE, IN_REBOOT_SLICE):
-            of_kind = (lambda t: t == FREEZE) if kind == IN_FREEZE_SLICE else (lambda t: t != FREEZE)
-            out[kind] = [z3.Or([z3.And(resources[i], of_kind(etype))]
-                               + [z3.And(self.started(e), e.resources[i], of_kind(e.etype)) for e in s.slots])
-                         for i in range(self.n_vms)]
+            now = etype == FREEZE if kind == IN_FREEZE_SLICE else etype != FREEZE
+            out[kind] = [z3.Or([z3.And(resources[i], now)] + impacted[kind][i]) for i in range(self.n_vms)]
+        return out
+
+    def _impacted(self, s: SymState) -> dict[int, list[list[z3.BoolRef]]]:
+        """Per kind of impact, per VM: one term per event slot, true when that slot's Started
+        event names the VM with that kind.  The same for every action instance of one state, so
+        built once per state (`busy` is asked once per host and event type)."""
+        cached = self._per_state.get(("impacted", id(s)))
+        if cached is not None and cached[0] is s:
+            return cached[1]
+        started = [(self.started(e), e) for e in s.slots]
+        out = {kind: [[z3.And(st, e.resources[i], e.etype == FREEZE if kind == IN_FREEZE_SLICE else e.etype != FREEZE)
+                       for st, e in started] for i in range(self.n_vms)]
+               for kind in (IN_FREEZE_SLICE, IN_REBOOT_SLICE)}
+        self._per_state["impacted", id(s)] = (s, out)  # the state is kept with its entry, so its id is not reused
         return out
 
     def slice_allows(self, s: SymState, resources: tuple[z3.BoolRef, ...], etype: z3.ArithRef) -> z3.BoolRef:
         """R5: Started events plus `resources` (an event of type `etype`) keep at most one
         slice per availability set, each VM counted by its event's type."""
         busy = self.busy(s, resources, etype)
-        return z3.And([z3.Not(z3.And(busy[ki][i], busy[kj][j])) for i, ki, j, kj in self.cross_slice_pairs()]
-                      or [z3.BoolVal(True)])
+        return self.at_most_one_slice(lambda i, k: busy[k][i])
+
+    def slice_groups(self) -> list[list[list[tuple[int, int]]]]:
+        """Per availability set, per slice of it: the (VM, kind of impact) pairs that fall in that
+        slice (`Spec.slice_of` per kind), so that two VMs of one set fall in different slices
+        exactly when they are in different groups (the pairs of `cross_slice_pairs`)."""
+        if self._slice_groups is None:
+            keys = {IN_FREEZE_SLICE: self.spec.slice_of["Freeze"], IN_REBOOT_SLICE: self.spec.slice_of["Reboot"]}
+            by_set: dict[int, dict[tuple, list[tuple[int, int]]]] = {}
+            for i in range(self.n_vms):
+                for k, key in keys.items():
+                    by_set.setdefault(key[i][0], {}).setdefault(key[i], []).append((i, k))
+            self._slice_groups = [list(groups.values()) for groups in by_set.values()]
+        return self._slice_groups
+
+    def at_most_one_slice(self, busy: Callable[[int, int], z3.BoolRef]) -> z3.BoolRef:
+        """R5's shape: in no availability set are two slices busy at once (`busy(i, kind)`: VM i
+        impacted with that kind).  One disjunction per slice and one clause per pair of slices
+        of a set: the same condition as a clause per pair of VMs (`cross_slice_pairs`), with
+        far fewer terms on large topologies."""
+        c = []
+        for groups in self.slice_groups():
+            ors = [z3.Or([busy(i, k) for i, k in g]) for g in groups]
+            c += [z3.Not(z3.And(x, y)) for n, x in enumerate(ors) for y in ors[n + 1:]]
+        return z3.And(c) if c else z3.BoolVal(True)
 
     def cross_slice_pairs(self) -> list[tuple[int, int, int, int]]:
         """(i, kind, j, kind) for two VMs of one availability set that fall in different
@@ -263,8 +302,20 @@ class Encoding:
         """R22: where the profile keeps the guarantee, no two named VMs of one set in two update domains."""
         if not self.params.resources_one_update_domain:
             return z3.BoolVal(True)
-        return z3.And([z3.Not(z3.And(resources[i], resources[j])) for i, j in self.cross_update_domain_pairs()]
-                      or [z3.BoolVal(True)])
+        return self.at_most_one_update_domain(lambda i: resources[i])
+
+    def at_most_one_update_domain(self, named: Callable[[int], z3.BoolRef]) -> z3.BoolRef:
+        """In no availability set are VMs of two update domains `named` (one disjunction per
+        update domain, one clause per pair of update domains of a set)."""
+        ud = self.spec.slice_of["Reboot"]
+        by_set: dict[int, dict[tuple, list[int]]] = {}
+        for i in range(self.n_vms):
+            by_set.setdefault(ud[i][0], {}).setdefault(ud[i], []).append(i)
+        c = []
+        for groups in by_set.values():
+            ors = [z3.Or([named(i) for i in g]) for g in groups.values()]
+            c += [z3.Not(z3.And(x, y)) for n, x in enumerate(ors) for y in ors[n + 1:]]
+        return z3.And(c) if c else z3.BoolVal(True)
 
     def cross_update_domain_pairs(self) -> list[tuple[int, int]]:
         """Pairs of VMs of one availability set in different update domains."""
@@ -497,15 +548,27 @@ class Encoding:
     def target_allowed(self, s: SymState, i: int, moving: tuple[z3.BoolRef, ...]) -> z3.BoolRef:
         """R26: host `i` is patched, idle, carries no frozen or rebooting VM and no VM of another
         update domain of a set a VM of `moving` belongs to."""
-        ud = self.spec.slice_of["Reboot"]
         c = [s.hosts[i].patched, self.is_phase(s, i, IDLE)]
-        for j, v in enumerate(s.vms):
+        for v, conflict in zip(s.vms, self._moving_conflicts(moving)):
             here = v.host == i
             c.append(z3.Implies(here, self._status(v, RUNNING)))
-            for k in range(self.n_vms):
-                if ud[j][0] == ud[k][0] and ud[j] != ud[k]:
-                    c.append(z3.Not(z3.And(here, moving[k])))
+            if conflict is not None:
+                c.append(z3.Not(z3.And(here, conflict)))
         return z3.And(c)
+
+    def _moving_conflicts(self, moving: tuple[z3.BoolRef, ...]) -> list[z3.BoolRef | None]:
+        """Per VM j: some VM of `moving` is in another update domain of j's set (None when j's
+        set has one update domain), built once per `moving` for every candidate host."""
+        cached = self._per_state.get(("conflicts", id(moving)))
+        if cached is not None and cached[0] is moving:
+            return cached[1]
+        ud = self.spec.slice_of["Reboot"]
+        out: list[z3.BoolRef | None] = []
+        for j in range(self.n_vms):
+            others = [moving[k] for k in range(self.n_vms) if ud[j][0] == ud[k][0] and ud[j] != ud[k]]
+            out.append(z3.Or(others) if others else None)
+        self._per_state["conflicts", id(moving)] = (moving, out)
+        return out
 
     def redeploy_target(self, s: SymState, h: int, moving: tuple[z3.BoolRef, ...]) -> tuple[z3.BoolRef, z3.ArithRef]:
         """The first other host the rules allow (R26): whether there is one, and its index."""
@@ -641,7 +704,11 @@ class Encoding:
     def instances(self, s: SymState) -> list[Instance]:
         """Every action with every argument, in the order of `Spec.successors`: the runs of
         `vmspec.model.ACTION_BLOCKS`, each host, event slot (one per host), VM or time choice
-        in turn, each action of the run."""
+        in turn, each action of the run.  Built once per state: bounded model checking asks for
+        them twice (R20's deadlock check at a depth, then the step out of it)."""
+        cached = self._per_state.get(("instances", id(s)))
+        if cached is not None and cached[0] is s:
+            return list(cached[1])
         out: list[Instance] = []
 
         def add(name: str, key: tuple, pair: tuple[z3.BoolRef, SymState], dt: z3.ArithRef | None = None) -> None:
@@ -664,7 +731,8 @@ class Encoding:
                             add(a.name, ("approve", x, who), method(s, x, who))
                     else:
                         add(a.name, (kind, x), method(s, x))
-        return out
+        self._per_state["instances", id(s)] = (s, out)
+        return list(out)
 
     def enabled(self, s: SymState) -> z3.BoolRef:
         """Some action is enabled in `s` (its negation is a deadlock, R20)."""

@@ -137,8 +137,7 @@ def clock_synced_after_resume(enc: Encoding, s: SymState) -> z3.BoolRef:
 
 
 def one_slice_at_a_time(enc: Encoding, s: SymState) -> z3.BoolRef:
-    return _all([z3.Not(z3.And(_st(s.vms[i], IMPACT_STATUS[ki]), _st(s.vms[j], IMPACT_STATUS[kj])))
-                 for i, ki, j, kj in enc.cross_slice_pairs()])
+    return enc.at_most_one_slice(lambda i, k: _st(s.vms[i], IMPACT_STATUS[k]))
 
 
 def aset_keeps_a_running_vm(enc: Encoding, s: SymState) -> z3.BoolRef:
@@ -155,8 +154,7 @@ def aset_keeps_a_running_vm(enc: Encoding, s: SymState) -> z3.BoolRef:
 def event_resources_one_update_domain(enc: Encoding, s: SymState) -> z3.BoolRef:
     if not enc.params.resources_one_update_domain:
         return z3.BoolVal(True)
-    return _all([z3.Implies(e.present, z3.Not(z3.And(e.resources[i], e.resources[j])))
-                 for e in s.slots for i, j in enc.cross_update_domain_pairs()])
+    return _all([z3.Implies(e.present, enc.at_most_one_update_domain(lambda i, e=e: e.resources[i])) for e in s.slots])
 
 
 def approval_from_the_set(enc: Encoding, s: SymState) -> z3.BoolRef:
@@ -273,7 +271,7 @@ def started_events_one_slice(enc: Encoding, s: SymState) -> z3.BoolRef:
     kinds = {IN_FREEZE_SLICE: lambda e: e.etype == FREEZE, IN_REBOOT_SLICE: lambda e: e.etype != FREEZE}
     busy = {k: [_any([z3.And(_evs(enc, e, STARTED_STATUS), e.resources[i], of_kind(e)) for e in s.slots])
                  for i in range(enc.n_vms)] for k, of_kind in kinds.items()}
-    return _all([z3.Not(z3.And(busy[ki][i], busy[kj][j])) for i, ki, j, kj in enc.cross_slice_pairs()])
+    return enc.at_most_one_slice(lambda i, k: busy[k][i])
 
 
 def event_ids_current(enc: Encoding, s: SymState) -> z3.BoolRef:
