@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="bound of the exhaustive explore stage (default 50,000 states)")
     p.add_argument("--out", type=Path, default=Path("vmspec-results"), help="where counterexamples go")
     p.add_argument("--jobs", type=count("--jobs", 2), default=check_mod.jobs_default(), metavar="N",
-                   help="processes: 2 runs the z3 stage beside the others, 1 runs every stage in turn (default: 2 "
+                   help="processes: 2 runs the walk, fuzz and z3 stages beside explore and events, 1 runs every stage in turn (default: 2 "
                    "where two cores are available); the verdicts are the same")
     p.add_argument("--skip", action="append", default=[], metavar="STAGE", type=_stage,
                    help="skip an engine stage (repeatable): " + ", ".join(s.name for s in check_mod.STAGES)
