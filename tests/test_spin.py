@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from naive_search import NaiveCount
 from test_mutants_explore import PINS
+from test_naive_count import PINNED
 
 from vmspec.model import ACTIONS, CONFIGS, SMALL, TINY, UNSAFE_SHARED_HOST, Spec
 from vmspec.properties.catalogue.mutants import MUTANTS, mutant
@@ -81,8 +83,8 @@ def _agrees(name: str) -> None:
         assert c.engine == "spin"
 
 
-# the three mutants by default; every encoded mutant under -m slow
-DEFAULT_MUTANTS = ("slice_guard_dropped", "no_watchdog", "memory_reset_on_resume")
+# the three mutants and live migration's (R27) by default; every encoded mutant under -m slow
+DEFAULT_MUTANTS = ("slice_guard_dropped", "no_watchdog", "memory_reset_on_resume", "live_migration_loses_memory")
 
 
 @needs_spin
@@ -111,11 +113,30 @@ def test_a_trail_the_model_refuses_is_a_disagreement_never_a_pass():
     assert vs[bad].status == UNKNOWN and vs[bad].failed and "does not replay" in vs[bad].detail
 
 
+@needs_spin
+@pytest.mark.parametrize("name", ["LIVE_MIGRATION", "USER_EVENTS"])
+def test_newer_parameters_have_the_explorers_states_and_edges(name):
+    # R27 live migration, R35 user restarts: the unreduced explorer's figures, pinned in test_naive_count.py
+    r = spin.search(CONFIGS[name].spec(), config=name, compiled=compiled(name))
+    assert NaiveCount(r.states, r.transitions, r.depth) == PINNED[name][0]
+    assert not r.counterexamples and not r.disagreements
+    assert r.reached == {p.name for p in REGISTRY if p.kind == "sometimes"}
+
+
+@needs_spin
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(set(PINNED) - {"TINY", "UNSAFE_SHARED_HOST"}))
+def test_every_pinned_configuration_has_the_explorers_states_and_edges(name):
+    r = spin.search(CONFIGS[name].spec(), config=name, compiled=compiled(name))
+    assert NaiveCount(r.states, r.transitions, r.depth) == PINNED[name][0]
+    assert not r.counterexamples and not r.disagreements
+
+
 def test_every_action_property_and_mutant_is_encoded_or_refused():
-    # an action taken only where its parameter is on is left out while it is off, and refused with it on
+    # an action taken only where its parameter is on is left out while it is off
     assert {a.name for a in ACTIONS} <= promela.ENCODED_ACTIONS | set(promela.PARAMETER_ACTIONS)
-    assert promela.refusal(CONFIGS["LIVE_MIGRATION"].spec()) == \
-        "the spin engine does not encode the action host_live_migrate yet"
+    for name in ("LIVE_MIGRATION", "USER_EVENTS", "ALL_TENANTS"):
+        assert promela.refusal(CONFIGS[name].spec()) is None, name
     for p in REGISTRY:
         assert (p.name in promela.ENCODED_PROPERTIES) != (p.name in promela.NOT_ENCODED_PROPERTIES), p.name
     for m in MUTANTS:

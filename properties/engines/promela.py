@@ -79,10 +79,11 @@ ENCODED_ACTIONS = frozenset(a.name for a in ACTIONS) & {
     "platform_announce_event", "platform_patch_empty_host", "app_approve_event", "platform_start_event",
     "platform_cancel_event", "host_freeze", "host_apply_patch", "platform_resume_host", "platform_watchdog_resume",
     "host_reboot", "host_redeploy", "host_boot_vms", "host_hardware_failure", "vm_clock_resync",
-    "platform_complete_event", "time_passes", "user_reboot_vm",
+    "platform_complete_event", "time_passes", "user_reboot_vm", "host_live_migrate",
 }
 # The fields of the state values this encoding knows; a field added later is refused.  An event's
-# `tenants_approved` (R29) is a bitmask over availability sets (`eta<h>`).
+# `tenants_approved` (R29) is a bitmask over availability sets (`eta<h>`); its `source` (R35) is
+# `esr<h>`, 1 for EventSource User.
 KNOWN_FIELDS = {
     HostState: ("patched", "needs_reboot", "phase", "rounds"),
     VMState: ("status", "host", "memory", "snapshot", "frozen_for", "clock_lag", "unsynced_for"),
@@ -93,7 +94,7 @@ KNOWN_FIELDS = {
 KNOWN_PARAMS = ("pause_bound", "min_notice", "short_notice", "resync_latency", "freeze_slice", "granularity",
                 "expected_pause", "allow_redeploy", "notice_divisor", "resources_one_update_domain", "recovery_gap",
                 "typical_pause", "watchdog_any_time", "hardware_failures", "approval_scope", "approval_from_outside",
-                "all_tenants_approve")
+                "all_tenants_approve", "user_events", "live_migration")
 
 # Properties without an assertion, and why (liveness is a separate never claim, see spin.py).
 NOT_ENCODED_PROPERTIES: dict[str, str] = {
@@ -104,7 +105,7 @@ NOT_ENCODED_PROPERTIES: dict[str, str] = {
 
 # Actions the model takes only where a parameter is on (their guard refuses everything otherwise),
 # by that `Params` field: with it off, a model without them is exact.
-PARAMETER_ACTIONS = {"host_live_migrate": "live_migration"}
+PARAMETER_ACTIONS = {"host_live_migrate": "live_migration", "user_reboot_vm": "user_events"}
 
 
 def _never_taken(spec: Spec, action: str) -> bool:
@@ -261,7 +262,8 @@ class Gen:
         for h in range(self.H):  # the host's event slot (all zero while it has none)
             out += [("bool", f"eo{h}", 0), ("byte", f"et{h}", 0), ("int", f"er{h}", 0), ("byte", f"es{h}", 0),
                     ("short", f"enb{h}", 0), ("short", f"eno{h}", 0), ("short", f"edu{h}", 0),
-                    ("bool", f"eap{h}", 0), ("short", f"eby{h}", 0), ("int", f"eta{h}", 0)]
+                    ("bool", f"eap{h}", 0), ("short", f"eby{h}", 0), ("int", f"eta{h}", 0),
+                    ("bool", f"esr{h}", 0)]
         for i, v in enumerate(s0.vms):
             out += [("byte", f"vs{i}", ST[v.status]), ("byte", f"vh{i}", v.host), ("byte", f"vm{i}", v.memory),
                     ("short", f"vsn{i}", NONE), ("short", f"vf{i}", NONE), ("short", f"vl{i}", v.clock_lag),
@@ -275,6 +277,9 @@ class Gen:
         s0 = self.spec.initial_state()
         out = [("int", f"rs{h}", sum(b(i) for i in self.spec.residents(s0, h))) for h in range(self.H)]
         out += [("int", f"st{k}", 0) for k in range(len(EVENT_TYPES))]
+        if self.p.live_migration:  # R27: the VMs a live migration of each host would name
+            out += [("int", f"lm{h}", sum(b(i) for i in self.spec.announced_resources(s0, h, "Freeze")))
+                    for h in range(self.H)]
         return out
 
     def derive_code(self) -> str:
@@ -285,6 +290,14 @@ class Gen:
         for k in range(len(EVENT_TYPES)):
             terms = [f"(eo{h} && es{h} == 1 && et{h} == {k} -> er{h} : 0)" for h in range(self.H)]
             lines.append(f"st{k} = " + " | ".join(terms) + ";")
+        if self.p.live_migration:  # the first VM on the host of each availability set
+            for h in range(self.H):
+                terms = []
+                for i in range(self.V):
+                    before = [j for j in range(i) if self.aset[j] == self.aset[i]]
+                    first = " && ".join([f"vh{i} == {h}"] + [f"vh{j} != {h}" for j in before])
+                    terms.append(f"({first} -> {b(i)} : 0)")
+                lines.append(f"lm{h} = " + (" | ".join(terms) or "0") + ";")
         return "\n    ".join(lines)
 
     # ------------------------------------------------------------------ shared expressions
@@ -364,19 +377,35 @@ class Gen:
     def has_target(self, h: int, moving: str) -> str:
         return _or([self.target_ok(k, moving) for k in range(self.H) if k != h])
 
-    def resume_vms(self, h: int) -> str:
-        vf = "" if self.m("pause_timer_kept_after_resume") else f" vf{{i}} = {NONE};"
-        unsync = f"vu{{i}} = (vl{{i}} != 0 -> 0 : {NONE})"
+    def resumed(self, i: int) -> str:
+        """The effect of `Spec.resumed_vm` on VM `i` (frozen): running, memory untouched."""
+        vf = "" if self.m("pause_timer_kept_after_resume") else f" vf{i} = {NONE};"
+        unsync = f"vu{i} = (vl{i} != 0 -> 0 : {NONE})"
         extra = ""
         if self.m("memory_reset_on_resume"):
-            extra = f" vm{{i}} = {BLANK};"
+            extra = f" vm{i} = {BLANK};"
         elif self.m("stale_memory_at_resume"):
-            extra = f" vm{{i}} = (vm{{i}} == {WRITTEN} -> {STALE} : vm{{i}});"
+            extra = f" vm{i} = (vm{i} == {WRITTEN} -> {STALE} : vm{i});"
         elif self.m("clock_steps_back"):
-            unsync = f"vl{{i}} = vl{{i}} + {self.g}; vu{{i}} = 0"
-        return "\n".join(
-            (f"if :: vs{{i}} == {ST[FROZEN]} && vh{{i}} == {h} -> vs{{i}} = {ST[RUNNING]}; vsn{{i}} = {NONE};{vf} "
-             f"{unsync};{extra} :: else -> skip fi;").format(i=i) for i in range(self.V))
+            unsync = f"vl{i} = vl{i} + {self.g}; vu{i} = 0"
+        return f"vs{i} = {ST[RUNNING]}; vsn{i} = {NONE};{vf} {unsync};{extra}"
+
+    def resume_vms(self, h: int) -> str:
+        return "\n".join(f"if :: vs{i} == {ST[FROZEN]} && vh{i} == {h} -> {self.resumed(i)} :: else -> skip fi;"
+                         for i in range(self.V))
+
+    def pick_target(self, h: int, moving: str) -> str:
+        """`tg` = the first other host that may take `moving` (R26, R27), as `Spec.redeploy_target`."""
+        return "".join(f"if :: {k != h and 1 or 0} && {self.target_ok(k, moving)} -> tg = {k} :: else -> "
+                       for k in range(self.H)) + "skip" + " fi" * self.H + ";"
+
+    def applies_update(self, h: int) -> str:
+        """A restart patches host `h` unless its event is a user's request (R35)."""
+        return f"if :: !esr{h} -> hp{h} = 1; hn{h} = 0 :: else -> skip fi"
+
+    def notice(self, typ: str) -> int:
+        """`Spec.announced_notice`."""
+        return self.p.notice_for(typ) - (self.g if self.m("short_notice") else 0)
 
     def restart_vms(self, res: str, target: str | None = None) -> str:
         move = f" vh{{i}} = {target};" if target else ""
@@ -386,7 +415,7 @@ class Gen:
 
     def remove_event(self, h: int) -> str:
         return (f"hrm{h} = hrm{h} | (1 << (hr{h} - 1)); eo{h} = 0; et{h} = 0; er{h} = 0; es{h} = 0; enb{h} = 0; "
-                f"eno{h} = 0; edu{h} = 0; eap{h} = 0; eby{h} = 0; eta{h} = 0; hph{h} = {PH['idle']}; inc++")
+                f"eno{h} = 0; edu{h} = 0; eap{h} = 0; eby{h} = 0; eta{h} = 0; esr{h} = 0; hph{h} = {PH['idle']}; inc++")
 
     # ------------------------------------------------------------------ actions
 
@@ -406,6 +435,8 @@ class Gen:
                             if typ != "Freeze":
                                 continue
                             kind = "true"
+                        elif typ == "Freeze" and p.live_migration:  # R27: only when a host can take the VMs
+                            kind = f"!hn{h} && {self.has_target(h, f'lm{h}')}"
                         elif typ == "Freeze":
                             kind = f"!hn{h}"
                         elif typ == "Reboot":
@@ -414,13 +445,15 @@ class Gen:
                             kind = f"hn{h} && {self.has_target(h, f'rs{h}')}"
                         else:
                             continue
-                        guard = [f"!hp{h}", f"hph{h} == {idle}", f"hr{h} < {MAX_ROUNDS}", kind, f"rs{h} != 0"]
+                        res = f"lm{h}" if typ == "Freeze" and p.live_migration else f"rs{h}"
+                        guard = [f"!hp{h}", f"hph{h} == {idle}", f"hr{h} < {MAX_ROUNDS}", kind, f"{res} != 0"]
                         if p.resources_one_update_domain and not self.m("resources_span_update_domains"):
-                            guard.append(self.one_ud(f"rs{h}"))
-                        notice = p.notice_for(typ) - (self.g if self.m("short_notice") else 0)
+                            guard.append(self.one_ud(res))
+                        notice = self.notice(typ)
                         dur = p.expected_pause if typ == "Freeze" else -1
-                        eff = (f"eo{h} = 1; et{h} = {TY[typ]}; er{h} = rs{h}; es{h} = 0; enb{h} = {notice}; "
-                               f"eno{h} = {notice}; edu{h} = {dur}; eap{h} = 0; eby{h} = {NONE}; "
+                        user = int(self.m("maintenance_as_user_event"))
+                        eff = (f"eo{h} = 1; et{h} = {TY[typ]}; er{h} = {res}; es{h} = 0; enb{h} = {notice}; "
+                               f"eno{h} = {notice}; edu{h} = {dur}; eap{h} = 0; eby{h} = {NONE}; esr{h} = {user}; "
                                f"hph{h} = {PH['announced']}; hr{h}++; inc++")
                         out.append((Instance(n, h, typ), " && ".join(guard), eff))
                 elif n == "platform_patch_empty_host":
@@ -482,6 +515,8 @@ class Gen:
                     out.append((Instance(n, h), f"{when} && eo{h} && et{h} == {TY['Freeze']}",
                                 "\n".join(lines) + f"\nhph{h} = {PH['frozen']}"))
                 elif n == "host_apply_patch":
+                    if p.live_migration:
+                        continue  # R27: the host is patched once its VMs have left, never under the freeze
                     nr = "" if self.m("reboot_update_under_freeze") else f" && !hn{h}"
                     out.append((Instance(n, h), f"hph{h} == {PH['frozen']} && !hp{h}{nr}", f"hp{h} = 1"))
                 elif n == "platform_resume_host":
@@ -497,21 +532,31 @@ class Gen:
                     else:
                         due = _or([f"(vf{i} != {NONE} && vf{i} + {self.g} > {self.bound} && vh{i} == {h})"
                                    for i in range(V)])
-                    out.append((Instance(n, h), f"hph{h} == {PH['frozen']} && !hp{h} && {due}",
+                    stays = f" && !{self.has_target(h, f'er{h}')}" if p.live_migration else ""  # R27: D15
+                    out.append((Instance(n, h), f"hph{h} == {PH['frozen']} && !hp{h} && {due}{stays}",
                                 self.resume_vms(h) + f"\nhph{h} = {PH['recovered']}; hn{h} = 1"))
                 elif n == "host_reboot":
                     out.append((Instance(n, h), f"hph{h} == {PH['started']} && eo{h} && et{h} == {TY['Reboot']}",
-                                self.restart_vms(f"er{h}") + f"\nhph{h} = {PH['rebooting']}; hp{h} = 1; hn{h} = 0"))
+                                self.restart_vms(f"er{h}") + f"\nhph{h} = {PH['rebooting']}; " + self.applies_update(h)))
                 elif n == "host_redeploy":
                     if not p.allow_redeploy:
                         continue  # no Redeploy is ever announced
-                    pick = "".join(f"if :: {k != h and 1 or 0} && {self.target_ok(k, f'er{h}')} -> tg = {k} :: else -> "
-                                   for k in range(H)) + "skip" + " fi" * H + ";"
                     out.append((Instance(n, h),
                                 f"hph{h} == {PH['started']} && eo{h} && et{h} == {TY['Redeploy']} && "
                                 f"{self.has_target(h, f'er{h}')}",
-                                pick + "\n" + self.restart_vms(f"er{h}", "tg")
-                                + f"\nhph{h} = {PH['rebooting']}; hp{h} = 1; hn{h} = 0"))
+                                self.pick_target(h, f"er{h}") + "\n" + self.restart_vms(f"er{h}", "tg")
+                                + f"\nhph{h} = {PH['rebooting']}; " + self.applies_update(h)))
+                elif n == "host_live_migrate":  # R27: the frozen VMs resume on a patched host, memory kept
+                    moved = []
+                    for i in range(V):
+                        lose = (f" vm{i} = (vm{i} == {WRITTEN} -> {STALE} : vm{i});"
+                                if self.m("live_migration_loses_memory") else "")
+                        moved.append(f"if :: {self.bit(f'er{h}', i)} && vs{i} == {ST[FROZEN]} -> {self.resumed(i)} "
+                                     f"vh{i} = tg;{lose} :: else -> skip fi;")
+                    out.append((Instance(n, h),
+                                f"hph{h} == {PH['frozen']} && eo{h} && {self.has_target(h, f'er{h}')}",
+                                self.pick_target(h, f"er{h}") + "\n" + "\n".join(moved)
+                                + f"\nhph{h} = {PH['recovered']}"))
                 elif n == "host_boot_vms":
                     eff = "\n".join(f"if :: {self.bit(f'er{h}', i)} -> vs{i} = {ST[RUNNING]}; vsn{i} = {NONE}; "
                                     f"vf{i} = {NONE}; vl{i} = 0; vu{i} = {NONE} :: else -> skip fi;" for i in range(V))
@@ -539,10 +584,15 @@ class Gen:
                     if self.m("maintenance_disguised_as_failure"):
                         eff += f"; hp{h} = 1; hn{h} = 0"
                     out.append((Instance(n, h), guard, eff))
-                elif n == "user_reboot_vm":
-                    if not p.user_events:
-                        continue  # never enabled; where it is, the parameter user_events is refused
-                    raise NotEncoded("the parameter user_events")
+                elif n == "user_reboot_vm":  # R35: a Reboot with EventSource User naming the VM alone
+                    notice = self.notice("Reboot")
+                    for i in range(V):
+                        free = _or([f"(vh{i} == {k} && hph{k} == {idle} && hr{k} == 0 && !hp{k})" for k in range(H)])
+                        eff = "if " + " ".join(
+                            f":: vh{i} == {k} -> eo{k} = 1; et{k} = {TY['Reboot']}; er{k} = {b(i)}; es{k} = 0; "
+                            f"enb{k} = {notice}; eno{k} = {notice}; edu{k} = -1; eap{k} = 0; eby{k} = {NONE}; "
+                            f"esr{k} = 1; hph{k} = {PH['announced']}; hr{k}++" for k in range(H)) + " fi; inc++"
+                        out.append((Instance(n, i), f"vs{i} == {ST[RUNNING]} && {free}", eff))
                 elif n == "vm_clock_resync":
                     if self.m("no_clock_resync", "resync_never_runs"):
                         continue
@@ -629,7 +679,8 @@ def _down(g: Gen, status: str) -> str:
 
 
 def _unplanned(h: int, pre: str = "") -> str:
-    return f"({pre}eno{h} == 0 && {pre}et{h} == {TY['Reboot']})"
+    """`Event.unplanned`: a Platform Reboot with no notice (R34)."""
+    return f"({pre}eno{h} == 0 && {pre}et{h} == {TY['Reboot']} && !{pre}esr{h})"
 
 
 @enc("type_ok")
@@ -763,7 +814,8 @@ def _nalm(g: Gen, act: str) -> str:
 @enc("incarnation_tracks_changes")
 def _itc(g: Gen, act: str) -> str:
     same = _and([f"(eo{h} == p_eo{h} && (!eo{h} || (hr{h} == p_hr{h} && et{h} == p_et{h} && er{h} == p_er{h} && "
-                 f"es{h} == p_es{h} && eno{h} == p_eno{h} && edu{h} == p_edu{h})))" for h in range(g.H)])
+                 f"es{h} == p_es{h} && eno{h} == p_eno{h} && edu{h} == p_edu{h} && esr{h} == p_esr{h})))"
+                 for h in range(g.H)])
     return f"(({same} && inc == p_inc) || (!{same} && inc > p_inc))"
 
 
@@ -778,7 +830,8 @@ def _el(g: Gen, act: str) -> str:
     for h in range(g.H):
         same = f"(p_eo{h} && p_hr{h} == hr{h})"
         terms.append(f"(!eo{h} || ((es{h} == 0) == (enb{h} != {NONE}) && (({same}) || es{h} == 0 || {_unplanned(h)}) "
-                     f"&& (!{same} || (!(p_es{h} == 1 && es{h} == 0) && p_et{h} == et{h} && p_er{h} == er{h}))))")
+                     f"&& (!{same} || (!(p_es{h} == 1 && es{h} == 0) && p_et{h} == et{h} && p_er{h} == er{h} && "
+                     f"p_esr{h} == esr{h}))))")
     return _and(terms)
 
 
@@ -794,12 +847,20 @@ def _fer(g: Gen, act: str) -> str:
 
 @enc("vm_stays_on_host")
 def _vsoh(g: Gen, act: str) -> str:
-    return _and([f"(vh{i} == p_vh{i} || {_started_names(g, i, ('Redeploy',))})" for i in range(g.V)])
+    moves = ("Redeploy", "Freeze") if g.p.live_migration else ("Redeploy",)
+    return _and([f"(vh{i} == p_vh{i} || {_started_names(g, i, moves)})" for i in range(g.V)])
 
 
 @enc("live_migration_within_rules")
 def _lmwr(g: Gen, act: str) -> str | None:
-    return None  # R27 judges moves only where the profile live-migrates, which this encoding refuses
+    if not g.p.live_migration:
+        return None  # R27 judges moves only where the profile live-migrates
+    terms = []
+    for i in range(g.V):
+        patched = _or([f"(vh{i} == {k} && p_hp{k})" for k in range(g.H)])
+        ok = f"(p_vs{i} == {ST[FROZEN]} && vs{i} == {ST[RUNNING]} && {patched} && vm{i} == p_vsn{i})"
+        terms.append(f"(vh{i} == p_vh{i} || !{_started_names(g, i, ('Freeze',))} || {ok})")
+    return _and(terms)
 
 
 @enc("redeploy_target_within_rules")
@@ -874,7 +935,8 @@ def _ivnbie(g: Gen, act: str) -> str:
         own = _or([f"(vh{i} == {h} && hph{h} == {PH['frozen']} && eo{h} && (er{h} & {b(i)}))" for h in range(g.H)])
         rebooting = _or([f"(eo{h} && (er{h} & {b(i)}) && hph{h} == {PH['rebooting']})" for h in range(g.H)])
         patched = _or([f"(vh{i} == {h} && hp{h})" for h in range(g.H)])
-        unplanned = _or([f"(eo{h} && (er{h} & {b(i)}) && {_unplanned(h)})" for h in range(g.H)])
+        # not maintenance: a hardware failure (R34) or its user's request (R35)
+        unplanned = _or([f"(eo{h} && (er{h} & {b(i)}) && ({_unplanned(h)} || esr{h}))" for h in range(g.H)])
         terms.append(f"(vs{i} != {ST[FROZEN]} || {own})")
         terms.append(f"(vs{i} != {ST[REBOOTING]} || ({rebooting} && ({patched} || {unplanned})))")
     return _and(terms)
@@ -953,7 +1015,7 @@ def _rf(g: Gen, act: str) -> str | None:
 
 @enc("reach_resume")
 def _rr(g: Gen, act: str) -> str | None:
-    return "true" if act == "platform_resume_host" else None
+    return "true" if act in ("platform_resume_host", "host_live_migrate") else None
 
 
 @enc("reach_watchdog_abort")
@@ -974,9 +1036,17 @@ def _rrc(g: Gen, act: str) -> str | None:
                  _vms(g, f"vs{{i}} == {ST[RUNNING]} && vl{{i}} == 0")])
 
 
-NOT_ENCODED_PROPERTIES.update({name: "no event has EventSource User where the spin engine runs: it refuses user "
-                               "restarts (Params.user_events, R35)"
-                               for name in ("user_event_applies_no_update", "user_event_is_a_reboot")})
+
+
+@enc("user_event_applies_no_update")
+def _ueanu(g: Gen, act: str) -> str:
+    return _hosts(g, "!(!p_hp{h} && hp{h} && eo{h} && esr{h})")
+
+
+@enc("user_event_is_a_reboot")
+def _ueiar(g: Gen, act: str) -> str:
+    return _hosts(g, f"!(eo{{h}} && esr{{h}} && et{{h}} != {TY['Reboot']})")
+
 
 # Deadlock (R20) is SPIN's invalid end state: no assertion.
 NOT_ENCODED_PROPERTIES.update({p.name: "SPIN's invalid end state (a blocked do loop) is the deadlock check"
@@ -995,7 +1065,8 @@ ENCODED_MUTANTS: frozenset[str] = frozenset({
     "incarnation_not_bumped", "migrate_under_freeze", "waits_for_approval", "approval_from_any_vm", "short_notice",
     "frozen_guest_keeps_writing", "memory_wiped_at_freeze", "freeze_without_started_event", "host_phase_typo",
     "notbefore_kept_when_started", "pause_timer_kept_after_resume", "maintenance_disguised_as_failure",
-    "failure_rebooted_as_maintenance", "resume_forgotten", "first_tenant_releases",
+    "failure_rebooted_as_maintenance", "resume_forgotten", "first_tenant_releases", "maintenance_as_user_event",
+    "live_migration_loses_memory",
 })
 
 
