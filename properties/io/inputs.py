@@ -166,17 +166,18 @@ class _Decoder:
         # others take the decoder's own (fast) integer parsing.
         self.long_run = re.compile(f"[0-9]{{{limits.digits + 1}}}").search
         # Built once, not per call as `json.loads` with hooks does: (common case, long digit run).
-        hooks = {"parse_float": self.parse_float, "parse_constant": self.parse_constant,
-                 "object_pairs_hook": self.object_pairs_hook}
-        self.plain = json.JSONDecoder(**hooks).decode
-        self.checked = json.JSONDecoder(parse_int=self.parse_int, **hooks).decode
+        self.plain = json.JSONDecoder(parse_float=self.parse_float, parse_constant=self.parse_constant,
+                                      object_pairs_hook=self.object_pairs_hook).decode
+        self.checked = json.JSONDecoder(parse_int=self.parse_int, parse_float=self.parse_float,
+                                        parse_constant=self.parse_constant,
+                                        object_pairs_hook=self.object_pairs_hook).decode
 
     def parse_int(self, text: str) -> int:
         if len(text) - text.startswith("-") > self.digits:
             raise JsonRefused(f"invalid number: an integer of {len(text.lstrip('-'))} digits is beyond the limit of {self.digits}")
         return int(text)
 
-    def _check(self, text: str) -> re.Match:
+    def _check(self, text: str) -> re.Match[str]:
         m = _DECIMAL.fullmatch(text)
         if m is None:
             raise JsonRefused(f"invalid number: {text[:40]!r} is not a decimal number")
@@ -256,7 +257,7 @@ def load_json_document(raw: bytes, path: str, limits: Limits | None = None, *, e
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 
-def load_toml(raw: bytes, path: str, limits: Limits | None = None) -> dict:
+def load_toml(raw: bytes, path: str, limits: Limits | None = None) -> dict[str, Any]:
     """A whole file's TOML table under the same bounds as JSON."""
     limits = limits or current()
     text = decode(raw, path)

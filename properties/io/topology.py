@@ -55,7 +55,7 @@ def _expect(path: str, where: str, value: Any, kind: type | tuple[type, ...], wh
     return value
 
 
-def _table(path: str, where: str, value: Any, allowed: set[str], required: set[str]) -> dict:
+def _table(path: str, where: str, value: Any, allowed: set[str], required: set[str]) -> dict[str, Any]:
     _expect(path, where, value, dict, "a table")
 
     def field(key: str) -> str:
@@ -67,7 +67,8 @@ def _table(path: str, where: str, value: Any, allowed: set[str], required: set[s
     for key in sorted(required):
         if key not in value:
             raise InputError(path, None, field(key), "missing required field")
-    return value
+    table: dict[str, Any] = value
+    return table
 
 
 PARAM_FIELDS = {f.name: f.type for f in fields(Params)}
@@ -77,7 +78,7 @@ def params_from_dict(data: Any, path: str = "<params>", where: str = "params") -
     table = _table(path, where, data, set(PARAM_FIELDS) | set(RENAMED) | {"profile"}, set())
     base = table.get("profile", "azure-2017")
     _expect(path, f"{where}.profile", base, str, "a profile name")
-    overrides = {}
+    overrides: dict[str, Any] = {}
     for key, value in table.items():
         if key == "profile":
             continue
@@ -102,7 +103,9 @@ def topology_from_dict(data: Any, path: str = "<topology>") -> tuple[Topology, P
         if isinstance(top.get(key), list) and len(top[key]) > bound:
             raise InputError(path, None, key, f"{len(top[key]):,} entries is beyond the limit of {bound:,}")
     params = params_from_dict(top.get("params", {}), path)
-    sets, hosts, vms = [], [], []
+    sets: list[AvailabilitySet] = []
+    hosts: list[Host] = []
+    vms: list[VM] = []
     for i, a in enumerate(_expect(path, "availability_sets", top["availability_sets"], list, "an array of tables")):
         where = f"availability_sets[{i}]"
         a = _table(path, where, a, {"name", "update_domains", "fault_domains", "round_robin"}, {"name"})
@@ -167,7 +170,7 @@ def load_topology(path: str | Path) -> tuple[Topology, Params]:
     return topology_from_dict(data, name)
 
 
-def topology_to_dict(topology: Topology, params: Params | None = None) -> dict:
+def topology_to_dict(topology: Topology, params: Params | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "availability_sets": [asdict(a) for a in topology.availability_sets],
         "hosts": [asdict(h) for h in topology.hosts],
