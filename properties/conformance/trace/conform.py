@@ -545,11 +545,11 @@ class TraceChecker:
             self._appended = False
             self.cut += 1
             return
-        k = self._index.get(t)
-        self._appended = k is None
-        if k is None:
+        n = len(self._path) + 1
+        k = self._index.setdefault(t, n)  # one hash of the new state, whether or not it is on the prefix
+        self._appended = k == n
+        if k == n:
             self._path.append((step, t, line))
-            self._index[t] = len(self._path)
             return
         for _, u, _ in self._path[k:]:
             del self._index[u]
