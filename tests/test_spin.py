@@ -44,6 +44,18 @@ def compiled(config: str, mutant_name: str | None = None) -> spin.Compiled:
     return _compiled[key]
 
 
+_compiled_live: dict[tuple[str, str | None], spin.Compiled] = {}
+
+
+def compiled_live(config: str, mutant_name: str | None = None) -> spin.Compiled:
+    """The liveness model's pan for a configuration (and mutant), compiled once per session."""
+    key = (config, mutant_name)
+    if key not in _compiled_live:
+        spec = _spec(config, mutant_name)
+        _compiled_live[key] = spin.compile_model(promela.generate_liveness(spec, mutant_name, config=config))
+    return _compiled_live[key]
+
+
 def _spec(config: str, mutant_name: str | None) -> Spec:
     c = CONFIGS[config]
     return mutant(mutant_name).spec(c.topology, c.params) if mutant_name else c.spec()
@@ -51,12 +63,17 @@ def _spec(config: str, mutant_name: str | None) -> Spec:
 
 @needs_spin
 def test_tiny_states_and_edges_equal_the_explorers():
-    r = spin.search(TINY.spec(), config="TINY", compiled=compiled("TINY"))
+    r = spin.search(TINY.spec(), config="TINY", compiled=compiled("TINY"), live=compiled_live("TINY"))
     # the unreduced explorer's figures, pinned in test_explore.py
     assert (r.states, r.transitions, r.depth) == (11931, 30483, 36)
-    assert not r.counterexamples and not r.disagreements
+    assert not r.counterexamples and not r.disagreements and not r.not_checked
     assert r.reached == {p.name for p in REGISTRY if p.kind == "sometimes"}
-    assert all(v.status in ("holds", "reached") for v in spin.verdicts(r))
+    vs = spin.verdicts(r)
+    assert all(v.status in ("holds", "reached") for v in vs)
+    # R18 and R19 hold under weak fairness, as the explorer finds
+    assert {v.property: v.status for v in vs if v.kind == "eventually"} == \
+        {"every_host_patched": "holds", "frozen_vm_resumes": "holds"}
+    assert r.live is not None and r.live.runs == 5  # the cycle without time, 2 hosts, 2 VMs
 
 
 @needs_spin
@@ -66,18 +83,25 @@ def test_unsafe_shared_host_agrees_with_the_explorer():
     e = explore(spec, symmetry=False, keep_graph=False)
     assert (r.states, r.transitions, r.depth) == (e.states, e.transitions, e.depth) == (186, 348, 19)
     assert r.reached == e.reached
-    safety = {k for k in e.counterexamples if k not in r.not_checked}
-    assert set(r.counterexamples) == safety
+    # h0 is never patched (R18): a fair lasso for both engines, replayed through the model
+    assert not r.not_checked and set(r.counterexamples) == set(e.counterexamples) == {"every_host_patched"}
+    c = r.counterexamples["every_host_patched"]
+    assert c.kind == "lasso" and replay(c).reproduced
 
 
-def _agrees(name: str) -> None:
-    """The mutant's safety counterexamples are the explorer's pinned ones in length, and replay."""
+def _agrees(name: str, live: bool = False) -> None:
+    """The mutant's safety counterexamples are the explorer's pinned ones in length, its liveness
+    counterexamples (with `live`) are found for the pinned properties, and all replay."""
     m = mutant(name)
     spec = _spec(m.config, name)
-    r = spin.search(spec, config=m.config, mutant=name, compiled=compiled(m.config, name))
+    r = spin.search(spec, config=m.config, mutant=name, compiled=compiled(m.config, name),
+                    live=compiled_live(m.config, name) if live else False)
     assert not r.disagreements
-    pinned = {p: len(steps) for p, (_, _, steps) in PINS[name].items() if p not in r.not_checked}
+    eventually = {p.name for p in REGISTRY if p.kind == "eventually"}
+    pinned = {p: len(steps) for p, (_, _, steps) in PINS[name].items() if p not in set(r.not_checked) | eventually}
     assert {p: len(r.counterexamples[p]) if p in r.counterexamples else None for p in pinned} == pinned
+    if live:  # depth-first: SPIN's lassos are not the shortest
+        assert set(PINS[name]) & eventually <= set(r.counterexamples)
     for c in r.counterexamples.values():
         assert replay(c).reproduced, c.property
         assert c.engine == "spin"
@@ -97,7 +121,52 @@ def test_mutant_caught_with_the_explorers_shortest_counterexample(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(set(promela.ENCODED_MUTANTS) - set(DEFAULT_MUTANTS)))
 def test_every_encoded_mutant_caught_with_the_explorers_shortest_counterexample(name):
-    _agrees(name)
+    _agrees(name, live=True)
+
+
+# the mutants that break R18 or R19 (waits_for_approval: a lasso; resume_forgotten: deadlocks)
+LIVENESS_MUTANTS = ("waits_for_approval", "resume_forgotten", "resync_never_runs")
+
+
+@needs_spin
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "resync_never_runs" else n
+                                  for n in LIVENESS_MUTANTS])
+def test_liveness_mutant_violates_what_the_explorer_finds(name):
+    m = mutant(name)
+    spec = _spec(m.config, name)
+    lv = spin.liveness(spec, config=m.config, mutant=name, compiled=compiled_live(m.config, name))
+    e = explore(spec, config=m.config, mutant=name, keep_graph=False)  # symmetry on where the mutant allows it
+    assert not lv.undecided
+    assert set(lv.counterexamples) == {p for p, c in e.counterexamples.items() if c.kind != "safety"} - {"deadlock_free"}
+    assert set(lv.counterexamples) >= {p for p in m.breaks if p in promela.LIVENESS}
+    for c in lv.counterexamples.values():
+        assert c.engine == "spin" and replay(c).reproduced, c.message
+
+
+@needs_spin
+def test_a_liveness_cycle_the_model_refuses_is_undecided_never_a_pass():
+    # the model waits for an approval (R18 broken), the Python model is the correct one: SPIN's lasso
+    # keeps host h0 unpatched where the model would start the event at NotBefore
+    lv = spin.liveness(TINY.spec(), config="TINY", compiled=compiled_live("TINY", "waits_for_approval"))
+    assert not lv.counterexamples and "every_host_patched" in lv.undecided
+    assert "SPIN and the Python model disagree" in lv.undecided["every_host_patched"]
+
+
+@needs_spin
+def test_a_fair_action_that_stays_enabled_leaves_liveness_undecided(monkeypatch, tmp_path):
+    # a broken translation: the clock resync changes nothing, so it stays enabled once taken and loops
+    # without time; the liveness runs must not decide R18 or R19 on such a model
+    real = promela.Gen.instances
+
+    def broken(self):
+        return [(i, g, "skip" if i.action == "vm_clock_resync" else e) for i, g, e in real(self)]
+
+    monkeypatch.setattr(promela.Gen, "instances", broken)
+    model = promela.generate_liveness(TINY.spec(), config="TINY")
+    lv = spin.liveness(TINY.spec(), config="TINY", compiled=spin.compile_model(model, tmp_path))
+    assert not lv.counterexamples and set(lv.undecided) == set(promela.LIVENESS)
+    why = lv.undecided["every_host_patched"]
+    assert "cycle without a time step" in why or "stays enabled after it is taken" in why
 
 
 @needs_spin
@@ -105,7 +174,7 @@ def test_a_trail_the_model_refuses_is_a_disagreement_never_a_pass():
     # SPIN searches the mutant's model, the Python model is the correct one: SPIN's counterexample
     # (two update domains started at once) does not replay, so the verdict is unknown
     name = "slice_guard_dropped"
-    r = spin.search(TINY.spec(), config="TINY", compiled=compiled("TINY", name))
+    r = spin.search(TINY.spec(), config="TINY", compiled=compiled("TINY", name), live=False)
     assert "one_slice_at_a_time" not in r.counterexamples
     assert r.disagreements
     vs = {v.property: v for v in spin.verdicts(r)}
@@ -117,7 +186,7 @@ def test_a_trail_the_model_refuses_is_a_disagreement_never_a_pass():
 @pytest.mark.parametrize("name", ["LIVE_MIGRATION", "USER_EVENTS"])
 def test_newer_parameters_have_the_explorers_states_and_edges(name):
     # R27 live migration, R35 user restarts: the unreduced explorer's figures, pinned in test_naive_count.py
-    r = spin.search(CONFIGS[name].spec(), config=name, compiled=compiled(name))
+    r = spin.search(CONFIGS[name].spec(), config=name, compiled=compiled(name), live=False)
     assert NaiveCount(r.states, r.transitions, r.depth) == PINNED[name][0]
     assert not r.counterexamples and not r.disagreements
     assert r.reached == {p.name for p in REGISTRY if p.kind == "sometimes"}

@@ -32,7 +32,15 @@ from vmspec.model.state import OUTSIDE
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, REGISTRY, SOMETIMES, STATE, by_name
 from vmspec.properties.engines.explore import ExploreResult
 from vmspec.properties.engines.explore import verdicts as explore_verdicts
-from vmspec.properties.engines.promela import Instance, Model, NotEncoded, generate
+from vmspec.properties.engines.promela import (
+    LIVENESS,
+    Instance,
+    LivenessModel,
+    Model,
+    NotEncoded,
+    generate,
+    generate_liveness,
+)
 from vmspec.properties.evidence import counterexample as cx
 from vmspec.properties.evidence.verdict import UNKNOWN, Verdict
 
@@ -42,6 +50,8 @@ __all__ = ["ENGINE", "INSTALL", "SpinMissing", "SpinDisagreement", "NotEncoded",
 ENGINE = "spin"
 INSTALL = "apt-get install -y spin gcc"
 CFLAGS = ("-DBFS", "-DSAFETY", "-DNOREDUCE", "-w")
+LIVE_CFLAGS = ("-DNOREDUCE", "-DNOFAIR", "-w")  # nested depth-first search for acceptance cycles
+LIVE_DEPTH = 10_000_000  # pan's largest depth bound for the liveness runs (reaching it leaves them undecided)
 SMALL_MODEL, LARGE_MODEL = 60, 200  # action instances: pan is compiled with -O2 only between the two
 
 
@@ -69,7 +79,7 @@ def tools() -> tuple[str, str]:
 class Compiled:
     """A generated model compiled into pan, in its own directory."""
 
-    model: Model
+    model: Model | LivenessModel
     directory: Path
     compile_seconds: float
     bitstate: bool = False
@@ -79,15 +89,17 @@ class Compiled:
         return self.directory / "pan"
 
 
-def compile_model(model: Model, directory: Path | None = None, *, bitstate: bool = False) -> Compiled:
+def compile_model(model: Model | LivenessModel, directory: Path | None = None, *, bitstate: bool = False) -> Compiled:
     """Write the model, generate pan with `spin -o2 -a` and compile it (with `bitstate`, SPIN's
-    supertrace: one bit array instead of a state table, for configurations beyond exhaustive reach)."""
+    supertrace: one bit array instead of a state table, for configurations beyond exhaustive reach;
+    a liveness model for SPIN's nested depth-first search of acceptance cycles)."""
     spin, cc = tools()
     started = time.perf_counter()
     # optimise mid-sized models only: small ones search in well under a second, and a huge model's
     # C compiles minutes longer optimised than pan then saves
     optimise = SMALL_MODEL <= len(model.instances) <= LARGE_MODEL
-    flags = ("-O2" if optimise else "-O0", *CFLAGS) + (("-DBITSTATE",) if bitstate else ())
+    base = LIVE_CFLAGS if isinstance(model, LivenessModel) else CFLAGS
+    flags = ("-O2" if optimise else "-O0", *base) + (("-DBITSTATE",) if bitstate else ())
     if directory is None:
         digest = hashlib.sha256((" ".join(flags) + "\n" + model.text).encode()).hexdigest()[:16]
         directory = Path(tempfile.gettempdir()) / f"vmspec-spin-{os.getuid()}-{digest}"
@@ -201,6 +213,125 @@ def _kind(action: str) -> str:
 
 
 @dataclass
+class Liveness:
+    """What the liveness runs decided: counterexamples, and why a property stays undecided."""
+
+    counterexamples: dict[str, cx.Counterexample] = field(default_factory=dict)
+    undecided: dict[str, str] = field(default_factory=dict)  # property -> why SPIN gives no verdict
+    states: int = 0  # the largest product (state and claim) a run stored
+    runs: int = 0
+    seconds: float = 0.0
+    compile_seconds: float = 0.0
+
+
+_LIVE_ERROR = re.compile(r"pan:1: (acceptance cycle|assertion violated)")
+
+
+def liveness(spec: Spec, *, config: str = "?", mutant: str | None = None,
+             compiled: Compiled | None = None, states: int = 0) -> Liveness:
+    """R18 and R19 under the model's weak fairness by SPIN's acceptance-cycle search (notes/spin.md,
+    promela.generate_liveness): one run per obligation (a host to be patched, a VM to resume) after a
+    run that looks for a cycle without a time step.  Each cycle SPIN finds is replayed through the
+    Python model as a lasso (or a stutter or deadlock), which must be reproduced there.  `states` (the
+    safety search's count) sizes pan's hash table and first depth bound, raised tenfold while pan
+    reports it too small."""
+    started = time.perf_counter()
+    c = compiled or compile_model(generate_liveness(spec, mutant, config=config))
+    model = c.model
+    assert isinstance(model, LivenessModel)
+    out = Liveness(compile_seconds=c.compile_seconds)
+    props = list(LIVENESS)
+    settings = {"engine": ENGINE, "search": "nested depth-first, acceptance cycles under weak fairness"}
+    for ob in [-1] + list(range(len(model.obligations))):
+        prop = None if ob < 0 else model.obligations[ob][0]
+        if prop is not None and (prop in out.counterexamples or prop in out.undecided):
+            continue
+        env = dict(os.environ, VMSPEC_OB=str(ob))
+        depth, bits = max(100_000, 4 * states), max(18, min(26, (8 * states).bit_length()))
+        while True:
+            for trail in c.directory.glob("model.pml.trail"):
+                trail.unlink()
+            text = _run([str(c.pan), "-a", f"-m{depth}", f"-w{bits}"], c.directory, "pan", env)
+            out.runs += 1
+            if "max search depth too small" not in text or depth >= LIVE_DEPTH:
+                break
+            depth = min(LIVE_DEPTH, depth * 10)
+        m = re.search(r"^\s*(\d+) states, stored", text, re.M)
+        out.states = max(out.states, int(m.group(1)) if m else 0)
+        err = _LIVE_ERROR.search(text)
+        why = None
+        if "max search depth too small" in text:
+            why = f"pan's depth bound ({depth:,}) was reached: the search is incomplete"
+        elif err and err.group(1) == "assertion violated":
+            k = re.search(r"vmspec self-disabling (\d+)", text)
+            inst = model.instances[int(k.group(1))] if k else None
+            why = (f"a fair action stays enabled after it is taken ({inst.action if inst else '?'}), so its fairness "
+                   "is not the state condition the never claim waits for")
+        elif err and ob < 0:
+            why = ("SPIN found a cycle without a time step, where its one time instance is coarser than the "
+                   "explorer's per-step-length time instances")
+        elif err is None and "errors: 0" not in text:
+            raise RuntimeError(f"pan reported something vmspec does not read:\n{text[-2000:]}")
+        if why is not None:
+            for p in ([prop] if prop and "depth" not in why else props):
+                out.undecided.setdefault(p, why)
+            if prop is None or "depth" not in why:
+                break
+            continue
+        if err is None:
+            continue
+        assert prop is not None
+        try:
+            out.counterexamples[prop] = _lasso(spec, c, env, prop, config, mutant, settings)
+        except SpinDisagreement as exc:
+            out.undecided[prop] = "SPIN and the Python model disagree: " + str(exc)
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def _lasso(spec: Spec, c: Compiled, env: dict, prop: str, config: str, mutant: str | None,
+           settings: dict) -> cx.Counterexample:
+    """SPIN's acceptance cycle as the explorer's counterexample, replayed through the Python model."""
+    model = c.model
+    text = _run([str(c.pan), "-r", "-n"], c.directory, "pan", env)
+    stutter = len(model.instances)
+    prefix: list[int] = []
+    cycle: list[int] | None = None
+    for line in text.splitlines():
+        if line.startswith("<<<<<START OF CYCLE>>>>>"):
+            cycle = []
+        elif (m := re.match(r"^@step (\d+)$", line)) and int(m.group(1)) != stutter:
+            (prefix if cycle is None else cycle).append(int(m.group(1)))
+    if cycle is None:
+        raise SpinDisagreement("SPIN's trail of an acceptance cycle marks no cycle")
+    path = steps_of(spec, model.instances, prefix + cycle)
+    p = by_name(prop)
+    if cycle:
+        states = [t for _, t in path[len(prefix) - 1:]] if prefix else [spec.initial_state()] + [t for _, t in path]
+        pending = frozenset.intersection(*(frozenset(p.check(spec, x)) for x in states))
+        msg = f"{', '.join(sorted(pending)) or '?'} is pending forever on a fair cycle of {len(cycle)} steps"
+        c_ = cx.build(spec, path, prop, msg, kind=cx.LASSO, loop_start=len(prefix) + 1, engine=ENGINE,
+                      config=config, mutant=mutant, engine_settings=settings)
+    else:
+        last = path[-1][1] if path else spec.initial_state()
+        pending = ", ".join(sorted(p.check(spec, last)))
+        enabled = sorted({st.name for st, _ in spec.successors(last)})
+        if enabled:
+            msg = (f"only unfair actions ({', '.join(enabled)}) are enabled, so the run may stay here forever while "
+                   f"{pending} is still pending")
+            kind = cx.STUTTER
+        else:
+            msg, kind = f"no action is enabled while {pending} is still pending", cx.DEADLOCK_KIND
+        c_ = cx.build(spec, path, prop, msg, kind=kind, engine=ENGINE, config=config, mutant=mutant,
+                      engine_settings=settings)
+    verdict = cx.replay(c_)
+    if not verdict.reproduced:
+        raise SpinDisagreement(f"SPIN's {c_.kind} of {len(c_)} steps for {prop} is not one in the model: "
+                               f"{verdict.detail}")
+    return c_
+
+
+@dataclass
 class SpinResult(ExploreResult):
     compile_seconds: float = 0.0
     pan_runs: int = 0
@@ -208,6 +339,7 @@ class SpinResult(ExploreResult):
     not_checked: tuple[str, ...] = ()  # properties this run gives no verdict on
     bitstate: bool = False
     hash_factor: float | None = None
+    live: Liveness | None = None  # the liveness runs, when they ran
 
     @property
     def coverage(self) -> str:
@@ -220,6 +352,10 @@ class SpinResult(ExploreResult):
         out = super().figures()
         out.update(engine=ENGINE, compile_seconds=round(self.compile_seconds, 3), pan_runs=self.pan_runs,
                    bitstate=self.bitstate, hash_factor=self.hash_factor)
+        if self.live is not None:
+            out.update(liveness_runs=self.live.runs, liveness_states=self.live.states,
+                       liveness_seconds=round(self.live.seconds, 3),
+                       liveness_compile_seconds=round(self.live.compile_seconds, 3))
         return out
 
 
@@ -245,10 +381,13 @@ def _judge(spec: Spec, prop: str, path: list[tuple[Step, State]]) -> str | None:
 
 
 def search(spec: Spec, *, config: str = "?", mutant: str | None = None, compiled: Compiled | None = None,
-           hash_bits: int | None = None, seconds: float | None = None) -> SpinResult:
-    """Every property's shortest counterexample (or witness) and the state graph's figures, by SPIN.
+           hash_bits: int | None = None, seconds: float | None = None,
+           live: bool | Compiled = True) -> SpinResult:
+    """Every property's shortest counterexample (or witness) and the state graph's figures, by SPIN,
+    and with `live` (a compiled liveness model, or True to build one) R18 and R19 under weak fairness.
     A bitstate model (`compile_model(..., bitstate=True)`) or a time budget (`seconds`, per pan run)
-    makes the search incomplete: nothing it did not find is then said to hold."""
+    makes the search incomplete: nothing it did not find is then said to hold, and liveness is not
+    checked."""
     started = time.perf_counter()
     c = compiled or compile_model(generate(spec, mutant, config=config))
     model = c.model
@@ -301,12 +440,20 @@ def search(spec: Spec, *, config: str = "?", mutant: str | None = None, compiled
         else:
             found[name] = cx.build(spec, path, name, verdict, engine=ENGINE, config=config, mutant=mutant,
                                    engine_settings=settings)
-    seconds = time.perf_counter() - started
+    complete = not c.bitstate and not run.interrupted
     checked = set(model.assertions) | {p.name for p in REGISTRY if p.kind == ALWAYS and p.scope == DEADLOCK}
+    lv = None
+    if live is not False and complete:
+        lv = liveness(spec, config=config, mutant=mutant, compiled=live if isinstance(live, Compiled) else None,
+                      states=run.states)
+        found.update(lv.counterexamples)
+        disagree.update(lv.undecided)
+        checked |= set(LIVENESS)
+    seconds = time.perf_counter() - started
     return SpinResult(
         states=run.states, transitions=max(0, run.transitions - 1), depth=run.depth, seconds=seconds,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0,
-        complete=not c.bitstate and not run.interrupted, bitstate=c.bitstate, hash_factor=run.hash_factor,
+        complete=complete, bitstate=c.bitstate, hash_factor=run.hash_factor, live=lv,
         counterexamples=found, reached=reached, symmetry=False, config=config, mutant=mutant,
         search_seconds=run.seconds, compile_seconds=c.compile_seconds, pan_runs=runs, disagreements=disagree,
         not_checked=tuple(p.name for p in REGISTRY if p.name not in checked),
@@ -321,8 +468,10 @@ def verdicts(result: SpinResult) -> list[Verdict]:
         if v.property in result.not_checked:
             continue
         if v.property in result.disagreements:
-            v = Verdict(v.property, v.rule, v.kind, ENGINE, UNKNOWN,
-                        "SPIN and the Python model disagree: " + result.disagreements[v.property])
+            why = result.disagreements[v.property]
+            if v.property not in LIVENESS:
+                why = "SPIN and the Python model disagree: " + why
+            v = Verdict(v.property, v.rule, v.kind, ENGINE, UNKNOWN, why)
         if v.bound:
             v = replace(v, bound=result.coverage, detail=result.coverage)
         out.append(replace(v, engine=ENGINE))
@@ -335,6 +484,9 @@ def summary(result: SpinResult) -> str:
             f"run{'s' if result.pan_runs != 1 else ''}, the last {result.search_seconds:.2f} s; compiling pan "
             f"{result.compile_seconds:.2f} s), "
             + ("complete" if result.complete else result.coverage))
+    if result.live is not None:
+        text += (f"; liveness under weak fairness: {result.live.runs} acceptance-cycle searches, at most "
+                 f"{result.live.states:,} states with the never claim, {result.live.seconds:.2f} s")
     if result.not_checked:
         text += "; not checked by this run: " + ", ".join(result.not_checked)
     return text
