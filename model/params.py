@@ -75,6 +75,12 @@ class Params:
     # R27, R14 (research 1.1, 1.5: "moves the VM to an already updated host", "one VM at a time"): a
     # Freeze is a live migration: each VM it names moves to a patched host, paused only for the blackout
     live_migration: bool = False
+    # R30 (research 3.3, 2017-2020 pages: Resources "guaranteed to contain machines from at most one
+    # update domain, but may not contain all machines in the UD"; fidelity review 3: "possibly several
+    # hosts"; the current page delivers an availability set's events to all its VMs): the platform may
+    # announce one event for several hosts of one slice at once.  On in the profiles of the current pages
+    # (typical-2026, live-migration), off in the 2017 ones and dev timing (decisions D17).
+    multi_host_events: bool = False
 
     def __post_init__(self) -> None:
         if self.freeze_slice not in SLICES:
@@ -153,7 +159,7 @@ PROFILES: dict[str, Params] = {
     "typical-2026": Params(
         pause_bound=30, typical_pause=10, freeze_slice="fault_domain", granularity=5, expected_pause=9,
         resources_one_update_domain=False, hardware_failures=True,
-        approval_from_outside=True, user_events=True,
+        approval_from_outside=True, user_events=True, multi_host_events=True,
     ),
     # research 1.1/1.5: live migration "typically ... no more than 5 seconds" (typical, R31), one VM at
     # a time; the documentation gives it no hard figure of its own, so the hard bound is the rare
@@ -162,7 +168,7 @@ PROFILES: dict[str, Params] = {
     "live-migration": Params(
         pause_bound=30, typical_pause=5, freeze_slice="vm", granularity=5, expected_pause=5,
         resources_one_update_domain=False, hardware_failures=True,
-        approval_from_outside=True, user_events=True, live_migration=True,
+        approval_from_outside=True, user_events=True, live_migration=True, multi_host_events=True,
     ),
     # research 3.4: the rare case of a notice "as little as 30 seconds"
     "short-notice": Params(short_notice=True),

@@ -193,6 +193,24 @@ class _Announce(Guard, action="platform_announce_event"):
         "2017-2020 guarantee that an event's Resources lie in one update domain", "R22")
 
 
+class _AnnounceGroup(Guard, action="platform_announce_group"):
+    disabled = clause("the profile announces an event for one host at a time (Params.multi_host_events)", "R30")
+    # the clauses of a single host's announcement, tested in the same order (`Spec._announce_refusal`)
+    patched = clause(_Announce.patched.clause, *_Announce.patched.rules)
+    busy = clause(_Announce.busy.clause, *_Announce.busy.rules)
+    rounds = clause(_Announce.rounds.clause, *_Announce.rounds.rules, structural=_Announce.rounds.structural)
+    event_type = clause(_Announce.event_type.clause, *_Announce.event_type.rules)
+    no_vms = clause(_Announce.no_vms.clause, *_Announce.no_vms.rules)
+    resources_span_update_domains = clause(_Announce.resources_span_update_domains.clause,
+                                           *_Announce.resources_span_update_domains.rules)
+    redeploy = clause("a Redeploy is announced for one host: each host's VMs need their own target "
+                      "(notes/decisions.md D17)", "R30", "R26")
+    live_migration = clause("under live migration a Freeze names VMs of one host, one VM of a set at a time, each "
+                            "moving to a host of its own (notes/decisions.md D15, D17)", "R30", "R27")
+    alone = clause("no other host can share the event: idle, unpatched, with an update of the same event type, "
+                   "carrying VMs, all within the event's slice of each availability set", "R30")
+
+
 class _PatchEmpty(Guard, action="platform_patch_empty_host"):
     patched = clause("the host is already patched", "R18")
     busy = clause("the host has maintenance in flight", "R13")
@@ -392,6 +410,9 @@ class ActionInfo:
 ACTIONS: tuple[ActionInfo, ...] = (
     ActionInfo("platform_announce_event", PLATFORM, True, ("host", "event_type"),
                "announce a Freeze, Reboot or Redeploy for a host", ("R9", "R22"), _Announce),
+    ActionInfo("platform_announce_group", PLATFORM, False, ("host", "event_type"),
+               "announce one Freeze or Reboot for a host and the other hosts of its slice", ("R9", "R22", "R30"),
+               _AnnounceGroup),
     ActionInfo("platform_patch_empty_host", PLATFORM, True, ("host",),
                "patch a host that carries no VM", (), _PatchEmpty),
     ActionInfo("app_approve_event", APPLICATION, False, ("event", "approver"),
@@ -697,27 +718,108 @@ class Spec:
 
     # ------------------------------------------------------------------ actions
 
+    def _announce_refusal(self, s: State, h: int, event_type: str,
+                          g: type[_Announce] | type[_AnnounceGroup]) -> Refusal | None:
+        """The clause of `g` that refuses announcing `event_type` for host `h`, or None: the
+        guard of a single host's announcement, which an announcement for several hosts keeps."""
+        host = s.hosts[h]
+        if host.patched:
+            return g.patched
+        if host.phase != IDLE:
+            return g.busy
+        if host.rounds >= MAX_ROUNDS:
+            return g.rounds
+        if event_type not in self.event_types_for(s, h):
+            return g.event_type
+        resources = self.announced_resources(s, h, event_type)
+        if not resources:
+            return g.no_vms
+        if not self.resources_within_one_update_domain(resources):
+            return g.resources_span_update_domains
+        return None
+
+    def _announced(self, s: State, h: int, event_type: str, resources: tuple[int, ...],
+                   also: tuple[int, ...] = ()) -> State:
+        """The state once an event of `event_type` naming `resources` is announced for host `h`
+        (and the hosts `also`, whose EventIds it does not use)."""
+        host = s.hosts[h]
+        notice = self.announced_notice(event_type)
+        duration = self.params.expected_pause if event_type == "Freeze" else -1
+        e = Event(self.event_id(h, host.rounds + 1), event_type, h, resources, SCHEDULED, notice, notice, duration,
+                  False, also_hosts=also)
+        hosts = self._set_phase(s, h, ANNOUNCED, rounds=host.rounds + 1)
+        for x in also:
+            hosts = hosts[:x] + (evolve_host(hosts[x], phase=ANNOUNCED),) + hosts[x + 1:]
+        return self._with_event(s, e, hosts)
+
     def platform_announce_event(self, s: State, h: int, event_type: str) -> Outcome:
         """The platform announces maintenance of host `h` as a Scheduled event (R9), naming its
         VMs, only if they lie within one update domain of each set where R22 applies."""
-        host = s.hosts[h]
-        if host.patched:
-            return _Announce.patched
-        if host.phase != IDLE:
-            return _Announce.busy
-        if host.rounds >= MAX_ROUNDS:
-            return _Announce.rounds
-        if event_type not in self.event_types_for(s, h):
-            return _Announce.event_type
-        resources = self.announced_resources(s, h, event_type)
-        if not resources:
-            return _Announce.no_vms
-        if not self.resources_within_one_update_domain(resources):
-            return _Announce.resources_span_update_domains
-        notice = self.announced_notice(event_type)
-        duration = self.params.expected_pause if event_type == "Freeze" else -1
-        e = Event(self.event_id(h, host.rounds + 1), event_type, h, resources, SCHEDULED, notice, notice, duration, False)
-        return self._with_event(s, e, self._set_phase(s, h, ANNOUNCED, rounds=host.rounds + 1))
+        refusal = self._announce_refusal(s, h, event_type, _Announce)
+        if refusal is not None:
+            return refusal
+        return self._announced(s, h, event_type, self.announced_resources(s, h, event_type))
+
+    def within_slice(self, resources: Iterable[int], event_type: str) -> bool:
+        """R30: `resources` lie in one slice of each availability set, the slice of `event_type`
+        (one update domain for a Reboot, the profile's freeze slice for a Freeze)."""
+        return all(len(units) <= 1 for units in self.impacted_slices((i, event_type) for i in resources).values())
+
+    def announce_group(self, s: State, h: int, event_type: str) -> tuple[int, ...]:
+        """The other hosts that share an event of `event_type` announced for host `h` (R30): in
+        index order, each idle, unpatched host whose update takes this event type, carrying VMs
+        that keep the event within one slice of each availability set (and within one update
+        domain where R22 applies)."""
+        resources = list(self.residents(s, h))
+        also: list[int] = []
+        for x, host in enumerate(s.hosts):
+            if x == h or host.patched or host.phase != IDLE or host.rounds >= MAX_ROUNDS:
+                continue
+            if event_type not in self.event_types_for(s, x):
+                continue
+            here = self.residents(s, x)
+            if not here:
+                continue
+            joined = resources + list(here)
+            if self.within_slice(joined, event_type) and self.resources_within_one_update_domain(tuple(joined)):
+                resources = joined
+                also.append(x)
+        return tuple(also)
+
+    def platform_announce_group(self, s: State, h: int, event_type: str) -> Outcome:
+        """The platform announces one Scheduled event (R9) for host `h` and every other host of
+        its slice it can share it with (R30): it names their VMs, within one update domain of
+        each set where R22 applies, its EventId is `h`'s, and each host's maintenance is in
+        flight under it.  A Redeploy stays with one host (notes/decisions.md D17)."""
+        if not self.params.multi_host_events:
+            return _AnnounceGroup.disabled
+        refusal = self._announce_refusal(s, h, event_type, _AnnounceGroup)
+        if refusal is not None:
+            return refusal
+        if event_type == "Redeploy":
+            return _AnnounceGroup.redeploy
+        if event_type == "Freeze" and self.params.live_migration:
+            return _AnnounceGroup.live_migration
+        also = self.announce_group(s, h, event_type)
+        if not also:
+            return _AnnounceGroup.alone
+        resources = tuple(sorted(self.residents(s, h) + tuple(i for x in also for i in self.residents(s, x))))
+        return self._announced(s, h, event_type, resources, also)
+
+    def named_on(self, s: State, e: Event, h: int) -> tuple[int, ...]:
+        """The VMs event `e` impacts through host `h`: all it names for an event of one host
+        (a Redeploy's have moved to their target by the time they boot), those on `h` for an
+        event of several hosts (R30)."""
+        if not e.also_hosts:
+            return e.resources
+        return tuple(i for i in e.resources if s.vms[i].host == h)
+
+    def _set_phases(self, s: State, e: Event, phase: str) -> tuple[HostState, ...]:
+        """The hosts with every host of event `e` moved to `phase`."""
+        hosts = s.hosts
+        for x in e.hosts:
+            hosts = hosts[:x] + (evolve_host(hosts[x], phase=phase),) + hosts[x + 1:]
+        return hosts
 
     def platform_patch_empty_host(self, s: State, h: int) -> Outcome:
         """A host that carries no VM is patched without any event."""
@@ -779,7 +881,7 @@ class Spec:
         if not self.recovery_gap_allows(s, e.resources):
             return _Start.recovery_gap
         events = self._replace_event(s, evolve_event(e, status=STARTED_STATUS, not_before_in=None))
-        return evolve_state(s, hosts=self._set_phase(s, e.host, STARTED), events=events, incarnation=s.incarnation + 1)
+        return evolve_state(s, hosts=self._set_phases(s, e, STARTED), events=events, incarnation=s.incarnation + 1)
 
     def platform_cancel_event(self, s: State, event_id: str) -> Outcome:
         """The platform judges a Scheduled event too risky and withdraws it (research 3.5, case 2; R11)."""
@@ -791,7 +893,7 @@ class Spec:
         if s.hosts[e.host].rounds >= MAX_ROUNDS - 1:
             return _Cancel.last_round
         events, removed = self._without_event(s, e)
-        return evolve_state(s, hosts=self._set_phase(s, e.host, IDLE), events=events, incarnation=s.incarnation + 1,
+        return evolve_state(s, hosts=self._set_phases(s, e, IDLE), events=events, incarnation=s.incarnation + 1,
                             removed=removed)
 
     def host_freeze(self, s: State, h: int) -> Outcome:
@@ -807,9 +909,9 @@ class Spec:
         return self.frozen(s, h, e)
 
     def frozen(self, s: State, h: int, e: Event) -> State:
-        """The effect of a freeze: each VM of `e` frozen with a snapshot of its memory."""
+        """The effect of a freeze: each VM of `e` on `h` frozen with a snapshot of its memory."""
         vms = list(s.vms)
-        for i in e.resources:
+        for i in self.named_on(s, e, h):
             v = vms[i]
             vms[i] = evolve_vm(v, status=FROZEN, snapshot=v.memory, frozen_for=0)
         return evolve_state(s, hosts=self._set_phase(s, h, IN_FREEZE), vms=tuple(vms))
@@ -928,7 +1030,7 @@ class Spec:
         """The VMs of `e` restart (on `target`, if given): memory lost, timers and clock reset;
         host `h` is patched by the restart, unless a user asked for it (R35)."""
         vms = list(s.vms)
-        for i in e.resources:
+        for i in self.named_on(s, e, h):
             vms[i] = evolve_vm(vms[i], status=REBOOTING, host=KEEP if target is None else target, memory=BLANK,
                                snapshot=None, frozen_for=None, clock_lag=0, unsynced_for=None)
         if e.source == USER_SOURCE:  # a user's restart is no maintenance: the update stays pending (R35)
@@ -946,10 +1048,11 @@ class Spec:
         if e is None:
             return _BootVMs.no_event
         vms = list(s.vms)
-        for i in e.resources:
+        booted = self.named_on(s, e, h)
+        for i in booted:
             vms[i] = evolve_vm(vms[i], status=RUNNING, snapshot=None, frozen_for=None, clock_lag=0, unsynced_for=None)
         return evolve_state(s, hosts=self._set_phase(s, h, RECOVERED), vms=tuple(vms),
-                            recovering=self.recovered(s, e.resources))
+                            recovering=self.recovered(s, booted))
 
     def host_hardware_failure(self, s: State, h: int) -> Outcome:
         """The host fails (research 3.4, 3.5 exceptional case 3): a Reboot naming its VMs appears
@@ -1028,10 +1131,10 @@ class Spec:
             return _Complete.removed if event_id in s.removed else _Complete.unknown
         if e.status != STARTED_STATUS:
             return _Complete.not_started
-        if s.hosts[e.host].phase != RECOVERED:
+        if any(s.hosts[x].phase != RECOVERED for x in e.hosts):
             return _Complete.vms_not_back
         events, removed = self._without_event(s, e)
-        return evolve_state(s, hosts=self._set_phase(s, e.host, IDLE), events=events, incarnation=s.incarnation + 1,
+        return evolve_state(s, hosts=self._set_phases(s, e, IDLE), events=events, incarnation=s.incarnation + 1,
                             removed=removed)
 
     def time_choices(self, s: State) -> tuple[int, ...]:

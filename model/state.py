@@ -115,6 +115,13 @@ class Event:
     source: str = PLATFORM_SOURCE  # EventSource: Platform or User
     approved_by: int | None = None  # who approved it: a VM index or OUTSIDE; None while unapproved (R28)
     tenants_approved: tuple[int, ...] = ()  # availability sets whose VM approved, while all must (R29)
+    also_hosts: tuple[int, ...] = ()  # the other hosts whose VMs it names, sorted: one slice of a set (R30)
+
+    @property
+    def hosts(self) -> tuple[int, ...]:
+        """Every host the event names VMs of, sorted: its own (`host`, which its EventId names)
+        and, for an event announced for several hosts at once, the others (R30)."""
+        return tuple(sorted((self.host,) + self.also_hosts)) if self.also_hosts else (self.host,)
 
     @property
     def unplanned(self) -> bool:
@@ -147,8 +154,10 @@ class State:
         return None
 
     def event_of_host(self, host: int) -> Event | None:
+        """The event whose maintenance covers `host`: announced for it, or for several hosts
+        with it among them (R30)."""
         for e in self.events:
-            if e.host == host:
+            if e.host == host or host in e.also_hosts:
                 return e
         return None
 
@@ -202,6 +211,7 @@ def evolve_event(
     resources: tuple[int, ...] | Keep = KEEP, status: str | Keep = KEEP, not_before_in: int | None | Keep = KEEP,
     notice: int | Keep = KEEP, duration: int | Keep = KEEP, approved: bool | Keep = KEEP, source: str | Keep = KEEP,
     approved_by: int | None | Keep = KEEP, tenants_approved: tuple[int, ...] | Keep = KEEP,
+    also_hosts: tuple[int, ...] | Keep = KEEP,
 ) -> Event:
     return Event(
         e.event_id if event_id is KEEP else event_id,
@@ -216,6 +226,7 @@ def evolve_event(
         e.source if source is KEEP else source,
         e.approved_by if approved_by is KEEP else approved_by,
         e.tenants_approved if tenants_approved is KEEP else tenants_approved,
+        e.also_hosts if also_hosts is KEEP else also_hosts,
     )
 
 

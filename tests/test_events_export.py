@@ -269,3 +269,29 @@ def test_a_hardware_failure_is_exported_already_started_and_reported_apart_from_
     allowed = check(lines, spec=spec)
     assert hardware_failures_only(allowed) and allowed.summary.warnings["R11"] >= 1
     assert check(lines).failed  # strict, allowing nothing: the exception is an error
+
+
+def test_an_event_of_several_hosts_is_seen_set_wide_and_checks_strictly():
+    """R30 in a capture: on SET_WIDE one Reboot names vm0 and vm1, of h0 and h1; vm2 (of the other
+    update domain, on h2) sees it only in the set-wide view (`--scope set`, the current page's
+    delivery to every VM of the set), and every view checks strictly."""
+    spec = CONFIGS["SET_WIDE"].spec()
+    for seed in range(40):
+        path = walk(spec, seed=seed)
+        if any(st.name == "platform_announce_group" for st, _ in path):
+            break
+    else:
+        raise AssertionError("no seeded walk announces an event of several hosts")
+    grouped = {e.event_id for _, s in path for e in s.events if e.also_hosts}
+    assert grouped
+    guids = {event_guid(x) for x in grouped}
+
+    def seen(vm, scope):
+        lines = export(spec, vm, seed=seed, scope=scope)
+        report = check(lines)
+        assert not report.failed and not report.findings, [str(f) for f in report.findings]
+        return {(e["EventId"], tuple(e["Resources"])) for x in lines for e in x.observation["document"]["Events"]}
+
+    assert {r for g, r in seen("vm0", "vm") if g in guids} == {("vm0", "vm1")}
+    assert not {g for g, _ in seen("vm2", "vm")} & guids
+    assert {r for g, r in seen("vm2", "set") if g in guids} == {("vm0", "vm1")}

@@ -125,6 +125,13 @@ def _two_redeploys_of_one_update_domain():
     return Spec(topo, profile("dev-timing", allow_redeploy=True))
 
 
+def _multi_host(config, **overrides):
+    """`config` where the platform may announce an event for several hosts at once (R30), with a
+    spare host and the given parameters."""
+    spec = _with_spare_host(config)
+    return Spec(spec.topology, replace(spec.params, multi_host_events=True, **overrides))
+
+
 def _witnesses():
     """What TINY cannot show, and where each is shown: (why, spec, the actions whose clauses it
     is searched for).  A search stops once the missing clauses of its actions are all met, so no
@@ -142,6 +149,12 @@ def _witnesses():
          "taken before it moves", CONFIGS["LIVE_MIGRATION"].spec(), {"host_live_migrate", "platform_announce_event"}),
         ("R35 is refused on a patched host only where a Redeploy moved its VM there",
          Spec(user_redeploys.topology, replace(user_redeploys.params, user_events=True)), {"user_reboot_vm"}),
+        ("R30 with R22: a host of two update domains is never part of a group", _multi_host(CONFIGS["UNSAFE_SHARED_HOST"]),
+         {"platform_announce_group"}),
+        ("R30: a Redeploy stays with one host, and a host no other can join is announced alone",
+         _multi_host(CONFIGS["SET_WIDE"], allow_redeploy=True), {"platform_announce_group"}),
+        ("R30 with R27: a live migration is never a group", Spec(CONFIGS["LIVE_MIGRATION"].topology, replace(CONFIGS["LIVE_MIGRATION"].params, multi_host_events=True)),
+         {"platform_announce_group"}),
     )
 
 

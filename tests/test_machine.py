@@ -64,17 +64,24 @@ def test_one_rule_per_model_action():
     unplanned = CONFIGS["UNPLANNED"]
     cls = machine_class(st.just(World("UNPLANNED", unplanned.topology, unplanned.params)),
                         optional=optional_actions(unplanned.params))
-    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"user_reboot_vm", "host_live_migrate"}
+    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"user_reboot_vm", "host_live_migrate",
+                                                                                   "platform_announce_group"}
     assert "host_hardware_failure" in cls.unfair and "host_hardware_failure" not in RolloutMachine.unfair
     users = CONFIGS["USER_EVENTS"]
     cls = machine_class(st.just(World("USER_EVENTS", users.topology, users.params)),
                         optional=optional_actions(users.params))
-    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"host_hardware_failure", "host_live_migrate"}
+    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"host_hardware_failure", "host_live_migrate",
+                                                                                   "platform_announce_group"}
     assert "user_reboot_vm" in cls.unfair and "user_reboot_vm" not in RolloutMachine.unfair
     live = CONFIGS["LIVE_MIGRATION"]  # live migration (R27): a fair action, so never silenced
     cls = machine_class(_world("LIVE_MIGRATION"), optional=optional_actions(live.params))
-    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"host_hardware_failure", "user_reboot_vm"}
+    assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"host_hardware_failure", "user_reboot_vm",
+                                                                                   "platform_announce_group"}
     assert "host_live_migrate" not in cls.unfair
+    wide = CONFIGS["SET_WIDE"]  # events of several hosts (R30): an unfair alternative to the single announcement
+    cls = machine_class(_world("SET_WIDE"), optional=optional_actions(wide.params))
+    assert "platform_announce_group" in {r.function.__name__ for r in cls.setup_state().rules}
+    assert "platform_announce_group" in cls.unfair
 
 
 LiveMigration = machine_class(_world("LIVE_MIGRATION"), name="LiveMigration",

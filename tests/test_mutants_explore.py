@@ -19,6 +19,9 @@ from vmspec.properties.engines.symmetry import declared_symmetric
 from vmspec.properties.evidence.counterexample import replay
 
 PINS = {
+    'group_spans_slices': {
+        'event_hosts_one_slice': ('safety', None, [('platform_announce_group', ('h0', 'Reboot'))]),
+    },
     'first_tenant_releases': {
         'approved_by_every_tenant': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0'))]),
     },

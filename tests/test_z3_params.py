@@ -35,8 +35,9 @@ def test_all_sizes_proof_holds(proof):
 def test_every_encoded_property_is_covered_for_all_sizes(proof):
     covered = set(INVARIANTS) | set(TRANSITIONS) | set(CONSEQUENCES) | {"deadlock_free"}
     always = {p.name for p in REGISTRY if p.kind == ALWAYS}
-    # only_scheduled_or_started is structural here: the EventStatus sort has just two values
-    assert always - covered == {"only_scheduled_or_started"}
+    # only_scheduled_or_started is structural here: the EventStatus sort has just two values; events of
+    # several hosts (R30) are not encoded here (notes/proofs.md, decisions D17), so R30 is not claimed
+    assert always - covered == {"only_scheduled_or_started", "event_hosts_one_slice"}
 
 
 WHERE = {

@@ -245,6 +245,15 @@ class FirstTenantReleases(Spec):
         return True
 
 
+class GroupSpansSlices(Spec):
+    """An event announced for several hosts takes in hosts of any slice of a set."""
+
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
+    def within_slice(self, resources, event_type: str) -> bool:  # type: ignore[no-untyped-def]
+        return True
+
+
 class ShortNotice(Spec):
     symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
 
@@ -505,6 +514,14 @@ MUTANTS: tuple[Mutant, ...] = (
         "on shared infrastructure the first tenant's approval releases the event, without the other tenants'",
         FirstTenantReleases,
         "ALL_TENANTS",
+    ),
+    Mutant(
+        "group_spans_slices",
+        "R30",
+        ("event_hosts_one_slice",),
+        "an event announced for several hosts names VMs of two update domains of a set under a Reboot",
+        GroupSpansSlices,
+        "SET_WIDE",
     ),
     Mutant(
         "short_notice",

@@ -361,6 +361,39 @@ def aset_keeps_a_running_vm(spec: Spec, s: State) -> str | None:
     return None
 
 
+# ---------------------------------------------------------------------- R30 events of several hosts
+
+
+@prop("event_hosts_one_slice", ALWAYS, "R30", reads=("vms", "events"))
+def event_hosts_one_slice(spec: Spec, s: State) -> str | None:
+    """An event that names the VMs of several hosts is a Freeze or Reboot the platform announced with notice
+    where the profile allows it; it names every VM on each of its hosts and no other, and its Resources lie
+    within one slice of each availability set, the slice of its event type."""
+    for e in s.events:
+        if not e.also_hosts:
+            continue
+        if not spec.params.multi_host_events:
+            return f"event {e.event_id} names VMs of hosts {_hosts(spec, e.hosts)}, which the profile does not allow"
+        if e.event_type == "Redeploy" or e.host in e.also_hosts or list(e.also_hosts) != sorted(set(e.also_hosts)):
+            return f"{e.event_type} {e.event_id} names hosts {_hosts(spec, e.hosts)}"
+        if not e.maintenance or e.unplanned:
+            return f"{e.event_type} {e.event_id} of hosts {_hosts(spec, e.hosts)} is not announced maintenance"
+        on_hosts = tuple(i for i, v in enumerate(s.vms) if v.host in e.hosts)
+        if tuple(sorted(e.resources)) != on_hosts:
+            return (f"{e.event_type} {e.event_id} names {', '.join(_vm(spec, i) for i in e.resources) or 'no VM'}, "
+                    f"but hosts {_hosts(spec, e.hosts)} carry {', '.join(_vm(spec, i) for i in on_hosts) or 'no VM'}")
+        for a, units in sorted(spec.impacted_slices((i, e.event_type) for i in e.resources).items()):
+            if len(units) > 1:
+                aset = spec.topology.availability_sets[a].name
+                return (f"{e.event_type} {e.event_id} of hosts {_hosts(spec, e.hosts)} names {_slices(units)} of "
+                        f"availability set {aset}")
+    return None
+
+
+def _hosts(spec: Spec, hosts: tuple[int, ...]) -> str:
+    return ", ".join(spec.host_names[h] for h in hosts)
+
+
 # ---------------------------------------------------------------------- R22 Resources within one update domain
 
 
@@ -576,10 +609,11 @@ def removed_event_never_returns(spec: Spec, s: State) -> str | None:
 
 @prop("finished_event_removed", ALWAYS, "R13", reads=("hosts", "events"))
 def finished_event_removed(spec: Spec, s: State) -> str | None:
-    """An event stays in the document only while its host's maintenance is in flight."""
+    """An event stays in the document only while its hosts' maintenance is in flight."""
     for e in s.events:
-        if s.hosts[e.host].phase == IDLE:
-            return f"event {e.event_id} is still {e.status} although host {_host(spec, e.host)}'s maintenance is over"
+        for h in e.hosts:
+            if s.hosts[h].phase == IDLE:
+                return f"event {e.event_id} is still {e.status} although host {_host(spec, h)}'s maintenance is over"
     return None
 
 

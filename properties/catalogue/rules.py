@@ -341,6 +341,26 @@ RULES: tuple[Rule, ...] = (
         "payload with EventStatus:\"Started\"\")",
     ),
     Rule(
+        "R30",
+        "An event may name the VMs of several hosts of one slice",
+        "Where the profile allows it (`multi_host_events`: the profiles of the current pages, typical-2026 and "
+        "live-migration; not the 2017 ones nor dev timing), the platform may announce one Freeze or Reboot for "
+        "several hosts at once: its Resources name every VM of every one of them, and lie within one slice of "
+        "each availability set, the slice of its event type (one update domain for a Reboot, the profile's "
+        "freeze slice for a Freeze); it is announced with notice, its EventId is one host's, and it completes "
+        "once every host's VMs are back.  A Redeploy, and a live migration's Freeze, name the VMs of one host.  "
+        "Every VM of a set sees the set's events (R28).  Not checked: two events at once naming one VM.  The "
+        "current page shows several events in one document but never one VM in the Resources of two, nor how "
+        "two impacts on one VM would combine, so the model keeps one event per VM: a trace that names a VM in "
+        "two events at once is reported by the strengthening invariant `vm_named_by_one_event` (R7), which "
+        "the documentation neither requires nor refutes (notes/decisions.md D17).",
+        "research 3.3 (Resources, 2017-2020 pages: \"guaranteed to contain machines from at most one update "
+        "domain, but it might not contain all machines in the UD\"; Scope: events are delivered to every VM of "
+        "the availability set; the current page's example Freeze for \"two VMs which were live migrated to "
+        "another node\"); fidelity review 3 (\"Resources of one event: at most one UD (SE17, SE19) but "
+        "possibly several hosts\") and 4 (\"several events may be in one document\")",
+    ),
+    Rule(
         "R31",
         "The typical pause",
         "A pause usually ends within the typical bound of the profile: under 10 s since 2019, 5 s for "

@@ -26,7 +26,13 @@ _IN_FLIGHT_STARTED = ("started", "frozen", "rebooting", "recovered")  # host pha
 
 
 def _events_of_host(s: State, h: int) -> list:
-    return [e for e in s.events if e.host == h]
+    return [e for e in s.events if e.host == h or h in e.also_hosts]
+
+
+def _impact_host(s: State, e, i: int) -> int:  # type: ignore[no-untyped-def]
+    """The host through which event `e` impacts VM `i`: the event's own host, or for an event
+    of several hosts the one the VM sits on (R30)."""
+    return s.vms[i].host if e.also_hosts else e.host
 
 
 @prop("event_matches_phase", ALWAYS, "R13", reads=("hosts", "events"))
@@ -71,13 +77,14 @@ def impacted_vms_match_phase(spec: Spec, s: State) -> str | None:
     """The VMs an event names are running until its host freezes or reboots them, frozen on
     that host while it is frozen, rebooting while it reboots, and running once recovered."""
     for e in s.events:
-        phase = s.hosts[e.host].phase
-        want = _STATUS_IN_PHASE.get(phase)
         for i in e.resources:
+            h = _impact_host(s, e, i)
+            phase = s.hosts[h].phase
+            want = _STATUS_IN_PHASE.get(phase)
             v = s.vms[i]
             if want is not None and v.status != want:
-                return f"VM {_vm(spec, i)} is {v.status} while host {_host(spec, e.host)} is {phase}"
-            if phase in (ANNOUNCED, "started", "frozen") and v.host != e.host:
+                return f"VM {_vm(spec, i)} is {v.status} while host {_host(spec, h)} is {phase}"
+            if phase in (ANNOUNCED, "started", "frozen") and v.host not in e.hosts:
                 return f"VM {_vm(spec, i)} named by {e.event_id} is on {_host(spec, v.host)} while {phase}"
     return None
 
@@ -93,7 +100,7 @@ def impacted_vm_named_by_its_event(spec: Spec, s: State) -> str | None:
             if s.hosts[v.host].phase != "frozen" or e is None or i not in e.resources:
                 return f"VM {_vm(spec, i)} is frozen but host {_host(spec, v.host)}'s event does not freeze it"
         elif v.status == REBOOTING:
-            if not any(i in e.resources and s.hosts[e.host].phase == "rebooting" for e in s.events):
+            if not any(i in e.resources and s.hosts[_impact_host(s, e, i)].phase == "rebooting" for e in s.events):
                 return f"VM {_vm(spec, i)} is rebooting but no rebooting host's event names it"
             if not s.hosts[v.host].patched and not any(i in e.resources and not e.maintenance for e in s.events):
                 return f"VM {_vm(spec, i)} is rebooting on unpatched host {_host(spec, v.host)}"
@@ -116,7 +123,7 @@ def named_vm_on_event_host_or_patched(spec: Spec, s: State) -> str | None:
     for e in s.events:
         for i in e.resources:
             h = s.vms[i].host
-            if h != e.host and not s.hosts[h].patched:
+            if h not in e.hosts and not s.hosts[h].patched:
                 return f"VM {_vm(spec, i)} named by {e.event_id} is on unpatched host {_host(spec, h)}"
     return None
 
@@ -188,9 +195,10 @@ def freeze_only_for_in_place_update(spec: Spec, s: State) -> str | None:
     """A host announced, started or frozen under a Freeze has an update that can be applied
     in place (the watchdog marks it for a reboot only as it resumes the VMs)."""
     for e in s.events:
-        x = s.hosts[e.host]
-        if e.event_type == "Freeze" and x.phase in (ANNOUNCED, "started", "frozen") and x.needs_reboot:
-            return f"host {_host(spec, e.host)} is {x.phase} under Freeze {e.event_id} but its update needs a reboot"
+        for h in e.hosts:
+            x = s.hosts[h]
+            if e.event_type == "Freeze" and x.phase in (ANNOUNCED, "started", "frozen") and x.needs_reboot:
+                return f"host {_host(spec, h)} is {x.phase} under Freeze {e.event_id} but its update needs a reboot"
     return None
 
 

@@ -101,6 +101,11 @@ def announce(host: str, event_type: str = "Freeze") -> Step:
     return Step("platform_announce_event", (host, event_type))
 
 
+def announce_group(host: str, event_type: str = "Reboot") -> Step:
+    """One event for `host` and the other hosts of its slice that can share it (R30)."""
+    return Step("platform_announce_group", (host, event_type))
+
+
 def patch_empty_host(host: str) -> Step:
     return Step("platform_patch_empty_host", (host,))
 

@@ -335,7 +335,8 @@ STUTTER_RULE = "time_passes"
 # their rules (and may silence them) only when its worlds can take them (`machine_class`), so the
 # derandomised campaigns of every other world draw exactly as without them.
 OPTIONAL_ACTIONS = {"host_hardware_failure": "hardware_failures", "user_reboot_vm": "user_events",
-                    "host_live_migrate": "live_migration"}
+                    "host_live_migrate": "live_migration",
+                    "platform_announce_group": "multi_host_events"}
 
 
 def optional_actions(params: Any) -> frozenset[str]:

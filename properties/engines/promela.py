@@ -84,11 +84,13 @@ ENCODED_ACTIONS = frozenset(a.name for a in ACTIONS) & {
 # The fields of the state values this encoding knows; a field added later is refused.  An event's
 # `tenants_approved` (R29) is a bitmask over availability sets (`eta<h>`); its `source` (R35) is
 # `esr<h>`, 1 for EventSource User.
+# `also_hosts` (R30) stays empty unless `multi_host_events` is set, a parameter refused with its action
+# `platform_announce_group`.
 KNOWN_FIELDS = {
     HostState: ("patched", "needs_reboot", "phase", "rounds"),
     VMState: ("status", "host", "memory", "snapshot", "frozen_for", "clock_lag", "unsynced_for"),
     Event: ("event_id", "event_type", "host", "resources", "status", "not_before_in", "notice", "duration", "approved",
-            "source", "approved_by", "tenants_approved"),
+            "source", "approved_by", "tenants_approved", "also_hosts"),
     State: ("hosts", "vms", "events", "incarnation", "removed", "recovering"),
 }
 KNOWN_PARAMS = ("pause_bound", "min_notice", "short_notice", "resync_latency", "freeze_slice", "granularity",
@@ -105,7 +107,12 @@ NOT_ENCODED_PROPERTIES: dict[str, str] = {
 
 # Actions the model takes only where a parameter is on (their guard refuses everything otherwise),
 # by that `Params` field: with it off, a model without them is exact.
-PARAMETER_ACTIONS = {"host_live_migrate": "live_migration", "user_reboot_vm": "user_events"}
+PARAMETER_ACTIONS = {"host_live_migrate": "live_migration", "user_reboot_vm": "user_events",
+                     "platform_announce_group": "multi_host_events"}
+
+
+NOT_ENCODED_PROPERTIES["event_hosts_one_slice"] = (
+    "checks nothing without multi_host_events (R30), a parameter this encoding refuses")
 
 
 def _never_taken(spec: Spec, action: str) -> bool:

@@ -211,6 +211,8 @@ class Symmetry:
             parts = split(e.event_id)
             if parts is None or parts[0] != e.host:
                 return None  # an EventId that does not name its host: no renaming is safe
+            if e.also_hosts:
+                return None  # an event of several hosts (R30): left as it is (decisions D17)
             ev_host.setdefault(e.host, []).append(
                 (parts[1], e.event_type, e.status, _opt(e.not_before_in), e.notice, e.duration, e.approved, len(e.resources),
                  e.source,

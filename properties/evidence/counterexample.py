@@ -160,6 +160,9 @@ class Counterexample:
         if isinstance(written, dict) and "approval_scope" not in written:
             # written before approvals named their approver: only a VM the event named approved (R28)
             written = {**written, "approval_scope": "resources", "approval_from_outside": False}
+        if isinstance(written, dict) and "multi_host_events" not in written:
+            # written before events could name several hosts: one host per event (R30)
+            written = {**written, "multi_host_events": False}
         params = params_from_dict(written, path, "params")
         if data["mutant"] is not None and data["mutant"] not in MUTANT_BY_NAME:
             raise InputError(path, None, "mutant", f"unknown mutant {data['mutant']!r}")

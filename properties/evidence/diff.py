@@ -210,7 +210,16 @@ def _believed_event(spec: Spec, s: State, e: dict, source: str, line: int | None
         approved,
         e.get("EventSource", base.source if base else PLATFORM_SOURCE),
         _believed_approver(spec, e, base, approved, res, source, line),
+        also_hosts=_believed_hosts(s, base, host, res),
     )
+
+
+def _believed_hosts(s: State, base: Event | None, host: int, res: tuple[int, ...]) -> tuple[int, ...]:
+    """The other hosts a reported event covers (R30): where the model's event of that id covers
+    several hosts, the hosts of the VMs the report names; otherwise none."""
+    if base is None or not base.also_hosts:
+        return ()
+    return tuple(sorted({s.vms[i].host for i in res} - {host}))
 
 
 def _believed_approver(spec: Spec, e: dict, base: Event | None, approved: Any, res: tuple[int, ...], source: str,

@@ -9,7 +9,10 @@ Python model (`vmspec.properties.engines.z3.decode`).
 
 Left out: the slot layout cannot show two events of one host at once.  The model never
 has them (`event_matches_phase`, R13); a mutant that leaves an event behind is encoded
-exactly up to its first violation, which is where bounded model checking stops.
+exactly up to its first violation, which is where bounded model checking stops.  An event
+that names the VMs of several hosts (R30) sits in the slot of the host its EventId names,
+with a membership vector over the other hosts (`SymEvent.also`); a host's actions act under
+the event that covers it (`event_of_host`), as `State.event_of_host` does.
 """
 
 from __future__ import annotations
@@ -86,6 +89,7 @@ class Encoding:
         self.n_sets = len(spec.topology.availability_sets)
         self._per_state: dict[tuple[str, int], tuple[Any, Any]] = {}  # terms built once per symbolic value
         self._slice_groups: list[list[list[tuple[int, int]]]] | None = None
+        self.multi = self.params.multi_host_events  # R30: an event may cover several hosts
 
     # ------------------------------------------------------------ constants and variables
 
@@ -116,6 +120,7 @@ class Encoding:
                 B(f"{prefix}.e{h}.approved"), I(f"{prefix}.e{h}.round"), B(f"{prefix}.e{h}.renamed"),
                 I(f"{prefix}.e{h}.approver"), tuple(B(f"{prefix}.e{h}.tenant{a}") for a in range(self.n_sets)),
                 B(f"{prefix}.e{h}.user"),
+                tuple(B(f"{prefix}.e{h}.also{x}") for x in range(self.n_hosts)) if self.multi else (),
             )
             for h in range(self.n_hosts)
         )
@@ -144,11 +149,12 @@ class Encoding:
         )
         slots = []
         for h in range(self.n_hosts):
-            e = s.event_of_host(h)
+            e = next((x for x in s.events if x.host == h), None)  # the slot of the host its EventId names
             if e is None:
                 slots.append(SymEvent(bv(False), iv(0), tuple(bv(False) for _ in range(self.n_vms)), iv(0), iv(NONE),
                                       iv(0), iv(0), bv(False), iv(0), bv(False), iv(NONE),
-                                      tuple(bv(False) for _ in range(self.n_sets)), bv(False)))
+                                      tuple(bv(False) for _ in range(self.n_sets)), bv(False),
+                                      tuple(bv(False) for _ in range(self.n_hosts)) if self.multi else ()))
                 continue
             stem, _, rest = e.event_id.partition("#")
             renamed = rest.endswith("'")
@@ -157,6 +163,7 @@ class Encoding:
                 iv(self.statuses.index(e.status)), opt(e.not_before_in), iv(e.notice), iv(e.duration),
                 bv(e.approved), iv(int(rest.rstrip("'"))), bv(renamed), opt(e.approved_by),
                 tuple(bv(a in e.tenants_approved) for a in range(self.n_sets)), bv(e.source == USER_SOURCE),
+                tuple(bv(x in e.also_hosts) for x in range(self.n_hosts)) if self.multi else (),
             ))
         removed = tuple(
             tuple((bv(self.event_id(h, r, False) in s.removed), bv(self.event_id(h, r, True) in s.removed))
@@ -202,6 +209,68 @@ class Encoding:
 
     def is_status(self, e: SymEvent, name: str) -> z3.BoolRef:
         return e.status == self.status_ix(name)
+
+    # R30: an event may cover several hosts (`Event.also_hosts`, a membership vector per slot)
+
+    def no_also(self) -> tuple[z3.BoolRef, ...]:
+        """The membership vector of an event of one host."""
+        return tuple(z3.BoolVal(False) for _ in range(self.n_hosts)) if self.multi else ()
+
+    def covers(self, s: SymState, k: int, x: int) -> z3.BoolRef:
+        """The event in slot `k` covers host `x`: it is `x`'s own, or names `x`'s VMs with them."""
+        e = s.slots[k]
+        if k == x:
+            return e.present
+        return z3.And(e.present, e.also[x]) if self.multi else z3.BoolVal(False)
+
+    def event_of_host(self, s: SymState, x: int) -> SymEvent:
+        """The event whose maintenance covers host `x` (`State.event_of_host`): its own slot, or
+        the first slot whose event also covers it; its `present` says whether there is one."""
+        if not self.multi:
+            return s.slots[x]
+        others = [k for k in range(self.n_hosts) if k != x]
+        out = s.slots[x]
+        for k in reversed(others):
+            out = _ite(z3.And(z3.Not(s.slots[x].present), self.covers(s, k, x)), s.slots[k], out)  # type: ignore[assignment]
+        return out
+
+    def grouped(self, e: SymEvent) -> z3.BoolRef:
+        """The event covers other hosts besides its own (R30)."""
+        return z3.Or(list(e.also)) if self.multi and e.also else z3.BoolVal(False)
+
+    def named_on(self, s: SymState, e: SymEvent, x: int) -> tuple[z3.BoolRef, ...]:
+        """Per VM: event `e` impacts it through host `x` (`Spec.named_on`): every VM it names, or,
+        for an event of several hosts, those it names on `x`."""
+        if not self.multi:
+            return e.resources
+        g = self.grouped(e)
+        return tuple(z3.And(r, z3.Or(z3.Not(g), v.host == x)) for r, v in zip(e.resources, s.vms))
+
+    def _with_phases(self, s: SymState, k: int, phase: str) -> SymState:
+        """Every host the event in slot `k` covers moved to `phase` (`Spec._set_phases`)."""
+        t = self._with_host(s, k, phase=z3.IntVal(self.phase(phase)))
+        if not self.multi:
+            return t
+        e = s.slots[k]
+        hosts = tuple(x if j == k else replace(x, phase=z3.If(e.also[j], self.phase(phase), x.phase))
+                      for j, x in enumerate(t.hosts))
+        return replace(t, hosts=hosts)
+
+    def all_recovered(self, s: SymState, k: int) -> z3.BoolRef:
+        """Every host the event in slot `k` covers is recovered."""
+        own = self.is_phase(s, k, RECOVERED)
+        if not self.multi:
+            return own
+        e = s.slots[k]
+        return z3.And([own] + [z3.Implies(e.also[j], self.is_phase(s, j, RECOVERED))
+                               for j in range(self.n_hosts) if j != k])
+
+    def within_slice(self, resources: tuple[z3.BoolRef, ...], etype: int) -> z3.BoolRef:
+        """R30: `resources` lie within one slice of each availability set, the slice of `etype`."""
+        keys = self.spec.slice_of[EVENT_TYPES[etype]]
+        return z3.And([z3.Not(z3.And(resources[i], resources[j])) for i in range(self.n_vms)
+                       for j in range(i + 1, self.n_vms) if keys[i][0] == keys[j][0] and keys[i] != keys[j]]
+                      or [z3.BoolVal(True)])
 
     def announced_resources(self, s: SymState, h: int, etype: int) -> tuple[z3.BoolRef, ...]:
         """The VMs an event of type `etype` for host `h` names: every VM on it, or, for a live
@@ -335,20 +404,20 @@ class Encoding:
             c.append(z3.Not(z3.And(resources[i], left != NONE, gap_ud != ud)))
         return z3.And(c) if c else z3.BoolVal(True)
 
-    def recovered(self, s: SymState, h: int) -> tuple:
-        """The recovery timers once the VMs named by the event of `h` are back (R21): each set
-        with a named VM starts the gap of that VM's update domain (the first named, as the model)."""
+    def recovered(self, s: SymState, booted: tuple[z3.BoolRef, ...]) -> tuple:
+        """The recovery timers once the VMs `booted` are back (R21): each set with a booted VM
+        starts the gap of that VM's update domain (the first, as the model)."""
         gap = self.params.gap()
         if not gap:
             return s.recovering
-        e, by_ud = s.slots[h], self.spec.slice_of["Reboot"]
+        by_ud = self.spec.slice_of["Reboot"]
         out = []
         for a, (gap_ud, left) in enumerate(s.recovering):
             members = [(i, ud) for i, (b, (_, ud)) in enumerate(by_ud) if b == a]
             new_ud, new_left = gap_ud, left
             for i, ud in reversed(members):  # the first named VM of the set decides, as Spec.recovered
-                new_ud = z3.If(e.resources[i], z3.IntVal(ud), new_ud)
-                new_left = z3.If(e.resources[i], z3.IntVal(gap), new_left)
+                new_ud = z3.If(booted[i], z3.IntVal(ud), new_ud)
+                new_left = z3.If(booted[i], z3.IntVal(gap), new_left)
             out.append((new_ud, new_left))
         return tuple(out)
     def approver_candidates(self) -> tuple[int, ...]:
@@ -426,9 +495,37 @@ class Encoding:
         duration = self.params.expected_pause if etype == FREEZE else -1
         e = SymEvent(z3.BoolVal(True), z3.IntVal(etype), res, z3.IntVal(self.status_ix(SCHEDULED)), z3.IntVal(notice),
                      z3.IntVal(notice), z3.IntVal(duration), z3.BoolVal(False), self.id_round(host.rounds + 1),
-                     z3.BoolVal(False), z3.IntVal(NONE), tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(False))
+                     z3.BoolVal(False), z3.IntVal(NONE), tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(False),
+                     self.no_also())
         t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
         return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(ANNOUNCED)), rounds=host.rounds + 1)
+
+    def platform_announce_group(self, s: SymState, h: int, etype: int) -> tuple[z3.BoolRef, SymState]:
+        """R30: one event for host `h` and, in index order, every other idle, unpatched host whose
+        update takes `etype` and whose VMs keep the Resources within one slice of each set (and
+        one update domain where R22 applies); never a Redeploy, nor a live migration."""
+        if not self.multi or etype == REDEPLOY or (etype == FREEZE and self.params.live_migration):
+            return z3.BoolVal(False), s
+        guard, t = self.platform_announce_event(s, h, etype)
+        acc = self.residents(s, h)
+        also = []
+        for x in range(self.n_hosts):
+            if x == h:
+                also.append(z3.BoolVal(False))
+                continue
+            host = s.hosts[x]
+            here = self.residents(s, x)
+            joined = tuple(z3.Or(a, b) for a, b in zip(acc, here))
+            ok = z3.And(z3.Not(host.patched), self.is_phase(s, x, IDLE), host.rounds < MAX_ROUNDS,
+                        self.event_types_for(s, x)[etype], z3.Or(here), self.within_slice(joined, etype),
+                        self.resources_within_one_update_domain(joined))
+            acc = tuple(z3.If(ok, a, b) for a, b in zip(joined, acc))
+            also.append(ok)
+        slot = replace(t.slots[h], resources=acc, also=tuple(also))
+        t = replace(t, slots=_set(t.slots, h, slot))
+        hosts = tuple(x if j == h else replace(x, phase=z3.If(also[j], self.phase(ANNOUNCED), x.phase))
+                      for j, x in enumerate(t.hosts))
+        return z3.And(guard, z3.Or(also)), replace(t, hosts=hosts)
 
     def platform_patch_empty_host(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         host = s.hosts[h]
@@ -462,16 +559,16 @@ class Encoding:
                        self.slice_allows(s, e.resources, e.etype), self.recovery_gap_allows(s, e.resources))
         t = self._with_slot(s, h, status=z3.IntVal(self.status_ix(STARTED_STATUS)), not_before_in=z3.IntVal(NONE))
         t = replace(t, incarnation=s.incarnation + 1)
-        return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(STARTED)))
+        return guard, self._with_phases(t, h, STARTED)
 
     def platform_cancel_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         e = s.slots[h]
         guard = z3.And(e.present, self.is_status(e, SCHEDULED), s.hosts[h].rounds < MAX_ROUNDS - 1)
         t = replace(self._remove_event(s, h), incarnation=s.incarnation + 1)
-        return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(IDLE)))
+        return guard, self._with_phases(t, h, IDLE)
 
     def freeze_guard(self, s: SymState, h: int) -> z3.BoolRef:
-        e = s.slots[h]
+        e = self.event_of_host(s, h)
         return z3.And(self.is_phase(s, h, STARTED), e.present, e.etype == FREEZE)
 
     def host_freeze(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
@@ -479,9 +576,9 @@ class Encoding:
 
     def frozen(self, s: SymState, h: int) -> SymState:
         """Each VM named by the event of `h` frozen with a snapshot of its memory (S2, R1, R14)."""
-        e = s.slots[h]
+        named = self.named_on(s, self.event_of_host(s, h), h)
         fz = z3.IntVal(VM_STATUSES.index(FROZEN))
-        vms = self._vms_where(s, lambda i, v: e.resources[i],
+        vms = self._vms_where(s, lambda i, v: named[i],
                               lambda v: SymVM(fz, v.host, v.memory, v.memory, z3.IntVal(0), v.clock_lag, v.unsynced_for))
         return self._with_host(replace(s, vms=vms), h, phase=z3.IntVal(self.phase(IN_FREEZE)))
 
@@ -505,8 +602,9 @@ class Encoding:
     def platform_watchdog_resume(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         guard = z3.And(self.is_phase(s, h, IN_FREEZE), z3.Not(s.hosts[h].patched), self.watchdog_due(s, h))
         if self.params.live_migration:  # R27: in place only when no host can take the VMs
-            exists, _ = self.redeploy_target(s, h, s.slots[h].resources)
-            guard = z3.And(guard, z3.Not(z3.And(s.slots[h].present, exists)))
+            e = self.event_of_host(s, h)
+            exists, _ = self.redeploy_target(s, h, e.resources)
+            guard = z3.And(guard, z3.Not(z3.And(e.present, exists)))
         t = replace(s, vms=self._resume_vms(s, h))
         return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(RECOVERED)), needs_reboot=z3.BoolVal(True))
 
@@ -514,14 +612,14 @@ class Encoding:
         """R27: the frozen VMs of `h`'s event resume on the first other host the rules allow."""
         if not self.params.live_migration:
             return z3.BoolVal(False), s
-        e = s.slots[h]
+        e = self.event_of_host(s, h)
         exists, target = self.redeploy_target(s, h, e.resources)
         guard = z3.And(self.is_phase(s, h, IN_FREEZE), e.present, exists)
         return guard, self.migrated(s, h, target)
 
     def migrated(self, s: SymState, h: int, target: z3.ArithRef) -> SymState:
         """Each frozen VM named by the event of `h` resumed on `target`, memory kept (R1, R27)."""
-        e = s.slots[h]
+        e = self.event_of_host(s, h)
         vms = self._vms_where(s, lambda i, v: z3.And(e.resources[i], self._status(v, FROZEN)),
                               lambda v: replace(self.resumed_vm(v), host=target))
         return self._with_host(replace(s, vms=vms), h, phase=z3.IntVal(self.phase(RECOVERED)))
@@ -529,10 +627,11 @@ class Encoding:
     def _rebooted(self, s: SymState, h: int, target: z3.ArithRef | None) -> SymState:
         """The VMs named by the event of `h` restart (on `target`, or where they are); memory is lost (R15);
         the host is patched, unless its user asked for the restart (R35)."""
-        e = s.slots[h]
+        e = self.event_of_host(s, h)
+        named = self.named_on(s, e, h)
         rb = z3.IntVal(VM_STATUSES.index(REBOOTING))
         none = z3.IntVal(NONE)
-        vms = self._vms_where(s, lambda i, v: e.resources[i],
+        vms = self._vms_where(s, lambda i, v: named[i],
                               lambda v: SymVM(rb, v.host if target is None else target, z3.IntVal(BLANK), none, none,
                                               z3.IntVal(0), none))
         host = s.hosts[h]
@@ -541,7 +640,7 @@ class Encoding:
                                needs_reboot=z3.And(e.user, host.needs_reboot))
 
     def host_reboot(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
-        e = s.slots[h]
+        e = self.event_of_host(s, h)
         guard = z3.And(self.is_phase(s, h, STARTED), e.present, e.etype == REBOOT)
         return guard, self._rebooted(s, h, None)
 
@@ -580,18 +679,19 @@ class Encoding:
         return z3.Or([ok[i] for i in others] or [z3.BoolVal(False)]), target
 
     def host_redeploy(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
-        e = s.slots[h]
+        e = self.event_of_host(s, h)
         exists, target = self.redeploy_target(s, h, e.resources)
         guard = z3.And(self.is_phase(s, h, STARTED), e.present, e.etype == REDEPLOY, exists)
         return guard, self._rebooted(s, h, target)
 
     def host_boot_vms(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
-        e = s.slots[h]
+        e = self.event_of_host(s, h)
         guard = z3.And(self.is_phase(s, h, IN_REBOOT), e.present)
         run, none = z3.IntVal(VM_STATUSES.index(RUNNING)), z3.IntVal(NONE)
-        vms = self._vms_where(s, lambda i, v: e.resources[i],
+        booted = self.named_on(s, e, h)
+        vms = self._vms_where(s, lambda i, v: booted[i],
                               lambda v: SymVM(run, v.host, v.memory, none, none, z3.IntVal(0), none))
-        t = replace(s, vms=vms, recovering=self.recovered(s, h))
+        t = replace(s, vms=vms, recovering=self.recovered(s, booted))
         return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(RECOVERED)))
 
     def unplanned(self, e: SymEvent) -> z3.BoolRef:
@@ -609,7 +709,8 @@ class Encoding:
                        self.slice_allows(s, res, z3.IntVal(REBOOT)), z3.Not(slot.present))
         e = SymEvent(z3.BoolVal(True), z3.IntVal(REBOOT), res, z3.IntVal(self.status_ix(STARTED_STATUS)),
                      z3.IntVal(NONE), z3.IntVal(0), z3.IntVal(-1), z3.BoolVal(False), self.id_round(host.rounds + 1),
-                     z3.BoolVal(False), z3.IntVal(NONE), tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(False))
+                     z3.BoolVal(False), z3.IntVal(NONE), tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(False),
+                     self.no_also())
         t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
         t = self._with_host(t, h, phase=z3.IntVal(self.phase(STARTED)), rounds=host.rounds + 1)
         return guard, self.failed(t, h)
@@ -638,7 +739,7 @@ class Encoding:
             e = SymEvent(z3.BoolVal(True), z3.IntVal(REBOOT), res, z3.IntVal(self.status_ix(SCHEDULED)),
                          z3.IntVal(notice), z3.IntVal(notice), z3.IntVal(-1), z3.BoolVal(False),
                          self.id_round(host.rounds + 1), z3.BoolVal(False), z3.IntVal(NONE),
-                         tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(True))
+                         tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(True), self.no_also())
             t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
             posts.append(self._with_host(t, h, phase=z3.IntVal(self.phase(ANNOUNCED)), rounds=host.rounds + 1))
         post = posts[-1]
@@ -658,9 +759,9 @@ class Encoding:
 
     def platform_complete_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         e = s.slots[h]
-        guard = z3.And(e.present, self.is_status(e, STARTED_STATUS), self.is_phase(s, h, RECOVERED))
+        guard = z3.And(e.present, self.is_status(e, STARTED_STATUS), self.all_recovered(s, h))
         t = replace(self._remove_event(s, h), incarnation=s.incarnation + 1)
-        return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(IDLE)))
+        return guard, self._with_phases(t, h, IDLE)
 
     def time_choice(self, s: SymState) -> z3.ArithRef:
         """How far time advances (`Spec.time_choices`, notes/decisions.md D1)."""

@@ -190,6 +190,13 @@ class FirstTenantReleases(Encoding):
         return z3.BoolVal(True)
 
 
+class GroupSpansSlices(Encoding):
+    mutant = "group_spans_slices"
+
+    def within_slice(self, resources: tuple[z3.BoolRef, ...], etype: int) -> z3.BoolRef:
+        return z3.BoolVal(True)
+
+
 class ShortNotice(Encoding):
     mutant = "short_notice"
 

@@ -2,9 +2,10 @@
 
 A host is (patched, needs_reboot, phase, rounds); a VM is (status, host, memory, snapshot,
 frozen_for, clock_lag, unsynced_for) with `None` written as -1; the Scheduled Events
-document is one *slot per host* (notes/decisions.md D7: one event per host maintenance),
-each slot holding whether an event is present and its fields; an EventId is ``host#round``
-plus a rename mark; the removed EventIds are one flag per (host, round, rename mark); the
+document is one *slot per host*, the host its EventId names (notes/decisions.md D7, D17),
+each slot holding whether an event is present and its fields and, where an event may name
+the VMs of several hosts (R30), which other hosts it covers (a membership vector, event x
+host); an EventId is ``host#round`` plus a rename mark; the removed EventIds are one flag per (host, round, rename mark); the
 recovery gap of each availability set (R21) is its update domain and the seconds left.
 Enumerations are integers indexing `Encoding.phases`, `Encoding.statuses` and so on, so a
 mutant may add a value the model does not have.  The terms of a value may also be plain
@@ -66,6 +67,9 @@ class SymEvent:
     approver: z3.ArithRef  # who approved it (R28): a VM index, OUTSIDE (-2), or NONE while unapproved
     tenants: tuple[z3.BoolRef, ...] = ()  # per availability set: its approval recorded, while all must (R29)
     user: z3.BoolRef = z3.BoolVal(False)  # EventSource User: its user's request (R35); the platform's otherwise
+    # per host: the event also names the VMs of that host (R30, `Event.also_hosts`); empty where the
+    # profile announces one host per event, so such configurations have no variable for it
+    also: tuple[z3.BoolRef, ...] = ()
 
 
 @dataclass(frozen=True)

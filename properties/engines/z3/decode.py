@@ -81,6 +81,7 @@ def decode_state(enc: Encoding, s: SymState, evaluate: Callable[[z3.ExprRef], z3
             opt(e.not_before_in), int(_py(e.notice)), int(_py(e.duration)), bool(_py(e.approved)),
             enc.source_of(e),
             opt(e.approver), tuple(a for a, t in enumerate(e.tenants) if _py(t)),
+            tuple(x for x, a in enumerate(e.also) if x != h and _py(a)),
         ))
     removed = frozenset(
         enc.event_id(h, r, bool(k)) for h in range(enc.n_hosts) for r in ROUNDS for k in (0, 1)
@@ -102,7 +103,7 @@ def step_of(enc: Encoding, inst: Instance, before: State, evaluate: Callable[[z3
     if kind == "vm":
         return Step(inst.name, (vn[inst.key[1]],))
     if kind in ("event", "approve"):
-        e = before.event_of_host(inst.key[1])
+        e = next((x for x in before.events if x.host == inst.key[1]), None)  # the event of that slot
         if e is None:
             raise EngineDisagreement(0, Step(inst.name, ("?",)), f"Z3 chose an event action on host {hn[inst.key[1]]} "
                                      "whose slot is empty")

@@ -96,6 +96,12 @@ def _started_for(enc: Encoding, s: SymState, i: int, types: tuple[int, ...] = (F
                  for e in s.slots])
 
 
+def _covering(enc: Encoding, s: SymState) -> list[SymEvent]:
+    """Per host, the event that covers it (`State.event_of_host`): its slot's, or under R30 the
+    event of another host that also names its VMs."""
+    return [enc.event_of_host(s, h) for h in range(enc.n_hosts)]
+
+
 def _removed(s: SymState, h: int, e: SymEvent) -> z3.BoolRef:
     """The EventId of slot `h`'s event is among the removed ones."""
     return _any([z3.And(e.id_round == r, z3.If(e.renamed, s.removed[h][r - 1][1], s.removed[h][r - 1][0]))
@@ -193,13 +199,54 @@ def removed_event_never_returns(enc: Encoding, s: SymState) -> z3.BoolRef:
 
 
 def finished_event_removed(enc: Encoding, s: SymState) -> z3.BoolRef:
-    return _all([z3.Implies(e.present, z3.Not(_ph(enc, s, h, IDLE))) for h, e in enumerate(s.slots)])
+    if not enc.multi:
+        return _all([z3.Implies(e.present, z3.Not(_ph(enc, s, h, IDLE))) for h, e in enumerate(s.slots)])
+    return _all([z3.Implies(enc.covers(s, k, x), z3.Not(_ph(enc, s, x, IDLE)))
+                 for k in range(enc.n_hosts) for x in range(enc.n_hosts)])
+
+
+def _hosts_of(enc: Encoding, s: SymState, k: int, v: SymVM) -> z3.BoolRef:
+    """VM `v` sits on a host the event in slot `k` covers (`v.host in e.hosts`, R30)."""
+    e = s.slots[k]
+    return z3.Or([v.host == k] + [z3.And(e.also[x], v.host == x) for x in range(enc.n_hosts) if x != k])
+
+
+def _impact(enc: Encoding, s: SymState, k: int, i: int, x: int) -> z3.BoolRef:
+    """The event in slot `k` names VM `i` and impacts it through host `x` (the event's own host, or
+    for an event of several hosts the one the VM sits on; R30)."""
+    e, v = s.slots[k], s.vms[i]
+    return z3.And(e.present, e.resources[i], z3.If(enc.grouped(e), v.host == x, z3.BoolVal(x == k)))
+
+
+def _one_slice(enc: Encoding, resources: tuple[z3.BoolRef, ...], event_type: str) -> z3.BoolRef:
+    """No two VMs of `resources` of one availability set in two slices of `event_type`."""
+    keys = enc.spec.slice_of[event_type]
+    return _all([z3.Not(z3.And(resources[i], resources[j])) for i in range(enc.n_vms) for j in range(i + 1, enc.n_vms)
+                 if keys[i][0] == keys[j][0] and keys[i] != keys[j]])
+
+
+def event_hosts_one_slice(enc: Encoding, s: SymState) -> z3.BoolRef:
+    """R30: an event of several hosts is a Freeze or Reboot the platform announced with notice, names
+    every VM on its hosts and no other, within one slice of each availability set, the slice of its
+    event type, and names other hosts than its own."""
+    if not enc.multi:
+        return TRUE
+    c = []
+    for k, e in enumerate(s.slots):
+        ok = z3.And(e.etype != REDEPLOY, z3.Not(e.also[k]), z3.Not(e.user), z3.Not(enc.unplanned(e)),
+                    *[e.resources[i] == _hosts_of(enc, s, k, v) for i, v in enumerate(s.vms)],
+                    z3.Implies(e.etype == FREEZE, _one_slice(enc, e.resources, "Freeze")),
+                    z3.Implies(e.etype == REBOOT, _one_slice(enc, e.resources, "Reboot")))
+        c.append(z3.Implies(z3.And(e.present, enc.grouped(e)), ok))
+    return _all(c)
 
 
 # ---------------------------------------------------------------------- strengthening invariants
 
 
 def event_matches_phase(enc: Encoding, s: SymState) -> z3.BoolRef:
+    if enc.multi:
+        return _event_matches_phase_multi(enc, s)
     c = []
     for h, e in enumerate(s.slots):
         c.append(e.present == z3.Not(_ph(enc, s, h, IDLE)))
@@ -211,6 +258,25 @@ def event_matches_phase(enc: Encoding, s: SymState) -> z3.BoolRef:
     return _all(c)
 
 
+def _event_matches_phase_multi(enc: Encoding, s: SymState) -> z3.BoolRef:
+    """`event_matches_phase` where an event may cover several hosts (R30): each host is covered by
+    at most one event, exactly while its maintenance is in flight, and that event's status and type
+    match the host's phase."""
+    c = []
+    for x in range(enc.n_hosts):
+        cov = [enc.covers(s, k, x) for k in range(enc.n_hosts)]
+        c += [z3.Not(z3.And(a, b)) for n, a in enumerate(cov) for b in cov[n + 1:]]
+        c.append(z3.Or(cov) == z3.Not(_ph(enc, s, x, IDLE)))
+        for k, e in enumerate(s.slots):
+            ok = [z3.Implies(_ph(enc, s, x, ANNOUNCED), _evs(enc, e, SCHEDULED))]
+            ok += [z3.Implies(_ph(enc, s, x, p), _evs(enc, e, STARTED_STATUS)) for p in (STARTED, IN_FREEZE, IN_REBOOT,
+                                                                                         RECOVERED)]
+            ok += [z3.Implies(_ph(enc, s, x, IN_FREEZE), e.etype == FREEZE),
+                   z3.Implies(_ph(enc, s, x, IN_REBOOT), e.etype != FREEZE)]
+            c.append(z3.Implies(cov[k], z3.And(ok)))
+    return _all(c)
+
+
 def notbefore_while_scheduled(enc: Encoding, s: SymState) -> z3.BoolRef:
     return _all([z3.Implies(e.present, z3.And((e.status == enc.status_ix(SCHEDULED)) == (e.not_before_in != NONE),
                                               e.not_before_in >= NONE)) for e in s.slots])
@@ -219,6 +285,16 @@ def notbefore_while_scheduled(enc: Encoding, s: SymState) -> z3.BoolRef:
 def impacted_vms_match_phase(enc: Encoding, s: SymState) -> z3.BoolRef:
     c = []
     want = {ANNOUNCED: RUNNING, STARTED: RUNNING, IN_FREEZE: FROZEN, IN_REBOOT: REBOOTING, RECOVERED: RUNNING}
+    if enc.multi:  # R30: through the host it impacts the VM by, on a host the event covers
+        for k in range(enc.n_hosts):
+            for i, v in enumerate(s.vms):
+                home = _hosts_of(enc, s, k, v)
+                for x in range(enc.n_hosts):
+                    hit = _impact(enc, s, k, i, x)
+                    for phase, status in want.items():
+                        at_home = home if phase in (ANNOUNCED, STARTED, IN_FREEZE) else TRUE
+                        c.append(z3.Implies(z3.And(hit, _ph(enc, s, x, phase)), z3.And(_st(v, status), at_home)))
+        return _all(c)
     for h, e in enumerate(s.slots):
         for i, v in enumerate(s.vms):
             named = z3.And(e.present, e.resources[i])
@@ -230,11 +306,17 @@ def impacted_vms_match_phase(enc: Encoding, s: SymState) -> z3.BoolRef:
 
 def impacted_vm_named_by_its_event(enc: Encoding, s: SymState) -> z3.BoolRef:
     c = []
+    covering = [enc.event_of_host(s, h) for h in range(enc.n_hosts)]
     for i, v in enumerate(s.vms):
-        own = [z3.Implies(v.host == h, z3.And(_ph(enc, s, h, IN_FREEZE), s.slots[h].present, s.slots[h].resources[i]))
+        own = [z3.Implies(v.host == h, z3.And(_ph(enc, s, h, IN_FREEZE), covering[h].present, covering[h].resources[i]))
                for h in range(enc.n_hosts)]
         c.append(z3.Implies(_st(v, FROZEN), _all(own)))
-        by_reboot = _any([z3.And(e.present, e.resources[i], _ph(enc, s, h, IN_REBOOT)) for h, e in enumerate(s.slots)])
+        if enc.multi:  # R30: the host an event impacts the VM through
+            by_reboot = _any([z3.And(_impact(enc, s, k, i, x), _ph(enc, s, x, IN_REBOOT))
+                              for k in range(enc.n_hosts) for x in range(enc.n_hosts)])
+        else:
+            by_reboot = _any([z3.And(e.present, e.resources[i], _ph(enc, s, h, IN_REBOOT))
+                              for h, e in enumerate(s.slots)])
         on_patched = _all([z3.Implies(v.host == h, s.hosts[h].patched) for h in range(enc.n_hosts)])
         by_failure = _any([z3.And(z3.Or(enc.unplanned(e), z3.And(e.present, e.user)), e.resources[i])
                            for e in s.slots])
@@ -252,7 +334,11 @@ def named_vm_on_event_host_or_patched(enc: Encoding, s: SymState) -> z3.BoolRef:
     c = []
     for h, e in enumerate(s.slots):
         for i, v in enumerate(s.vms):
-            elsewhere = [z3.Implies(v.host == k, s.hosts[k].patched) for k in range(enc.n_hosts) if k != h]
+            if enc.multi:  # R30: on a host the event covers, or patched
+                elsewhere = [z3.Implies(z3.And(v.host == k, z3.Not(e.also[k])), s.hosts[k].patched)
+                             for k in range(enc.n_hosts) if k != h]
+            else:
+                elsewhere = [z3.Implies(v.host == k, s.hosts[k].patched) for k in range(enc.n_hosts) if k != h]
             c.append(z3.Implies(z3.And(e.present, e.resources[i]), _all(elsewhere)))
     return _all(c)
 
@@ -293,6 +379,13 @@ def unsynced_clock_on_finished_host(enc: Encoding, s: SymState) -> z3.BoolRef:
 
 
 def freeze_only_for_in_place_update(enc: Encoding, s: SymState) -> z3.BoolRef:
+    if enc.multi:  # R30: every host the event covers
+        return _all([
+            z3.Implies(z3.And(enc.covers(s, k, x), s.slots[k].etype == FREEZE,
+                              z3.Or([_ph(enc, s, x, p) for p in (ANNOUNCED, STARTED, IN_FREEZE)])),
+                       z3.Not(s.hosts[x].needs_reboot))
+            for k in range(enc.n_hosts) for x in range(enc.n_hosts)
+        ])
     return _all([
         z3.Implies(z3.And(e.present, e.etype == FREEZE,
                           z3.Or([_ph(enc, s, h, p) for p in (ANNOUNCED, STARTED, IN_FREEZE)])),
@@ -333,13 +426,13 @@ def guest_clock_monotonic(enc: Encoding, s: SymState, t: SymState, st: StepInfo)
 
 def reboot_update_never_under_freeze(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
     return _all([z3.Not(z3.And(z3.Not(a.patched), b.patched, a.needs_reboot, e.present, e.etype == FREEZE))
-                 for a, b, e in zip(s.hosts, t.hosts, t.slots)])
+                 for a, b, e in zip(s.hosts, t.hosts, _covering(enc, t))])
 
 
 def reboot_update_announced_as_reboot(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
     idle, ann = enc.phase(IDLE), enc.phase(ANNOUNCED)
     return _all([z3.Not(z3.And(a.phase == idle, b.phase == ann, a.needs_reboot, e.present, e.etype == FREEZE))
-                 for a, b, e in zip(s.hosts, t.hosts, t.slots)])
+                 for a, b, e in zip(s.hosts, t.hosts, _covering(enc, t))])
 
 
 def start_after_notbefore_or_approval(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
@@ -450,12 +543,12 @@ def memory_lost_only_by_reboot(enc: Encoding, s: SymState, t: SymState, st: Step
 
 def failure_applies_no_update(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
     return _all([z3.Not(z3.And(z3.Not(a.patched), b.patched, enc.unplanned(e)))
-                 for a, b, e in zip(s.hosts, t.hosts, t.slots)])
+                 for a, b, e in zip(s.hosts, t.hosts, _covering(enc, t))])
 
 
 def user_event_applies_no_update(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
     return _all([z3.Not(z3.And(z3.Not(a.patched), b.patched, e.present, e.user))
-                 for a, b, e in zip(s.hosts, t.hosts, t.slots)])
+                 for a, b, e in zip(s.hosts, t.hosts, _covering(enc, t))])
 
 
 StateFormula = Callable[[Encoding, SymState], z3.BoolRef]
@@ -471,7 +564,7 @@ STATE_FORMULAS: dict[str, StateFormula] = {
         named_vm_on_event_host_or_patched, started_events_one_slice, event_ids_current,
         unsynced_clock_on_finished_host, freeze_only_for_in_place_update, unpatched_until_impact,
         timers_in_range, event_resources_one_update_domain, unplanned_reboot_impacts_at_once, user_event_is_a_reboot,
-        approval_from_the_set, approved_by_every_tenant,
+        approval_from_the_set, approved_by_every_tenant, event_hosts_one_slice,
     )
 }
 

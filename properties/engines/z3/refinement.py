@@ -306,10 +306,11 @@ class Abstraction:
         return {prefix + k: f for k, f in fns.items()}
 
     def representable(self, s: State) -> bool:
-        """One event per host, naming the host's latest round (EventIds are host and round, D4)."""
+        """One event per host, naming the host's latest round (EventIds are host and round, D4), and
+        no event naming the VMs of several hosts (R30: the all-sizes proof does not encode them)."""
         seen = set()
         for e in s.events:
-            if e.host in seen or e.event_id != self.spec.event_id(e.host, s.hosts[e.host].rounds):
+            if e.also_hosts or e.host in seen or e.event_id != self.spec.event_id(e.host, s.hosts[e.host].rounds):
                 return False
             seen.add(e.host)
         phases = {"idle", "announced", "started", "frozen", "rebooting", "recovered"}
