@@ -194,7 +194,7 @@ def test_newer_parameters_have_the_explorers_states_and_edges(name):
 
 @needs_spin
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(set(PINNED) - {"TINY", "UNSAFE_SHARED_HOST"}))
+@pytest.mark.parametrize("name", sorted(set(PINNED) - {"TINY", "UNSAFE_SHARED_HOST", "SET_WIDE"}))
 def test_every_pinned_configuration_has_the_explorers_states_and_edges(name):
     r = spin.search(CONFIGS[name].spec(), config=name, compiled=compiled(name))
     assert NaiveCount(r.states, r.transitions, r.depth) == PINNED[name][0]
@@ -206,6 +206,9 @@ def test_every_action_property_and_mutant_is_encoded_or_refused():
     assert {a.name for a in ACTIONS} <= promela.ENCODED_ACTIONS | set(promela.PARAMETER_ACTIONS)
     for name in ("LIVE_MIGRATION", "USER_EVENTS", "ALL_TENANTS"):
         assert promela.refusal(CONFIGS[name].spec()) is None, name
+    # events of several hosts (R30) are not encoded: SET_WIDE is refused by the action that announces them
+    assert promela.refusal(CONFIGS["SET_WIDE"].spec()) == \
+        "the spin engine does not encode the action platform_announce_group yet"
     for p in REGISTRY:
         assert (p.name in promela.ENCODED_PROPERTIES) != (p.name in promela.NOT_ENCODED_PROPERTIES), p.name
     for m in MUTANTS:
