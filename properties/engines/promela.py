@@ -1093,6 +1093,13 @@ def to_c(expr: str) -> str:
     return _IDENT.sub(lambda m: ("vmspec_pre." if m.group(1) else "now.") + m.group(2), expr)
 
 
+def derive_c(g: Gen) -> str:
+    """The derived variables recomputed after every step, as one C function: written inline in each
+    `d_step`, SPIN would expand them into every transition of pan (most of its C on a large model)."""
+    return ("c_code { static void vmspec_derive(void) {\n    "
+            + to_c(g.derive_code()).replace("\n", "\n") + "\n} }")
+
+
 def generate(spec: Spec, mutant: str | None = None, *, config: str = "?") -> Model:
     """The Promela model of `spec` (raises `NotEncoded` for what it cannot translate)."""
     _check_encodable(spec, mutant)
@@ -1148,7 +1155,7 @@ def generate(spec: Spec, mutant: str | None = None, *, config: str = "?") -> Mod
             calls.append(f"  if (!vmspec_off[{n}] && ({hit})) uerror(\"vmspec property {n} {what}\");")
         cfuns.append(f"c_code {{ void vmspec_check_{action}(void) {{\n" + "\n".join(calls) + "\n} }")
     out += cfuns + [""]
-    out += ["inline derive() {", "    " + g.derive_code(), "}", ""]
+    out += [derive_c(g), ""]
     body = []
     instances = []
     for k, (inst, guard, effect) in enumerate(generated):
@@ -1157,7 +1164,7 @@ def generate(spec: Spec, mutant: str | None = None, *, config: str = "?") -> Mod
             f"  :: d_step {{ /* {k} {inst.action} {inst.obj if inst.obj is not None else ''} "
             f"{inst.extra if inst.extra is not None else ''} */\n"
             f"    ({guard}) ->\n    c_code {{ vmspec_pre = now; }};\n    " + effect.replace("\n", "\n    ")
-            + f";\n    derive();\n    printf(\"@step {k}\\n\");\n    c_code {{ vmspec_check_{inst.action}(); }};\n"
+            + f";\n    c_code {{ vmspec_derive(); }};\n    printf(\"@step {k}\\n\");\n    c_code {{ vmspec_check_{inst.action}(); }};\n"
             "    dt = 0; tg = 0\n  }")
     out += ["active proctype vmspec() {", "  do"] + body + ["  od", "}", ""]
     return Model("\n".join(out), instances, assertions, [n for _, n, _ in state])
@@ -1241,7 +1248,7 @@ def generate_liveness(spec: Spec, mutant: str | None = None, *, config: str = "?
     for k in range(n):
         for j in range(k, n + 1):
             out.append(f"  #define VMSPEC_W{k}_{j} (vmspec_pending() && vmspec_skip({k}) == {j})")
-    out += ["}", "", "inline derive() {", "    " + g.derive_code(), "}", ""]
+    out += ["}", "", derive_c(g), ""]
     body = []
     for k, (inst, guard, effect) in enumerate(generated):
         time_bit = "tk = 1" if inst.action == "time_passes" else "tk = 0"
@@ -1251,7 +1258,7 @@ def generate_liveness(spec: Spec, mutant: str | None = None, *, config: str = "?
             f"  :: d_step {{ /* {k} {inst.action} {inst.obj if inst.obj is not None else ''} "
             f"{inst.extra if inst.extra is not None else ''} */\n"
             f"    ({guard}) ->\n    " + effect.replace("\n", "\n    ")
-            + f";\n    derive(); {time_bit};\n{check}    printf(\"@step {k}\\n\");\n    dt = 0; tg = 0\n  }}")
+            + f";\n    c_code {{ vmspec_derive(); }}; {time_bit};\n{check}    printf(\"@step {k}\\n\");\n    dt = 0; tg = 0\n  }}")
     anyfair = " || ".join(f"({generated[k][1]})" for k in fair) or "false"
     body.append(f"  :: d_step {{ /* {stutter} stutter: no fair action is enabled */\n    !({anyfair}) ->\n"
                 f"    tk = 1;\n    printf(\"@step {stutter}\\n\")\n  }}")
