@@ -44,6 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(never complete: its coverage is printed as SPIN's hash factor)")
     p.add_argument("--seconds", type=float, metavar="S",
                    help="with --engine spin: stop each pan search after S seconds (the run is then incomplete)")
+    p.add_argument("--swarm", type=int, metavar="N",
+                   help="with --engine spin: N bitstate depth-first runs, each with its own hash function and "
+                        "transition order (SPIN's -rhash), their findings put together (never complete)")
+    p.add_argument("--cores", type=int, metavar="N",
+                   help="with --engine spin: SPIN's multi-core breadth-first search on N cores (same states; "
+                        "counterexamples replayed as always)")
     p.set_defaults(func=cmd_explore)
 
 
@@ -60,7 +66,8 @@ def cmd_explore(opts: argparse.Namespace) -> int:
     _check_options(opts)
     if opts.engine == "spin":
         return cmd_explore_spin(opts)
-    for flag, value in (("--bitstate", opts.bitstate), ("--seconds", opts.seconds)):
+    for flag, value in (("--bitstate", opts.bitstate), ("--seconds", opts.seconds), ("--swarm", opts.swarm),
+                        ("--cores", opts.cores)):
         if value:
             raise InputError("<command line>", None, flag, "only with --engine spin")
     target = target_from(opts)
@@ -113,6 +120,11 @@ def cmd_explore_spin(opts: argparse.Namespace) -> int:
                              "exhaustive and unreduced, and keeps no graph)")
     if opts.seconds is not None and not opts.seconds > 0:
         raise InputError("<command line>", None, "--seconds", f"expected a positive number, got {opts.seconds}")
+    for flag, value in (("--swarm", opts.swarm), ("--cores", opts.cores)):
+        if value is not None and value < 1:
+            raise InputError("<command line>", None, flag, f"expected a positive number, got {value}")
+    if opts.swarm and opts.cores and opts.cores > 1:
+        raise InputError("<command line>", None, "--cores", "not with --swarm (each swarm run is one pan process)")
     target = target_from(opts)
     spec = target.spec()
     try:
@@ -122,8 +134,14 @@ def cmd_explore_spin(opts: argparse.Namespace) -> int:
         raise InputError("<environment>", None, "--engine spin", str(exc)) from None
     except promela.NotEncoded as exc:
         raise InputError(target.label, None, "--engine spin", str(exc)) from None
-    compiled = spin.compile_model(model, bitstate=opts.bitstate)
-    result = spin.search(spec, config=target.label, mutant=target.mutant, compiled=compiled, seconds=opts.seconds)
+    if opts.swarm:
+        compiled = spin.compile_model(model, swarm=True)
+        result = spin.swarm(spec, config=target.label, mutant=target.mutant, compiled=compiled, runs=opts.swarm,
+                            seconds=opts.seconds)
+    else:
+        compiled = spin.compile_model(model, bitstate=opts.bitstate, cores=opts.cores or 1)
+        result = spin.search(spec, config=target.label, mutant=target.mutant, compiled=compiled,
+                             seconds=opts.seconds)
     vs = spin.verdicts(result)
     failed = [v for v in vs if v.failed]
     files = save_counterexamples(vs, opts.out) if failed else []

@@ -83,22 +83,32 @@ class Compiled:
     directory: Path
     compile_seconds: float
     bitstate: bool = False
+    swarm: bool = False  # depth-first with random hash functions and transition orders (bitstate)
+    cores: int = 1  # SPIN's multi-core breadth-first search (-DBFS_PAR) on this many cores
+    trail: str = "model.pml.trail"  # the trail of the last error pan found
 
     @property
     def pan(self) -> Path:
         return self.directory / "pan"
 
 
-def compile_model(model: Model | LivenessModel, directory: Path | None = None, *, bitstate: bool = False) -> Compiled:
+def compile_model(model: Model | LivenessModel, directory: Path | None = None, *, bitstate: bool = False,
+                  swarm: bool = False, cores: int = 1) -> Compiled:
     """Write the model, generate pan with `spin -o2 -a` and compile it (with `bitstate`, SPIN's
     supertrace: one bit array instead of a state table, for configurations beyond exhaustive reach;
-    a liveness model for SPIN's nested depth-first search of acceptance cycles)."""
+    with `swarm`, a bitstate depth-first pan whose runs each draw a hash function and a transition
+    order from their seed; with `cores` > 1, SPIN's multi-core breadth-first search; a liveness
+    model for SPIN's nested depth-first search of acceptance cycles)."""
     spin, cc = tools()
     started = time.perf_counter()
     # optimise mid-sized models only: small ones search in well under a second, and a huge model's
     # C compiles minutes longer optimised than pan then saves
     optimise = SMALL_MODEL <= len(model.instances) <= LARGE_MODEL
     base = LIVE_CFLAGS if isinstance(model, LivenessModel) else CFLAGS
+    if swarm:
+        bitstate, base = True, tuple(f for f in base if f != "-DBFS") + ("-DPERMUTED",)
+    elif cores > 1:
+        base = tuple("-DBFS_PAR" if f == "-DBFS" else f for f in base)
     flags = ("-O2" if optimise else "-O0", *base) + (("-DBITSTATE",) if bitstate else ())
     if directory is None:
         digest = hashlib.sha256((" ".join(flags) + "\n" + model.text).encode()).hexdigest()[:16]
@@ -109,7 +119,7 @@ def compile_model(model: Model | LivenessModel, directory: Path | None = None, *
         _run([spin, "-o2", "-a", "model.pml"], directory, "spin -a")
         _run([cc, *flags, "-o", "pan.tmp", "pan.c"], directory, "compiling pan")
         os.replace(directory / "pan.tmp", directory / "pan")
-    return Compiled(model, directory, time.perf_counter() - started, bitstate)
+    return Compiled(model, directory, time.perf_counter() - started, bitstate, swarm, cores if not swarm else 1)
 
 
 def _run(cmd: list[str], cwd: Path, what: str, env: dict | None = None) -> str:
@@ -137,14 +147,15 @@ _NUM = {"states": re.compile(r"^\s*(\d+) states, stored", re.M),
 _ERROR = re.compile(r"pan:1: (?:vmspec property (\d+) (?:violated|reached)|(invalid end state))")
 
 
-def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, seconds: float | None = None) -> PanRun:
+def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, seconds: float | None = None,
+         extra: tuple[str, ...] = ()) -> PanRun:
     """One pan search; with `seconds`, interrupted (SIGINT, after which pan prints its figures) when
     the budget runs out."""
     env = dict(os.environ, VMSPEC_OFF=",".join(map(str, sorted(off))))
     args = [str(c.pan), "-c1", f"-w{hash_bits}", "-m1000000"] + (["-k3"] if c.bitstate else []) + \
-        ([] if deadlock else ["-E"])
+        ([] if deadlock else ["-E"]) + ([f"-u{c.cores}"] if c.cores > 1 else []) + list(extra)
     started = time.perf_counter()
-    for trail in c.directory.glob("model.pml.trail"):
+    for trail in c.directory.glob("model.pml*.trail"):
         trail.unlink()
     proc = subprocess.Popen(args, cwd=c.directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
@@ -158,6 +169,10 @@ def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, seconds: fl
     error = None
     if m:
         error = "deadlock" if m.group(2) else c.model.assertions[int(m.group(1))]
+        # the multi-core search names each core's trail after the error it found
+        wrote = re.compile(r"pan: wrote (\S+\.trail)").search(out, m.end())
+        if wrote:
+            c.trail = wrote.group(1)
     elif "errors: 0" not in out and "Interrupted" not in out:
         raise RuntimeError(f"pan reported something vmspec does not read:\n{out[-2000:]}")
     factor = re.search(r"hash factor: ([0-9.e+]+)", out)
@@ -167,7 +182,7 @@ def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, seconds: fl
 
 def _trail(c: Compiled, off: set[int]) -> list[int]:
     env = dict(os.environ, VMSPEC_OFF=",".join(map(str, sorted(off))))
-    out = _run([str(c.pan), "-r", "-n"], c.directory, "pan", env)
+    out = _run([str(c.pan), "-r", c.trail, "-n"], c.directory, "pan", env)
     return [int(k) for k in re.findall(r"^@step (\d+)$", out, re.M)]
 
 
@@ -340,18 +355,22 @@ class SpinResult(ExploreResult):
     bitstate: bool = False
     hash_factor: float | None = None
     live: Liveness | None = None  # the liveness runs, when they ran
+    swarm_runs: int = 0  # a swarm: this many bitstate runs, their figures the largest of any (hash factor: least)
 
     @property
     def coverage(self) -> str:
         """What an incomplete search covered, in SPIN's terms."""
-        how = "bitstate" if self.bitstate else "exhaustive search cut by the time budget"
         factor = f", hash factor {self.hash_factor:,.0f} (SPIN: best if > 100)" if self.hash_factor else ""
+        if self.swarm_runs:
+            return (f"not exhaustive: swarm of {self.swarm_runs} bitstate depth-first runs (each its own hash "
+                    f"function and transition order), at most {self.states:,} states in one run{factor}")
+        how = "bitstate" if self.bitstate else "exhaustive search cut by the time budget"
         return f"not exhaustive: {how}, {self.states:,} states{factor}"
 
     def figures(self) -> dict:
         out = super().figures()
         out.update(engine=ENGINE, compile_seconds=round(self.compile_seconds, 3), pan_runs=self.pan_runs,
-                   bitstate=self.bitstate, hash_factor=self.hash_factor)
+                   bitstate=self.bitstate, hash_factor=self.hash_factor, swarm_runs=self.swarm_runs)
         if self.live is not None:
             out.update(liveness_runs=self.live.runs, liveness_states=self.live.states,
                        liveness_seconds=round(self.live.seconds, 3),
@@ -382,7 +401,7 @@ def _judge(spec: Spec, prop: str, path: list[tuple[Step, State]]) -> str | None:
 
 def search(spec: Spec, *, config: str = "?", mutant: str | None = None, compiled: Compiled | None = None,
            hash_bits: int | None = None, seconds: float | None = None,
-           live: bool | Compiled = True) -> SpinResult:
+           live: bool | Compiled = True, pan_args: tuple[str, ...] = ()) -> SpinResult:
     """Every property's shortest counterexample (or witness) and the state graph's figures, by SPIN,
     and with `live` (a compiled liveness model, or True to build one) R18 and R19 under weak fairness.
     A bitstate model (`compile_model(..., bitstate=True)`) or a time budget (`seconds`, per pan run)
@@ -396,7 +415,9 @@ def search(spec: Spec, *, config: str = "?", mutant: str | None = None, compiled
     reached: set[str] = set()
     disagree: dict[str, str] = {}
     off: set[int] = set()
-    settings = {"engine": ENGINE, "search": "breadth-first, exhaustive"}
+    how = ("depth-first bitstate, random hash function and transition order" if c.swarm
+           else f"breadth-first on {c.cores} cores" if c.cores > 1 else "breadth-first")
+    settings = {"engine": ENGINE, "search": how + (", bitstate" if c.bitstate and not c.swarm else "")}
     s0 = spec.initial_state()
     for n, name in enumerate(model.assertions):  # the initial state is no step's target: judged here
         p = by_name(name)
@@ -410,7 +431,7 @@ def search(spec: Spec, *, config: str = "?", mutant: str | None = None, compiled
     deadlock = True
     runs = 0
     while True:
-        run = _pan(c, off, deadlock, bits, seconds)
+        run = _pan(c, off, deadlock, bits, seconds, pan_args)
         runs += 1
         if run.error is None:
             break
@@ -419,6 +440,15 @@ def search(spec: Spec, *, config: str = "?", mutant: str | None = None, compiled
         try:
             path = steps_of(spec, model.instances, trail)
             verdict = _judge(spec, "deadlock" if name == "deadlock" else name, path)
+            if verdict is None and c.cores > 1 and name != "deadlock":
+                # the multi-core search's trail stops at the state before the step SPIN judged: the
+                # first step of the model from there that the property judges alike completes it
+                last = path[-1][1] if path else s0
+                for st, t in spec.successors(last):
+                    verdict = _judge(spec, name, path + [(st, t)])
+                    if verdict is not None:
+                        path = path + [(st, t)]
+                        break
             if verdict is None:
                 raise SpinDisagreement(f"SPIN reports {name} after {len(path)} steps, but the model does not")
         except SpinDisagreement as exc:
@@ -458,6 +488,37 @@ def search(spec: Spec, *, config: str = "?", mutant: str | None = None, compiled
         search_seconds=run.seconds, compile_seconds=c.compile_seconds, pan_runs=runs, disagreements=disagree,
         not_checked=tuple(p.name for p in REGISTRY if p.name not in checked),
     )
+
+
+def swarm(spec: Spec, *, config: str = "?", mutant: str | None = None, runs: int = 4, seconds: float | None = None,
+          compiled: Compiled | None = None, hash_bits: int | None = None, first_seed: int = 1) -> SpinResult:
+    """A swarm of bitstate depth-first searches (SPIN's `-rhash -RSn`: each run draws its own hash
+    function and transition order from its seed), for configurations beyond exhaustive reach: the
+    runs cover different parts of the state space, and what any of them finds (each counterexample
+    replayed through the model) is kept.  Never complete: nothing is said to hold."""
+    started = time.perf_counter()
+    c = compiled or compile_model(generate(spec, mutant, config=config), swarm=True)
+    if not c.swarm:
+        raise ValueError("a swarm needs a model compiled with swarm=True")
+    out: SpinResult | None = None
+    for seed in range(first_seed, first_seed + runs):
+        r = search(spec, config=config, mutant=mutant, compiled=c, hash_bits=hash_bits, seconds=seconds,
+                   live=False, pan_args=("-rhash", f"-RS{seed}"))
+        if out is None:
+            out = r
+            continue
+        for name, found in r.counterexamples.items():
+            if name not in out.counterexamples or len(found) < len(out.counterexamples[name]):
+                out.counterexamples[name] = found
+        out.reached |= r.reached
+        out.disagreements.update({k: v for k, v in r.disagreements.items() if k not in out.counterexamples})
+        out.states, out.transitions = max(out.states, r.states), max(out.transitions, r.transitions)
+        out.depth, out.pan_runs = max(out.depth, r.depth), out.pan_runs + r.pan_runs
+        if r.hash_factor is not None:
+            out.hash_factor = min(out.hash_factor or r.hash_factor, r.hash_factor)
+    assert out is not None
+    out.swarm_runs, out.complete, out.seconds = runs, False, time.perf_counter() - started
+    return out
 
 
 def verdicts(result: SpinResult) -> list[Verdict]:
