@@ -25,6 +25,9 @@ Live migration (R27): where the profile live-migrates, a Freeze names one VM of 
 its host, freezes it for the blackout and resumes it on a patched host; the source host is
 patched once it carries no VM.
 
+Events of several hosts (R30): where the profile allows it, one Freeze or Reboot may name the
+VMs of a host and of every other host it can share a slice of each availability set with.
+
 The recovery gap (R21): once the VMs of a rebooted update domain are back, no other update
 domain of their availability set starts maintenance until the gap has run out.
 
