@@ -25,9 +25,12 @@ PINNED = {
     "USER_EVENTS": (NaiveCount(42189, 108243, 44), NaiveCount(21125, 54218, 44)),
     # R27: live migration picks the first VM of a set and the first target host, so no renaming is a symmetry
     "LIVE_MIGRATION": (NaiveCount(5650, 14100, 32), NaiveCount(5650, 14100, 32)),
-    # R30: one Reboot may name h0's and h1's VMs (update domain 0); a state with such an event is not renamed
-    "SET_WIDE": (NaiveCount(39555, 128801, 25), NaiveCount(23306, 74918, 25)),
 }
+
+# R30: one Reboot may name h0's and h1's VMs (update domain 0).  A state with such an event is not renamed
+# (decisions D17), so the reduced count depends on the representatives the search reaches it from: the
+# naive orbit count (26,312) is not the explorer's, and only the unreduced figures are compared.
+SET_WIDE = (NaiveCount(39555, 128801, 25), NaiveCount(23306, 74918, 25))
 
 
 def _explorer(name: str, symmetry: bool) -> NaiveCount:
@@ -94,4 +97,6 @@ def test_naive_search_is_not_the_explorer():
 
 @pytest.mark.slow
 def test_naive_search_agrees_with_the_explorer_on_set_wide():
-    _check("SET_WIDE")
+    plain, _ = naive_bfs(CONFIGS["SET_WIDE"].spec())
+    assert plain == SET_WIDE[0] == _explorer("SET_WIDE", symmetry=False)
+    assert _explorer("SET_WIDE", symmetry=True) == SET_WIDE[1]
