@@ -17,7 +17,9 @@ tenants on one host, whose event starts early only once both approved (R29).  `U
 where a VM's owner may restart it before its host's maintenance (R35).  `LIVE_MIGRATION` moves
 two VMs of one set off their host in turn, each to a patched host (R27).  `SET_WIDE` lets one
 Reboot name the VMs of two hosts of one update domain (R30).  `THREE_HOSTS` is SMALL with
-every update in place, the 3-host family the spin engine exhausts (too large for the explorer's tests).
+every update in place, the 3-host family the spin engine exhausts (too large for the explorer's tests).  `SPOT_SCALE_SET` is a scale
+set of a regular and a Spot VM: the Spot VM may be preempted (R36) and either VM deleted (R37);
+`SCALE_IN` is a scale set of three regular VMs, which may only be deleted (R37).
 """
 
 from __future__ import annotations
@@ -217,8 +219,36 @@ THREE_HOSTS = Config(
     "explorer's reach in a minute, exhausted by the spin engine (notes/spin.md)",
 )
 
+SPOT_SCALE_SET = Config(
+    "SPOT_SCALE_SET",
+    Topology(
+        (AvailabilitySet("ss0", update_domains=2, fault_domains=2, scale_set=True),),
+        (Host("h0"), Host("h1")),
+        (VM("vm0", "ss0", 0, 0, "h0"), VM("vm1", "ss0", 1, 1, "h1", spot=True)),
+    ),
+    profile("dev-timing", spot_evictions=True, terminate_timeout=300, pause_bound=10, **_NAMED_APPROVERS),
+    "TINY's shape as a scale set (R36, R37): vm1 is a Spot VM, which the platform may preempt with 30 s notice "
+    "(1 s in dev timing), and its owner may delete either VM under a Terminate with a 5-minute notBeforeTimeout "
+    "(10 s); a deletion approved early waits for the other's approval or timeout; a 10 s pause bound keeps it "
+    "exhaustible in seconds",
+)
+
+SCALE_IN = Config(
+    "SCALE_IN",
+    Topology(
+        (AvailabilitySet("ss0", update_domains=3, fault_domains=2, scale_set=True),),
+        (Host("h0"), Host("h1"), Host("h2")),
+        (VM("vm0", "ss0", 0, 0, "h0"), VM("vm1", "ss0", 1, 1, "h1"), VM("vm2", "ss0", 2, 0, "h2")),
+    ),
+    profile("dev-timing", terminate_timeout=300, pause_bound=10, **_NAMED_APPROVERS),
+    "a scale set of three VMs on three hosts, one update domain each, without Spot VMs (R37): its owner may "
+    "delete any VM under a Terminate with a 5-minute notBeforeTimeout (10 s in dev timing); a deletion approved "
+    "early waits for the others' approval or timeout.  Three VMs give a sampler more ways to have two deletions "
+    "pending at once (125,258 states with symmetry: for the mutants and sampling engines, not exhaustive tests)",
+)
+
 CONFIGS: dict[str, Config] = {
     c.name: c for c in (TINY, SMALL, AZURE_DEFAULT, UNSAFE_SHARED_HOST, TWO_REBOOTS, RECOVERY_GAP, TYPICAL_PAUSE,
                         UNPLANNED, REDEPLOY_TARGET, SET_APPROVALS, ALL_TENANTS,
-                        USER_EVENTS, LIVE_MIGRATION, SET_WIDE, THREE_HOSTS)
+                        USER_EVENTS, LIVE_MIGRATION, SET_WIDE, THREE_HOSTS, SPOT_SCALE_SET, SCALE_IN)
 }

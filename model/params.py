@@ -16,13 +16,19 @@ SLICES = ("update_domain", "fault_domain", "vm")  # the units a Freeze may be se
 # research 1.5 (2016-17 "only one update domain is rebooted at a time"; 2026 "only one update
 # domain is updated at any given time"): reboot maintenance keeps the update domain in every profile
 REBOOT_SLICE = "update_domain"
-EVENT_TYPES = ("Freeze", "Reboot", "Redeploy")
+EVENT_TYPES = ("Freeze", "Reboot", "Redeploy")  # the types maintenance is announced as
+# R36, R37 (research 3.3: EventType Preempt from api-version 2017-11-01, Terminate from 2019-01-01): the
+# events that end with the VM gone, a Spot VM evicted or a scale set's VM deleted; never maintenance
+EVICTION_TYPES = ("Preempt", "Terminate")
+ALL_EVENT_TYPES = EVENT_TYPES + EVICTION_TYPES
 # R28: who may approve an event -- any VM of an availability set it names ("set", research 3.3
 # "Scope"), or only the VMs it names ("resources": the exhaustive configurations' reduction, D16)
 APPROVAL_SCOPES = ("resources", "set")
 
 # research 3.4: minimum NotBefore lead time per event type, in seconds
-MIN_NOTICE = {"Freeze": 900, "Reboot": 900, "Redeploy": 600}
+MIN_NOTICE = {"Freeze": 900, "Reboot": 900, "Redeploy": 600, "Preempt": 30}
+# research 2.2 (scale-set terminate notifications): notBeforeTimeout is configurable from 5 to 15 minutes
+TERMINATE_TIMEOUTS = (300, 900)
 # research 3.4: "in some cases advance notice might be as little as 30 seconds"
 SHORT_NOTICE = 30
 # research 1.5: "A rebooted update domain is given 30 minutes to recover before maintenance is
@@ -81,6 +87,12 @@ class Params:
     # announce one event for several hosts of one slice at once.  On in the profiles of the current pages
     # (typical-2026, live-migration), off in the 2017 ones and dev timing (decisions D17).
     multi_host_events: bool = False
+    # R36 (Spot VMs page: "evict Azure Spot Virtual Machines with 30-seconds notice"; research 3.4): a Spot VM
+    # may be evicted under a Preempt with the 30 s notice, and never runs again.  Off in every profile.
+    spot_evictions: bool = False
+    # R37 (research 2.2, scale-set terminate notifications): deleting a VM of a scale set schedules a
+    # Terminate whose NotBefore is the configured notBeforeTimeout; None: notifications off (every profile)
+    terminate_timeout: int | None = None
 
     def __post_init__(self) -> None:
         if self.freeze_slice not in SLICES:
@@ -114,6 +126,12 @@ class Params:
                 not isinstance(self.typical_pause, int) or not 0 < self.typical_pause <= self.pause_bound):
             raise InvalidParams(f"typical_pause must be a whole number of seconds in 1..pause_bound "
                                 f"({self.pause_bound} s), or absent, got {self.typical_pause!r}")
+        if self.terminate_timeout is not None and (
+                not isinstance(self.terminate_timeout, int) or isinstance(self.terminate_timeout, bool)
+                or not TERMINATE_TIMEOUTS[0] <= self.terminate_timeout <= TERMINATE_TIMEOUTS[1]):
+            raise InvalidParams(f"terminate_timeout must be a whole number of seconds from {TERMINATE_TIMEOUTS[0]} to "
+                                f"{TERMINATE_TIMEOUTS[1]} (notBeforeTimeout, 5 to 15 minutes), or absent, "
+                                f"got {self.terminate_timeout!r}")
         if self.expected_pause < -1:
             raise InvalidParams(f"expected_pause must be -1 (unknown) or >= 0, got {self.expected_pause}")
 
@@ -124,12 +142,18 @@ class Params:
 
     def slice_for(self, event_type: str) -> str:
         """The unit events of `event_type` are sequenced by (R5): the profile's freeze slice
-        for a Freeze, the update domain for a Reboot or Redeploy in every profile."""
+        for a Freeze, the update domain for a Reboot or Redeploy in every profile, and for an
+        eviction (R36, R37), which takes its VM down like a reboot (notes/decisions.md D25)."""
         return self.freeze_slice if event_type == "Freeze" else REBOOT_SLICE
 
     def notice_for(self, event_type: str) -> int:
         """The minimum NotBefore lead time for `event_type` (research 3.4), in dev timing if set."""
-        base = self.min_notice if event_type == "Freeze" else MIN_NOTICE[event_type]
+        if event_type == "Freeze":
+            base = self.min_notice
+        elif event_type == "Terminate":  # R37: the configured notBeforeTimeout (the shortest where none is)
+            base = TERMINATE_TIMEOUTS[0] if self.terminate_timeout is None else self.terminate_timeout
+        else:
+            base = MIN_NOTICE[event_type]
         return base // self.notice_divisor
 
     def gap(self) -> int:

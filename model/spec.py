@@ -33,9 +33,13 @@ domain of their availability set starts maintenance until the gap has run out.
 
 Where the profile models them, the environment may fail a host without notice (R34) or restart
 a VM at its owner's request, a Reboot with EventSource User (R35); neither applies maintenance.
+Where the profile models them, the platform may evict a Spot VM under a Preempt (R36), and the
+owner of a scale set may delete one of its VMs under a Terminate (R37): once the event is Started
+the VM is gone for good (status GONE: no longer on its host's residents, notes/decisions.md D25).
 
 Left out: the IMDS transport (headers, rate limits), maintenance configurations and the
-35-day window, health-signal stops, zones, regions and scale sets (see notes/spec.md,
+35-day window, health-signal stops, zones, regions and scale sets beyond their terminate
+notifications (see notes/spec.md,
 "Not checked").
 
 Time: while something is timing (a frozen VM, a clock awaiting resync) time advances one
@@ -52,12 +56,13 @@ from fractions import Fraction
 from functools import partial
 from typing import Any, ClassVar, Literal, NamedTuple
 
-from vmspec.model.params import EVENT_TYPES, Params
+from vmspec.model.params import ALL_EVENT_TYPES, Params
 from vmspec.model.state import (
     ANNOUNCED,
     BLANK,
     DESCRIPTIONS,
     FROZEN,
+    GONE,
     IDLE,
     IN_FREEZE,
     IN_REBOOT,
@@ -244,6 +249,8 @@ class _Start(Guard, action="platform_start_event"):
                         "update domain)", "R5")
     recovery_gap = clause("the event names VMs of an availability set in another update domain than the one "
                           "recovering from a reboot, and the set's recovery gap still runs", "R21")
+    terminate_pending = clause("the Terminate was approved before its NotBefore while another Terminate of its scale "
+                               "set is neither approved nor past its NotBefore: that VM's deletion goes first", "R37")
 
 
 class _Cancel(Guard, action="platform_cancel_event"):
@@ -348,6 +355,36 @@ class _UserReboot(Guard, action="user_reboot_vm"):
     patched = clause("the VM's host is already patched (it carried no VM then; notes/decisions.md D24)", "R35")
 
 
+class _Preempt(Guard, action="platform_preempt_vm"):
+    disabled = clause("the profile does not model Spot evictions (Params.spot_evictions)", "R36")
+    not_spot = clause("the VM is not a Spot VM: only a Spot VM is preempted", "R36")
+    not_running = clause("the VM is not running: an eviction is modelled for a running VM (notes/decisions.md D25)",
+                         "R36")
+    busy = clause("the VM's host has an event in flight: one event per host (notes/decisions.md D25)", "R36", "R13")
+    rounds = clause("the VM's host has had an event already: an eviction is modelled once per host, before its "
+                    "maintenance is announced, so its EventIds still suffice (notes/decisions.md D25)", "R36", "R18")
+    patched = clause("the VM's host is already patched (it carried no VM then; notes/decisions.md D25)", "R36")
+
+
+class _Delete(Guard, action="user_delete_vm"):
+    disabled = clause("the profile does not model terminate notifications (Params.terminate_timeout)", "R37")
+    not_scale_set = clause("the VM is not in a scale set: only a scale set's VM is deleted under a Terminate", "R37")
+    not_running = clause("the VM is not running: a deletion is modelled for a running VM (notes/decisions.md D25)",
+                         "R37")
+    busy = clause("the VM's host has an event in flight: one event per host (notes/decisions.md D25)", "R37", "R13")
+    rounds = clause("the VM's host has had an event already: a deletion is modelled once per host, before its "
+                    "maintenance is announced, so its EventIds still suffice (notes/decisions.md D25)", "R37", "R18")
+    patched = clause("the VM's host is already patched (it carried no VM then; notes/decisions.md D25)", "R37")
+
+
+class _Evict(Guard, action="host_evict_vm"):
+    not_started = clause("the host's event is not Started, or its VMs were already impacted", "R7", "R36", "R37")
+    no_event = clause("the host has no event in the document", "R7",
+                      structural="a host in the started phase always has its event (event_matches_phase)")
+    not_eviction = clause("the Started event is not a Preempt or a Terminate: a VM is gone only under a Started "
+                          "Preempt or Terminate", "R36", "R37")
+
+
 class _Resync(Guard, action="vm_clock_resync"):
     not_running = clause("the VM is not running: a frozen or rebooting guest's clock is not stepped", "R4")
     synced = clause("the guest clock is already synced to host time", "R3")
@@ -442,12 +479,21 @@ ACTIONS: tuple[ActionInfo, ...] = (
                "move the VMs of a host under a Started Redeploy", ("R14", "R15", "R26"), _Redeploy),
     ActionInfo("host_boot_vms", PLATFORM, True, ("host",),
                "rebooted VMs come back up; their update domain's recovery gap begins", ("R21",), _BootVMs),
+    ActionInfo("host_evict_vm", PLATFORM, True, ("host",),
+               "the VM named by a Started Preempt or Terminate is evicted or deleted; the event leaves the document",
+               ("R36", "R37", "R13"), _Evict),
     ActionInfo("host_hardware_failure", ENVIRONMENT, False, ("host",),
                "a host fails: its VMs restart at once under a Reboot already Started", ("R34", "R15"), _Failure),
     ActionInfo("vm_clock_resync", PLATFORM, True, ("vm",),
                "step a resumed guest clock forward to host time", ("R3", "R4"), _Resync),
     ActionInfo("user_reboot_vm", ENVIRONMENT, False, ("vm",),
                "the VM's owner restarts it: a Reboot with EventSource User is Scheduled", ("R35", "R9"), _UserReboot),
+    ActionInfo("platform_preempt_vm", PLATFORM, False, ("vm",),
+               "the platform evicts a Spot VM: a Preempt naming it is Scheduled with 30 s notice", ("R36", "R9"),
+               _Preempt),
+    ActionInfo("user_delete_vm", ENVIRONMENT, False, ("vm",),
+               "the owner of a scale set deletes one of its VMs: a Terminate naming it is Scheduled with the "
+               "configured notBeforeTimeout", ("R37", "R9"), _Delete),
     ActionInfo("platform_complete_event", PLATFORM, True, ("event",),
                "remove a Started event once its VMs are back", ("R13",), _Complete),
     ActionInfo("time_passes", ENVIRONMENT, True, ("seconds",),
@@ -506,7 +552,7 @@ class Spec:
         t = self.topology
         aset_ix = {a.name: i for i, a in enumerate(t.availability_sets)}
         slice_of: dict[str, tuple[tuple[int, tuple[str, int]], ...]] = {}
-        for event_type in EVENT_TYPES:
+        for event_type in ALL_EVENT_TYPES:
             kind = self.params.slice_for(event_type)
             slice_of[event_type] = tuple(
                 (aset_ix[v.availability_set], (kind, _unit(kind, i, v))) for i, v in enumerate(t.vms)
@@ -543,15 +589,16 @@ class Spec:
         return State(hosts, vms, (), 1, frozenset(), (None,) * len(self.topology.availability_sets))
 
     def residents(self, s: State, host: int) -> tuple[int, ...]:
-        """Indices of the VMs currently on `host`."""
-        return tuple(i for i, v in enumerate(s.vms) if v.host == host)
+        """Indices of the VMs currently on `host` (a VM gone, R36 and R37, is on no host)."""
+        return tuple(i for i, v in enumerate(s.vms) if v.host == host and v.status != GONE)
 
     def rollout_complete(self, s: State) -> bool:
-        """Every host patched and idle, no event left, every VM running with a synced clock."""
+        """Every host patched and idle, no event left, every VM running with a synced clock, or gone
+        (R36, R37)."""
         return (
             not s.events
             and all(h.patched and h.phase == IDLE for h in s.hosts)
-            and all(v.status == RUNNING and v.clock_lag == 0 for v in s.vms)
+            and all((v.status == RUNNING and v.clock_lag == 0) or v.status == GONE for v in s.vms)
         )
 
     def event_id(self, host: int, round_: int) -> str:
@@ -601,6 +648,8 @@ class Spec:
         a hardware failure, a live migration under the VM freeze slice, host maintenance otherwise."""
         if e.source == USER_SOURCE and "user-" + e.event_type in DESCRIPTIONS:
             return DESCRIPTIONS["user-" + e.event_type]
+        if e.eviction:
+            return DESCRIPTIONS[e.event_type]
         if e.unplanned:
             return DESCRIPTIONS["hardware-failure"]
         if e.event_type == "Freeze" and self.params.freeze_slice == "vm":
@@ -883,6 +932,8 @@ class Spec:
             return _Start.slice_busy
         if not self.recovery_gap_allows(s, e.resources):
             return _Start.recovery_gap
+        if not self.terminate_order_allows(s, e):
+            return _Start.terminate_pending
         events = self._replace_event(s, evolve_event(e, status=STARTED_STATUS, not_before_in=None))
         return evolve_state(s, hosts=self._set_phases(s, e, STARTED), events=events, incarnation=s.incarnation + 1)
 
@@ -980,7 +1031,8 @@ class Spec:
         units = {by_ud[k] for k in moving}
         sets = {a for a, _ in units}
         for j, v in enumerate(s.vms):
-            if v.host == i and (v.status != RUNNING or (by_ud[j][0] in sets and by_ud[j] not in units)):
+            if v.host == i and v.status != GONE and (
+                    v.status != RUNNING or (by_ud[j][0] in sets and by_ud[j] not in units)):
                 return False
         return True
 
@@ -1126,6 +1178,91 @@ class Spec:
         research 3.4 goes by event type, so a user's Reboot has the Reboot's (notes/decisions.md D24)."""
         notice = self.announced_notice("Reboot")
         return Event(self.event_id(h, round_), "Reboot", h, (vm,), SCHEDULED, notice, notice, -1, False, USER_SOURCE)
+
+    def platform_preempt_vm(self, s: State, vm: int) -> Outcome:
+        """The platform needs the capacity of a Spot VM back (Spot VMs page): a Preempt naming that VM
+        alone is Scheduled with the documented 30 s notice (R9).  Once Started, the VM is evicted
+        (`host_evict_vm`) and never runs again (R36).  The platform's choice, never forced (not fair)."""
+        if not self.params.spot_evictions:
+            return _Preempt.disabled
+        if not self.topology.vms[vm].spot:
+            return _Preempt.not_spot
+        refused = self._eviction_refusal(s, vm, _Preempt)
+        if refused is not None:
+            return refused
+        return self._evict_announced(s, vm, "Preempt")
+
+    def user_delete_vm(self, s: State, vm: int) -> Outcome:
+        """The owner of a scale set deletes one of its VMs (scale-set terminate notifications): a
+        Terminate naming that VM alone is Scheduled with the configured notBeforeTimeout (R9).  Once
+        Started, the VM is deleted (`host_evict_vm`) and never runs again (R37)."""
+        if self.params.terminate_timeout is None:
+            return _Delete.disabled
+        if not self.topology.aset(self.topology.vms[vm].availability_set).scale_set:
+            return _Delete.not_scale_set
+        refused = self._eviction_refusal(s, vm, _Delete)
+        if refused is not None:
+            return refused
+        return self._evict_announced(s, vm, "Terminate")
+
+    @staticmethod
+    def _eviction_refusal(s: State, vm: int, guard: type[_Preempt] | type[_Delete]) -> Refusal | None:
+        """The clauses a Preempt and a Terminate share (notes/decisions.md D25): a running VM, on a
+        host with no event in flight, never announced, unpatched."""
+        v = s.vms[vm]
+        if v.status != RUNNING:
+            return guard.not_running
+        host = s.hosts[v.host]
+        if host.phase != IDLE:
+            return guard.busy
+        if host.rounds:
+            return guard.rounds
+        if host.patched:
+            return guard.patched
+        return None
+
+    def _evict_announced(self, s: State, vm: int, event_type: str) -> State:
+        h = s.vms[vm].host
+        rounds = s.hosts[h].rounds + 1
+        notice = self.announced_notice(event_type)
+        e = Event(self.event_id(h, rounds), event_type, h, (vm,), SCHEDULED, notice, notice, -1, False)
+        return self._with_event(s, e, self._set_phase(s, h, ANNOUNCED, rounds=rounds))
+
+    def terminate_order_allows(self, s: State, e: Event) -> bool:
+        """R37: a Terminate approved before its NotBefore starts only once every other Terminate naming
+        a VM of its scale set is approved or past its NotBefore ("VM_2 isn't deleted until the terminate
+        event for VM_1 is approved, or its timeout has elapsed"); at its own NotBefore it starts anyway."""
+        if e.event_type != "Terminate" or not e.not_before_in:
+            return True
+        sets = {self.vm_aset[i] for i in e.resources}
+        for x in s.events:
+            if x is not e and x.event_type == "Terminate" and x.status == SCHEDULED and not x.approved \
+                    and x.not_before_in and any(self.vm_aset[i] in sets for i in x.resources):
+                return False
+        return True
+
+    def host_evict_vm(self, s: State, h: int) -> Outcome:
+        """Under a Started Preempt or Terminate the VM it names is evicted or deleted: gone for good
+        (Spot VMs page: the Deallocate policy stops it, the Delete policy deletes it, and "The VM won't be
+        automatically restarted"), and the event, at its terminal state, leaves the document (R36, R37, R13)."""
+        if s.hosts[h].phase != STARTED:
+            return _Evict.not_started
+        e = s.event_of_host(h)
+        if e is None:
+            return _Evict.no_event
+        if not e.eviction:
+            return _Evict.not_eviction
+        return self.evicted(s, h, e)
+
+    def evicted(self, s: State, h: int, e: Event) -> State:
+        """The effect of an eviction: each VM of `e` gone (its memory token kept, no timer running),
+        `e` removed from the document, host `h` idle again, its update still pending."""
+        vms = list(s.vms)
+        for i in e.resources:
+            vms[i] = evolve_vm(vms[i], status=GONE, snapshot=None, frozen_for=None, clock_lag=0, unsynced_for=None)
+        events, removed = self._without_event(s, e)
+        return evolve_state(s, hosts=self._set_phase(s, h, IDLE), vms=tuple(vms), events=events,
+                            incarnation=s.incarnation + 1, removed=removed)
 
     def platform_complete_event(self, s: State, event_id: str) -> Outcome:
         """A Started event whose VMs are all back is removed from the document (R13)."""

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final, Literal
 
-# VM status
-RUNNING, FROZEN, REBOOTING = "running", "frozen", "rebooting"
-VM_STATUSES = (RUNNING, FROZEN, REBOOTING)
+# VM status; GONE: evicted (a Spot VM preempted, R36) or deleted (a scale set's VM terminated, R37), never
+# to run again within the rollout (notes/decisions.md D25)
+RUNNING, FROZEN, REBOOTING, GONE = "running", "frozen", "rebooting", "gone"
+VM_STATUSES = (RUNNING, FROZEN, REBOOTING, GONE)
 
 # Host maintenance phase
 IDLE = "idle"  # no maintenance in flight
@@ -49,6 +50,9 @@ DESCRIPTIONS = {
     "hardware-failure": "Host server is undergoing an emergency repair.",
     "user-Reboot": "Virtual machine is going to be restarted as requested by authorized user.",
     "user-Redeploy": "Virtual machine is going to be redeployed as requested by authorized user.",
+    # the documentation quotes no Description for an eviction either: the model's own wording (R36, R37)
+    "Preempt": "Spot virtual machine is being evicted.",
+    "Terminate": "Virtual machine is being deleted from its scale set.",
 }
 
 # Abstract memory contents (notes/decisions.md D2, D19): BLANK after a boot, LOADED for the
@@ -128,6 +132,11 @@ class Event:
         """A hardware-failure Reboot: a Platform Reboot that appeared already Started with no
         notice at all (R34); every announced event has a notice of at least a second."""
         return self.notice == 0 and self.event_type == "Reboot" and self.source == PLATFORM_SOURCE
+
+    @property
+    def eviction(self) -> bool:
+        """A Preempt (R36) or a Terminate (R37): the event ends with its VM gone, never maintenance."""
+        return self.event_type in ("Preempt", "Terminate")
 
     @property
     def maintenance(self) -> bool:

@@ -4,9 +4,10 @@ Modelled: availability sets with 1-20 update domains and 1-3 fault domains (rese
 section 2.1), hosts, and VMs that each belong to one availability set, one update domain
 (UD) and one fault domain (FD) and start on one host.  Each host carries one pending
 update, either one that can be applied in place under a Freeze or one that needs a
-reboot (S5).
+reboot (S5).  An availability set may be a scale set (research 2.2: placed across update
+and fault domains alike), whose VMs its owner may delete (R37); a VM may be a Spot VM (R36).
 
-Left out: scale sets, zones, region pairs, dedicated hosts, and the mapping of fault
+Left out: scale-set orchestration modes and autoscale, zones, region pairs, dedicated hosts, and the mapping of fault
 domains to racks.  A host may carry VMs of several fault domains; the model does not
 forbid it, the checkers report what it breaks.
 
@@ -36,6 +37,9 @@ class AvailabilitySet:
     name: str  # unique among availability sets
     update_domains: int = DEFAULT_UPDATE_DOMAINS  # 1..20, fixed at creation
     fault_domains: int = DEFAULT_FAULT_DOMAINS  # 1..3, fixed at creation
+    # a virtual machine scale set, placed across update and fault domains like an availability set
+    # (research 2.2): deleting one of its VMs may announce a Terminate (R37)
+    scale_set: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,7 @@ class VM:
     update_domain: int  # 0-based, < the set's update_domains
     fault_domain: int  # 0-based, < the set's fault_domains
     host: str  # the host it is placed on at the start of the rollout
+    spot: bool = False  # an Azure Spot VM, which the platform may evict under a Preempt (R36)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +103,8 @@ def validate(topology: Topology) -> None:
             raise InvalidTopology(
                 f"availability set {a.name!r}: fault_domains must be 1..{MAX_FAULT_DOMAINS}, got {a.fault_domains!r}"
             )
+        if not isinstance(a.scale_set, bool):
+            raise InvalidTopology(f"availability set {a.name!r}: scale_set must be true or false, got {a.scale_set!r}")
     if not topology.hosts:
         raise InvalidTopology("a topology needs at least one host")
     for h in topology.hosts:
@@ -122,6 +129,8 @@ def validate(topology: Topology) -> None:
                 f"VM {v.name!r}: fault_domain must be 0..{aset.fault_domains - 1} "
                 f"(set {aset.name!r} has {aset.fault_domains}), got {v.fault_domain!r}"
             )
+        if not isinstance(v.spot, bool):
+            raise InvalidTopology(f"VM {v.name!r}: spot must be true or false, got {v.spot!r}")
         if v.host not in hosts:
             raise InvalidTopology(f"VM {v.name!r}: host {v.host!r} is not defined; add it or use one of {sorted(hosts)}")
 

@@ -387,3 +387,52 @@ def test_live_migration_is_off_outside_its_profile(tiny):
     assert Params(freeze_slice="vm", live_migration=True).live_migration
     with pytest.raises(ValueError, match="live_migration"):
         Params(freeze_slice="fault_domain", live_migration=True)
+
+
+def test_a_spot_vm_is_preempted_with_30_s_notice_and_never_runs_again():
+    """R36: on SPOT_SCALE_SET only the Spot VM vm1 may be preempted: a Preempt naming it alone,
+    Scheduled with the documented 30 s (1 s in dev timing); once Started the VM is gone, the event
+    removed, the host idle and still unpatched; the VM is on no host any more, so its host is then
+    patched without an event, and nothing brings it back.  A profile without evictions refuses it."""
+    spec = CONFIGS["SPOT_SCALE_SET"].spec()
+    assert spec.refusal(spec.initial_state(), Step("platform_preempt_vm", ("vm0",))).name == "not_spot"
+    s = spec.step(spec.initial_state(), Step("platform_preempt_vm", ("vm1",)))
+    (e,) = s.events
+    notice = spec.params.notice_for("Preempt")
+    assert notice == 30 // 30
+    assert (e.event_id, e.event_type, e.resources, e.status, e.not_before_in, e.duration, e.source) == (
+        "h1#1", "Preempt", (1,), "Scheduled", notice, -1, "Platform")
+    assert spec.description(e) == "Spot virtual machine is being evicted." and e.eviction and not e.unplanned
+    assert spec.refusal(s, Step("host_evict_vm", ("h1",))).name == "not_started"
+    s = run(spec, ("time_passes", (notice,)), ("platform_start_event", ("h1#1",)), ("host_evict_vm", ("h1",)),
+            state=s)
+    assert s.vms[1].status == "gone" and s.events == () and s.removed == {"h1#1"} and s.incarnation == 4
+    assert s.hosts[1].phase == "idle" and not s.hosts[1].patched and spec.residents(s, 1) == ()
+    assert spec.refusal(s, Step("platform_announce_event", ("h1", "Freeze"))).name == "no_vms"
+    s = run(spec, ("platform_patch_empty_host", ("h1",)), state=s)
+    assert s.hosts[1].patched
+    for name in ("platform_preempt_vm", "user_delete_vm", "user_reboot_vm", "vm_clock_resync"):
+        assert not spec.guard(s, name, "vm1")
+    tiny = CONFIGS["TINY"].spec()
+    assert tiny.refusal(tiny.initial_state(), Step("platform_preempt_vm", ("vm1",))).name == "disabled"
+
+
+def test_an_approved_terminate_waits_for_the_other_pending_terminate_of_its_scale_set():
+    """R37: deleting both VMs of the scale set schedules two Terminates with the notBeforeTimeout (5 min,
+    10 s in dev timing); vm0's, approved, may not start while vm1's is neither approved nor timed out;
+    once vm1's is approved it may; at its own NotBefore a Terminate starts regardless.  Only a scale
+    set's VM is deleted."""
+    spec = CONFIGS["SPOT_SCALE_SET"].spec()
+    s = run(spec, ("user_delete_vm", ("vm0",)), ("user_delete_vm", ("vm1",)), ("app_approve_event", ("h0#1", "vm0")))
+    assert [(e.event_type, e.not_before_in, e.notice) for e in s.events] == [("Terminate", 10, 10)] * 2
+    assert spec.description(s.events[0]) == "Virtual machine is being deleted from its scale set."
+    assert spec.refusal(s, Step("platform_start_event", ("h0#1",))).name == "terminate_pending"
+    t = run(spec, ("app_approve_event", ("h1#1", "vm1")), ("platform_start_event", ("h0#1",)),
+            ("host_evict_vm", ("h0",)), state=s)
+    assert t.vms[0].status == "gone" and t.vms[1].status == "running"
+    late = run(spec, ("time_passes", (10,)), ("platform_start_event", ("h0#1",)), state=s)  # mandatory at NotBefore
+    assert late.event("h0#1").status == "Started"
+    tiny = Spec(TINY.topology, replace(TINY.params, terminate_timeout=300))
+    assert tiny.refusal(tiny.initial_state(), Step("user_delete_vm", ("vm0",))).name == "not_scale_set"
+    with pytest.raises(ValueError, match="terminate_timeout must be"):
+        Params(terminate_timeout=60)

@@ -295,3 +295,31 @@ def test_an_event_of_several_hosts_is_seen_set_wide_and_checks_strictly():
     assert {r for g, r in seen("vm0", "vm") if g in guids} == {("vm0", "vm1")}
     assert not {g for g, _ in seen("vm2", "vm")} & guids
     assert {r for g, r in seen("vm2", "set") if g in guids} == {("vm0", "vm1")}
+
+
+def test_evictions_are_exported_and_check_strictly():
+    """R36, R37 in captures: a VM sees its Preempt or Terminate Scheduled with a NotBefore (30 s, and
+    the scale set's 5 minutes, in real time), then Started, and records nothing after: it is gone.  A
+    strict check of every VM's capture finds nothing wrong."""
+    from vmspec.model import DESCRIPTIONS
+
+    spec = CONFIGS["SPOT_SCALE_SET"].spec()
+    seen = set()
+    for seed in range(60):
+        path = walk(spec, seed=seed)
+        names = {st.name for st, _ in path}
+        if not names & {"platform_preempt_vm", "user_delete_vm"}:
+            continue
+        for vm in spec.vm_names:
+            lines = export(spec, vm, seed=seed)
+            report = check(lines)
+            assert not report.failed and not report.findings, (seed, vm, report.findings[:2])
+            for line in lines:
+                for e in line.observation["document"]["Events"]:
+                    if e["EventType"] in ("Preempt", "Terminate"):
+                        seen.add((e["EventType"], e["EventStatus"], e["Description"] == DESCRIPTIONS[e["EventType"]]))
+            i = spec.vm_ix[vm]
+            gone_at = next((n for n, (_, t) in enumerate(path, 1) if t.vms[i].status == "gone"), None)
+            if gone_at is not None:  # a VM gone records nothing after its eviction
+                assert all(x.steps < gone_at for x in lines)
+    assert {("Preempt", "Scheduled", True), ("Terminate", "Scheduled", True), ("Terminate", "Started", True)} <= seen

@@ -206,6 +206,33 @@ def test_user_events_pinned_counts_and_verdict():
     assert not [v for v in verdicts(r) if v.failed]
 
 
+@pytest.mark.slow
+def test_spot_scale_set_pinned_counts_and_verdict():
+    """SPOT_SCALE_SET is TINY's shape as a scale set whose vm1 is a Spot VM (R36, R37): 12,257 states with
+    or without symmetry (a Spot VM and a regular one never swap); every property holds, and VMs are gone
+    in some states."""
+    r = _run("SPOT_SCALE_SET")
+    assert (r.states, r.transitions, r.depth) == (12257, 33278, 32)
+    assert r.complete and r.counterexamples == {} and "reach_rollout_complete" in r.reached
+    assert not [v for v in verdicts(r) if v.failed]
+
+
+@pytest.mark.slow
+def test_scale_in_pinned_counts_and_verdict():
+    """SCALE_IN is a scale set of three regular VMs (R37): 125,258 states with symmetry; every property holds."""
+    r = _run("SCALE_IN", keep_graph=False)
+    assert (r.states, r.transitions, r.depth) == (125258, 422634, 47)
+    assert r.complete and r.counterexamples == {} and "reach_rollout_complete" in r.reached
+    assert not [v for v in verdicts(r) if v.failed]
+
+
+def test_spot_scale_set_first_states_hold():
+    """The cheap twin of the pinned SPOT_SCALE_SET search (slow): its first 3,000 states break no property."""
+    r = _run("SPOT_SCALE_SET", max_states=3000, keep_graph=False)
+    assert not r.complete and r.counterexamples == {}
+    assert r.states >= 3000
+
+
 def test_user_events_first_states_hold():
     """The cheap twin of the pinned USER_EVENTS search (slow): its first 3,000 states break no property
     (tests/test_z3_refinement.py walks a user's Reboot through its whole life on the same states)."""

@@ -39,8 +39,12 @@ def _shortest(m) -> dict:
     return result.counterexamples
 
 
-# The two whose campaigns take longest (a deadlock or a stutter reached late) run under -m slow.
-HEAVY = ("resync_never_runs", "resume_forgotten")
+# The two whose campaigns take longest (a deadlock or a stutter reached late) run under -m slow, and
+# terminate_ignores_pending (R37), whose violation needs two deletions pending and an approved one started
+# before any time passes: the CI campaign's 100 examples reach it in some runs of the suite and not in others,
+# so it is shown under -m slow by the dev campaign below (300 examples; the explorer, BMC and both Z3
+# encodings catch it in the default run).
+HEAVY = ("resync_never_runs", "resume_forgotten", "terminate_ignores_pending")
 
 
 @pytest.mark.parametrize("m", [pytest.param(m, marks=pytest.mark.slow) if m.name in HEAVY else m for m in MUTANTS],

@@ -156,7 +156,22 @@ def _witnesses():
          {("platform_announce_group", "live_migration"), ("platform_announce_group", "rounds")}),
         ("R30: a Redeploy stays with one host, and a host no other can join is announced alone",
          _multi_host(CONFIGS["SET_WIDE"], allow_redeploy=True), {"platform_announce_group"}),
+        ("R36, R37: a regular VM is not preempted, a Spot VM's host already has an event, a Terminate waits for "
+         "another", CONFIGS["SPOT_SCALE_SET"].spec(), {"platform_preempt_vm", "user_delete_vm", "platform_start_event"}),
+        ("R37: only a scale set's VM is deleted under a Terminate", Spec(TINY.topology, replace(TINY.params,
+                                                                                                terminate_timeout=300)),
+         {"user_delete_vm"}),
+        ("R36, R37 are refused on a patched host only where a Redeploy moved the VM there", _scale_set_redeploys(),
+         {"platform_preempt_vm", "user_delete_vm"}),
     )
+
+
+def _scale_set_redeploys():
+    """REDEPLOY_TARGET as a scale set whose vm1 is a Spot VM, with evictions and terminate notifications."""
+    c = CONFIGS["REDEPLOY_TARGET"]
+    topo = replace(c.topology, availability_sets=tuple(replace(a, scale_set=True) for a in c.topology.availability_sets),
+                   vms=tuple(replace(v, spot=v.name == "vm1") for v in c.topology.vms))
+    return Spec(topo, replace(c.params, spot_evictions=True, terminate_timeout=300))
 
 
 def test_every_clause_is_refused_on_a_reachable_state_or_is_structural(tiny_refusals):

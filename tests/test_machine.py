@@ -8,6 +8,8 @@ so R18 fails as a fair lasso), exactly as the explorer does on UNSAFE_SHARED_HOS
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -54,6 +56,9 @@ TestRealisticWorlds.settings = settings(settings.default, max_examples=min(setti
 # ---------------------------------------------------------------------- structure
 
 
+EVICTIONS = {"platform_preempt_vm", "user_delete_vm", "host_evict_vm"}
+
+
 def test_one_rule_per_model_action():
     """Every action has its rule; an optional one (hardware failures, R34; user restarts, R35) only in
     a machine whose worlds can take it, so every other campaign draws as before."""
@@ -65,23 +70,29 @@ def test_one_rule_per_model_action():
     cls = machine_class(st.just(World("UNPLANNED", unplanned.topology, unplanned.params)),
                         optional=optional_actions(unplanned.params))
     assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"user_reboot_vm", "host_live_migrate",
-                                                                                   "platform_announce_group"}
+                                                                                   "platform_announce_group"} - EVICTIONS
     assert "host_hardware_failure" in cls.unfair and "host_hardware_failure" not in RolloutMachine.unfair
     users = CONFIGS["USER_EVENTS"]
     cls = machine_class(st.just(World("USER_EVENTS", users.topology, users.params)),
                         optional=optional_actions(users.params))
     assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"host_hardware_failure", "host_live_migrate",
-                                                                                   "platform_announce_group"}
+                                                                                   "platform_announce_group"} - EVICTIONS
     assert "user_reboot_vm" in cls.unfair and "user_reboot_vm" not in RolloutMachine.unfair
     live = CONFIGS["LIVE_MIGRATION"]  # live migration (R27): a fair action, so never silenced
     cls = machine_class(_world("LIVE_MIGRATION"), optional=optional_actions(live.params))
     assert {r.function.__name__ for r in cls.setup_state().rules} == {a.name for a in ACTIONS} - {"host_hardware_failure", "user_reboot_vm",
-                                                                                   "platform_announce_group"}
+                                                                                   "platform_announce_group"} - EVICTIONS
     assert "host_live_migrate" not in cls.unfair
     wide = CONFIGS["SET_WIDE"]  # events of several hosts (R30): an unfair alternative to the single announcement
     cls = machine_class(_world("SET_WIDE"), optional=optional_actions(wide.params))
     assert "platform_announce_group" in {r.function.__name__ for r in cls.setup_state().rules}
     assert "platform_announce_group" in cls.unfair
+    spot = CONFIGS["SPOT_SCALE_SET"]  # R36, R37: the evictions, unfair, and the eviction itself, fair
+    cls = machine_class(_world("SPOT_SCALE_SET"), optional=optional_actions(spot.params))
+    assert {r.function.__name__ for r in cls.setup_state().rules} == \
+        {a.name for a in ACTIONS} - {"host_hardware_failure", "user_reboot_vm", "host_live_migrate", "platform_announce_group"}
+    assert {"platform_preempt_vm", "user_delete_vm"} <= set(cls.unfair) and "host_evict_vm" not in cls.unfair
+    assert optional_actions(replace(spot.params, spot_evictions=False)) == {"user_delete_vm", "host_evict_vm"}
 
 
 LiveMigration = machine_class(_world("LIVE_MIGRATION"), name="LiveMigration",

@@ -135,6 +135,15 @@ PINS = {
     'maintenance_as_user_event': {
         'user_event_applies_no_update': ('safety', None, [('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_freeze', ('h0',)), ('host_apply_patch', ('h0',))]),
     },
+    'preempt_regular_vm': {
+        'gone_only_by_started_eviction': ('safety', None, [('platform_preempt_vm', ('vm0',)), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_evict_vm', ('h0',))]),
+    },
+    'terminate_ignores_pending': {
+        'terminate_waits_for_pending_terminates': ('safety', None, [('user_delete_vm', ('vm0',)), ('app_approve_event', ('h0#1', 'vm0')), ('user_delete_vm', ('vm1',)), ('platform_start_event', ('h0#1',))]),
+    },
+    'gone_vm_still_on_host': {
+        'gone_only_by_started_eviction': ('safety', None, [('user_delete_vm', ('vm0',)), ('app_approve_event', ('h0#1', 'vm0')), ('platform_start_event', ('h0#1',)), ('host_evict_vm', ('h0',)), ('platform_announce_event', ('h0', 'Freeze')), ('app_approve_event', ('h0#2', 'vm0')), ('platform_start_event', ('h0#2',)), ('host_freeze', ('h0',))]),
+    },
 }
 
 

@@ -157,3 +157,15 @@ def test_a_factory_that_cannot_be_imported_says_where_it_looked(pytester):
     text = result.stdout.str()
     assert "No module named 'nopkg'" in text and f"looked in {pytester.path}" in text
     assert "run pytest from the directory that holds nopkg/" in text
+
+
+def test_reference_orchestrator_follows_evictions(pytester):
+    """R36, R37 through the plugin: where a Spot VM may be preempted and the scale set's VMs deleted, the
+    reference starts each Preempt or Terminate when it may (an early Terminate only after the other
+    pending ones) and evicts its VM; every rollout completes and conforms."""
+    result = _run(pytester, "reference", "SPOT_SCALE_SET")
+    result.assert_outcomes(passed=1)
+    text = result.stdout.str()
+    summary = re.search(r"SPOT_SCALE_SET: conforms; (\d+) examples, (\d+) rollouts completed", text)
+    assert summary and int(summary.group(1)) == int(summary.group(2)) > 0, text
+    assert re.search(r"rules exercised: .*R36", text), text

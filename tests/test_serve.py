@@ -498,3 +498,26 @@ def test_an_unwritable_record_place_exits_2_before_serving(tmp_path, capsys):
     blocker.write_text("")
     assert main(["serve", "--config", "TINY", "--port", "0", "--record", str(blocker / "rec")]) == 2
     assert "--record: cannot write the recording here" in capsys.readouterr().err
+
+
+def test_a_preempt_is_served_from_its_api_version_and_the_evicted_vm_is_gone():
+    """R36 through `vmspec serve`: a Preempt of the Spot VM vm1 appears in the set's document for the
+    api-versions that list it (2017-11-01 on; an earlier version's document leaves it out), is Started,
+    and once vm1 is evicted the event is gone from the document and the model's vm1 is gone."""
+    from vmspec.model import SPOT_SCALE_SET
+
+    target = Target(SPOT_SCALE_SET.topology, SPOT_SCALE_SET.params, "SPOT_SCALE_SET")
+    with BackgroundServer(target, Options(speed=0, mode=MANUAL, rate_limit=0)) as server:
+        server.apply("platform_preempt_vm", "vm1")
+        for version in API_VERSIONS:
+            (event,) = get_json(server.endpoint_url("vm1", version))[1]["Events"] or [None]
+            if version < "2017-11-01":
+                assert event is None, version
+            else:
+                assert event["EventType"] == "Preempt" and event["EventId"] == event_guid("h1#1"), version
+        server.advance(1)
+        server.apply("platform_start_event", "h1#1")
+        assert get_json(server.endpoint_url("vm0"))[1]["Events"][0]["EventStatus"] == "Started"
+        server.apply("host_evict_vm", "h1")
+        assert get_json(server.endpoint_url("vm0"))[1]["Events"] == []
+        assert server.state().vms[1].status == "gone"

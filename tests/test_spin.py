@@ -8,6 +8,7 @@ a second.  SMALL's agreement is `slow`."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import pytest
 from naive_search import NaiveCount
@@ -209,6 +210,12 @@ def test_every_action_property_and_mutant_is_encoded_or_refused():
     # events of several hosts (R30) are not encoded: SET_WIDE is refused by the action that announces them
     assert promela.refusal(CONFIGS["SET_WIDE"].spec()) == \
         "the spin engine does not encode the action platform_announce_group yet"
+    # R36, R37: Spot evictions and terminate notifications are refused with either parameter on
+    assert promela.refusal(CONFIGS["SPOT_SCALE_SET"].spec()) == \
+        "the spin engine does not encode the action host_evict_vm yet"
+    tiny = CONFIGS["TINY"]
+    assert promela.refusal(Spec(tiny.topology, replace(tiny.params, terminate_timeout=300))) == \
+        "the spin engine does not encode the action host_evict_vm yet"
     for p in REGISTRY:
         assert (p.name in promela.ENCODED_PROPERTIES) != (p.name in promela.NOT_ENCODED_PROPERTIES), p.name
     for m in MUTANTS:

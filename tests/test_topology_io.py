@@ -28,6 +28,22 @@ def test_json_round_trip(tmp_path):
     assert load_topology(path) == (topology, params)
 
 
+def test_scale_sets_and_spot_vms_round_trip_and_stay_out_of_other_files(tmp_path):
+    """R36, R37: a scale set and a Spot VM are written and read back; a topology without them is
+    written as before (no scale_set or spot key)."""
+    from vmspec.model import CONFIGS
+
+    spot = CONFIGS["SPOT_SCALE_SET"]
+    data = topology_to_dict(spot.topology, spot.params)
+    assert data["availability_sets"][0]["scale_set"] is True and data["vms"][1]["spot"] is True
+    assert "spot" not in data["vms"][0] and data["params"]["terminate_timeout"] == 300
+    path = tmp_path / "spot.json"
+    path.write_text(json.dumps(data))
+    assert load_topology(path) == (spot.topology, spot.params)
+    tiny = topology_to_dict(CONFIGS["TINY"].topology)
+    assert all("scale_set" not in a for a in tiny["availability_sets"]) and all("spot" not in v for v in tiny["vms"])
+
+
 def write(tmp_path, text, name="t.toml"):
     p = tmp_path / name
     p.write_text(text)
@@ -51,6 +67,12 @@ def write(tmp_path, text, name="t.toml"):
         ('[params]\nshort_notice = 1\n[[availability_sets]]\nname = "a"', "params.short_notice", "expected a bool"),
         ('[[availability_sets]]\nname = "a"\nupdate_domains = true', "availability_sets[0].update_domains",
          "expected an integer"),
+        ('[[availability_sets]]\nname = "a"\nscale_set = "yes"', "availability_sets[0].scale_set",
+         "expected true or false"),
+        ('[[availability_sets]]\nname = "a"\n[[vms]]\nname = "v"\navailability_set = "a"\nupdate_domain = 0\n'
+         'fault_domain = 0\nhost = "h"\nspot = 1', "vms[0].spot", "expected true or false"),
+        ('[params]\nterminate_timeout = 60\n[[availability_sets]]\nname = "a"', "params",
+         "terminate_timeout must be a whole number of seconds from 300 to 900"),
     ],
 )
 def test_bad_files_name_the_field(tmp_path, text, field, reason):

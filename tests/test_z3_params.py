@@ -18,7 +18,7 @@ from vmspec.properties.engines.z3.params_proof import (
 from vmspec.properties.engines.z3.params_vocabulary import pre_state
 
 EXPECTED_RULES = ["R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14",
-                  "R15", "R16", "R20", "R21", "R22", "R26", "R27", "R28", "R29", "R34", "R35"]
+                  "R15", "R16", "R20", "R21", "R22", "R26", "R27", "R28", "R29", "R34", "R35", "R36", "R37"]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def proof():
 def test_all_sizes_proof_holds(proof):
     assert proof.ok, [o.line() for o in proof.failed()]
     assert proof.proved_rules == EXPECTED_RULES
-    assert len(proof.obligations) == 18 * (len(INVARIANTS) + 1 + len(TRANSITIONS)) + len(INVARIANTS) + 1 + 2
+    assert len(proof.obligations) == 21 * (len(INVARIANTS) + 1 + len(TRANSITIONS)) + len(INVARIANTS) + 1 + 2
 
 
 def test_every_encoded_property_is_covered_for_all_sizes(proof):
@@ -64,6 +64,8 @@ WHERE = {
     "approval_from_any_vm": ("app_approve_event", "approval_from_the_set"),
     "first_tenant_releases": ("app_approve_event", "approved_by_every_tenant"),
     "maintenance_as_user_event": ("platform_announce_event", "user_event_is_a_reboot"),
+    "preempt_regular_vm": ("platform_preempt_vm", "eviction_names_its_kind_of_vm"),
+    "terminate_ignores_pending": ("platform_start_event", "terminate_waits_for_pending_terminates"),
 }
 
 

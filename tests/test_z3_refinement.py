@@ -399,3 +399,13 @@ def test_user_events_first_states_both_encodings():
     assert any(e.source == "User" and e.status == "Started" for s in states for e in s.events)
     _assert_agree("USER_EVENTS concrete", _concrete("USER_EVENTS"), states)
     _assert_agree("USER_EVENTS all-sizes", _all_sizes("USER_EVENTS"), states)
+
+
+def test_spot_scale_set_first_states_both_encodings():
+    """Evictions (R36, R37): both encodings agree with the model on SPOT_SCALE_SET's first states
+    (breadth-first, so a Preempt and a Terminate, Started, and a VM gone are among them)."""
+    spec, states = _space("SPOT_SCALE_SET", None, 1500)
+    assert any(v.status == "gone" for s in states for v in s.vms)
+    assert any(e.event_type == "Terminate" and e.status == "Started" for s in states for e in s.events)
+    _assert_agree("SPOT_SCALE_SET concrete", _concrete("SPOT_SCALE_SET"), states)
+    _assert_agree("SPOT_SCALE_SET all-sizes", _all_sizes("SPOT_SCALE_SET"), states)

@@ -10,7 +10,10 @@ resynced, and the event is completed.  Once a rebooted update domain is back, no
 another update domain of its set starts until the recovery gap has run out (R21).  Under live
 migration (R27) a Freeze is announced only while some patched host can take the VMs it names
 (the first VM on the host of each set), and the frozen VMs are moved there instead of waiting
-for a patch; the host is patched once it carries no VM.  Use it as ``--vmspec-impl=examples.orchestrators.reference:factory``.
+for a patch; the host is patched once it carries no VM.  A Preempt of a Spot VM (R36) or a Terminate
+of a scale set's VM (R37) is started like any event (a Terminate approved early only once no other
+Terminate of its scale set is pending, neither approved nor timed out) and its VM evicted; a VM gone
+is on no host.  Use it as ``--vmspec-impl=examples.orchestrators.reference:factory``.
 """
 
 from __future__ import annotations
@@ -76,7 +79,7 @@ class Reference:
         for k, view in obs.hosts.items():
             if k == h or not view.patched or obs.event_of(k) is not None:
                 continue
-            here = [v for v in obs.vms.values() if v.host == k]
+            here = [v for v in obs.vms.values() if v.host == k and v.status != "gone"]
             if all(v.status == "running" for v in here) and all(
                     (self.vm[v.name].availability_set, self.vm[v.name].update_domain) in units
                     or self.vm[v.name].availability_set not in sets for v in here):
@@ -92,9 +95,29 @@ class Reference:
                 return steps
         return []
 
+    def eviction(self, obs: Observation, event: impl.EventView) -> list:
+        """A Preempt (R36) or Terminate (R37) on a host between maintenances: start it once it may
+        start, within the slices and the recovery gap, and evict its VM once Started."""
+        if event.status == "Started":
+            return [impl.evict(event.host)]
+        if not self.may_start(obs, event) or not self.slice_free(obs, event.resources, event.event_type, ("Started",)):
+            return []
+        if not self.gap_free(obs, event.resources):
+            return []
+        if event.event_type == "Terminate" and obs.now < event.not_before:  # R37: pending deletes go first
+            sets = {self.vm[v].availability_set for v in event.resources}
+            for e in obs.events:
+                if (e.event_id != event.event_id and e.event_type == "Terminate" and e.status == "Scheduled"
+                        and not e.approved and obs.now < e.not_before
+                        and sets & {self.vm[v].availability_set for v in e.resources}):
+                    return []
+        return [impl.start(event.event_id)]
+
     def step_host(self, obs: Observation, h: str) -> list:
         phase, event = self.phase[h], obs.event_of(h)
-        residents = tuple(v.name for v in obs.vms.values() if v.host == h)
+        residents = tuple(v.name for v in obs.vms.values() if v.host == h and v.status != "gone")
+        if phase == "todo" and event is not None:  # not announced by the orchestrator
+            return self.eviction(obs, event) if event.event_type in ("Preempt", "Terminate") else []
         if phase == "todo":
             if obs.hosts[h].patched:
                 self.phase[h] = "done"

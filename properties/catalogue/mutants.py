@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from vmspec.model import Spec, State
-from vmspec.model.spec import Outcome
+from vmspec.model.spec import Outcome, _Preempt
 from vmspec.model.state import (
     ANNOUNCED,
     BLANK,
@@ -382,6 +382,38 @@ class MaintenanceAsUserEvent(Spec):
         return replace(t, events=tuple(replace(x, source=USER_SOURCE) if x is e else x for x in t.events))
 
 
+class PreemptRegularVm(Spec):
+    """Preempts any VM, a regular (pay-as-you-go) one too, as if every VM were a Spot VM."""
+
+    symmetric = True  # treats every VM alike, Spot or not (symmetry reduction is sound)
+
+    def platform_preempt_vm(self, s: State, vm: int) -> Outcome:
+        t = super().platform_preempt_vm(s, vm)
+        if t or t.name != "not_spot":
+            return t
+        refused = self._eviction_refusal(s, vm, _Preempt)
+        return refused if refused is not None else self._evict_announced(s, vm, "Preempt")
+
+
+class TerminateIgnoresPending(Spec):
+    """Deletes a scale set's VM as soon as its Terminate is approved, although another Terminate of the
+    set is neither approved nor timed out."""
+
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
+    def terminate_order_allows(self, s: State, e: Event) -> bool:
+        return True
+
+
+class GoneVmStillOnHost(Spec):
+    """Still counts an evicted VM on its host: the host's maintenance names it and impacts it again."""
+
+    symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
+
+    def residents(self, s: State, host: int) -> tuple[int, ...]:
+        return tuple(i for i, v in enumerate(s.vms) if v.host == host)
+
+
 class ResumeForgotten(Spec):
     symmetric = True  # treats interchangeable hosts, VMs and slices alike (symmetry reduction is sound)
 
@@ -660,6 +692,33 @@ MUTANTS: tuple[Mutant, ...] = (
         MaintenanceAsUserEvent,
         "USER_EVENTS",
         also_breaks=("user_event_is_a_reboot",),
+    ),
+    Mutant(
+        "preempt_regular_vm",
+        "R36",
+        ("gone_only_by_started_eviction",),
+        "the platform preempts a regular VM as if it were a Spot VM",
+        PreemptRegularVm,
+        "SPOT_SCALE_SET",
+        also_breaks=("eviction_names_its_kind_of_vm",),
+    ),
+    Mutant(
+        "terminate_ignores_pending",
+        "R37",
+        ("terminate_waits_for_pending_terminates",),
+        "an approved Terminate deletes its VM at once, although another Terminate of the scale set is neither "
+        "approved nor timed out",
+        TerminateIgnoresPending,
+        "SCALE_IN",
+    ),
+    Mutant(
+        "gone_vm_still_on_host",
+        "R36",
+        ("gone_only_by_started_eviction",),
+        "an evicted VM still counts on its host: the host's maintenance names it and impacts it again",
+        GoneVmStillOnHost,
+        "SPOT_SCALE_SET",
+        also_breaks=("gone_vm_named_by_no_event",),
     ),
 )
 

@@ -29,10 +29,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from vmspec.model import EVENT_SOURCES, EVENT_STATUSES, EVENT_TYPES, HOST_PHASES, VM_STATUSES, Spec, State, Step
+from vmspec.model import (
+    ALL_EVENT_TYPES,
+    EVENT_SOURCES,
+    EVENT_STATUSES,
+    EVENT_TYPES,
+    HOST_PHASES,
+    VM_STATUSES,
+    Spec,
+    State,
+    Step,
+)
 from vmspec.model.state import (
     ANNOUNCED,
     FROZEN,
+    GONE,
     IDLE,
     MEMORY_TOKENS,
     OUTSIDE,
@@ -235,7 +246,7 @@ def type_ok(spec: Spec, s: State) -> str | None:
     if s.incarnation < 1:
         return f"DocumentIncarnation is {s.incarnation}"
     for e in s.events:
-        if e.event_type not in EVENT_TYPES:
+        if e.event_type not in ALL_EVENT_TYPES:
             return f"event {e.event_id} has EventType {e.event_type!r}"
         if e.source not in EVENT_SOURCES:
             return f"event {e.event_id} has EventSource {e.source!r}"
@@ -350,13 +361,15 @@ def one_slice_at_a_time(spec: Spec, s: State) -> str | None:
 
 @prop("aset_keeps_a_running_vm", ALWAYS, "R16", reads=("vms",))
 def aset_keeps_a_running_vm(spec: Spec, s: State) -> str | None:
-    """A set spanning several update domains keeps a running VM while one reboots; one spanning several freeze slices, while one is frozen."""
+    """A set whose VMs span several update domains keeps a running VM while one reboots; one spanning several
+    freeze slices, while one is frozen.  A VM gone (evicted or deleted, R36, R37) is no longer of its set."""
     for a in range(len(spec.topology.availability_sets)):
-        members = [i for i in range(len(s.vms)) if spec.vm_aset[i] == a]
+        members = [i for i in range(len(s.vms)) if spec.vm_aset[i] == a and s.vms[i].status != GONE]
         if not members or any(s.vms[i].status == RUNNING for i in members):
             continue
         for status, event_type in _IMPACT_OF_STATUS.items():
-            if a in spec.spread_sets[event_type] and any(s.vms[i].status == status for i in members):
+            if len({spec.slice_of[event_type][i] for i in members}) > 1 and any(s.vms[i].status == status
+                                                                                for i in members):
                 return f"availability set {spec.topology.availability_sets[a].name} has no running VM"
     return None
 
@@ -519,9 +532,9 @@ def reboot_update_announced_as_reboot(spec: Spec, s: State, step: Step, t: State
 
 @prop("impact_needs_started_event", ALWAYS, "R7", reads=("vms", "events"))
 def impact_needs_started_event(spec: Spec, s: State) -> str | None:
-    """No VM is frozen or rebooting unless a Started event names it."""
+    """No VM is frozen or rebooting unless a Started event names it (a VM gone, R36 and R37, is no longer impacted)."""
     for i, v in enumerate(s.vms):
-        if v.status != RUNNING and not _started_for(s, i):
+        if v.status != RUNNING and v.status != GONE and not _started_for(s, i):
             return f"VM {_vm(spec, i)} is {v.status} but no Started event names it"
     return None
 
@@ -658,7 +671,7 @@ def redeploy_target_within_rules(spec: Spec, s: State, step: Step, t: State) -> 
         k, x = b.host, s.hosts[b.host]
         why = "unpatched" if not x.patched else f"{x.phase}" if x.phase != IDLE else ""
         for j, v in enumerate(s.vms):
-            if why or v.host != k:
+            if why or v.host != k or v.status == GONE:  # a VM gone (R36, R37) is on no host
                 continue
             if v.status != RUNNING:
                 why = f"carrying {v.status} VM {_vm(spec, j)}"
@@ -715,6 +728,49 @@ def user_event_applies_no_update(spec: Spec, s: State, step: Step, t: State) -> 
                 return (f"host {_host(spec, h)}'s update was applied under {e.event_id}, a {e.event_type} with "
                         f"EventSource User naming {', '.join(_vm(spec, i) for i in e.resources)}: maintenance "
                         "presented as its user's request")
+    return None
+
+
+# ---------------------------------------------------------------------- R36, R37 evictions
+
+
+@prop("gone_only_by_started_eviction", ALWAYS, "R36", TRANSITION, reads=("vms", "events"))
+def gone_only_by_started_eviction(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """A VM is gone only at the end of a Started Preempt naming it, and only if it is a Spot VM, or of a
+    Started Terminate naming it, and only if its set is a scale set; a VM gone never runs again."""
+    for i, (a, b) in enumerate(zip(s.vms, t.vms)):
+        if a.status == GONE and b.status != GONE:
+            return f"VM {_vm(spec, i)} was gone and is {b.status} again after {step}"
+        if a.status == GONE or b.status != GONE:
+            continue
+        e = next((x for x in s.events if i in x.resources and x.status == STARTED_STATUS), None)
+        if e is None or not e.eviction:
+            what = "no Started event" if e is None else f"Started {e.event_type} {e.event_id}"
+            return f"VM {_vm(spec, i)} was evicted during {step} under {what}, not a Started Preempt or Terminate"
+        vm = spec.topology.vms[i]
+        if e.event_type == "Preempt" and not vm.spot:
+            return f"VM {_vm(spec, i)} was preempted under {e.event_id}, but it is not a Spot VM"
+        if e.event_type == "Terminate" and not spec.topology.aset(vm.availability_set).scale_set:
+            return f"VM {_vm(spec, i)} was deleted under Terminate {e.event_id}, but it is in no scale set"
+    return None
+
+
+@prop("terminate_waits_for_pending_terminates", ALWAYS, "R37", TRANSITION, reads=("events",))
+def terminate_waits_for_pending_terminates(spec: Spec, s: State, step: Step, t: State) -> str | None:
+    """A Terminate that starts before its NotBefore (approved) starts only once every other Terminate
+    naming a VM of its scale set is approved or past its NotBefore."""
+    for b in t.events:
+        a = s.event(b.event_id)
+        if a is None or b.event_type != "Terminate" or (a.status, b.status) != (SCHEDULED, STARTED_STATUS):
+            continue
+        if not a.not_before_in:
+            continue  # at its own NotBefore the deletion is mandatory
+        sets = {spec.vm_aset[i] for i in a.resources}
+        for x in s.events:
+            if x.event_id != a.event_id and x.event_type == "Terminate" and x.status == SCHEDULED \
+                    and not x.approved and x.not_before_in and any(spec.vm_aset[i] in sets for i in x.resources):
+                return (f"Terminate {a.event_id} started early, approved, while Terminate {x.event_id} of the same "
+                        f"scale set was neither approved nor past its NotBefore ({x.not_before_in} s ahead)")
     return None
 
 

@@ -31,9 +31,9 @@ RULES: tuple[Rule, ...] = (
         "R0",
         "Well-formed state",
         "Every variable of the model holds a value of its domain: VM statuses running, frozen or "
-        "rebooting; host phases from the maintenance cycle; EventStatus only Scheduled or Started; "
-        "EventType Freeze, Reboot or Redeploy; EventSource Platform or User; DocumentIncarnation a positive "
-        "integer.",
+        "rebooting, or gone (R36, R37); host phases from the maintenance cycle; EventStatus only Scheduled or "
+        "Started; EventType Freeze, Reboot or Redeploy, or Preempt or Terminate (R36, R37); EventSource "
+        "Platform or User; DocumentIncarnation a positive integer.",
         "research 3.3 (response schema, 2020-07-01)",
     ),
     Rule(
@@ -186,7 +186,9 @@ RULES: tuple[Rule, ...] = (
         "An availability set whose VMs span more than one update domain keeps at least one VM running "
         "whenever one of its VMs reboots, whatever the freeze slice; one whose VMs span more than one "
         "freeze slice keeps at least one VM running whenever its VMs are frozen.  Under the fault-domain "
-        "freeze slice, a set confined to one fault domain may be wholly frozen for the pause.",
+        "freeze slice, a set confined to one fault domain may be wholly frozen for the pause.  A VM gone "
+        "(a Spot VM evicted, R36, or a scale set's VM deleted, R37) no longer counts in its set: what spans "
+        "several slices is the set's remaining VMs.",
         "research 1.5 and 2.1 (\"at least one VM is available\"; the 99.95% SLA); research invariant 4 "
         "(\"during either an outage or maintenance events that require a reboot, at least one VM is "
         "available\", 2019 and 2026)",
@@ -421,6 +423,49 @@ RULES: tuple[Rule, ...] = (
         "User); research 3.4 (\"Each event is scheduled a minimum amount of time in the future based on the "
         "event type\"); research 3.3 (EventSource \"User: The user initiated this event\", Description); "
         "fidelity review 8",
+    ),
+    Rule(
+        "R36",
+        "A Spot VM is preempted only under a Started Preempt, with 30 s notice, and never runs again",
+        "(Rule ids R34-R39 are reserved for unplanned and user events.)  Where the profile models Spot "
+        "evictions (no documented profile turns them on; the named configuration SPOT_SCALE_SET does), the "
+        "platform may take a Spot VM's capacity back: a Preempt naming that VM alone, EventSource Platform, is "
+        "Scheduled with the documented 30 s notice (R9), starts once approved or at NotBefore (R8) within the "
+        "slice and recovery rules (R5, R21), and once Started the VM is evicted, deallocated or deleted: it "
+        "is gone, its memory lost, and it never runs again within the rollout; the event, at its terminal "
+        "state, leaves the document (R13).  Only a Spot VM is preempted, and only under a Started Preempt "
+        "that names it; a VM gone no longer counts in its set (R16), is no longer on its host, and its "
+        "host's update is never applied under the Preempt.  The eviction is the platform's choice, never "
+        "forced (not fair); it is modelled once per host, before the host's maintenance "
+        "(notes/decisions.md D25).",
+        "Spot VMs page (azure-compute-docs articles/virtual-machines/spot-vms.md, ms.date 08/05/2024: \"the "
+        "Azure infrastructure will evict Azure Spot Virtual Machines with 30-seconds notice\"; \"The "
+        "*Deallocate* policy moves your VM to the stopped-deallocated state\" or, with *Delete*, \"The "
+        "evicted VMs are deleted together with their underlying disks\"; in-VM notifications through "
+        "Scheduled Events \"are delivered on a best effort basis up to 30 seconds prior to the eviction\"; "
+        "\"The VM won't be automatically restarted\"; \"An Azure Spot Virtual Machine offers no high "
+        "availability guarantees\"); research 3.3 (EventType Preempt, api-version 2017-11-01 on); research "
+        "3.4 (minimum notice: Preempt 30 seconds); fidelity review 9",
+    ),
+    Rule(
+        "R37",
+        "A scale set's VM is deleted only under a Started Terminate, after the others' approval or timeout",
+        "(Rule ids R34-R39 are reserved for unplanned and user events.)  Where the profile models terminate "
+        "notifications (`terminate_timeout`, the scale set's notBeforeTimeout, 5 to 15 minutes; no documented "
+        "profile turns them on, SPOT_SCALE_SET does with 5 minutes), deleting a VM of a scale set schedules a "
+        "Terminate naming that VM alone, with NotBefore the configured timeout ahead (R9); approved, it may "
+        "start early, but a Terminate approved before its NotBefore starts only once every other Terminate "
+        "naming a VM of the same scale set is approved or past its NotBefore; at its own NotBefore the "
+        "deletion is mandatory.  Once Started the VM is deleted, gone for good as under R36, and the event "
+        "leaves the document.  Only a VM of a scale set is deleted under a Terminate.  The deletion is its "
+        "owner's request, never forced (not fair), modelled once per host before the host's maintenance "
+        "(notes/decisions.md D25, D27).",
+        "research 2.2 (azure-compute-docs virtual-machine-scale-sets-terminate-notification.md, 05/19/2026: "
+        "`notBeforeTimeout` 5 to 15 minutes, the deletion mandatory when it expires; \"If there's a pending "
+        "delete on VM_1 that isn't approved, and you've approved another terminate event on VM_2, then VM_2 "
+        "isn't deleted until the terminate event for VM_1 is approved, or its timeout has elapsed.\"; "
+        "api-version 2019-01-01 or later); research 3.3 (EventType Terminate); research 3.4 (minimum notice: "
+        "Terminate user-configurable 5-15 min); fidelity review 9",
     ),
     Rule(
         "R38",

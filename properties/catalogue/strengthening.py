@@ -12,6 +12,7 @@ from vmspec.model import Spec, State
 from vmspec.model.state import (
     ANNOUNCED,
     FROZEN,
+    GONE,
     IDLE,
     MEMORY_TOKENS,
     REBOOTING,
@@ -146,6 +147,30 @@ def user_event_is_a_reboot(spec: Spec, s: State) -> str | None:
     for e in s.events:
         if e.source == USER_SOURCE and e.event_type != "Reboot":
             return f"event {e.event_id} has EventSource User but is a {e.event_type}"
+    return None
+
+
+@prop("eviction_names_its_kind_of_vm", ALWAYS, "R36", reads=("events",))
+def eviction_names_its_kind_of_vm(spec: Spec, s: State) -> str | None:
+    """A Preempt names only Spot VMs (R36), a Terminate only VMs of a scale set (R37)."""
+    for e in s.events:
+        for i in e.resources:
+            vm = spec.topology.vms[i]
+            if e.event_type == "Preempt" and not vm.spot:
+                return f"Preempt {e.event_id} names {_vm(spec, i)}, which is not a Spot VM"
+            if e.event_type == "Terminate" and not spec.topology.aset(vm.availability_set).scale_set:
+                return f"Terminate {e.event_id} names {_vm(spec, i)}, which is in no scale set"
+    return None
+
+
+@prop("gone_vm_named_by_no_event", ALWAYS, "R36", reads=("vms", "events"))
+def gone_vm_named_by_no_event(spec: Spec, s: State) -> str | None:
+    """A VM gone (R36, R37) is named by no event in the document: its eviction removed its event,
+    and no later event names it."""
+    for e in s.events:
+        for i in e.resources:
+            if s.vms[i].status == GONE:
+                return f"event {e.event_id} names {_vm(spec, i)}, which is gone"
     return None
 
 

@@ -29,9 +29,10 @@ from vmspec.properties.conformance.trace.conform import TraceChecker, Violation,
 
 # The environment's moves besides time: an application approves, the in-place patch
 # finishes (an overrunning patch is one that has not finished yet), rebooted VMs boot, a host
-# fails (R34), a VM's owner restarts it (R35).
+# fails (R34), a VM's owner restarts it (R35), the platform takes a Spot VM's capacity back (R36),
+# the owner of a scale set deletes one of its VMs (R37).
 ENVIRONMENT_ACTIONS = ("app_approve_event", "host_apply_patch", "host_boot_vms", "host_hardware_failure",
-                       "user_reboot_vm")
+                       "user_reboot_vm", "platform_preempt_vm", "user_delete_vm")
 # The environment's moves an implementation may be waiting for (a failure holds nothing up, R34).
 AWAITED = ("app_approve_event", "host_apply_patch", "host_boot_vms")
 DECISIONS = tuple(a.name for a in ACTION_INFO.values() if a.actor == "platform" and a.name not in ENVIRONMENT_ACTIONS)
@@ -60,7 +61,7 @@ class VMView:
 @dataclass(frozen=True, slots=True)
 class EventView:
     event_id: str  # EventId, stable for the event's life
-    event_type: str  # Freeze, Reboot or Redeploy
+    event_type: str  # Freeze, Reboot or Redeploy; Preempt or Terminate (R36, R37), announced by the environment
     host: str
     resources: tuple[str, ...]  # VM names
     status: str  # Scheduled or Started
@@ -141,6 +142,11 @@ def redeploy(host: str) -> Step:
 def live_migrate(host: str) -> Step:
     """Under live migration (R27): the host's frozen VMs resume on a patched host."""
     return Step("host_live_migrate", (host,))
+
+
+def evict(host: str) -> Step:
+    """Under a Started Preempt or Terminate (R36, R37): its VM is evicted or deleted, the event removed."""
+    return Step("host_evict_vm", (host,))
 
 
 def resync(vm: str) -> Step:

@@ -334,14 +334,20 @@ STUTTER_RULE = "time_passes"
 # Actions only the profiles with a parameter on can take, by that `Params` field.  A machine has
 # their rules (and may silence them) only when its worlds can take them (`machine_class`), so the
 # derandomised campaigns of every other world draw exactly as without them.
-OPTIONAL_ACTIONS = {"host_hardware_failure": "hardware_failures", "user_reboot_vm": "user_events",
-                    "host_live_migrate": "live_migration",
-                    "platform_announce_group": "multi_host_events"}
+OPTIONAL_ACTIONS: dict[str, str | tuple[str, ...]] = {
+    "host_hardware_failure": "hardware_failures", "user_reboot_vm": "user_events",
+    "host_live_migrate": "live_migration", "platform_announce_group": "multi_host_events",
+    # R36, R37: evictions, and the eviction itself where either kind can be announced
+    "platform_preempt_vm": "spot_evictions", "user_delete_vm": "terminate_timeout",
+    "host_evict_vm": ("spot_evictions", "terminate_timeout"),
+}
 
 
 def optional_actions(params: Any) -> frozenset[str]:
-    """The optional actions a world with these parameters can take."""
-    return frozenset(name for name, field_ in OPTIONAL_ACTIONS.items() if getattr(params, field_))
+    """The optional actions a world with these parameters can take (any of its fields on, or set)."""
+    return frozenset(name for name, fields_ in OPTIONAL_ACTIONS.items()
+                     if any(getattr(params, f) not in (False, None) for f in ((fields_,) if isinstance(fields_, str)
+                                                                              else fields_)))
 
 
 def _should_note() -> bool:

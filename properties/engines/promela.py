@@ -107,14 +107,22 @@ NOT_ENCODED_PROPERTIES: dict[str, str] = {
 
 # Actions the model takes only where a parameter is on (their guard refuses everything otherwise),
 # by that `Params` field: with it off, a model without them is exact.
-PARAMETER_ACTIONS = {"host_live_migrate": "live_migration", "user_reboot_vm": "user_events",
-                     "platform_announce_group": "multi_host_events"}
+PARAMETER_ACTIONS: dict[str, str | tuple[str, ...]] = {
+    "host_live_migrate": "live_migration", "user_reboot_vm": "user_events",
+    "platform_announce_group": "multi_host_events",
+    # R36, R37: evictions (an evicted VM is gone, a status this encoding does not have)
+    "platform_preempt_vm": "spot_evictions", "user_delete_vm": "terminate_timeout",
+    "host_evict_vm": ("spot_evictions", "terminate_timeout"),
+}
 
 
 def _never_taken(spec: Spec, action: str) -> bool:
-    """Whether `spec` can never take `action` (a parameter action whose parameter is off)."""
-    field_ = PARAMETER_ACTIONS.get(action)
-    return field_ is not None and not getattr(spec.params, field_)
+    """Whether `spec` can never take `action` (a parameter action whose parameters are all off)."""
+    fields_ = PARAMETER_ACTIONS.get(action)
+    if fields_ is None:
+        return False
+    names = (fields_,) if isinstance(fields_, str) else fields_
+    return all(getattr(spec.params, f) in (False, None) for f in names)
 
 
 def refusal(spec: Spec, mutant: str | None = None) -> str | None:
@@ -1057,6 +1065,18 @@ def _ueanu(g: Gen, act: str) -> str:
 def _ueiar(g: Gen, act: str) -> str:
     return _hosts(g, f"!(eo{{h}} && esr{{h}} && et{{h}} != {TY['Reboot']})")
 
+
+
+def _never_evicted(g: Gen, act: str) -> str:
+    # R36, R37: the generator refuses spot_evictions and terminate_timeout (with the actions that announce and
+    # carry out evictions), so in every model it builds no VM is gone and no event is a Preempt or a Terminate:
+    # these properties hold in every state and step
+    return "true"
+
+
+for _name in ("gone_only_by_started_eviction", "terminate_waits_for_pending_terminates",
+              "eviction_names_its_kind_of_vm", "gone_vm_named_by_no_event"):
+    enc(_name)(_never_evicted)
 
 # Deadlock (R20) is SPIN's invalid end state: no assertion.
 NOT_ENCODED_PROPERTIES.update({p.name: "SPIN's invalid end state (a blocked do loop) is the deadlock check"

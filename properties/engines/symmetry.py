@@ -88,6 +88,11 @@ class Symmetry:
     def of(cls, spec: Spec) -> Symmetry:
         sym = cls(spec, hosts_free=not spec.params.allow_redeploy)
         by_ud = spec.slice_of["Reboot"]
+        if len({v.spot for v in spec.topology.vms}) > 1:  # R36: a Spot VM and a regular one never swap
+            sym.hosts_free = False
+            sym._units = [{0: [i]} for i in range(len(spec.vm_names))]
+            sym._set_shape = [("fixed", i) for i in range(len(spec.vm_names))]  # every VM in place
+            return sym
         if spec.params.freeze_slice == "fault_domain":
             groups: dict[tuple, list[int]] = {}
             for i, ((a, ud), (_, fd)) in enumerate(zip(by_ud, spec.slice_of["Freeze"])):
@@ -99,7 +104,9 @@ class Symmetry:
         sym._units = [{} for _ in range(n_sets)]
         for i, (a, unit) in enumerate(by_ud):
             sym._units[a].setdefault(unit, []).append(i)
-        sym._set_shape = [tuple(sorted(len(v) for v in units.values())) for units in sym._units]
+        # a scale set (R37) is never swapped with an availability set of the same shape
+        sym._set_shape = [(tuple(sorted(len(v) for v in units.values())), a.scale_set)
+                          for units, a in zip(sym._units, spec.topology.availability_sets)]
         return sym
 
     @property
@@ -110,6 +117,8 @@ class Symmetry:
             for units in self._units
             for slots in units.values()
         )
+        if len({v.spot for v in self.spec.topology.vms}) > 1:
+            return True  # R36: only a Spot VM is preempted, so a Spot VM and a regular one never swap (D25)
         if self.spec.params.live_migration:
             return True  # R27: a live migration names the first VM of each set on a host (by index) and
             # moves it to the first host the rules allow: no renaming of VMs or hosts is a symmetry

@@ -108,11 +108,13 @@ def topology_from_dict(data: Any, path: str = "<topology>") -> tuple[Topology, P
     vms: list[VM] = []
     for i, a in enumerate(_expect(path, "availability_sets", top["availability_sets"], list, "an array of tables")):
         where = f"availability_sets[{i}]"
-        a = _table(path, where, a, {"name", "update_domains", "fault_domains", "round_robin"}, {"name"})
+        a = _table(path, where, a, {"name", "update_domains", "fault_domains", "round_robin", "scale_set"},
+                   {"name"})
         aset = AvailabilitySet(
             _expect(path, f"{where}.name", a["name"], str, "a string"),
             _expect(path, f"{where}.update_domains", a.get("update_domains", 5), int, "an integer 1..20"),
             _expect(path, f"{where}.fault_domains", a.get("fault_domains", 3), int, "an integer 1..3"),
+            _expect(path, f"{where}.scale_set", a.get("scale_set", False), bool, "true or false"),
         )
         sets.append(aset)
         n = _expect(path, f"{where}.round_robin", a.get("round_robin", 0), int, "a VM count >= 0")
@@ -134,7 +136,7 @@ def topology_from_dict(data: Any, path: str = "<topology>") -> tuple[Topology, P
     for i, v in enumerate(_expect(path, "vms", top.get("vms", []), list, "an array of tables")):
         where = f"vms[{i}]"
         req = {"name", "availability_set", "update_domain", "fault_domain", "host"}
-        v = _table(path, where, v, req, req)
+        v = _table(path, where, v, req | {"spot"}, req)
         vms.append(
             VM(
                 _expect(path, f"{where}.name", v["name"], str, "a string"),
@@ -142,6 +144,7 @@ def topology_from_dict(data: Any, path: str = "<topology>") -> tuple[Topology, P
                 _expect(path, f"{where}.update_domain", v["update_domain"], int, "an integer"),
                 _expect(path, f"{where}.fault_domain", v["fault_domain"], int, "an integer"),
                 _expect(path, f"{where}.host", v["host"], str, "a string"),
+                _expect(path, f"{where}.spot", v.get("spot", False), bool, "true or false"),
             )
         )
     if len(vms) > limits.vms:
@@ -170,11 +173,17 @@ def load_topology(path: str | Path) -> tuple[Topology, Params]:
     return topology_from_dict(data, name)
 
 
+def _without_defaults(d: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """`d` without the optional `keys` that hold False (scale sets, Spot VMs: R36, R37), so that
+    topologies without them are written as before."""
+    return {k: v for k, v in d.items() if not (k in keys and v is False)}
+
+
 def topology_to_dict(topology: Topology, params: Params | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "availability_sets": [asdict(a) for a in topology.availability_sets],
+        "availability_sets": [_without_defaults(asdict(a), "scale_set") for a in topology.availability_sets],
         "hosts": [asdict(h) for h in topology.hosts],
-        "vms": [asdict(v) for v in topology.vms],
+        "vms": [_without_defaults(asdict(v), "spot") for v in topology.vms],
     }
     if params is not None:
         out["params"] = asdict(params)

@@ -56,7 +56,7 @@ class Pacing:
     cancel: float = 0.1  # chance that a Scheduled event is cancelled before it starts
 
 
-_IMPACT = ("host_freeze", "host_reboot", "host_redeploy")
+_IMPACT = ("host_freeze", "host_reboot", "host_redeploy", "host_evict_vm")  # host_evict_vm: R36, R37
 _NOW = ("platform_resume_host", "platform_watchdog_resume", "platform_patch_empty_host")
 
 

@@ -15,7 +15,8 @@ and the capture header declares every approval on record (`only_approver`).
 
 A configuration in dev timing (notes/decisions.md D5) has its clock stretched back by the
 profile's notice divisor, so that the capture speaks real time: a 30-second dev notice is
-exported as the 15 minutes it stands for.
+exported as the 15 minutes it stands for.  A VM evicted or deleted (R36, R37) records nothing after
+its Preempt or Terminate started: its capture ends there.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vmspec.model import Spec, State, Step
+from vmspec.model.state import GONE
 from vmspec.properties.conformance.events.contract import format_rfc1123
 from vmspec.properties.conformance.events.stream import CURRENT_API_VERSION
 
@@ -140,6 +142,8 @@ def project(spec: Spec, path: list[tuple[Step, State]], vm: str | None = None, *
             e = s.event(st.args[0])
             if e is not None and p.shows(e):
                 pending[event_guid(e.event_id)] = st.args[1] if len(st.args) > 1 else spec.vm_names[e.resources[0]]
+        if t.vms[vm_index].status == GONE:
+            return  # evicted or deleted (R36, R37): a VM gone polls no more
         now = p.instant(elapsed)
         doc = p.document(t, now)
         if st.name == "time_passes" or doc != last or pending:

@@ -9,7 +9,8 @@ what a VM can observe (incarnation, EventIds, NotBefore, notice) fails here as w
 
 The stage has a row for each rule its captures could break, and none for the rules they cannot
 (`NOT_CHECKED`): the projection writes a 200 answer to every poll, declares that the client sent
-the Metadata header and has no Terminate event, so E7, E8 and E9 could never fail here.
+the Metadata header and shows each VM only the events naming it, so that no capture holds two
+Terminates (R37) at once: E7, E8 and E9 could never fail here.
 `vmspec events check` judges them on real captures.
 """
 
@@ -27,7 +28,7 @@ ENGINE = "events"
 NOT_CHECKED = {
     "E7": "every poll of the projection is answered 200",
     "E8": "the projection's client always sends the Metadata header",
-    "E9": "the model has no Terminate event",
+    "E9": "each VM is shown only the events naming it, and a Terminate names one VM: no capture holds two",
 }
 RULES = ("R8", "R9", "R10", "R11", "R12", "R13") + tuple(r.rule_id for r in API_RULES if r.rule_id not in NOT_CHECKED)
 

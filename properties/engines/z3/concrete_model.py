@@ -23,13 +23,14 @@ from typing import Any
 
 import z3
 
-from vmspec.model import EVENT_TYPES, MAX_ROUNDS, Spec, State
+from vmspec.model import ALL_EVENT_TYPES, MAX_ROUNDS, Spec, State
 from vmspec.model.spec import ACTION_BLOCKS
 from vmspec.model.state import (
     ANNOUNCED,
     BLANK,
     EVENT_STATUSES,
     FROZEN,
+    GONE,
     HOST_PHASES,
     IDLE,
     IN_FREEZE,
@@ -52,9 +53,11 @@ from vmspec.properties.engines.z3.concrete_state import (
     IN_FREEZE_SLICE,
     IN_REBOOT_SLICE,
     NONE,
+    PREEMPT,
     REBOOT,
     REDEPLOY,
     ROUNDS,
+    TERMINATE,
     Instance,
     SymEvent,
     SymHost,
@@ -159,7 +162,7 @@ class Encoding:
             stem, _, rest = e.event_id.partition("#")
             renamed = rest.endswith("'")
             slots.append(SymEvent(
-                bv(True), iv(EVENT_TYPES.index(e.event_type)), tuple(bv(i in e.resources) for i in range(self.n_vms)),
+                bv(True), iv(ALL_EVENT_TYPES.index(e.event_type)), tuple(bv(i in e.resources) for i in range(self.n_vms)),
                 iv(self.statuses.index(e.status)), opt(e.not_before_in), iv(e.notice), iv(e.duration),
                 bv(e.approved), iv(int(rest.rstrip("'"))), bv(renamed), opt(e.approved_by),
                 tuple(bv(a in e.tenants_approved) for a in range(self.n_sets)), bv(e.source == USER_SOURCE),
@@ -192,7 +195,7 @@ class Encoding:
                   v.memory >= 0, v.snapshot >= NONE, v.frozen_for >= NONE, v.unsynced_for >= NONE]
         for e in s.slots:
             c.append(z3.Implies(e.present, z3.And(
-                0 <= e.etype, e.etype < len(EVENT_TYPES), 0 <= e.status, e.status < len(self.statuses),
+                0 <= e.etype, e.etype < len(ALL_EVENT_TYPES), 0 <= e.status, e.status < len(self.statuses),
                 e.not_before_in >= NONE, e.notice >= 0, 1 <= e.id_round, e.id_round <= MAX_ROUNDS,
                 e.approver >= OUTSIDE, e.approver < self.n_vms)))
         for ud, left in s.recovering:
@@ -202,7 +205,8 @@ class Encoding:
     # ------------------------------------------------------------ queries (vmspec.model.spec.Spec, same names)
 
     def residents(self, s: SymState, h: int) -> tuple[z3.BoolRef, ...]:
-        return tuple(v.host == h for v in s.vms)
+        """Per VM, whether it is on host `h` (a VM gone, R36 and R37, is on no host)."""
+        return tuple(z3.And(v.host == h, z3.Not(self._status(v, GONE))) for v in s.vms)
 
     def is_phase(self, s: SymState, h: int, name: str) -> z3.BoolRef:
         return s.hosts[h].phase == self.phase(name)
@@ -267,7 +271,7 @@ class Encoding:
 
     def within_slice(self, resources: tuple[z3.BoolRef, ...], etype: int) -> z3.BoolRef:
         """R30: `resources` lie within one slice of each availability set, the slice of `etype`."""
-        keys = self.spec.slice_of[EVENT_TYPES[etype]]
+        keys = self.spec.slice_of[ALL_EVENT_TYPES[etype]]
         return z3.And([z3.Not(z3.And(resources[i], resources[j])) for i in range(self.n_vms)
                        for j in range(i + 1, self.n_vms) if keys[i][0] == keys[j][0] and keys[i] != keys[j]]
                       or [z3.BoolVal(True)])
@@ -296,7 +300,7 @@ class Encoding:
         return out
 
     def announced_notice(self, etype: int) -> int:
-        return self.params.notice_for(EVENT_TYPES[etype])
+        return self.params.notice_for(ALL_EVENT_TYPES[etype])
 
     def id_round(self, rounds: z3.ArithRef) -> z3.ArithRef:
         """The round a new EventId names (`Spec.event_id`)."""
@@ -556,10 +560,26 @@ class Encoding:
     def platform_start_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         e = s.slots[h]
         guard = z3.And(e.present, self.is_status(e, SCHEDULED), self.start_allowed(e),
-                       self.slice_allows(s, e.resources, e.etype), self.recovery_gap_allows(s, e.resources))
+                       self.slice_allows(s, e.resources, e.etype), self.recovery_gap_allows(s, e.resources),
+                       self.terminate_order_allows(s, h))
         t = self._with_slot(s, h, status=z3.IntVal(self.status_ix(STARTED_STATUS)), not_before_in=z3.IntVal(NONE))
         t = replace(t, incarnation=s.incarnation + 1)
         return guard, self._with_phases(t, h, STARTED)
+
+    def terminate_order_allows(self, s: SymState, h: int) -> z3.BoolRef:
+        """R37 (`Spec.terminate_order_allows`): a Terminate approved before its NotBefore waits while another
+        Terminate naming a VM of its scale set is Scheduled, unapproved, with its NotBefore ahead."""
+        e, aset = s.slots[h], self.spec.vm_aset
+        early = z3.And(e.etype == TERMINATE, e.not_before_in != 0)
+        blocking = []
+        for k, x in enumerate(s.slots):
+            if k == h:
+                continue
+            shared = z3.Or([z3.And(e.resources[i], x.resources[j]) for i in range(self.n_vms)
+                            for j in range(self.n_vms) if aset[i] == aset[j]] or [z3.BoolVal(False)])
+            blocking.append(z3.And(x.present, x.etype == TERMINATE, self.is_status(x, SCHEDULED), z3.Not(x.approved),
+                                   x.not_before_in != 0, shared))
+        return z3.Not(z3.And(early, z3.Or(blocking or [z3.BoolVal(False)])))
 
     def platform_cancel_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         e = s.slots[h]
@@ -649,7 +669,7 @@ class Encoding:
         update domain of a set a VM of `moving` belongs to."""
         c = [s.hosts[i].patched, self.is_phase(s, i, IDLE)]
         for v, conflict in zip(s.vms, self._moving_conflicts(moving)):
-            here = v.host == i
+            here = z3.And(v.host == i, z3.Not(self._status(v, GONE)))  # a VM gone is on no host (R36, R37)
             c.append(z3.Implies(here, self._status(v, RUNNING)))
             if conflict is not None:
                 c.append(z3.Not(z3.And(here, conflict)))
@@ -746,6 +766,50 @@ class Encoding:
         for g, p in zip(reversed(guards[:-1]), reversed(posts[:-1])):
             post = _ite(g, p, post)  # type: ignore[assignment]
         return z3.And(self._status(v, RUNNING), z3.Or(guards)), post
+
+    def platform_preempt_vm(self, s: SymState, i: int) -> tuple[z3.BoolRef, SymState]:
+        """R36: a Spot VM's eviction is announced, a Preempt naming it alone with 30 s notice."""
+        if not self.params.spot_evictions or not self.spec.topology.vms[i].spot:
+            return z3.BoolVal(False), s
+        return self._eviction_announced(s, i, PREEMPT)
+
+    def user_delete_vm(self, s: SymState, i: int) -> tuple[z3.BoolRef, SymState]:
+        """R37: a scale set's VM is deleted, a Terminate naming it alone with the notBeforeTimeout."""
+        vm = self.spec.topology.vms[i]
+        if self.params.terminate_timeout is None or not self.spec.topology.aset(vm.availability_set).scale_set:
+            return z3.BoolVal(False), s
+        return self._eviction_announced(s, i, TERMINATE)
+
+    def _eviction_announced(self, s: SymState, i: int, etype: int) -> tuple[z3.BoolRef, SymState]:
+        """The Scheduled event of type `etype` naming running VM `i` on its host, never announced (D25)."""
+        v = s.vms[i]
+        notice = self.announced_notice(etype)
+        res = tuple(z3.BoolVal(j == i) for j in range(self.n_vms))
+        guards, posts = [], []
+        for h in range(self.n_hosts):
+            host, slot = s.hosts[h], s.slots[h]
+            guards.append(z3.And(v.host == h, self.is_phase(s, h, IDLE), host.rounds == 0, z3.Not(host.patched),
+                                 z3.Not(slot.present)))
+            e = SymEvent(z3.BoolVal(True), z3.IntVal(etype), res, z3.IntVal(self.status_ix(SCHEDULED)),
+                         z3.IntVal(notice), z3.IntVal(notice), z3.IntVal(-1), z3.BoolVal(False),
+                         self.id_round(host.rounds + 1), z3.BoolVal(False), z3.IntVal(NONE),
+                         tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(False), self.no_also())
+            t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
+            posts.append(self._with_host(t, h, phase=z3.IntVal(self.phase(ANNOUNCED)), rounds=host.rounds + 1))
+        post = posts[-1]
+        for g, p in zip(reversed(guards[:-1]), reversed(posts[:-1])):
+            post = _ite(g, p, post)  # type: ignore[assignment]
+        return z3.And(self._status(v, RUNNING), z3.Or(guards)), post
+
+    def host_evict_vm(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
+        """R36, R37: under a Started Preempt or Terminate its VM is gone and the event leaves the document."""
+        e = s.slots[h]
+        guard = z3.And(self.is_phase(s, h, STARTED), e.present, z3.Or(e.etype == PREEMPT, e.etype == TERMINATE))
+        gone, none = z3.IntVal(VM_STATUSES.index(GONE)), z3.IntVal(NONE)
+        vms = self._vms_where(s, lambda i, v: e.resources[i],
+                              lambda v: SymVM(gone, v.host, v.memory, none, none, z3.IntVal(0), none))
+        t = replace(self._remove_event(replace(s, vms=vms), h), incarnation=s.incarnation + 1)
+        return guard, self._with_host(t, h, phase=z3.IntVal(self.phase(IDLE)))
 
     def resync_guard(self, s: SymState, i: int) -> z3.BoolRef:
         v = s.vms[i]

@@ -29,6 +29,7 @@ from vmspec.properties.engines.z3.concrete_state import (
     FREEZE,
     IN_FREEZE_SLICE,
     IN_REBOOT_SLICE,
+    PREEMPT,
     REBOOT,
     REDEPLOY,
     ROUNDS,
@@ -333,6 +334,29 @@ class FailureRebootedAsMaintenance(Encoding):
 
     def failed(self, s: SymState, h: int) -> SymState:
         return s
+
+
+class PreemptRegularVm(Encoding):
+    mutant = "preempt_regular_vm"
+
+    def platform_preempt_vm(self, s: SymState, i: int) -> tuple[z3.BoolRef, SymState]:
+        if not self.params.spot_evictions:
+            return z3.BoolVal(False), s
+        return self._eviction_announced(s, i, PREEMPT)
+
+
+class TerminateIgnoresPending(Encoding):
+    mutant = "terminate_ignores_pending"
+
+    def terminate_order_allows(self, s: SymState, h: int) -> z3.BoolRef:
+        return z3.BoolVal(True)
+
+
+class GoneVmStillOnHost(Encoding):
+    mutant = "gone_vm_still_on_host"
+
+    def residents(self, s: SymState, h: int) -> tuple[z3.BoolRef, ...]:
+        return tuple(v.host == h for v in s.vms)
 
 
 MUTANT_ENCODINGS: tuple[type[Encoding], ...] = tuple(

@@ -19,12 +19,13 @@ from dataclasses import dataclass, fields
 
 import z3
 
-from vmspec.model import EVENT_TYPES, MAX_ROUNDS
+from vmspec.model import ALL_EVENT_TYPES, MAX_ROUNDS
 from vmspec.model.state import FROZEN, REBOOTING
 
 NONE = -1  # how an absent timer, snapshot or NotBefore is written
 ROUNDS = tuple(range(1, MAX_ROUNDS + 1))  # the rounds an EventId can name (notes/decisions.md D4)
-FREEZE, REBOOT, REDEPLOY = (EVENT_TYPES.index(t) for t in ("Freeze", "Reboot", "Redeploy"))
+FREEZE, REBOOT, REDEPLOY, PREEMPT, TERMINATE = (
+    ALL_EVENT_TYPES.index(t) for t in ("Freeze", "Reboot", "Redeploy", "Preempt", "Terminate"))
 # R5: an impacted VM counts in its freeze slice under a Freeze, in its update domain under a
 # Reboot or Redeploy (`Spec.slice_of`); the status a VM has while so impacted
 IN_FREEZE_SLICE, IN_REBOOT_SLICE = 0, 1
@@ -160,5 +161,5 @@ class Instance:
 
 
 
-__all__ = ["FREEZE", "NONE", "REBOOT", "REDEPLOY", "ROUNDS", "Instance", "SymEvent", "SymHost", "SymState", "SymVM",
+__all__ = ["FREEZE", "NONE", "PREEMPT", "REBOOT", "REDEPLOY", "TERMINATE", "ROUNDS", "Instance", "SymEvent", "SymHost", "SymState", "SymVM",
            "state_eq", "state_map"]

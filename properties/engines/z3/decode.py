@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import z3
 
-from vmspec.model import EVENT_TYPES, ActionNotEnabled, State, Step
+from vmspec.model import ALL_EVENT_TYPES, EVENT_TYPES, ActionNotEnabled, State, Step
 from vmspec.model.state import VM_STATUSES, Event, HostState, VMState
 from vmspec.properties.engines.z3.concrete_model import Encoding
 from vmspec.properties.engines.z3.concrete_state import NONE, ROUNDS, Instance, SymState, state_map
@@ -76,7 +76,7 @@ def decode_state(enc: Encoding, s: SymState, evaluate: Callable[[z3.ExprRef], z3
         if not _py(e.present):
             continue
         events.append(Event(
-            enc.event_id(h, int(_py(e.id_round)), bool(_py(e.renamed))), EVENT_TYPES[int(_py(e.etype))], h,
+            enc.event_id(h, int(_py(e.id_round)), bool(_py(e.renamed))), ALL_EVENT_TYPES[int(_py(e.etype))], h,
             tuple(i for i, r in enumerate(e.resources) if _py(r)), enc.statuses[int(_py(e.status))],
             opt(e.not_before_in), int(_py(e.notice)), int(_py(e.duration)), bool(_py(e.approved)),
             enc.source_of(e),

@@ -28,6 +28,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     FREEZE,
     FROZEN,
     GAP,
+    GONE,
     HARDWARE_FAILURES,
     IDLE,
     IN_FREEZE,
@@ -38,6 +39,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     NOTICE,
     ONE_UD,
     OUTSIDE_OK,
+    PREEMPT,
     REBOOT,
     REBOOTING,
     RECOVERED,
@@ -45,8 +47,11 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     RUNNING,
     SCHEDULED,
     SCOPE_RESOURCES,
+    SPOT_EVICTIONS,
     STARTED,
     STARTED_EV,
+    TERMINATE,
+    TERMINATIONS,
     USER_EVENTS,
     A,
     E,
@@ -59,6 +64,8 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     aset_of,
     at,
     same_slice,
+    scale_set_of,
+    spot_of,
     ud_of,
     vm_before,
 )
@@ -81,6 +88,11 @@ def _res_run(s: PState, h0: z3.ExprRef, new_vm: Callable[[str, z3.ExprRef], z3.E
         old = getattr(s, f)
         kw[f] = (lambda v, f=f, old=old: z3.If(cond(v), new_vm(f, v), old(v)))
     return replace(s, **kw)
+
+
+def _on(s: PState, v: z3.ExprRef, h: z3.ExprRef) -> z3.BoolRef:
+    """VM `v` is on host `h` (`Spec.residents`: a VM gone, R36 and R37, is on no host)."""
+    return z3.And(s.host(v) == h, s.status(v) != GONE)
 
 
 class Model:
@@ -107,7 +119,7 @@ class Model:
         if self.is_("slice_guard_dropped"):
             return z3.BoolVal(True)
         v, w, h, k = _v("fv"), _v("fw"), _h("fh"), _h("fk")
-        busy = lambda x, hh: z3.Or(z3.And(hh == h0, s.host(x) == h0), z3.And(_started(s, hh), s.res(hh, x)))
+        busy = lambda x, hh: z3.Or(z3.And(hh == h0, _on(s, x, h0)), z3.And(_started(s, hh), s.res(hh, x)))
         kind = (lambda hh: z3.BoolVal(True)) if self.is_("reboot_sliced_like_freeze") else (
             lambda hh: z3.And(hh != h0, s.etype(hh) == FREEZE))
         return A([v, w, h, k], z3.Implies(z3.And(busy(v, h), busy(w, k), aset_of(v) == aset_of(w)),
@@ -119,7 +131,7 @@ class Model:
             return z3.BoolVal(True)
         v, w = _v("ov"), _v("ow")
         return z3.Implies(ONE_UD, A([v, w], z3.Implies(
-            z3.And(s.host(v) == h0, s.host(w) == h0, aset_of(v) == aset_of(w)), ud_of(v) == ud_of(w))))
+            z3.And(_on(s, v, h0), _on(s, w, h0), aset_of(v) == aset_of(w)), ud_of(v) == ud_of(w))))
 
     def target_allowed(self, s: PState, k: z3.ExprRef, moving: Callable) -> z3.BoolRef:
         """R26: host `k` is patched, idle, carries no frozen or rebooting VM and no VM of another
@@ -128,9 +140,27 @@ class Model:
             return s.patched(k)
         w, v = _v("tw"), _v("tv")
         return z3.And(s.patched(k), s.phase(k) == IDLE,
-                      A([w], z3.Implies(s.host(w) == k, s.status(w) == RUNNING)),
-                      A([w, v], z3.Implies(z3.And(s.host(w) == k, moving(v), aset_of(w) == aset_of(v)),
+                      A([w], z3.Implies(_on(s, w, k), s.status(w) == RUNNING)),
+                      A([w, v], z3.Implies(z3.And(_on(s, w, k), moving(v), aset_of(w) == aset_of(v)),
                                            ud_of(w) == ud_of(v))))
+
+    def spot_ok(self, v0: z3.ExprRef) -> z3.BoolRef:
+        """R36: only a Spot VM is preempted."""
+        if self.is_("preempt_regular_vm"):
+            return z3.BoolVal(True)
+        return spot_of(v0)
+
+    def terminate_order_allows(self, s: PState, h0: z3.ExprRef) -> z3.BoolRef:
+        """R37: a Terminate approved before its NotBefore waits while another Terminate naming a VM of its
+        scale set is Scheduled, unapproved, with its NotBefore ahead."""
+        if self.is_("terminate_ignores_pending"):
+            return z3.BoolVal(True)
+        k, v, w = _h("tk"), _v("tv"), _v("tw")
+        early = z3.And(s.etype(h0) == TERMINATE, s.nbi(h0) != 0)
+        pending = E([k, v, w], z3.And(k != h0, s.present(k), s.etype(k) == TERMINATE, s.estatus(k) == SCHEDULED,
+                                      z3.Not(s.approved(k)), s.nbi(k) != 0, s.res(h0, v), s.res(k, w),
+                                      aset_of(v) == aset_of(w)))
+        return z3.Not(z3.And(early, pending))
 
     def recovery_gap_allows(self, s: PState, h0: z3.ExprRef) -> z3.BoolRef:
         """R21: no VM named by the event of `h0` in another update domain of a set whose gap runs."""
@@ -168,20 +198,20 @@ class Model:
         dt, et = z3.Real("dt"), z3.Const("etype", EvType)
         no = PStep(False, z3.RealVal(0))
         out = []
-        residents = E([_v("r")], s.host(_v("r")) == h0)
+        residents = E([_v("r")], _on(s, _v("r"), h0))
         idle_unpatched = z3.And(z3.Not(s.patched(h0)), s.phase(h0) == IDLE)
 
         # platform_announce_event(h0, et)
         may = z3.If(s.needs_reboot(h0),
                     z3.Or(et == REBOOT, z3.And(et == REDEPLOY, ALLOW_REDEPLOY, E([k0], z3.And(
-                        k0 != h0, self.target_allowed(s, k0, lambda v: s.host(v) == h0))))), et == FREEZE)
+                        k0 != h0, self.target_allowed(s, k0, lambda v: _on(s, v, h0)))))), et == FREEZE)
         if self.is_("reboot_update_under_freeze"):
             may = et == FREEZE
         notice = NOTICE(et) - (G if self.is_("short_notice") else 0)
         # R27: a live migration names the first VM on the host of each availability set
-        first = lambda v: z3.Not(E([_v("fw")], z3.And(s.host(_v("fw")) == h0, aset_of(_v("fw")) == aset_of(v),
+        first = lambda v: z3.Not(E([_v("fw")], z3.And(_on(s, _v("fw"), h0), aset_of(_v("fw")) == aset_of(v),
                                                        vm_before(_v("fw"), v))))
-        named = lambda v: z3.And(s.host(v) == h0, z3.Implies(z3.And(LIVE, et == FREEZE), first(v)))
+        named = lambda v: z3.And(_on(s, v, h0), z3.Implies(z3.And(LIVE, et == FREEZE), first(v)))
         t = replace(
             s, present=at(h0, lambda h: z3.BoolVal(True), s.present), etype=at(h0, lambda h: et, s.etype),
             res=lambda h, v: z3.If(h == h0, named(v), s.res(h, v)),
@@ -228,7 +258,8 @@ class Model:
                     phase=at(h0, lambda h: STARTED, s.phase),
                     incarnation=s.incarnation if self.is_("incarnation_not_bumped") else s.incarnation + 1)
         out.append(PAction("platform_start_event", z3.And(sched, allowed, self.slice_allows(s, h0),
-                                                          self.recovery_gap_allows(s, h0)), t, no))
+                                                          self.recovery_gap_allows(s, h0),
+                                                          self.terminate_order_allows(s, h0)), t, no))
         # platform_cancel_event
         t = replace(s, present=at(h0, lambda h: z3.BoolVal(False), s.present),
                     removed=lambda h, r: z3.Or(s.removed(h, r), z3.And(h == h0, r == s.rounds(h0))),
@@ -310,10 +341,10 @@ class Model:
         vals = lambda f, v: {
             "status": REBOOTING, "memory": z3.IntVal(0), "snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE),
             "clock_lag": z3.RealVal(0), "unsynced": z3.RealVal(NONE)}.get(f, getattr(s, f)(v))
-        t = s if self.is_("failure_rebooted_as_maintenance") else _res_run(s, h0, vals, lambda v: s.host(v) == h0)
+        t = s if self.is_("failure_rebooted_as_maintenance") else _res_run(s, h0, vals, lambda v: _on(s, v, h0))
         t = replace(
             t, present=at(h0, lambda h: z3.BoolVal(True), s.present), etype=at(h0, lambda h: REBOOT, s.etype),
-            res=lambda h, v: z3.If(h == h0, s.host(v) == h0, s.res(h, v)),
+            res=lambda h, v: z3.If(h == h0, _on(s, v, h0), s.res(h, v)),
             estatus=at(h0, lambda h: STARTED_EV, s.estatus), nbi=at(h0, lambda h: z3.RealVal(NONE), s.nbi),
             notice=at(h0, lambda h: z3.RealVal(0), s.notice), duration=at(h0, lambda h: z3.RealVal(-1), s.duration),
             approved=at(h0, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
@@ -326,7 +357,7 @@ class Model:
             t = replace(t, patched=at(h0, lambda h: z3.BoolVal(True), s.patched),
                         needs_reboot=at(h0, lambda h: z3.BoolVal(False), s.needs_reboot))
         g = z3.And(HARDWARE_FAILURES, idle_unpatched, s.rounds(h0) == 0, residents,
-                   A([r], z3.Implies(s.host(r) == h0, s.status(r) == RUNNING)), self.failure_slice_allows(s, h0))
+                   A([r], z3.Implies(_on(s, r, h0), s.status(r) == RUNNING)), self.failure_slice_allows(s, h0))
         out.append(PAction("host_hardware_failure", g, t, no))
 
         # vm_clock_resync
@@ -352,6 +383,38 @@ class Model:
         g = z3.And(USER_EVENTS, s.status(v0) == RUNNING, z3.Not(s.patched(hv)), s.phase(hv) == IDLE,
                    s.rounds(hv) == 0)
         out.append(PAction("user_reboot_vm", g, t, no))
+
+        # platform_preempt_vm(v0) / user_delete_vm(v0): R36, R37, a Preempt (a Spot VM) or a Terminate (a
+        # scale set's VM) naming v0 alone, Scheduled with its type's notice, on v0's host before its maintenance
+        for name, etype, enabled in (("platform_preempt_vm", PREEMPT, z3.And(SPOT_EVICTIONS, self.spot_ok(v0))),
+                                     ("user_delete_vm", TERMINATE, z3.And(TERMINATIONS,
+                                                                          scale_set_of(aset_of(v0))))):
+            t = replace(
+                s, present=at(hv, lambda h: z3.BoolVal(True), s.present),
+                etype=at(hv, lambda h, etype=etype: etype, s.etype),
+                res=lambda h, v: z3.If(h == hv, v == v0, s.res(h, v)),
+                estatus=at(hv, lambda h: SCHEDULED, s.estatus),
+                nbi=at(hv, lambda h, etype=etype: NOTICE(etype), s.nbi),
+                notice=at(hv, lambda h, etype=etype: NOTICE(etype), s.notice),
+                duration=at(hv, lambda h: z3.RealVal(-1), s.duration),
+                approved=at(hv, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
+                approver_kind=at(hv, lambda h: z3.IntVal(APPROVER_NONE), s.approver_kind),
+                user=at(hv, lambda h: z3.BoolVal(False), s.user),
+                tenant_approved=lambda h, a: z3.And(h != hv, s.tenant_approved(h, a)),
+                phase=at(hv, lambda h: ANNOUNCED, s.phase), rounds=at(hv, lambda h: s.rounds(hv) + 1, s.rounds))
+            g = z3.And(enabled, s.status(v0) == RUNNING, z3.Not(s.patched(hv)), s.phase(hv) == IDLE,
+                       s.rounds(hv) == 0)
+            out.append(PAction(name, g, t, no))
+
+        # host_evict_vm(h0): R36, R37, the VM of a Started Preempt or Terminate is gone, the event removed
+        vals = lambda f, v: {"status": GONE, "snapshot": z3.IntVal(NONE), "frozen_for": z3.RealVal(NONE),
+                             "clock_lag": z3.RealVal(0), "unsynced": z3.RealVal(NONE)}.get(f, getattr(s, f)(v))
+        t = _res_run(s, h0, vals, lambda v: s.res(h0, v))
+        t = replace(t, present=at(h0, lambda h: z3.BoolVal(False), s.present),
+                    removed=lambda h, r: z3.Or(s.removed(h, r), z3.And(h == h0, r == s.rounds(h0))),
+                    phase=at(h0, lambda h: IDLE, s.phase), incarnation=s.incarnation + 1)
+        out.append(PAction("host_evict_vm", z3.And(s.phase(h0) == STARTED, s.present(h0),
+                                                   z3.Or(s.etype(h0) == PREEMPT, s.etype(h0) == TERMINATE)), t, no))
 
         # platform_complete_event
         t = replace(s, present=at(h0, lambda h: z3.BoolVal(False), s.present),

@@ -174,7 +174,7 @@ VARIANTS = ("slice_guard_dropped", "no_watchdog", "memory_reset_on_resume", "sta
             "maintenance_disguised_as_failure", "failure_rebooted_as_maintenance",
             "approval_from_any_vm", "first_tenant_releases",
             "maintenance_as_user_event",
-            "live_migration_loses_memory")
+            "live_migration_loses_memory", "preempt_regular_vm", "terminate_ignores_pending")
 
 __all__ = ["CONSEQUENCES", "INVARIANTS", "TRANSITIONS", "VARIANTS", "AllSizesResult", "Model", "prove_all_sizes"]
 

@@ -23,6 +23,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     BOUND,
     FREEZE,
     FROZEN,
+    GONE,
     IDLE,
     IN_FREEZE,
     IN_REBOOT,
@@ -31,6 +32,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     NONE,
     ONE_UD,
     OUTSIDE_OK,
+    PREEMPT,
     REBOOT,
     REBOOTING,
     RECOVERED,
@@ -41,6 +43,7 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     SCOPE_RESOURCES,
     STARTED,
     STARTED_EV,
+    TERMINATE,
     A,
     ASetS,
     E,
@@ -50,6 +53,8 @@ from vmspec.properties.engines.z3.params_vocabulary import (
     _v,
     aset_of,
     same_slice,
+    scale_set_of,
+    spot_of,
     ud_of,
     unit_of,
 )
@@ -62,7 +67,8 @@ def _started(s: PState, h: z3.ExprRef) -> z3.BoolRef:
 
 
 def _down(s: PState, v: z3.ExprRef) -> z3.BoolRef:
-    return s.status(v) != RUNNING
+    """Frozen or rebooting: impacted by maintenance (a VM gone, R36 and R37, is not)."""
+    return z3.Or(s.status(v) == FROZEN, s.status(v) == REBOOTING)
 
 
 def _opt(x: z3.ArithRef) -> z3.BoolRef:
@@ -201,6 +207,19 @@ def unplanned_reboot_impacts_at_once(s: PState) -> z3.BoolRef:
 
 
 @invariant
+def eviction_names_its_kind_of_vm(s: PState) -> z3.BoolRef:
+    h, v = _h("h"), _v("v")
+    return A([h, v], z3.Implies(z3.And(s.present(h), s.res(h, v)), z3.And(
+        z3.Implies(s.etype(h) == PREEMPT, spot_of(v)), z3.Implies(s.etype(h) == TERMINATE, scale_set_of(aset_of(v))))))
+
+
+@invariant
+def gone_vm_named_by_no_event(s: PState) -> z3.BoolRef:
+    h, v = _h("h"), _v("v")
+    return A([h, v], z3.Implies(z3.And(s.present(h), s.res(h, v)), s.status(v) != GONE))
+
+
+@invariant
 def vm_named_by_one_event(s: PState) -> z3.BoolRef:
     v, h, k = _v("v"), _h("h"), _h("k")
     return A([v, h, k], z3.Implies(z3.And(s.present(h), s.res(h, v), s.present(k), s.res(k, v)), h == k))
@@ -294,7 +313,8 @@ def aset_keeps_a_running_vm(s: PState) -> z3.BoolRef:
     keeps = E([u], z3.And(aset_of(u) == a, s.status(u) == RUNNING))
     c = []
     for status, unit in ((REBOOTING, ud_of), (FROZEN, unit_of)):
-        spread = E([v, w], z3.And(aset_of(v) == a, aset_of(w) == a, unit(v) != unit(w)))
+        spread = E([v, w], z3.And(aset_of(v) == a, aset_of(w) == a, unit(v) != unit(w),
+                                  s.status(v) != GONE, s.status(w) != GONE))  # a VM gone is of no set (R36, R37)
         hit = E([x], z3.And(aset_of(x) == a, s.status(x) == status))
         c.append(A([a], z3.Implies(z3.And(spread, hit), keeps)))
     return z3.And(c)
@@ -393,7 +413,7 @@ def redeploy_target_within_rules(s: PState, t: PState, st: PStep) -> z3.BoolRef:
     k = t.host(v)
     return A([v, w], z3.Implies(s.host(v) != k, z3.And(
         s.patched(k), s.phase(k) == IDLE,
-        z3.Implies(s.host(w) == k, z3.And(s.status(w) == RUNNING,
+        z3.Implies(z3.And(s.host(w) == k, s.status(w) != GONE), z3.And(s.status(w) == RUNNING,
                                           z3.Implies(aset_of(w) == aset_of(v), ud_of(w) == ud_of(v)))))))
 
 
@@ -431,6 +451,25 @@ def failure_applies_no_update(s: PState, t: PState, st: PStep) -> z3.BoolRef:
 def user_event_applies_no_update(s: PState, t: PState, st: PStep) -> z3.BoolRef:
     h = _h("h")
     return A([h], z3.Not(z3.And(z3.Not(s.patched(h)), t.patched(h), t.present(h), t.user(h))))
+
+
+@transition
+def gone_only_by_started_eviction(s: PState, t: PState, st: PStep) -> z3.BoolRef:
+    v, h = _v("v"), _h("h")
+    by = E([h], z3.And(_started(s, h), s.res(h, v), z3.Or(z3.And(s.etype(h) == PREEMPT, spot_of(v)),
+                                                          z3.And(s.etype(h) == TERMINATE, scale_set_of(aset_of(v))))))
+    return A([v], z3.And(z3.Not(z3.And(s.status(v) == GONE, t.status(v) != GONE)),
+                         z3.Implies(z3.And(s.status(v) != GONE, t.status(v) == GONE), by)))
+
+
+@transition
+def terminate_waits_for_pending_terminates(s: PState, t: PState, st: PStep) -> z3.BoolRef:
+    h, k, v, w = _h("h"), _h("k"), _v("v"), _v("w")
+    early = z3.And(_same_event(s, t, h), s.estatus(h) == SCHEDULED, t.estatus(h) == STARTED_EV,
+                   s.etype(h) == TERMINATE, s.nbi(h) > 0)
+    pending = z3.And(k != h, s.present(k), s.etype(k) == TERMINATE, s.estatus(k) == SCHEDULED, z3.Not(s.approved(k)),
+                     s.nbi(k) > 0, s.res(h, v), s.res(k, w), aset_of(v) == aset_of(w))
+    return A([h, k, v, w], z3.Not(z3.And(early, pending)))
 
 
 __all__ = ["CONSEQUENCES", "INVARIANTS", "TRANSITIONS", "inv_wellformed"]

@@ -17,16 +17,19 @@ import z3
 # ---------------------------------------------------------------------- sorts and enumerations
 
 HostS, VMS, ASetS, UnitS = (z3.DeclareSort(n) for n in ("Host", "VM", "AvailabilitySet", "Unit"))
-Status, (RUNNING, FROZEN, REBOOTING) = z3.EnumSort("Status", ("running", "frozen", "rebooting"))
+Status, (RUNNING, FROZEN, REBOOTING, GONE) = z3.EnumSort("Status", ("running", "frozen", "rebooting", "gone"))
 Phase, (IDLE, ANNOUNCED, STARTED, IN_FREEZE, IN_REBOOT, RECOVERED) = z3.EnumSort(
     "Phase", ("idle", "announced", "started", "frozen", "rebooting", "recovered"))
 EvStatus, (SCHEDULED, STARTED_EV) = z3.EnumSort("EventStatus", ("Scheduled", "Started"))
-EvType, (FREEZE, REBOOT, REDEPLOY) = z3.EnumSort("EventType", ("Freeze", "Reboot", "Redeploy"))
+EvType, (FREEZE, REBOOT, REDEPLOY, PREEMPT, TERMINATE) = z3.EnumSort(
+    "EventType", ("Freeze", "Reboot", "Redeploy", "Preempt", "Terminate"))
 NONE = -1
 
 aset_of = z3.Function("aset", VMS, ASetS)  # rigid: a VM's availability set
 unit_of = z3.Function("unit", VMS, UnitS)  # rigid: its freeze slice (UD, FD or the VM itself)
 ud_of = z3.Function("update_domain", VMS, UnitS)  # rigid: its update domain (the slice of a Reboot or Redeploy)
+spot_of = z3.Function("spot", VMS, z3.BoolSort())  # rigid: a Spot VM (R36)
+scale_set_of = z3.Function("scale_set", ASetS, z3.BoolSort())  # rigid: the set is a scale set (R37)
 
 # symbolic parameters (vmspec.model.params.Params validates the same constraints)
 BOUND, G, LATENCY = z3.Reals("pause_bound granularity resync_latency")
@@ -40,6 +43,8 @@ GAP = z3.Real("recovery_gap")  # Params.gap(): the recovery gap after a rebooted
 EARLY_WATCHDOG = z3.Bool("watchdog_any_time")  # Params.watchdog_any_time (R2)
 HARDWARE_FAILURES = z3.Bool("hardware_failures")  # Params.hardware_failures (R34)
 USER_EVENTS = z3.Bool("user_events")  # Params.user_events (R35)
+SPOT_EVICTIONS = z3.Bool("spot_evictions")  # Params.spot_evictions (R36)
+TERMINATIONS = z3.Bool("terminate_notifications")  # Params.terminate_timeout is not None (R37)
 OUTSIDE_OK = z3.Bool("approval_from_outside")  # Params.approval_from_outside (R28)
 SCOPE_RESOURCES = z3.Bool("approval_scope_is_resources")  # Params.approval_scope == "resources" (R28)
 ALL_TENANTS = z3.Bool("all_tenants_approve")  # Params.all_tenants_approve (R29)

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 import z3
 
-from vmspec.model import EVENT_TYPES, MAX_ROUNDS
+from vmspec.model import ALL_EVENT_TYPES, MAX_ROUNDS
 from vmspec.model.state import (
     ANNOUNCED,
     BLANK,
     EVENT_STATUSES,
     FROZEN,
+    GONE,
     HOST_PHASES,
     IDLE,
     IN_FREEZE,
@@ -44,9 +45,11 @@ from vmspec.properties.engines.z3.concrete_state import (
     IN_FREEZE_SLICE,
     IN_REBOOT_SLICE,
     NONE,
+    PREEMPT,
     REBOOT,
     REDEPLOY,
     ROUNDS,
+    TERMINATE,
     SymEvent,
     SymState,
     SymVM,
@@ -120,7 +123,7 @@ def type_ok(enc: Encoding, s: SymState) -> z3.BoolRef:
               z3.Or(v.memory == BLANK, v.memory == LOADED, v.memory == WRITTEN, v.memory == STALE), v.clock_lag >= 0,
               _st(v, FROZEN) == z3.And(v.frozen_for != NONE, v.snapshot != NONE)]
     for e in s.slots:
-        c.append(z3.Implies(e.present, z3.And(e.etype >= 0, e.etype < len(EVENT_TYPES))))
+        c.append(z3.Implies(e.present, z3.And(e.etype >= 0, e.etype < len(ALL_EVENT_TYPES))))
     return _all(c)
 
 
@@ -149,11 +152,15 @@ def one_slice_at_a_time(enc: Encoding, s: SymState) -> z3.BoolRef:
 def aset_keeps_a_running_vm(enc: Encoding, s: SymState) -> z3.BoolRef:
     spec, c = enc.spec, []
     for a in range(len(spec.topology.availability_sets)):
-        members = [s.vms[i] for i in range(enc.n_vms) if spec.vm_aset[i] == a]
+        idx = [i for i in range(enc.n_vms) if spec.vm_aset[i] == a]
+        members = [s.vms[i] for i in idx]
         all_down = z3.Not(_any([_st(v, RUNNING) for v in members]))
         for status, event_type in ((FROZEN, "Freeze"), (REBOOTING, "Reboot")):
-            if members and a in spec.spread_sets[event_type]:
-                c.append(z3.Not(z3.And(all_down, _any([_st(v, status) for v in members]))))
+            keys = spec.slice_of[event_type]
+            # the set's remaining VMs span several slices: two of them in different slices, neither gone
+            spans = _any([z3.And(z3.Not(_st(s.vms[i], GONE)), z3.Not(_st(s.vms[j], GONE)))
+                          for n, i in enumerate(idx) for j in idx[n + 1:] if keys[i] != keys[j]])
+            c.append(z3.Not(z3.And(all_down, spans, _any([_st(v, status) for v in members]))))
     return _all(c)
 
 
@@ -191,7 +198,8 @@ def approved_by_every_tenant(enc: Encoding, s: SymState) -> z3.BoolRef:
 
 
 def impact_needs_started_event(enc: Encoding, s: SymState) -> z3.BoolRef:
-    return _all([z3.Implies(z3.Not(_st(v, RUNNING)), _started_for(enc, s, i)) for i, v in enumerate(s.vms)])
+    return _all([z3.Implies(z3.And(z3.Not(_st(v, RUNNING)), z3.Not(_st(v, GONE))), _started_for(enc, s, i))
+                 for i, v in enumerate(s.vms)])
 
 
 def removed_event_never_returns(enc: Encoding, s: SymState) -> z3.BoolRef:
@@ -353,6 +361,22 @@ def user_event_is_a_reboot(enc: Encoding, s: SymState) -> z3.BoolRef:
     return _all([z3.Implies(z3.And(e.present, e.user), e.etype == REBOOT) for e in s.slots])
 
 
+def eviction_names_its_kind_of_vm(enc: Encoding, s: SymState) -> z3.BoolRef:
+    """R36, R37: a Preempt names only Spot VMs, a Terminate only VMs of a scale set."""
+    t, c = enc.spec.topology, []
+    for e in s.slots:
+        for i, vm in enumerate(t.vms):
+            if not vm.spot:
+                c.append(z3.Not(z3.And(e.present, e.resources[i], e.etype == PREEMPT)))
+            if not t.aset(vm.availability_set).scale_set:
+                c.append(z3.Not(z3.And(e.present, e.resources[i], e.etype == TERMINATE)))
+    return _all(c)
+
+
+def gone_vm_named_by_no_event(enc: Encoding, s: SymState) -> z3.BoolRef:
+    return _all([z3.Not(z3.And(e.present, e.resources[i], _st(v, GONE))) for e in s.slots for i, v in enumerate(s.vms)])
+
+
 def started_events_one_slice(enc: Encoding, s: SymState) -> z3.BoolRef:
     kinds = {IN_FREEZE_SLICE: lambda e: e.etype == FREEZE, IN_REBOOT_SLICE: lambda e: e.etype != FREEZE}
     busy = {k: [_any([z3.And(_evs(enc, e, STARTED_STATUS), e.resources[i], of_kind(e)) for e in s.slots])
@@ -445,9 +469,9 @@ def start_after_notbefore_or_approval(enc: Encoding, s: SymState, t: SymState, s
 
 def notice_at_least_minimum(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
     def need(etype: z3.ArithRef) -> z3.ArithRef:
-        out: z3.ArithRef = z3.IntVal(enc.params.required_notice(EVENT_TYPES[0]))
-        for k in range(1, len(EVENT_TYPES)):
-            out = z3.If(etype == k, enc.params.required_notice(EVENT_TYPES[k]), out)
+        out: z3.ArithRef = z3.IntVal(enc.params.required_notice(ALL_EVENT_TYPES[0]))
+        for k in range(1, len(ALL_EVENT_TYPES)):
+            out = z3.If(etype == k, enc.params.required_notice(ALL_EVENT_TYPES[k]), out)
         return out
 
     return _all([
@@ -505,7 +529,7 @@ def redeploy_target_within_rules(enc: Encoding, s: SymState, t: SymState, st: St
         for k in range(enc.n_hosts):
             ok = [s.hosts[k].patched, _ph(enc, s, k, IDLE)]
             for j, v in enumerate(s.vms):
-                here = v.host == k
+                here = z3.And(v.host == k, z3.Not(_st(v, GONE)))  # a VM gone is on no host (R36, R37)
                 ok.append(z3.Implies(here, _st(v, RUNNING)))
                 if ud[j][0] == ud[i][0] and ud[j] != ud[i]:
                     ok.append(z3.Not(here))
@@ -551,6 +575,38 @@ def user_event_applies_no_update(enc: Encoding, s: SymState, t: SymState, st: St
                  for a, b, e in zip(s.hosts, t.hosts, _covering(enc, t))])
 
 
+def gone_only_by_started_eviction(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    """R36, R37: a VM is gone only at the end of a Started Preempt naming it (a Spot VM) or a Started
+    Terminate naming it (a VM of a scale set), and a VM gone never runs again."""
+    top, c = enc.spec.topology, []
+    for i, (a, b) in enumerate(zip(s.vms, t.vms)):
+        vm = top.vms[i]
+        kinds = ([PREEMPT] if vm.spot else []) + ([TERMINATE] if top.aset(vm.availability_set).scale_set else [])
+        by = _any([z3.And(_evs(enc, e, STARTED_STATUS), e.resources[i], e.etype == k) for e in s.slots for k in kinds])
+        c.append(z3.Not(z3.And(_st(a, GONE), z3.Not(_st(b, GONE)))))
+        c.append(z3.Implies(z3.And(z3.Not(_st(a, GONE)), _st(b, GONE)), by))
+    return _all(c)
+
+
+def terminate_waits_for_pending_terminates(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
+    """R37: a Terminate started before its NotBefore found no other Terminate of its scale set Scheduled,
+    unapproved and with its NotBefore ahead."""
+    aset, c = enc.spec.vm_aset, []
+    sched, started = enc.status_ix(SCHEDULED), enc.status_ix(STARTED_STATUS)
+    for h, (a, b) in enumerate(zip(s.slots, t.slots)):
+        early = z3.And(_evs(enc, a, SCHEDULED), _same_id(a, b), b.status == started, a.etype == TERMINATE,
+                       a.not_before_in > 0)
+        for k, x in enumerate(s.slots):
+            if k == h:
+                continue
+            shared = _any([z3.And(a.resources[i], x.resources[j]) for i in range(enc.n_vms) for j in range(enc.n_vms)
+                           if aset[i] == aset[j]])
+            pending = z3.And(x.present, x.etype == TERMINATE, x.status == sched, z3.Not(x.approved),
+                             x.not_before_in > 0, shared)
+            c.append(z3.Not(z3.And(early, pending)))
+    return _all(c)
+
+
 StateFormula = Callable[[Encoding, SymState], z3.BoolRef]
 TransitionFormula = Callable[[Encoding, SymState, SymState, StepInfo], z3.BoolRef]
 
@@ -565,6 +621,7 @@ STATE_FORMULAS: dict[str, StateFormula] = {
         unsynced_clock_on_finished_host, freeze_only_for_in_place_update, unpatched_until_impact,
         timers_in_range, event_resources_one_update_domain, unplanned_reboot_impacts_at_once, user_event_is_a_reboot,
         approval_from_the_set, approved_by_every_tenant, event_hosts_one_slice,
+        eviction_names_its_kind_of_vm, gone_vm_named_by_no_event,
     )
 }
 
@@ -575,7 +632,8 @@ TRANSITION_FORMULAS: dict[str, TransitionFormula] = {
         reboot_update_announced_as_reboot, start_after_notbefore_or_approval, notice_at_least_minimum,
         incarnation_tracks_changes, event_lifecycle, vm_stays_on_host, memory_lost_only_by_reboot,
         recovery_gap_kept, redeploy_target_within_rules, live_migration_within_rules,
-        failure_applies_no_update, user_event_applies_no_update,
+        failure_applies_no_update, user_event_applies_no_update, gone_only_by_started_eviction,
+        terminate_waits_for_pending_terminates,
     )
 }
 

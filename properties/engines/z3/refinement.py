@@ -260,6 +260,8 @@ class Abstraction:
             "aset": spec.vm_aset.__getitem__, "unit": spec.slice_of["Freeze"].__getitem__,
             "update_domain": spec.slice_of["Reboot"].__getitem__, "vm_before": lambda v, w: v < w,
             "notice_for": p.notice_for, "required_notice": p.required_notice,
+            "spot": lambda v: spec.topology.vms[v].spot,
+            "scale_set": lambda a: spec.topology.availability_sets[a].scale_set,
         }
         self.params = {"pause_bound": p.pause_bound, "granularity": p.granularity,
                        "resync_latency": p.resync_latency, "allow_redeploy": p.allow_redeploy,
@@ -270,6 +272,8 @@ class Abstraction:
                        "watchdog_any_time": p.watchdog_any_time,
                        "hardware_failures": p.hardware_failures,
                        "user_events": p.user_events,
+                       "spot_evictions": p.spot_evictions,
+                       "terminate_notifications": p.terminate_timeout is not None,
                        "approval_from_outside": p.approval_from_outside,
                        "approval_scope_is_resources": p.approval_scope == "resources",
                        "all_tenants_approve": p.all_tenants_approve,
