@@ -122,6 +122,15 @@ def compile_model(model: Model | LivenessModel, directory: Path | None = None, *
     return Compiled(model, directory, time.perf_counter() - started, bitstate, swarm, cores if not swarm else 1)
 
 
+_TRAILS = iter(range(1, 1 << 62))
+
+
+def _suffix() -> str:
+    """A trail suffix of this process's own (`pan -t<suffix>`): processes sharing a compiled model's
+    directory (test workers, two commands) never read each other's trails."""
+    return f"trail{os.getpid()}n{next(_TRAILS)}"
+
+
 def _run(cmd: list[str], cwd: Path, what: str, env: dict | None = None) -> str:
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     if proc.returncode != 0 and what != "pan":
@@ -153,10 +162,8 @@ def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, seconds: fl
     the budget runs out."""
     env = dict(os.environ, VMSPEC_OFF=",".join(map(str, sorted(off))))
     args = [str(c.pan), "-c1", f"-w{hash_bits}", "-m1000000"] + (["-k3"] if c.bitstate else []) + \
-        ([] if deadlock else ["-E"]) + ([f"-u{c.cores}"] if c.cores > 1 else []) + list(extra)
+        ([] if deadlock else ["-E"]) + ([f"-u{c.cores}"] if c.cores > 1 else []) + list(extra) + [f"-t{_suffix()}"]
     started = time.perf_counter()
-    for trail in c.directory.glob("model.pml*.trail"):
-        trail.unlink()
     proc = subprocess.Popen(args, cwd=c.directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
         out, _ = proc.communicate(timeout=seconds)
@@ -170,7 +177,7 @@ def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, seconds: fl
     if m:
         error = "deadlock" if m.group(2) else c.model.assertions[int(m.group(1))]
         # the multi-core search names each core's trail after the error it found
-        wrote = re.compile(r"pan: wrote (\S+\.trail)").search(out, m.end())
+        wrote = re.compile(r"pan: wrote (\S+)").search(out, m.end())
         if wrote:
             c.trail = wrote.group(1)
     elif "errors: 0" not in out and "Interrupted" not in out:
@@ -183,6 +190,8 @@ def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, seconds: fl
 def _trail(c: Compiled, off: set[int]) -> list[int]:
     env = dict(os.environ, VMSPEC_OFF=",".join(map(str, sorted(off))))
     out = _run([str(c.pan), "-r", c.trail, "-n"], c.directory, "pan", env)
+    for f in c.directory.glob(f"model.pml*{c.trail.rsplit('.', 1)[-1]}"):
+        f.unlink(missing_ok=True)
     return [int(k) for k in re.findall(r"^@step (\d+)$", out, re.M)]
 
 
@@ -264,9 +273,7 @@ def liveness(spec: Spec, *, config: str = "?", mutant: str | None = None,
         env = dict(os.environ, VMSPEC_OB=str(ob))
         depth, bits = max(100_000, 4 * states), max(18, min(26, (8 * states).bit_length()))
         while True:
-            for trail in c.directory.glob("model.pml.trail"):
-                trail.unlink()
-            text = _run([str(c.pan), "-a", f"-m{depth}", f"-w{bits}"], c.directory, "pan", env)
+            text = _run([str(c.pan), "-a", f"-m{depth}", f"-w{bits}", f"-t{_suffix()}"], c.directory, "pan", env)
             out.runs += 1
             if "max search depth too small" not in text or depth >= LIVE_DEPTH:
                 break
@@ -297,7 +304,7 @@ def liveness(spec: Spec, *, config: str = "?", mutant: str | None = None,
             continue
         assert prop is not None
         try:
-            out.counterexamples[prop] = _lasso(spec, c, env, prop, config, mutant, settings)
+            out.counterexamples[prop] = _lasso(spec, c, env, prop, config, mutant, settings, text)
         except SpinDisagreement as exc:
             out.undecided[prop] = "SPIN and the Python model disagree: " + str(exc)
     out.seconds = time.perf_counter() - started
@@ -305,10 +312,14 @@ def liveness(spec: Spec, *, config: str = "?", mutant: str | None = None,
 
 
 def _lasso(spec: Spec, c: Compiled, env: dict, prop: str, config: str, mutant: str | None,
-           settings: dict) -> cx.Counterexample:
+           settings: dict, first: str) -> cx.Counterexample:
     """SPIN's acceptance cycle as the explorer's counterexample, replayed through the Python model."""
     model = c.model
-    text = _run([str(c.pan), "-r", "-n"], c.directory, "pan", env)
+    wrote = re.search(r"pan: wrote (\S+)", first)
+    if wrote is None:
+        raise SpinDisagreement("SPIN reports an acceptance cycle but wrote no trail")
+    text = _run([str(c.pan), "-r", wrote.group(1), "-n"], c.directory, "pan", env)
+    (c.directory / wrote.group(1)).unlink(missing_ok=True)
     stutter = len(model.instances)
     prefix: list[int] = []
     cycle: list[int] | None = None
