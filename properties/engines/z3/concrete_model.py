@@ -748,24 +748,7 @@ class Encoding:
         EventSource User naming it alone, Scheduled with the Reboot's notice."""
         if not self.params.user_events:
             return z3.BoolVal(False), s
-        v = s.vms[i]
-        notice = self.announced_notice(REBOOT)
-        res = tuple(z3.BoolVal(j == i) for j in range(self.n_vms))
-        guards, posts = [], []
-        for h in range(self.n_hosts):
-            host, slot = s.hosts[h], s.slots[h]
-            guards.append(z3.And(v.host == h, self.is_phase(s, h, IDLE), host.rounds == 0, z3.Not(host.patched),
-                                 z3.Not(slot.present)))
-            e = SymEvent(z3.BoolVal(True), z3.IntVal(REBOOT), res, z3.IntVal(self.status_ix(SCHEDULED)),
-                         z3.IntVal(notice), z3.IntVal(notice), z3.IntVal(-1), z3.BoolVal(False),
-                         self.id_round(host.rounds + 1), z3.BoolVal(False), z3.IntVal(NONE),
-                         tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(True), self.no_also())
-            t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
-            posts.append(self._with_host(t, h, phase=z3.IntVal(self.phase(ANNOUNCED)), rounds=host.rounds + 1))
-        post = posts[-1]
-        for g, p in zip(reversed(guards[:-1]), reversed(posts[:-1])):
-            post = _ite(g, p, post)  # type: ignore[assignment]
-        return z3.And(self._status(v, RUNNING), z3.Or(guards)), post
+        return self._one_vm_event(s, i, REBOOT, user=True)
 
     def platform_preempt_vm(self, s: SymState, i: int) -> tuple[z3.BoolRef, SymState]:
         """R36: a Spot VM's eviction is announced, a Preempt naming it alone with 30 s notice."""
@@ -782,6 +765,11 @@ class Encoding:
 
     def _eviction_announced(self, s: SymState, i: int, etype: int) -> tuple[z3.BoolRef, SymState]:
         """The Scheduled event of type `etype` naming running VM `i` on its host, never announced (D25)."""
+        return self._one_vm_event(s, i, etype, user=False)
+
+    def _one_vm_event(self, s: SymState, i: int, etype: int, user: bool) -> tuple[z3.BoolRef, SymState]:
+        """A Scheduled event of type `etype` naming running VM `i` alone, with the type's notice, on
+        its host before that host's maintenance (R35 with EventSource User, R36/R37 otherwise)."""
         v = s.vms[i]
         notice = self.announced_notice(etype)
         res = tuple(z3.BoolVal(j == i) for j in range(self.n_vms))
@@ -793,7 +781,7 @@ class Encoding:
             e = SymEvent(z3.BoolVal(True), z3.IntVal(etype), res, z3.IntVal(self.status_ix(SCHEDULED)),
                          z3.IntVal(notice), z3.IntVal(notice), z3.IntVal(-1), z3.BoolVal(False),
                          self.id_round(host.rounds + 1), z3.BoolVal(False), z3.IntVal(NONE),
-                         tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(False), self.no_also())
+                         tuple(z3.BoolVal(False) for _ in range(self.n_sets)), z3.BoolVal(user), self.no_also())
             t = replace(s, slots=_set(s.slots, h, e), incarnation=s.incarnation + 1)
             posts.append(self._with_host(t, h, phase=z3.IntVal(self.phase(ANNOUNCED)), rounds=host.rounds + 1))
         post = posts[-1]
