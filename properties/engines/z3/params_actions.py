@@ -367,28 +367,14 @@ class Model:
         g = z3.BoolVal(False) if self.is_("no_clock_resync") else z3.And(s.status(v0) == RUNNING, s.clock_lag(v0) != 0)
         out.append(PAction("vm_clock_resync", g, t, no))
 
-        # user_reboot_vm(v0): R35, a Reboot with EventSource User naming v0 alone, Scheduled with the
-        # Reboot's notice, on v0's host before its maintenance
+        # user_reboot_vm(v0) / platform_preempt_vm(v0) / user_delete_vm(v0): R35, a Reboot with EventSource
+        # User; R36, R37, a Preempt (a Spot VM) or a Terminate (a scale set's VM); each naming v0 alone,
+        # Scheduled with its type's notice, on v0's host before its maintenance
         hv = s.host(v0)
-        t = replace(
-            s, present=at(hv, lambda h: z3.BoolVal(True), s.present), etype=at(hv, lambda h: REBOOT, s.etype),
-            res=lambda h, v: z3.If(h == hv, v == v0, s.res(h, v)),
-            estatus=at(hv, lambda h: SCHEDULED, s.estatus), nbi=at(hv, lambda h: NOTICE(REBOOT), s.nbi),
-            notice=at(hv, lambda h: NOTICE(REBOOT), s.notice), duration=at(hv, lambda h: z3.RealVal(-1), s.duration),
-            approved=at(hv, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
-            approver_kind=at(hv, lambda h: z3.IntVal(APPROVER_NONE), s.approver_kind),
-            user=at(hv, lambda h: z3.BoolVal(True), s.user),
-            tenant_approved=lambda h, a: z3.And(h != hv, s.tenant_approved(h, a)),
-            phase=at(hv, lambda h: ANNOUNCED, s.phase), rounds=at(hv, lambda h: s.rounds(hv) + 1, s.rounds))
-        g = z3.And(USER_EVENTS, s.status(v0) == RUNNING, z3.Not(s.patched(hv)), s.phase(hv) == IDLE,
-                   s.rounds(hv) == 0)
-        out.append(PAction("user_reboot_vm", g, t, no))
-
-        # platform_preempt_vm(v0) / user_delete_vm(v0): R36, R37, a Preempt (a Spot VM) or a Terminate (a
-        # scale set's VM) naming v0 alone, Scheduled with its type's notice, on v0's host before its maintenance
-        for name, etype, enabled in (("platform_preempt_vm", PREEMPT, z3.And(SPOT_EVICTIONS, self.spot_ok(v0))),
-                                     ("user_delete_vm", TERMINATE, z3.And(TERMINATIONS,
-                                                                          scale_set_of(aset_of(v0))))):
+        for name, etype, enabled, user in (
+                ("user_reboot_vm", REBOOT, USER_EVENTS, True),
+                ("platform_preempt_vm", PREEMPT, z3.And(SPOT_EVICTIONS, self.spot_ok(v0)), False),
+                ("user_delete_vm", TERMINATE, z3.And(TERMINATIONS, scale_set_of(aset_of(v0))), False)):
             t = replace(
                 s, present=at(hv, lambda h: z3.BoolVal(True), s.present),
                 etype=at(hv, lambda h, etype=etype: etype, s.etype),
@@ -399,7 +385,7 @@ class Model:
                 duration=at(hv, lambda h: z3.RealVal(-1), s.duration),
                 approved=at(hv, lambda h: z3.BoolVal(False), s.approved), incarnation=s.incarnation + 1,
                 approver_kind=at(hv, lambda h: z3.IntVal(APPROVER_NONE), s.approver_kind),
-                user=at(hv, lambda h: z3.BoolVal(False), s.user),
+                user=at(hv, lambda h, user=user: z3.BoolVal(user), s.user),
                 tenant_approved=lambda h, a: z3.And(h != hv, s.tenant_approved(h, a)),
                 phase=at(hv, lambda h: ANNOUNCED, s.phase), rounds=at(hv, lambda h: s.rounds(hv) + 1, s.rounds))
             g = z3.And(enabled, s.status(v0) == RUNNING, z3.Not(s.patched(hv)), s.phase(hv) == IDLE,
