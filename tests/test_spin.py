@@ -68,7 +68,7 @@ def test_tiny_states_and_edges_equal_the_explorers():
     # the unreduced explorer's figures, pinned in test_explore.py
     assert (r.states, r.transitions, r.depth) == (11931, 30483, 36)
     assert not r.counterexamples and not r.disagreements and not r.not_checked
-    assert r.reached == {p.name for p in REGISTRY if p.kind == "sometimes"}
+    assert r.reached == {p.name for p in REGISTRY if p.kind == "sometimes"} and r.pan_runs == 1
     vs = spin.verdicts(r)
     assert all(v.status in ("holds", "reached") for v in vs)
     # R18 and R19 hold under weak fairness, as the explorer finds
@@ -98,6 +98,7 @@ def _agrees(name: str, live: bool = False) -> None:
     r = spin.search(spec, config=m.config, mutant=name, compiled=compiled(m.config, name),
                     live=compiled_live(m.config, name) if live else False)
     assert not r.disagreements
+    assert r.pan_runs == 1  # one search found every property's first error and the deadlock, if any
     eventually = {p.name for p in REGISTRY if p.kind == "eventually"}
     pinned = {p: len(steps) for p, (_, _, steps) in PINS[name].items() if p not in set(r.not_checked) | eventually}
     assert {p: len(r.counterexamples[p]) if p in r.counterexamples else None for p in pinned} == pinned

@@ -17,9 +17,10 @@ outside a `d_step`, so they add no state either.
 
 Every always-property that is a state or transition predicate is an assertion checked after
 every step; every sometimes-property an assertion that its situation is not reached (SPIN's
-"violation" is then the witness). Each assertion can be switched off at run time
-(`VMSPEC_OFF`, a comma-separated list of assertion numbers) so one compiled model finds each
-property's shortest counterexample in turn.  Deadlock is SPIN's invalid end state.  Anything the
+"violation" is then the witness). Each assertion reports once and then switches itself off, and
+a deadlock is reported once, so one search finds the first of each; each can also be switched
+off at run time (`VMSPEC_OFF`, a comma-separated list of assertion numbers: the multi-core search
+finds one property at a time, and a trail is replayed with every check off).  Deadlock is SPIN's invalid end state.  Anything the
 generator does not encode (an action, a state field, a parameter, a mutant) is refused with
 `NotEncoded`, never dropped.
 """
@@ -1146,6 +1147,12 @@ def generate(spec: Spec, mutant: str | None = None, *, config: str = "?") -> Mod
     out += ["/* scratch, zero between steps: the time step, the Redeploy target */"]
     out += ["short dt = 0;", "byte tg = 0;", ""]
     out += ["c_code { State vmspec_pre; extern void (*uerror)(char *); }",
+            "/* pan's error handler, wrapped once the search runs: a deadlock is reported once (each property's",
+            "   check reports it once by itself), so one search with pan -c0 -e gives each its first trail */",
+            "c_code { static void (*vmspec_pan_uerror)(char *); static int vmspec_deadlock_seen;",
+            "  static void vmspec_uerror(char *s) {",
+            "    if (!strcmp(s, \"invalid end state\")) { if (vmspec_deadlock_seen) return; vmspec_deadlock_seen = 1; }",
+            "    vmspec_pan_uerror(s); } }",
             "c_code { __attribute__((constructor)) static void vmspec_init(void) {",
             "  char *e = getenv(\"VMSPEC_OFF\"); while (e && *e) { int k = atoi(e);",
             f"  if (k >= 0 && k < {max(1, len(props))}) vmspec_off[k] = 1; while (*e && *e != ',') e++; "
@@ -1172,8 +1179,11 @@ def generate(spec: Spec, mutant: str | None = None, *, config: str = "?") -> Mod
                     cfuns.append(fn)
             what = "reached" if p.kind == SOMETIMES else "violated"
             hit = " || ".join(f"vmspec_c{conds[t]}()" for t in tests)
-            calls.append(f"  if (!vmspec_off[{n}] && ({hit})) uerror(\"vmspec property {n} {what}\");")
-        cfuns.append(f"c_code {{ void vmspec_check_{action}(void) {{\n" + "\n".join(calls) + "\n} }")
+            calls.append(f"  if (!vmspec_off[{n}] && ({hit})) {{ vmspec_off[{n}] = 1; "
+                         f"uerror(\"vmspec property {n} {what}\"); }}")
+        cfuns.append(f"c_code {{ void vmspec_check_{action}(void) {{\n"
+                     "  if (uerror != vmspec_uerror) { vmspec_pan_uerror = uerror; uerror = vmspec_uerror; }\n"
+                     + "\n".join(calls) + "\n} }")
     out += cfuns + [""]
     out += [derive_c(g), ""]
     body = []

@@ -1,12 +1,15 @@
 """SPIN as an exhaustive engine: the generated Promela model (`promela.generate`) compiled
 into SPIN's verifier `pan` and searched breadth-first.
 
-Each property's shortest counterexample is found in turn: pan stops at the first error (the
-shallowest, breadth-first), the trail is replayed by pan (`-r`), its steps are read back as the
-model's steps and **replayed through the Python model**, which must refuse none of them and
-must judge the property as SPIN did at the end (a disagreement is an error: verdict
-*unknown*, never a pass); then that assertion is switched off (`VMSPEC_OFF`) and the search
-runs again, until a search finds nothing: its figures are the state graph's.  Counterexamples
+One search finds each property's shortest counterexample: pan goes on after an error and
+writes a trail for each (`-c0 -e`), and the generated model reports each property once, the
+first time it fires (the shallowest, breadth-first), and a deadlock once.  Each trail is
+replayed by pan (`-r`), its steps are read back as the model's steps and **replayed through
+the Python model**, which must refuse none of them and must judge the property as SPIN did at
+the end (a disagreement is an error: verdict *unknown*, never a pass).  The search's figures are
+the state graph's.  On several cores (`-DBFS_PAR`) every core reports its own errors, so there
+pan stops at the first error, that assertion is switched off (`VMSPEC_OFF`) and the search runs
+again, until a search finds nothing.  Counterexamples
 are the shared `Counterexample`, built as the Python explorer builds them.
 
 Requires the `spin` and a C compiler (Debian: `apt-get install -y spin gcc`); without them
@@ -52,6 +55,7 @@ INSTALL = "apt-get install -y spin gcc"
 CFLAGS = ("-DBFS", "-DSAFETY", "-DNOREDUCE", "-w")
 LIVE_CFLAGS = ("-DNOREDUCE", "-DNOFAIR", "-w")  # nested depth-first search for acceptance cycles
 LIVE_DEPTH = 10_000_000  # pan's largest depth bound for the liveness runs (reaching it leaves them undecided)
+REPLAY_HASH = "-w4"  # a replay stores no state: pan's default hash table (128 MB) took 0.15 s to allocate
 SMALL_MODEL, LARGE_MODEL = 60, 200  # action instances: pan is compiled with -O2 only between the two
 
 
@@ -85,7 +89,6 @@ class Compiled:
     bitstate: bool = False
     swarm: bool = False  # depth-first with random hash functions and transition orders (bitstate)
     cores: int = 1  # SPIN's multi-core breadth-first search (-DBFS_PAR) on this many cores
-    trail: str = "model.pml.trail"  # the trail of the last error pan found
 
     @property
     def pan(self) -> Path:
@@ -143,26 +146,32 @@ class PanRun:
     states: int
     transitions: int
     depth: int
-    error: str | None  # "deadlock", a property name, or None
+    errors: list[tuple[str, str | None]]  # ("deadlock" or a property name, the trail pan wrote), as found
     seconds: float
     output: str
     interrupted: bool = False  # the time budget ran out
     hash_factor: float | None = None  # SPIN's hash factor (bitstate: bits per state stored, best if > 100)
+    trails: str = ""  # the suffix of this run's trail files
 
 
 _NUM = {"states": re.compile(r"^\s*(\d+) states, stored", re.M),
         "transitions": re.compile(r"^\s*(\d+) transitions \(= stored\+matched\)", re.M),
         "depth": re.compile(r"depth reached (\d+)")}
-_ERROR = re.compile(r"pan:1: (?:vmspec property (\d+) (?:violated|reached)|(invalid end state))")
+_ERROR = re.compile(r"pan:\d+: (?:vmspec property (\d+) (?:violated|reached)|(invalid end state))")
+_WROTE = re.compile(r"pan: wrote (\S+)")
 
 
 def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, seconds: float | None = None,
-         extra: tuple[str, ...] = ()) -> PanRun:
+         extra: tuple[str, ...] = (), every: bool = False) -> PanRun:
     """One pan search; with `seconds`, interrupted (SIGINT, after which pan prints its figures) when
-    the budget runs out."""
+    the budget runs out.  With `every`, the search goes on after an error and writes a trail for
+    each: the generated model reports each property once (its check switches itself off when it
+    fires) and a deadlock once, so the first trail of each is its shortest in a breadth-first search."""
     env = dict(os.environ, VMSPEC_OFF=",".join(map(str, sorted(off))))
-    args = [str(c.pan), "-c1", f"-w{hash_bits}", "-m1000000"] + (["-k3"] if c.bitstate else []) + \
-        ([] if deadlock else ["-E"]) + ([f"-u{c.cores}"] if c.cores > 1 else []) + list(extra) + [f"-t{_suffix()}"]
+    suffix = _suffix()
+    args = [str(c.pan), *(("-c0", "-e") if every else ("-c1",)), f"-w{hash_bits}", "-m1000000"] + \
+        (["-k3"] if c.bitstate else []) + ([] if deadlock else ["-E"]) + ([f"-u{c.cores}"] if c.cores > 1 else []) + \
+        list(extra) + [f"-t{suffix}"]
     started = time.perf_counter()
     proc = subprocess.Popen(args, cwd=c.directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
@@ -172,27 +181,34 @@ def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, seconds: fl
         out, _ = proc.communicate()
     seconds = time.perf_counter() - started
     nums = {k: int(m.group(1)) if (m := rx.search(out)) else 0 for k, rx in _NUM.items()}
-    m = _ERROR.search(out)
-    error = None
-    if m:
-        error = "deadlock" if m.group(2) else c.model.assertions[int(m.group(1))]
-        # the multi-core search names each core's trail after the error it found
-        wrote = re.compile(r"pan: wrote (\S+)").search(out, m.end())
-        if wrote:
-            c.trail = wrote.group(1)
-    elif "errors: 0" not in out and "Interrupted" not in out:
+    errors: list[tuple[str, str | None]] = []
+    for m in _ERROR.finditer(out):
+        name = "deadlock" if m.group(2) else c.model.assertions[int(m.group(1))]
+        # the trail follows its error (the multi-core search names each core's trail after the error it found)
+        wrote = _WROTE.search(out, m.end())
+        errors.append((name, wrote.group(1) if wrote else None))
+        if not every:
+            break
+    if not errors and "errors: 0" not in out and "Interrupted" not in out:
         raise RuntimeError(f"pan reported something vmspec does not read:\n{out[-2000:]}")
     factor = re.search(r"hash factor: ([0-9.e+]+)", out)
-    return PanRun(nums["states"], nums["transitions"], nums["depth"], error, seconds, out,
-                  "Interrupted" in out, float(factor.group(1)) if factor else None)
+    return PanRun(nums["states"], nums["transitions"], nums["depth"], errors, seconds, out,
+                  "Interrupted" in out, float(factor.group(1)) if factor else None, suffix)
 
 
-def _trail(c: Compiled, off: set[int]) -> list[int]:
-    env = dict(os.environ, VMSPEC_OFF=",".join(map(str, sorted(off))))
-    out = _run([str(c.pan), "-r", c.trail, "-n"], c.directory, "pan", env)
-    for f in c.directory.glob(f"model.pml*{c.trail.rsplit('.', 1)[-1]}"):
-        f.unlink(missing_ok=True)
+def _trail(c: Compiled, trail: str | None) -> list[int]:
+    """The instance numbers along a trail pan wrote, by pan's replay (`-r`) with every check off
+    (a check firing on the way would end the replay early)."""
+    if trail is None:
+        raise SpinDisagreement("SPIN reports an error but wrote no trail")
+    env = dict(os.environ, VMSPEC_OFF=",".join(map(str, range(len(c.model.assertions)))))
+    out = _run([str(c.pan), "-r", trail, "-n", REPLAY_HASH], c.directory, "pan", env)
     return [int(k) for k in re.findall(r"^@step (\d+)$", out, re.M)]
+
+
+def _forget(c: Compiled, run: PanRun) -> None:
+    for f in c.directory.glob(f"model.pml*{run.trails}"):
+        f.unlink(missing_ok=True)
 
 
 def steps_of(spec: Spec, instances: list[Instance], trail: list[int]) -> list[tuple[Step, State]]:
@@ -318,7 +334,7 @@ def _lasso(spec: Spec, c: Compiled, env: dict, prop: str, config: str, mutant: s
     wrote = re.search(r"pan: wrote (\S+)", first)
     if wrote is None:
         raise SpinDisagreement("SPIN reports an acceptance cycle but wrote no trail")
-    text = _run([str(c.pan), "-r", wrote.group(1), "-n"], c.directory, "pan", env)
+    text = _run([str(c.pan), "-r", wrote.group(1), "-n", REPLAY_HASH], c.directory, "pan", env)
     (c.directory / wrote.group(1)).unlink(missing_ok=True)
     stutter = len(model.instances)
     prefix: list[int] = []
@@ -440,47 +456,50 @@ def search(spec: Spec, *, config: str = "?", mutant: str | None = None, compiled
                 found[name] = cx.build(spec, [], name, p.check(spec, s0), engine=ENGINE, config=config, mutant=mutant,
                                        engine_settings=settings)
     deadlock = True
+    # one search finds every property's first error, except on several cores, where each core
+    # reports each error of its own: there, one error per search, switched off for the next
+    every = c.cores == 1
     runs = 0
     while True:
-        run = _pan(c, off, deadlock, bits, seconds, pan_args)
+        run = _pan(c, off, deadlock, bits, seconds, pan_args, every=every)
         runs += 1
-        if run.error is None:
+        for name, trail_file in run.errors:
+            try:
+                path = steps_of(spec, model.instances, _trail(c, trail_file))
+                verdict = _judge(spec, "deadlock" if name == "deadlock" else name, path)
+                if verdict is None and c.cores > 1 and name != "deadlock":
+                    # the multi-core search's trail stops at the state before the step SPIN judged: the
+                    # first step of the model from there that the property judges alike completes it
+                    last = path[-1][1] if path else s0
+                    for st, t in spec.successors(last):
+                        verdict = _judge(spec, name, path + [(st, t)])
+                        if verdict is not None:
+                            path = path + [(st, t)]
+                            break
+                if verdict is None:
+                    raise SpinDisagreement(f"SPIN reports {name} after {len(path)} steps, but the model does not")
+            except SpinDisagreement as exc:
+                disagree["deadlock_free" if name == "deadlock" else name] = str(exc)
+                path, verdict = None, None
+            if name == "deadlock":
+                deadlock = False
+                dl = next(p for p in REGISTRY if p.kind == ALWAYS and p.scope == DEADLOCK)
+                if path is not None:
+                    msg = dl.check(spec, path[-1][1] if path else s0, 0)
+                    found[dl.name] = cx.build(spec, path, dl.name, msg, kind=cx.DEADLOCK_KIND, engine=ENGINE,
+                                              config=config, mutant=mutant, engine_settings=settings)
+                continue
+            off.add(model.assertions.index(name))
+            if path is None:
+                continue
+            if by_name(name).kind == SOMETIMES:
+                reached.add(name)
+            else:
+                found[name] = cx.build(spec, path, name, verdict, engine=ENGINE, config=config, mutant=mutant,
+                                       engine_settings=settings)
+        _forget(c, run)
+        if every or not run.errors:
             break
-        name = run.error
-        trail = _trail(c, off)
-        try:
-            path = steps_of(spec, model.instances, trail)
-            verdict = _judge(spec, "deadlock" if name == "deadlock" else name, path)
-            if verdict is None and c.cores > 1 and name != "deadlock":
-                # the multi-core search's trail stops at the state before the step SPIN judged: the
-                # first step of the model from there that the property judges alike completes it
-                last = path[-1][1] if path else s0
-                for st, t in spec.successors(last):
-                    verdict = _judge(spec, name, path + [(st, t)])
-                    if verdict is not None:
-                        path = path + [(st, t)]
-                        break
-            if verdict is None:
-                raise SpinDisagreement(f"SPIN reports {name} after {len(path)} steps, but the model does not")
-        except SpinDisagreement as exc:
-            disagree["deadlock_free" if name == "deadlock" else name] = str(exc)
-            path, verdict = None, None
-        if name == "deadlock":
-            deadlock = False
-            dl = next(p for p in REGISTRY if p.kind == ALWAYS and p.scope == DEADLOCK)
-            if path is not None:
-                msg = dl.check(spec, path[-1][1] if path else s0, 0)
-                found[dl.name] = cx.build(spec, path, dl.name, msg, kind=cx.DEADLOCK_KIND, engine=ENGINE,
-                                          config=config, mutant=mutant, engine_settings=settings)
-            continue
-        off.add(model.assertions.index(name))
-        if path is None:
-            continue
-        if by_name(name).kind == SOMETIMES:
-            reached.add(name)
-        else:
-            found[name] = cx.build(spec, path, name, verdict, engine=ENGINE, config=config, mutant=mutant,
-                                   engine_settings=settings)
     complete = not c.bitstate and not run.interrupted
     checked = set(model.assertions) | {p.name for p in REGISTRY if p.kind == ALWAYS and p.scope == DEADLOCK}
     lv = None
