@@ -8,7 +8,9 @@ passage of time.  Every field of the model's `State` is a global scalar initiali
 initial state, so SPIN's states are the explorer's states and its transitions the explorer's
 edges; Resources are bitmasks over VM indices.  Per host there is at most one event in the
 document (an announcement needs an idle host), so the event is kept in the host's slot and
-its EventId is ``host#rounds``; removed EventIds are a bitmask of rounds per host.
+its EventId is ``host#rounds``; removed EventIds are a bitmask of rounds per host.  A VM evicted
+or deleted (R36, R37) keeps its variables with the status gone, and its Preempt or Terminate lives
+in its host's slot like any event naming one VM.
 
 Besides the state there are derived variables (functions of the state, so they add no state:
 the residents of each host and the Started events' Resources per type) and scratch variables
@@ -33,10 +35,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from vmspec.model import ACTIONS, MAX_ROUNDS, Spec
-from vmspec.model.params import EVENT_TYPES, Params
+from vmspec.model.params import ALL_EVENT_TYPES, EVENT_TYPES, Params
 from vmspec.model.state import (
     BLANK,
     FROZEN,
+    GONE,
     HOST_PHASES,
     LOADED,
     MEMORY_TOKENS,
@@ -72,8 +75,8 @@ class NotEncoded(Exception):
 # ---------------------------------------------------------------------- what is encoded
 
 PH = {p: i for i, p in enumerate(HOST_PHASES)}  # idle announced started frozen rebooting recovered
-ST = {s: i for i, s in enumerate(VM_STATUSES)}  # running frozen rebooting
-TY = {t: i for i, t in enumerate(EVENT_TYPES)}  # Freeze Reboot Redeploy
+ST = {s: i for i, s in enumerate(VM_STATUSES)}  # running frozen rebooting gone
+TY = {t: i for i, t in enumerate(ALL_EVENT_TYPES)}  # Freeze Reboot Redeploy Preempt Terminate
 NONE = -1
 
 ENCODED_ACTIONS = frozenset(a.name for a in ACTIONS) & {
@@ -81,6 +84,7 @@ ENCODED_ACTIONS = frozenset(a.name for a in ACTIONS) & {
     "platform_cancel_event", "host_freeze", "host_apply_patch", "platform_resume_host", "platform_watchdog_resume",
     "host_reboot", "host_redeploy", "host_boot_vms", "host_hardware_failure", "vm_clock_resync",
     "platform_complete_event", "time_passes", "user_reboot_vm", "host_live_migrate",
+    "platform_preempt_vm", "user_delete_vm", "host_evict_vm",
 }
 # The fields of the state values this encoding knows; a field added later is refused.  An event's
 # `tenants_approved` (R29) is a bitmask over availability sets (`eta<h>`); its `source` (R35) is
@@ -97,7 +101,7 @@ KNOWN_FIELDS = {
 KNOWN_PARAMS = ("pause_bound", "min_notice", "short_notice", "resync_latency", "freeze_slice", "granularity",
                 "expected_pause", "allow_redeploy", "notice_divisor", "resources_one_update_domain", "recovery_gap",
                 "typical_pause", "watchdog_any_time", "hardware_failures", "approval_scope", "approval_from_outside",
-                "all_tenants_approve", "user_events", "live_migration")
+                "all_tenants_approve", "user_events", "live_migration", "spot_evictions", "terminate_timeout")
 
 # Properties without an assertion, and why (liveness is a separate never claim, see spin.py).
 NOT_ENCODED_PROPERTIES: dict[str, str] = {
@@ -111,7 +115,7 @@ NOT_ENCODED_PROPERTIES: dict[str, str] = {
 PARAMETER_ACTIONS: dict[str, str | tuple[str, ...]] = {
     "host_live_migrate": "live_migration", "user_reboot_vm": "user_events",
     "platform_announce_group": "multi_host_events",
-    # R36, R37: evictions (an evicted VM is gone, a status this encoding does not have)
+    # R36, R37: evictions
     "platform_preempt_vm": "spot_evictions", "user_delete_vm": "terminate_timeout",
     "host_evict_vm": ("spot_evictions", "terminate_timeout"),
 }
@@ -159,7 +163,7 @@ def _check_encodable(spec: Spec, mutant: str | None) -> None:
         raise NotEncoded(f"more than {MAX_VMS} VMs (Resources are bitmasks of a 32-bit int)")
     p = spec.params
     biggest = max(p.pause_bound + p.granularity, p.resync_latency + p.granularity, p.gap(),
-                  *(p.notice_for(t) for t in EVENT_TYPES))
+                  *(p.notice_for(t) for t in ALL_EVENT_TYPES))
     if biggest > MAX_SHORT:
         raise NotEncoded(f"timers above {MAX_SHORT} s (this configuration needs {biggest} s)")
 
@@ -238,13 +242,18 @@ class Gen:
         self.setmask = [sum(b(i) for i in range(self.V) if self.aset[i] == a) for a in range(self.A)]
         self.udmask = [sum(b(j) for j in range(self.V) if self.aset[j] == self.aset[i] and self.ud[j] == self.ud[i])
                        for i in range(self.V)]
+        # R36, R37: where evictions are modelled, VMs may be gone and events may be Preempts or Terminates
+        self.evict = self.p.spot_evictions or self.p.terminate_timeout is not None
+        self.types = ALL_EVENT_TYPES if self.evict else EVENT_TYPES  # the event types a model may hold
+        self.spot = sum(b(i) for i, v in enumerate(t.vms) if v.spot)
+        self.scale_set = sum(b(i) for i, v in enumerate(t.vms) if t.aset(v.availability_set).scale_set)
         # R5 slices: per set, its keys; per (type, key) the VMs of the set in that slice
         self.keys: list[list[tuple[str, int]]] = []
         self.slice_vms: list[dict[tuple[str, tuple[str, int]], int]] = []
         for a in range(self.A):
             keys: list[tuple[str, int]] = []
             per: dict[tuple[str, tuple[str, int]], int] = {}
-            for typ in EVENT_TYPES:
+            for typ in self.types:
                 for i, (sa, key) in enumerate(spec.slice_of[typ]):
                     if sa != a:
                         continue
@@ -288,7 +297,7 @@ class Gen:
     def derived(self) -> list[tuple[str, str, int]]:
         s0 = self.spec.initial_state()
         out = [("int", f"rs{h}", sum(b(i) for i in self.spec.residents(s0, h))) for h in range(self.H)]
-        out += [("int", f"st{k}", 0) for k in range(len(EVENT_TYPES))]
+        out += [("int", f"st{k}", 0) for k in range(len(self.types))]
         if self.p.live_migration:  # R27: the VMs a live migration of each host would name
             out += [("int", f"lm{h}", sum(b(i) for i in self.spec.announced_resources(s0, h, "Freeze")))
                     for h in range(self.H)]
@@ -297,9 +306,9 @@ class Gen:
     def derive_code(self) -> str:
         lines = []
         for h in range(self.H):
-            lines.append(f"rs{h} = " + " | ".join(f"(vh{i} == {h} -> {b(i)} : 0)" for i in range(self.V)) + ";"
-                         if self.V else f"rs{h} = 0;")
-        for k in range(len(EVENT_TYPES)):
+            lines.append(f"rs{h} = " + " | ".join(f"({self.resident(i, h)} -> {b(i)} : 0)" for i in range(self.V))
+                         + ";" if self.V else f"rs{h} = 0;")
+        for k in range(len(self.types)):
             terms = [f"(eo{h} && es{h} == 1 && et{h} == {k} -> er{h} : 0)" for h in range(self.H)]
             lines.append(f"st{k} = " + " | ".join(terms) + ";")
         if self.p.live_migration:  # the first VM on the host of each availability set
@@ -307,7 +316,7 @@ class Gen:
                 terms = []
                 for i in range(self.V):
                     before = [j for j in range(i) if self.aset[j] == self.aset[i]]
-                    first = " && ".join([f"vh{i} == {h}"] + [f"vh{j} != {h}" for j in before])
+                    first = " && ".join([self.resident(i, h)] + [f"!({self.resident(j, h)})" for j in before])
                     terms.append(f"({first} -> {b(i)} : 0)")
                 lines.append(f"lm{h} = " + (" | ".join(terms) or "0") + ";")
         return "\n    ".join(lines)
@@ -316,6 +325,12 @@ class Gen:
 
     def bit(self, mask: str, i: int) -> str:
         return f"(({mask}) & {b(i)})"
+
+    def resident(self, i: int, h: int) -> str:
+        """VM `i` is on host `h` (`Spec.residents`: a VM gone, R36 and R37, is on no host)."""
+        if self.evict and not self.m("gone_vm_still_on_host"):
+            return f"vh{i} == {h} && vs{i} != {ST[GONE]}"
+        return f"vh{i} == {h}"
 
     def one_ud(self, mask: str) -> str:
         """R22: the VMs of `mask` lie in one update domain of each set."""
@@ -337,7 +352,7 @@ class Gen:
             options = []
             for key in keys:
                 parts = []
-                for typ in EVENT_TYPES:
+                for typ in self.types:
                     expr = down.get(typ)
                     if expr is None:
                         continue
@@ -355,7 +370,8 @@ class Gen:
             cand = "" if res is None else (f" | {res}")
             return {"Freeze": "st0 | st1 | st2" + cand}
         out = {}
-        for t, k in TY.items():
+        for t in self.types:
+            k = TY[t]
             add = ""
             if res is not None:
                 if typ is None:
@@ -383,7 +399,8 @@ class Gen:
         for j in range(self.V):
             bad = (f"(vs{j} != {ST[RUNNING]} || ((({moving}) & {self.setmask[self.aset[j]]}) != 0 && "
                    f"(({moving}) & {self.udmask[j]}) == 0))")
-            terms.append(f"!(vh{j} == {k} && {bad})")
+            gone = f" && vs{j} != {ST[GONE]}" if self.evict else ""  # R36, R37: a VM gone is on no host
+            terms.append(f"!(vh{j} == {k}{gone} && {bad})")
         return _and(terms)
 
     def has_target(self, h: int, moving: str) -> str:
@@ -501,6 +518,8 @@ class Gen:
                         guard.append(self.one_slice(self.started_with(h, None, f"er{h}")))
                     if not self.m("recovery_gap_ignored"):
                         guard.append(self.gap_ok(f"er{h}"))
+                    if p.terminate_timeout is not None and not self.m("terminate_ignores_pending"):
+                        guard.append(f"!{self.terminate_early_while_pending(h)}")  # R37, D27
                     eff = f"es{h} = 1; hph{h} = {PH['started']}"
                     if not self.m("notbefore_kept_when_started"):
                         eff += f"; enb{h} = {NONE}"
@@ -584,7 +603,7 @@ class Gen:
                 elif n == "host_hardware_failure":
                     if not p.hardware_failures:
                         continue
-                    running = _and([f"!(vh{i} == {h} && vs{i} != {ST[RUNNING]})" for i in range(V)])
+                    running = _and([f"!({self.resident(i, h)} && vs{i} != {ST[RUNNING]})" for i in range(V)])
                     guard = (f"hph{h} == {idle} && hr{h} == 0 && !hp{h} && rs{h} != 0 && {running} && "
                              + self.one_slice(self.started_with(h, "Reboot", f"rs{h}")))
                     eff = (f"eo{h} = 1; et{h} = {TY['Reboot']}; er{h} = rs{h}; es{h} = 1; enb{h} = {NONE}; eno{h} = 0; "
@@ -597,14 +616,20 @@ class Gen:
                         eff += f"; hp{h} = 1; hn{h} = 0"
                     out.append((Instance(n, h), guard, eff))
                 elif n == "user_reboot_vm":  # R35: a Reboot with EventSource User naming the VM alone
-                    notice = self.notice("Reboot")
-                    for i in range(V):
-                        free = _or([f"(vh{i} == {k} && hph{k} == {idle} && hr{k} == 0 && !hp{k})" for k in range(H)])
-                        eff = "if " + " ".join(
-                            f":: vh{i} == {k} -> eo{k} = 1; et{k} = {TY['Reboot']}; er{k} = {b(i)}; es{k} = 0; "
-                            f"enb{k} = {notice}; eno{k} = {notice}; edu{k} = -1; eap{k} = 0; eby{k} = {NONE}; "
-                            f"esr{k} = 1; hph{k} = {PH['announced']}; hr{k}++" for k in range(H)) + " fi; inc++"
-                        out.append((Instance(n, i), f"vs{i} == {ST[RUNNING]} && {free}", eff))
+                    out += [(Instance(n, i),) + self.one_vm_event(i, "Reboot", user=True) for i in range(V)]
+                elif n == "platform_preempt_vm":  # R36: a Preempt naming a Spot VM alone
+                    anyone = self.m("preempt_regular_vm")
+                    out += [(Instance(n, i),) + self.one_vm_event(i, "Preempt") for i in range(V)
+                            if anyone or self.spot & b(i)]
+                elif n == "user_delete_vm":  # R37: a Terminate naming a scale set's VM alone
+                    out += [(Instance(n, i),) + self.one_vm_event(i, "Terminate") for i in range(V)
+                            if self.scale_set & b(i)]
+                elif n == "host_evict_vm":  # R36, R37: the VMs gone, the event removed, the host idle
+                    gone = "\n".join(f"if :: {self.bit(f'er{h}', i)} -> vs{i} = {ST[GONE]}; vsn{i} = {NONE}; "
+                                     f"vf{i} = {NONE}; vl{i} = 0; vu{i} = {NONE} :: else -> skip fi;" for i in range(V))
+                    out.append((Instance(n, h), f"hph{h} == {PH['started']} && eo{h} && "
+                                f"(et{h} == {TY['Preempt']} || et{h} == {TY['Terminate']})",
+                                gone + "\n" + self.remove_event(h)))
                 elif n == "vm_clock_resync":
                     if self.m("no_clock_resync", "resync_never_runs"):
                         continue
@@ -621,6 +646,30 @@ class Gen:
                 else:
                     raise NotEncoded(f"the action {n}")
         return out
+
+    def shares_a_set(self, r1: str, r2: str) -> str:
+        """The masks of VMs `r1` and `r2` name VMs of one availability set."""
+        return _or([f"((({r1}) & {m}) != 0 && (({r2}) & {m}) != 0)" for m in self.setmask])
+
+    def terminate_early_while_pending(self, h: int, pre: str = "") -> str:
+        """R37 (`Spec.terminate_order_allows`): slot `h` holds a Terminate before its NotBefore while
+        another Terminate of its scale set is Scheduled, unapproved, its NotBefore ahead."""
+        t = TY["Terminate"]
+        others = [f"({pre}eo{k} && {pre}et{k} == {t} && {pre}es{k} == 0 && !{pre}eap{k} && {pre}enb{k} != 0 && "
+                  f"{self.shares_a_set(f'{pre}er{h}', f'{pre}er{k}')})" for k in range(self.H) if k != h]
+        return f"({pre}et{h} == {t} && {pre}enb{h} != 0 && {_or(others)})"
+
+    def one_vm_event(self, i: int, typ: str, user: bool = False) -> tuple[str, str]:
+        """(guard, effect) of an event of `typ` naming VM `i` alone, Scheduled in the slot of its host:
+        a user's restart (R35), a Preempt (R36) or a Terminate (R37), each for a running VM on a host
+        with no event in flight, never announced and unpatched (`Spec._eviction_refusal`, D24, D25)."""
+        idle, notice = PH["idle"], self.notice(typ)
+        free = _or([f"(vh{i} == {k} && hph{k} == {idle} && hr{k} == 0 && !hp{k})" for k in range(self.H)])
+        eff = "if " + " ".join(
+            f":: vh{i} == {k} -> eo{k} = 1; et{k} = {TY[typ]}; er{k} = {b(i)}; es{k} = 0; "
+            f"enb{k} = {notice}; eno{k} = {notice}; edu{k} = -1; eap{k} = 0; eby{k} = {NONE}; "
+            f"esr{k} = {int(user)}; hph{k} = {PH['announced']}; hr{k}++" for k in range(self.H)) + " fi; inc++"
+        return f"vs{i} == {ST[RUNNING]} && {free}", eff
 
     def time_passes(self) -> tuple[str, str]:
         V, g = self.V, self.g
@@ -697,9 +746,9 @@ def _unplanned(h: int, pre: str = "") -> str:
 
 @enc("type_ok")
 def _type_ok(g: Gen, act: str) -> str:
-    return _and([_vms(g, "vs{i} <= 2 && vh{i} < " + str(g.H) + " && vm{i} <= 3 && vl{i} >= 0 && "
+    return _and([_vms(g, f"vs{{i}} < {len(VM_STATUSES)} && vh{{i}} < {g.H} && vm{{i}} <= 3 && vl{{i}} >= 0 && "
                       "((vs{i} == 1) == (vf{i} != -1 && vsn{i} != -1))"),
-                 "inc >= 1", _hosts(g, "(!eo{h} || et{h} <= 2) && hph{h} < " + str(len(HOST_PHASES)))])
+                 "inc >= 1", _hosts(g, f"(!eo{{h}} || et{{h}} < {len(ALL_EVENT_TYPES)}) && hph{{h}} < {len(HOST_PHASES)}")])
 
 
 @enc("frozen_memory_matches_snapshot")
@@ -743,8 +792,15 @@ def _akarv(g: Gen, act: str) -> str:
         running = _or([f"vs{i} == {ST[RUNNING]}" for i in members])
         bad = []
         for status, typ in ((FROZEN, "Freeze"), (REBOOTING, "Reboot")):
-            if a in g.spec.spread_sets[typ]:
-                bad.append(_or([f"vs{i} == {ST[status]}" for i in members]))
+            down = _or([f"vs{i} == {ST[status]}" for i in members])
+            if g.evict:  # R36, R37: a VM gone no longer counts, so the set spans the slices of those left
+                key = dict(enumerate(g.spec.slice_of[typ]))
+                apart = _or([f"(vs{i} != {ST[GONE]} && vs{j} != {ST[GONE]})" for i in members for j in members
+                             if i < j and key[i] != key[j]])
+                if apart != "false":
+                    bad.append(f"({apart} && {down})")
+            elif a in g.spec.spread_sets[typ]:
+                bad.append(down)
         if bad:
             terms.append(f"({running} || !{_or(bad)})")
     return _and(terms)
@@ -810,7 +866,7 @@ def _ruaar(g: Gen, act: str) -> str:
 
 @enc("impact_needs_started_event")
 def _inse(g: Gen, act: str) -> str:
-    return _and([f"(vs{i} == {ST[RUNNING]} || {_started_names(g, i)})" for i in range(g.V)])
+    return _and([f"(vs{i} == {ST[RUNNING]} || vs{i} == {ST[GONE]} || {_started_names(g, i)})" for i in range(g.V)])
 
 
 @enc("start_after_notbefore_or_approval")
@@ -823,8 +879,8 @@ def _sanoa(g: Gen, act: str) -> str:
 def _nalm(g: Gen, act: str) -> str:
     terms = []
     for h in range(g.H):
-        need = " : ".join(f"(et{h} == {TY[t]} -> {g.p.required_notice(t)}" for t in EVENT_TYPES[:-1])
-        need = f"{need} : {g.p.required_notice(EVENT_TYPES[-1])}" + ")" * (len(EVENT_TYPES) - 1)
+        need = " : ".join(f"(et{h} == {TY[t]} -> {g.p.required_notice(t)}" for t in g.types[:-1])
+        need = f"{need} : {g.p.required_notice(g.types[-1])}" + ")" * (len(g.types) - 1)
         terms.append(f"!(eo{h} && !(p_eo{h} && p_hr{h} == hr{h}) && es{h} == 0 && (eno{h} < {need} || "
                      f"enb{h} != eno{h}))")
     return _and(terms)
@@ -890,9 +946,10 @@ def _rtwr(g: Gen, act: str) -> str:
             bad = [f"!p_hp{k}", f"p_hph{k} != {PH['idle']}"]
             for j in range(g.V):
                 other = g.aset[j] == g.aset[i] and g.ud[j] != g.ud[i]
-                bad.append(f"(p_vh{j} == {k} && p_vs{j} != {ST[RUNNING]})")
+                there = f"p_vh{j} == {k} && p_vs{j} != {ST[GONE]}" if g.evict else f"p_vh{j} == {k}"  # R36, R37
+                bad.append(f"({there} && p_vs{j} != {ST[RUNNING]})")
                 if other:
-                    bad.append(f"p_vh{j} == {k}")
+                    bad.append(f"({there})")
             terms.append(f"!(vh{i} != p_vh{i} && vh{i} == {k} && {_or(bad)})")
     return _and(terms)
 
@@ -988,7 +1045,7 @@ def _uria(g: Gen, act: str) -> str:
 
 @enc("started_events_one_slice")
 def _seos(g: Gen, act: str) -> str:
-    return g.one_slice({t: f"st{k}" for t, k in TY.items()})
+    return g.one_slice({t: f"st{TY[t]}" for t in g.types})
 
 
 @enc("event_ids_current")
@@ -1052,7 +1109,7 @@ def _resba(g: Gen, act: str) -> str | None:
 @enc("reach_rollout_complete")
 def _rrc(g: Gen, act: str) -> str | None:
     return _and([_hosts(g, f"!eo{{h}} && hp{{h}} && hph{{h}} == {PH['idle']}"),
-                 _vms(g, f"vs{{i}} == {ST[RUNNING]} && vl{{i}} == 0")])
+                 _vms(g, f"((vs{{i}} == {ST[RUNNING]} && vl{{i}} == 0) || vs{{i}} == {ST[GONE]})")])
 
 
 
@@ -1068,16 +1125,51 @@ def _ueiar(g: Gen, act: str) -> str:
 
 
 
-def _never_evicted(g: Gen, act: str) -> str:
-    # R36, R37: the generator refuses spot_evictions and terminate_timeout (with the actions that announce and
-    # carry out evictions), so in every model it builds no VM is gone and no event is a Preempt or a Terminate:
-    # these properties hold in every state and step
-    return "true"
+# R36, R37 evictions
 
 
-for _name in ("gone_only_by_started_eviction", "terminate_waits_for_pending_terminates",
-              "eviction_names_its_kind_of_vm", "gone_vm_named_by_no_event"):
-    enc(_name)(_never_evicted)
+@enc("gone_only_by_started_eviction")
+def _gobse(g: Gen, act: str) -> str:
+    # the event that evicts VM i is the first Started event naming it in the pre-state's document, which is
+    # ordered by EventId (`host#round`: by host name, one event per host slot)
+    order = sorted(range(g.H), key=lambda h: g.spec.host_names[h] + "#")
+    gone = ST[GONE]
+    terms = []
+    for i in range(g.V):
+        kinds = [TY[t] for t, mask in (("Preempt", g.spot), ("Terminate", g.scale_set)) if mask & b(i)]
+        named = [f"(p_eo{h} && p_es{h} == 1 && (p_er{h} & {b(i)}))" for h in order]
+        first = _or([_and([named[n]] + [f"!{x}" for x in named[:n]] +
+                          [_or([f"p_et{h} == {k}" for k in kinds])]) for n, h in enumerate(order)])
+        terms.append(f"!(p_vs{i} == {gone} && vs{i} != {gone})")
+        terms.append(f"(p_vs{i} == {gone} || vs{i} != {gone} || {first})")
+    return _and(terms)
+
+
+@enc("terminate_waits_for_pending_terminates")
+def _twfpt(g: Gen, act: str) -> str:
+    t = TY["Terminate"]
+    terms = []
+    for h in range(g.H):
+        others = [f"(p_eo{k} && p_et{k} == {t} && p_es{k} == 0 && !p_eap{k} && p_enb{k} != 0 && "
+                  f"{g.shares_a_set(f'p_er{h}', f'p_er{k}')})" for k in range(g.H) if k != h]
+        terms.append(f"!(p_eo{h} && p_es{h} == 0 && eo{h} && hr{h} == p_hr{h} && es{h} == 1 && et{h} == {t} && "
+                     f"p_enb{h} != 0 && {_or(others)})")
+    return _and(terms)
+
+
+@enc("eviction_names_its_kind_of_vm")
+def _enikov(g: Gen, act: str) -> str:
+    all_vms = (1 << g.V) - 1
+    terms = []
+    for typ, allowed in (("Preempt", g.spot), ("Terminate", g.scale_set)):
+        if all_vms & ~allowed:
+            terms += [f"!(eo{h} && et{h} == {TY[typ]} && (er{h} & {all_vms & ~allowed}) != 0)" for h in range(g.H)]
+    return _and(terms)
+
+
+@enc("gone_vm_named_by_no_event")
+def _gvnbne(g: Gen, act: str) -> str:
+    return _and([f"!(eo{h} && (er{h} & ({_down(g, GONE)})) != 0)" for h in range(g.H)])
 
 # Deadlock (R20) is SPIN's invalid end state: no assertion.
 NOT_ENCODED_PROPERTIES.update({p.name: "SPIN's invalid end state (a blocked do loop) is the deadlock check"
@@ -1097,7 +1189,7 @@ ENCODED_MUTANTS: frozenset[str] = frozenset({
     "frozen_guest_keeps_writing", "memory_wiped_at_freeze", "freeze_without_started_event", "host_phase_typo",
     "notbefore_kept_when_started", "pause_timer_kept_after_resume", "maintenance_disguised_as_failure",
     "failure_rebooted_as_maintenance", "resume_forgotten", "first_tenant_releases", "maintenance_as_user_event",
-    "live_migration_loses_memory",
+    "live_migration_loses_memory", "preempt_regular_vm", "gone_vm_still_on_host", "terminate_ignores_pending",
 })
 
 
