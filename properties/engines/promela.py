@@ -10,7 +10,8 @@ edges; Resources are bitmasks over VM indices.  Per host there is at most one ev
 document (an announcement needs an idle host), so the event is kept in the host's slot and
 its EventId is ``host#rounds``; removed EventIds are a bitmask of rounds per host.  A VM evicted
 or deleted (R36, R37) keeps its variables with the status gone, and its Preempt or Terminate lives
-in its host's slot like any event naming one VM.
+in its host's slot like any event naming one VM.  An event of several hosts (R30) lives in the slot
+of the host it was announced for, the other hosts it names a bitmask.
 
 Besides the state there are derived variables (functions of the state, so they add no state:
 the residents of each host and the Started events' Resources per type) and scratch variables
@@ -84,13 +85,13 @@ ENCODED_ACTIONS = frozenset(a.name for a in ACTIONS) & {
     "platform_cancel_event", "host_freeze", "host_apply_patch", "platform_resume_host", "platform_watchdog_resume",
     "host_reboot", "host_redeploy", "host_boot_vms", "host_hardware_failure", "vm_clock_resync",
     "platform_complete_event", "time_passes", "user_reboot_vm", "host_live_migrate",
-    "platform_preempt_vm", "user_delete_vm", "host_evict_vm",
+    "platform_preempt_vm", "user_delete_vm", "host_evict_vm", "platform_announce_group",
 }
 # The fields of the state values this encoding knows; a field added later is refused.  An event's
 # `tenants_approved` (R29) is a bitmask over availability sets (`eta<h>`); its `source` (R35) is
 # `esr<h>`, 1 for EventSource User.
-# `also_hosts` (R30) stays empty unless `multi_host_events` is set, a parameter refused with its action
-# `platform_announce_group`.
+# `also_hosts` (R30) is a bitmask over hosts (`eh<h>`), kept only where `multi_host_events` is on (it
+# stays empty elsewhere).
 KNOWN_FIELDS = {
     HostState: ("patched", "needs_reboot", "phase", "rounds"),
     VMState: ("status", "host", "memory", "snapshot", "frozen_for", "clock_lag", "unsynced_for"),
@@ -101,7 +102,8 @@ KNOWN_FIELDS = {
 KNOWN_PARAMS = ("pause_bound", "min_notice", "short_notice", "resync_latency", "freeze_slice", "granularity",
                 "expected_pause", "allow_redeploy", "notice_divisor", "resources_one_update_domain", "recovery_gap",
                 "typical_pause", "watchdog_any_time", "hardware_failures", "approval_scope", "approval_from_outside",
-                "all_tenants_approve", "user_events", "live_migration", "spot_evictions", "terminate_timeout")
+                "all_tenants_approve", "user_events", "live_migration", "spot_evictions", "terminate_timeout",
+                "multi_host_events")
 
 # Properties without an assertion, and why (liveness is a separate never claim, see spin.py).
 NOT_ENCODED_PROPERTIES: dict[str, str] = {
@@ -245,6 +247,7 @@ class Gen:
         # R36, R37: where evictions are modelled, VMs may be gone and events may be Preempts or Terminates
         self.evict = self.p.spot_evictions or self.p.terminate_timeout is not None
         self.types = ALL_EVENT_TYPES if self.evict else EVENT_TYPES  # the event types a model may hold
+        self.multi = self.p.multi_host_events  # R30: an event may name the VMs of several hosts
         self.spot = sum(b(i) for i, v in enumerate(t.vms) if v.spot)
         self.scale_set = sum(b(i) for i, v in enumerate(t.vms) if t.aset(v.availability_set).scale_set)
         # R5 slices: per set, its keys; per (type, key) the VMs of the set in that slice
@@ -285,6 +288,8 @@ class Gen:
                     ("short", f"enb{h}", 0), ("short", f"eno{h}", 0), ("short", f"edu{h}", 0),
                     ("bool", f"eap{h}", 0), ("short", f"eby{h}", 0), ("int", f"eta{h}", 0),
                     ("bool", f"esr{h}", 0)]
+            if self.multi:  # R30: the other hosts the event names the VMs of
+                out.append(("int", f"eh{h}", 0))
         for i, v in enumerate(s0.vms):
             out += [("byte", f"vs{i}", ST[v.status]), ("byte", f"vh{i}", v.host), ("byte", f"vm{i}", v.memory),
                     ("short", f"vsn{i}", NONE), ("short", f"vf{i}", NONE), ("short", f"vl{i}", v.clock_lag),
@@ -325,6 +330,63 @@ class Gen:
 
     def bit(self, mask: str, i: int) -> str:
         return f"(({mask}) & {b(i)})"
+
+    def scratch(self) -> list[str]:
+        """Declarations of the scratch variables, zero between steps: the time step, the Redeploy target
+        and (R30) the hosts and Resources of a group being announced."""
+        return ["short dt = 0;", "byte tg = 0;"] + (["int gm = 0;", "int gr = 0;"] if self.multi else [])
+
+    # R30: the event of a host is in its own slot, or, for an event of several hosts, in the slot of the
+    # host it was announced for; these read the event covering a host (`State.event_of_host`)
+
+    def slots(self, x: int) -> list[int]:
+        """The slots whose event may cover host `x`."""
+        return [x] + ([k for k in range(self.H) if k != x] if self.multi else [])
+
+    def covers(self, k: int, x: int) -> str:
+        """The event in slot `k` covers host `x` (`x in e.hosts`)."""
+        return f"eo{x}" if k == x else f"((eh{k} & {b(x)}) != 0)"
+
+    def in_hosts(self, k: int, x: int) -> str:
+        """Host `x` is among the hosts of the event in slot `k` (which exists)."""
+        return "true" if k == x else f"((eh{k} & {b(x)}) != 0)"
+
+    def vm_in_hosts(self, k: int, i: int) -> str:
+        """VM `i` sits on a host of the event in slot `k`."""
+        return f"(vh{i} == {k} || (eh{k} & (1 << vh{i})) != 0)" if self.multi else f"vh{i} == {k}"
+
+    def covering(self, x: int, cond: Callable[[int], str]) -> str:
+        """The event covering host `x` exists and satisfies `cond(slot)`."""
+        return _or([f"({self.covers(k, x)} && {cond(k)})" for k in self.slots(x)]) if self.multi \
+            else f"eo{x} && {cond(x)}"
+
+    def named_on(self, k: int, x: int, i: int) -> str:
+        """VM `i` is impacted through host `x` by the event in slot `k` (`Spec.named_on`: all it names,
+        or, for an event of several hosts, those on `x`)."""
+        named = self.bit(f"er{k}", i)
+        if not self.multi:
+            return named
+        return f"({named} && (eh{k} == 0 || vh{i} == {x}))" if k == x else f"({named} && vh{i} == {x})"
+
+    def on_event(self, x: int, cond: str | Callable[[int], str] | None, effect: Callable[[int], str]
+                 ) -> tuple[str, str]:
+        """(guard, effect) of a host action on the event covering host `x`: `cond` its condition on
+        the event's slot, `effect` what it does given the slot."""
+        test = (lambda k: "") if cond is None else (lambda k: f" && {cond(k)}") if callable(cond) \
+            else (lambda k: f" && {cond}")
+        if not self.multi:
+            return f"eo{x}{test(x)}", effect(x)
+        ks = self.slots(x)
+        return (_or([f"({self.covers(k, x)}{test(k)})" for k in ks]),
+                "if " + " ".join(f":: {self.covers(k, x)}{test(k)} ->\n{effect(k)}" for k in ks) + " fi")
+
+    def set_phases(self, h: int, phase: str) -> str:
+        """Every host of the event in slot `h` moves to `phase` (`Spec._set_phases`)."""
+        out = f"hph{h} = {PH[phase]}"
+        if self.multi:
+            out += "".join(f"; if :: (eh{h} & {b(x)}) != 0 -> hph{x} = {PH[phase]} :: else -> skip fi"
+                           for x in range(self.H) if x != h)
+        return out
 
     def resident(self, i: int, h: int) -> str:
         """VM `i` is on host `h` (`Spec.residents`: a VM gone, R36 and R37, is on no host)."""
@@ -428,23 +490,24 @@ class Gen:
         return "".join(f"if :: {k != h and 1 or 0} && {self.target_ok(k, moving)} -> tg = {k} :: else -> "
                        for k in range(self.H)) + "skip" + " fi" * self.H + ";"
 
-    def applies_update(self, h: int) -> str:
-        """A restart patches host `h` unless its event is a user's request (R35)."""
-        return f"if :: !esr{h} -> hp{h} = 1; hn{h} = 0 :: else -> skip fi"
+    def applies_update(self, h: int, k: int | None = None) -> str:
+        """A restart patches host `h` unless its event (in slot `k`, by default `h`'s) is a user's request (R35)."""
+        return f"if :: !esr{h if k is None else k} -> hp{h} = 1; hn{h} = 0 :: else -> skip fi"
 
     def notice(self, typ: str) -> int:
         """`Spec.announced_notice`."""
         return self.p.notice_for(typ) - (self.g if self.m("short_notice") else 0)
 
-    def restart_vms(self, res: str, target: str | None = None) -> str:
+    def restart_vms(self, res: str, target: str | None = None, named: Callable[[int], str] | None = None) -> str:
         move = f" vh{{i}} = {target};" if target else ""
         return "\n".join(
-            f"if :: {self.bit(res, i)} -> vs{i} = {ST[REBOOTING]};{move.format(i=i)} vm{i} = {BLANK}; vsn{i} = {NONE}; "
+            f"if :: {named(i) if named else self.bit(res, i)} -> vs{i} = {ST[REBOOTING]};{move.format(i=i)} vm{i} = {BLANK}; vsn{i} = {NONE}; "
             f"vf{i} = {NONE}; vl{i} = 0; vu{i} = {NONE} :: else -> skip fi;" for i in range(self.V))
 
     def remove_event(self, h: int) -> str:
         return (f"hrm{h} = hrm{h} | (1 << (hr{h} - 1)); eo{h} = 0; et{h} = 0; er{h} = 0; es{h} = 0; enb{h} = 0; "
-                f"eno{h} = 0; edu{h} = 0; eap{h} = 0; eby{h} = 0; eta{h} = 0; esr{h} = 0; hph{h} = {PH['idle']}; inc++")
+                f"eno{h} = 0; edu{h} = 0; eap{h} = 0; eby{h} = 0; eta{h} = 0; esr{h} = 0; {self.set_phases(h, 'idle')}; "
+                + (f"eh{h} = 0; " if self.multi else "") + "inc++")
 
     # ------------------------------------------------------------------ actions
 
@@ -460,19 +523,8 @@ class Gen:
             for h in range(H) if a.kind in ("host", "event") else [None]:
                 if n == "platform_announce_event":
                     for typ in EVENT_TYPES:
-                        if self.m("reboot_update_under_freeze"):
-                            if typ != "Freeze":
-                                continue
-                            kind = "true"
-                        elif typ == "Freeze" and p.live_migration:  # R27: only when a host can take the VMs
-                            kind = f"!hn{h} && {self.has_target(h, f'lm{h}')}"
-                        elif typ == "Freeze":
-                            kind = f"!hn{h}"
-                        elif typ == "Reboot":
-                            kind = f"hn{h}"
-                        elif p.allow_redeploy:
-                            kind = f"hn{h} && {self.has_target(h, f'rs{h}')}"
-                        else:
+                        kind = self.type_fits(h, typ)
+                        if kind is None:
                             continue
                         res = f"lm{h}" if typ == "Freeze" and p.live_migration else f"rs{h}"
                         guard = [f"!hp{h}", f"hph{h} == {idle}", f"hr{h} < {MAX_ROUNDS}", kind, f"{res} != 0"]
@@ -485,6 +537,25 @@ class Gen:
                                f"eno{h} = {notice}; edu{h} = {dur}; eap{h} = 0; eby{h} = {NONE}; esr{h} = {user}; "
                                f"hph{h} = {PH['announced']}; hr{h}++; inc++")
                         out.append((Instance(n, h, typ), " && ".join(guard), eff))
+                elif n == "platform_announce_group":  # R30: one event for h and the other hosts of its slice
+                    for typ in EVENT_TYPES:
+                        kind = self.type_fits(h, typ)
+                        if kind is None or typ == "Redeploy" or (typ == "Freeze" and p.live_migration):
+                            continue  # a Redeploy, and a live migration's Freeze, name one host's VMs (D17)
+                        guard = [f"!hp{h}", f"hph{h} == {idle}", f"hr{h} < {MAX_ROUNDS}", kind, f"rs{h} != 0"]
+                        if p.resources_one_update_domain and not self.m("resources_span_update_domains"):
+                            guard.append(self.one_ud(f"rs{h}"))
+                        others = [x for x in range(H) if x != h]
+                        # the group is nonempty when a host may join h alone: the first such joins first
+                        guard.append(_or([self.joins(x, typ, f"rs{h}") for x in others]))
+                        eff = [f"gr = rs{h}; gm = 0;"]
+                        eff += [f"if :: {self.joins(x, typ, 'gr')} -> gr = gr | rs{x}; gm = gm | {b(x)}; "
+                                f"hph{x} = {PH['announced']} :: else -> skip fi;" for x in others]
+                        notice, dur = self.notice(typ), p.expected_pause if typ == "Freeze" else -1
+                        eff.append(f"eo{h} = 1; et{h} = {TY[typ]}; er{h} = gr; eh{h} = gm; es{h} = 0; enb{h} = {notice}; "
+                                   f"eno{h} = {notice}; edu{h} = {dur}; eap{h} = 0; eby{h} = {NONE}; esr{h} = 0; "
+                                   f"hph{h} = {PH['announced']}; hr{h}++; inc++; gr = 0; gm = 0")
+                        out.append((Instance(n, h, typ), " && ".join(guard), "\n".join(eff)))
                 elif n == "platform_patch_empty_host":
                     out.append((Instance(n, h), f"!hp{h} && hph{h} == {idle} && rs{h} == 0",
                                 f"hp{h} = 1; hn{h} = 0"))
@@ -520,7 +591,7 @@ class Gen:
                         guard.append(self.gap_ok(f"er{h}"))
                     if p.terminate_timeout is not None and not self.m("terminate_ignores_pending"):
                         guard.append(f"!{self.terminate_early_while_pending(h)}")  # R37, D27
-                    eff = f"es{h} = 1; hph{h} = {PH['started']}"
+                    eff = f"es{h} = 1; {self.set_phases(h, 'started')}"
                     if not self.m("notbefore_kept_when_started"):
                         eff += f"; enb{h} = {NONE}"
                     if not self.m("incarnation_not_bumped"):
@@ -530,21 +601,23 @@ class Gen:
                     out.append((Instance(n, h), f"eo{h} && es{h} == 0 && hr{h} < {MAX_ROUNDS - 1}",
                                 self.remove_event(h)))
                 elif n == "host_freeze":
-                    lines = []
-                    for i in range(V):
-                        one = f"vs{i} = {ST[FROZEN]}; vsn{i} = vm{i}; vf{i} = 0"
-                        if self.m("memory_wiped_at_freeze"):
-                            one = (f"if :: vs{i} == {ST[RUNNING]} -> vm{i} = {BLANK}; vsn{i} = {BLANK} "
-                                   f":: else -> vsn{i} = vm{i} fi; vs{i} = {ST[FROZEN]}; vf{i} = 0")
-                        lines.append(f"if :: {self.bit(f'er{h}', i)} -> {one} :: else -> skip fi;")
-                    if self.m("migrate_under_freeze") and H >= 2:  # every frozen VM on the host moves on
-                        lines += [f"if :: vs{i} == {ST[FROZEN]} && vh{i} == {h} -> vh{i} = {(h + 1) % H} "
-                                  ":: else -> skip fi;" for i in range(V)]
+                    def freeze(k: int, h: int = h) -> str:
+                        lines = []
+                        for i in range(V):
+                            one = f"vs{i} = {ST[FROZEN]}; vsn{i} = vm{i}; vf{i} = 0"
+                            if self.m("memory_wiped_at_freeze"):
+                                one = (f"if :: vs{i} == {ST[RUNNING]} -> vm{i} = {BLANK}; vsn{i} = {BLANK} "
+                                       f":: else -> vsn{i} = vm{i} fi; vs{i} = {ST[FROZEN]}; vf{i} = 0")
+                            lines.append(f"if :: {self.named_on(k, h, i)} -> {one} :: else -> skip fi;")
+                        if self.m("migrate_under_freeze") and H >= 2:  # every frozen VM on the host moves on
+                            lines += [f"if :: vs{i} == {ST[FROZEN]} && vh{i} == {h} -> vh{i} = {(h + 1) % H} "
+                                      ":: else -> skip fi;" for i in range(V)]
+                        return "\n".join(lines) + f"\nhph{h} = {PH['frozen']}"
                     when = f"hph{h} == {PH['started']}"
                     if self.m("freeze_without_started_event"):
                         when = f"(hph{h} == {PH['started']} || hph{h} == {PH['announced']})"
-                    out.append((Instance(n, h), f"{when} && eo{h} && et{h} == {TY['Freeze']}",
-                                "\n".join(lines) + f"\nhph{h} = {PH['frozen']}"))
+                    guard, eff = self.on_event(h, lambda k: f"et{k} == {TY['Freeze']}", freeze)
+                    out.append((Instance(n, h), f"{when} && {guard}", eff))
                 elif n == "host_apply_patch":
                     if p.live_migration:
                         continue  # R27: the host is patched once its VMs have left, never under the freeze
@@ -567,8 +640,11 @@ class Gen:
                     out.append((Instance(n, h), f"hph{h} == {PH['frozen']} && !hp{h} && {due}{stays}",
                                 self.resume_vms(h) + f"\nhph{h} = {PH['recovered']}; hn{h} = 1"))
                 elif n == "host_reboot":
-                    out.append((Instance(n, h), f"hph{h} == {PH['started']} && eo{h} && et{h} == {TY['Reboot']}",
-                                self.restart_vms(f"er{h}") + f"\nhph{h} = {PH['rebooting']}; " + self.applies_update(h)))
+                    guard, eff = self.on_event(
+                        h, lambda k: f"et{k} == {TY['Reboot']}",
+                        lambda k, h=h: self.restart_vms(f"er{k}", named=lambda j: self.named_on(k, h, j))
+                        + f"\nhph{h} = {PH['rebooting']}; " + self.applies_update(h, k))
+                    out.append((Instance(n, h), f"hph{h} == {PH['started']} && {guard}", eff))
                 elif n == "host_redeploy":
                     if not p.allow_redeploy:
                         continue  # no Redeploy is ever announced
@@ -589,17 +665,20 @@ class Gen:
                                 self.pick_target(h, f"er{h}") + "\n" + "\n".join(moved)
                                 + f"\nhph{h} = {PH['recovered']}"))
                 elif n == "host_boot_vms":
-                    eff = "\n".join(f"if :: {self.bit(f'er{h}', i)} -> vs{i} = {ST[RUNNING]}; vsn{i} = {NONE}; "
-                                    f"vf{i} = {NONE}; vl{i} = 0; vu{i} = {NONE} :: else -> skip fi;" for i in range(V))
-                    if self.gap:
-                        for a_ in range(self.A):
-                            members = [i for i in range(V) if self.aset[i] == a_]
-                            chain = "".join(f"if :: {self.bit(f'er{h}', i)} -> ru{a_} = {self.ud[i]}; "
-                                            f"rl{a_} = {self.gap} :: else -> " for i in members)
-                            if members:
-                                eff += "\n" + chain + "skip" + " fi" * len(members) + ";"
-                    out.append((Instance(n, h), f"hph{h} == {PH['rebooting']} && eo{h}",
-                                eff + f"\nhph{h} = {PH['recovered']}"))
+                    def boot(k: int, h: int = h) -> str:
+                        eff = "\n".join(f"if :: {self.named_on(k, h, i)} -> vs{i} = {ST[RUNNING]}; vsn{i} = {NONE}; "
+                                        f"vf{i} = {NONE}; vl{i} = 0; vu{i} = {NONE} :: else -> skip fi;"
+                                        for i in range(V))
+                        if self.gap:
+                            for a_ in range(self.A):
+                                members = [i for i in range(V) if self.aset[i] == a_]
+                                chain = "".join(f"if :: {self.named_on(k, h, i)} -> ru{a_} = {self.ud[i]}; "
+                                                f"rl{a_} = {self.gap} :: else -> " for i in members)
+                                if members:
+                                    eff += "\n" + chain + "skip" + " fi" * len(members) + ";"
+                        return eff + f"\nhph{h} = {PH['recovered']}"
+                    guard, eff = self.on_event(h, None, boot)
+                    out.append((Instance(n, h), f"hph{h} == {PH['rebooting']} && {guard}", eff))
                 elif n == "host_hardware_failure":
                     if not p.hardware_failures:
                         continue
@@ -640,7 +719,9 @@ class Gen:
                     eff = self.remove_event(h)
                     if self.m("host_phase_typo"):
                         eff += f"; hph{h} = {len(HOST_PHASES)}"  # a phase outside HOST_PHASES
-                    out.append((Instance(n, h), f"eo{h} && es{h} == 1 && hph{h} == {PH['recovered']}", eff))
+                    others = "".join(f" && ((eh{h} & {b(x)}) == 0 || hph{x} == {PH['recovered']})"
+                                     for x in range(H) if x != h and self.multi)  # R30: every host's VMs back
+                    out.append((Instance(n, h), f"eo{h} && es{h} == 1 && hph{h} == {PH['recovered']}{others}", eff))
                 elif n == "time_passes":
                     out.append((Instance(n, None),) + self.time_passes())
                 else:
@@ -658,6 +739,35 @@ class Gen:
         others = [f"({pre}eo{k} && {pre}et{k} == {t} && {pre}es{k} == 0 && !{pre}eap{k} && {pre}enb{k} != 0 && "
                   f"{self.shares_a_set(f'{pre}er{h}', f'{pre}er{k}')})" for k in range(self.H) if k != h]
         return f"({pre}et{h} == {t} && {pre}enb{h} != 0 && {_or(others)})"
+
+    def type_fits(self, h: int, typ: str) -> str | None:
+        """The condition under which `typ` is among `Spec.event_types_for` host `h` (S5, R6; R26 and R27
+        for a Redeploy's or live migration's target), or None when it never is."""
+        p = self.p
+        if self.m("reboot_update_under_freeze"):
+            return "true" if typ == "Freeze" else None
+        if typ == "Freeze" and p.live_migration:  # R27: only when a host can take the VMs
+            return f"!hn{h} && {self.has_target(h, f'lm{h}')}"
+        if typ == "Freeze":
+            return f"!hn{h}"
+        if typ == "Reboot":
+            return f"hn{h}"
+        if p.allow_redeploy:
+            return f"hn{h} && {self.has_target(h, f'rs{h}')}"
+        return None
+
+    def joins(self, x: int, typ: str, res: str) -> str:
+        """R30 (`Spec.announce_group`): host `x` may join an event of `typ` naming the VMs `res`: idle,
+        unpatched, with EventIds left, an update of that type, VMs, and the Resources then within one
+        slice of each set (and one update domain where R22 applies)."""
+        joined = f"({res}) | rs{x}"
+        terms = [f"!hp{x}", f"hph{x} == {PH['idle']}", f"hr{x} < {MAX_ROUNDS}", self.type_fits(x, typ) or "false",
+                 f"rs{x} != 0"]
+        if not self.m("group_spans_slices"):
+            terms.append(self.one_slice({typ: joined}))
+        if self.p.resources_one_update_domain and not self.m("resources_span_update_domains"):
+            terms.append(self.one_ud(joined))
+        return "(" + " && ".join(terms) + ")"
 
     def one_vm_event(self, i: int, typ: str, user: bool = False) -> tuple[str, str]:
         """(guard, effect) of an event of `typ` naming VM `i` alone, Scheduled in the slot of its host:
@@ -848,18 +958,35 @@ def _abet(g: Gen, act: str) -> str:
 
 @enc("event_hosts_one_slice")
 def _ehos(g: Gen, act: str) -> str:
-    # R30: the generator refuses multi_host_events (with its action platform_announce_group), so in every
-    # model it builds each event names one host's VMs and the property holds in every state
-    return "true"
+    if not g.multi:  # the hosts an event names beyond its own (`eh<h>`) are kept only where R30 allows them
+        return "true"
+    terms = []
+    for h in range(g.H):
+        # the VMs on the event's hosts (gone or not, as the property reads them), and its Resources within
+        # one slice of each set, the slice of its event type
+        on_hosts = " | ".join(f"({g.vm_in_hosts(h, i)} -> {b(i)} : 0)" for i in range(g.V)) or "0"
+        sliced = _or([f"(et{h} == {TY[t]} && {g.one_slice({t: f'er{h}'})})" for t in g.types])
+        terms.append(f"(!eo{h} || eh{h} == 0 || (et{h} != {TY['Redeploy']} && (eh{h} & {b(h)}) == 0 && !esr{h} && "
+                     f"!{_unplanned(h)} && er{h} == ({on_hosts}) && {sliced}))")
+    return _and(terms)
 
 
 @enc("reboot_update_never_under_freeze")
 def _runuf(g: Gen, act: str) -> str:
+    if g.multi:  # R30: the event covering the host, in its own slot or a group's
+        return _and([f"!(!p_hp{h} && hp{h} && p_hn{h} && {g.covering(h, _is_freeze)})" for h in range(g.H)])
     return _hosts(g, f"!(!p_hp{{h}} && hp{{h}} && p_hn{{h}} && eo{{h}} && et{{h}} == {TY['Freeze']})")
+
+
+def _is_freeze(k: int) -> str:
+    return f"et{k} == {TY['Freeze']}"
 
 
 @enc("reboot_update_announced_as_reboot")
 def _ruaar(g: Gen, act: str) -> str:
+    if g.multi:
+        return _and([f"!(p_hph{h} == {PH['idle']} && hph{h} == {PH['announced']} && p_hn{h} && "
+                     f"{g.covering(h, _is_freeze)})" for h in range(g.H)])
     return _hosts(g, f"!(p_hph{{h}} == {PH['idle']} && hph{{h}} == {PH['announced']} && p_hn{{h}} && eo{{h}} && "
                      f"et{{h}} == {TY['Freeze']})")
 
@@ -917,6 +1044,9 @@ def _renr(g: Gen, act: str) -> str:
 
 @enc("finished_event_removed")
 def _fer(g: Gen, act: str) -> str:
+    if g.multi:  # every host of the event
+        return _and([f"!(eo{k} && {g.in_hosts(k, x)} && hph{x} == {PH['idle']})" for k in range(g.H)
+                     for x in range(g.H)])
     return _hosts(g, f"(!eo{{h}} || hph{{h}} != {PH['idle']})")
 
 
@@ -968,6 +1098,8 @@ def _mlobr(g: Gen, act: str) -> str:
 
 @enc("failure_applies_no_update")
 def _fanu(g: Gen, act: str) -> str:
+    if g.multi:
+        return _and([f"!(!p_hp{h} && hp{h} && {g.covering(h, _unplanned)})" for h in range(g.H)])
     return _and([f"!(!p_hp{h} && hp{h} && eo{h} && {_unplanned(h)})" for h in range(g.H)])
 
 
@@ -977,6 +1109,16 @@ def _fanu(g: Gen, act: str) -> str:
 @enc("event_matches_phase")
 def _emp(g: Gen, act: str) -> str:
     terms = []
+    if g.multi:  # the events covering each host: at most one, and it matches the host's phase
+        for x in range(g.H):
+            want = f"(hph{x} == {PH['announced']} -> 0 : 1)"
+            covs = [g.covers(k, x) for k in g.slots(x)]
+            terms += [f"!({a} && {c})" for n, a in enumerate(covs) for c in covs[n + 1:]]
+            terms.append(f"(!{_or(covs)} == (hph{x} == {PH['idle']}))")
+            terms += [f"(!{g.covers(k, x)} || (es{k} == {want} && !((hph{x} == {PH['frozen']}) != (et{k} == "
+                      f"{TY['Freeze']}) && (hph{x} == {PH['frozen']} || hph{x} == {PH['rebooting']}))))"
+                      for k in g.slots(x)]
+        return _and(terms)
     for h in range(g.H):
         want = f"(hph{h} == {PH['announced']} -> 0 : 1)"
         terms.append(f"((eo{h} == 0) == (hph{h} == {PH['idle']}) && (!eo{h} || (es{h} == {want} && "
@@ -995,12 +1137,20 @@ def _ivmp(g: Gen, act: str) -> str:
     terms = []
     want = {PH["announced"]: ST[RUNNING], PH["started"]: ST[RUNNING], PH["frozen"]: ST[FROZEN],
             PH["rebooting"]: ST[REBOOTING], PH["recovered"]: ST[RUNNING]}
+    def status(x: int, i: int) -> str:
+        return _and([f"(hph{x} != {ph} || vs{i} == {st})" for ph, st in want.items()])
+
+    def placed(x: int, where: str) -> str:
+        return f"(!(hph{x} == {PH['announced']} || hph{x} == {PH['started']} || hph{x} == {PH['frozen']}) || {where})"
+
     for h in range(g.H):
         for i in range(g.V):
-            status = _and([f"(hph{h} != {ph} || vs{i} == {st})" for ph, st in want.items()])
-            place = (f"(!(hph{h} == {PH['announced']} || hph{h} == {PH['started']} || hph{h} == {PH['frozen']}) "
-                     f"|| vh{i} == {h})")
-            terms.append(f"(!(eo{h} && (er{h} & {b(i)})) || ({status} && {place}))")
+            single = f"({status(h, i)} && {placed(h, f'vh{i} == {h}')})"
+            if g.multi:  # R30: an event of several hosts impacts each VM through the host it is on
+                group = _and([f"(vh{i} != {x} || ({status(x, i)} && {placed(x, g.in_hosts(h, x))}))"
+                              for x in range(g.H)])
+                single = f"((eh{h} == 0 && {single}) || (eh{h} != 0 && {group}))"
+            terms.append(f"(!(eo{h} && (er{h} & {b(i)})) || {single})")
     return _and(terms)
 
 
@@ -1008,8 +1158,13 @@ def _ivmp(g: Gen, act: str) -> str:
 def _ivnbie(g: Gen, act: str) -> str:
     terms = []
     for i in range(g.V):
-        own = _or([f"(vh{i} == {h} && hph{h} == {PH['frozen']} && eo{h} && (er{h} & {b(i)}))" for h in range(g.H)])
+        own = _or([f"(vh{i} == {h} && hph{h} == {PH['frozen']} && {g.covering(h, lambda k, i=i: f'(er{k} & {b(i)})')})"
+                   for h in range(g.H)])
         rebooting = _or([f"(eo{h} && (er{h} & {b(i)}) && hph{h} == {PH['rebooting']})" for h in range(g.H)])
+        if g.multi:  # R30: an event of several hosts reboots each VM through the host it is on
+            on = _or([f"(vh{i} == {x} && hph{x} == {PH['rebooting']})" for x in range(g.H)])
+            rebooting = _or([f"(eo{h} && (er{h} & {b(i)}) && ((eh{h} == 0 && hph{h} == {PH['rebooting']}) || "
+                             f"(eh{h} != 0 && {on})))" for h in range(g.H)])
         patched = _or([f"(vh{i} == {h} && hp{h})" for h in range(g.H)])
         # not maintenance: a hardware failure (R34) or its user's request (R35)
         unplanned = _or([f"(eo{h} && (er{h} & {b(i)}) && ({_unplanned(h)} || esr{h}))" for h in range(g.H)])
@@ -1033,7 +1188,7 @@ def _nvoehop(g: Gen, act: str) -> str:
     for h in range(g.H):
         for i in range(g.V):
             unpatched = _or([f"(vh{i} == {k} && !hp{k})" for k in range(g.H)])
-            terms.append(f"!(eo{h} && (er{h} & {b(i)}) && vh{i} != {h} && {unpatched})")
+            terms.append(f"!(eo{h} && (er{h} & {b(i)}) && !({g.vm_in_hosts(h, i)}) && {unpatched})")
     return _and(terms)
 
 
@@ -1064,6 +1219,10 @@ def _ucofh(g: Gen, act: str) -> str:
 
 @enc("freeze_only_for_in_place_update")
 def _fofipu(g: Gen, act: str) -> str:
+    if g.multi:  # every host of the event
+        return _and([f"!(eo{k} && et{k} == {TY['Freeze']} && {g.in_hosts(k, x)} && (hph{x} == {PH['announced']} || "
+                     f"hph{x} == {PH['started']} || hph{x} == {PH['frozen']}) && hn{x})"
+                     for k in range(g.H) for x in range(g.H)])
     return _hosts(g, f"!(eo{{h}} && et{{h}} == {TY['Freeze']} && (hph{{h}} == {PH['announced']} || "
                      f"hph{{h}} == {PH['started']} || hph{{h}} == {PH['frozen']}) && hn{{h}})")
 
@@ -1116,6 +1275,8 @@ def _rrc(g: Gen, act: str) -> str | None:
 
 @enc("user_event_applies_no_update")
 def _ueanu(g: Gen, act: str) -> str:
+    if g.multi:
+        return _and([f"!(!p_hp{h} && hp{h} && {g.covering(h, lambda k: f'esr{k}')})" for h in range(g.H)])
     return _hosts(g, "!(!p_hp{h} && hp{h} && eo{h} && esr{h})")
 
 
@@ -1190,6 +1351,7 @@ ENCODED_MUTANTS: frozenset[str] = frozenset({
     "notbefore_kept_when_started", "pause_timer_kept_after_resume", "maintenance_disguised_as_failure",
     "failure_rebooted_as_maintenance", "resume_forgotten", "first_tenant_releases", "maintenance_as_user_event",
     "live_migration_loses_memory", "preempt_regular_vm", "gone_vm_still_on_host", "terminate_ignores_pending",
+    "group_spans_slices",
 })
 
 
@@ -1237,7 +1399,7 @@ def generate(spec: Spec, mutant: str | None = None, *, config: str = "?") -> Mod
     out += ["/* derived from the state (residents per host; Started events' Resources per type) */"]
     out += [f"{t} {n} = {v};" for t, n, v in derived]
     out += ["/* scratch, zero between steps: the time step, the Redeploy target */"]
-    out += ["short dt = 0;", "byte tg = 0;", ""]
+    out += g.scratch() + [""]
     out += ["c_code { State vmspec_pre; extern void (*uerror)(char *); }",
             "/* pan's error handler, wrapped once the search runs: a deadlock is reported once (each property's",
             "   check reports it once by itself), so one search with pan -c0 -e gives each its first trail */",
@@ -1343,7 +1505,7 @@ def generate_liveness(spec: Spec, mutant: str | None = None, *, config: str = "?
     out += [f"{t} {name} = {v};" for t, name, v in g.variables()]
     out += ["bool tk = 0; /* the last step let time pass (or stuttered) */"]
     out += [f"{t} {name} = {v};" for t, name, v in g.derived()]
-    out += ["short dt = 0;", "byte tg = 0;", ""]
+    out += g.scratch() + [""]
     conds = []
     for k in fair:
         inst, guard, _ = generated[k]

@@ -225,7 +225,9 @@ def steps_of(spec: Spec, instances: list[Instance], trail: list[int]) -> list[tu
             if inst.extra is not None:
                 args += (inst.extra,)
         elif info_kind == "event":
-            e = s.event_of_host(inst.obj)
+            # the event in the host's slot: announced for it (an event of several hosts lives in the slot
+            # of the host it was announced for, R30)
+            e = next((x for x in s.events if x.host == inst.obj), None)
             if e is None:
                 raise SpinDisagreement(f"step {n}: SPIN took {inst.action} on host {spec.host_names[inst.obj]}'s "
                                        "event, but the model's state has none")
