@@ -747,11 +747,20 @@ def gone_only_by_started_eviction(spec: Spec, s: State, step: Step, t: State) ->
         if e is None or not e.eviction:
             what = "no Started event" if e is None else f"Started {e.event_type} {e.event_id}"
             return f"VM {_vm(spec, i)} was evicted during {step} under {what}, not a Started Preempt or Terminate"
-        vm = spec.topology.vms[i]
-        if e.event_type == "Preempt" and not vm.spot:
-            return f"VM {_vm(spec, i)} was preempted under {e.event_id}, but it is not a Spot VM"
-        if e.event_type == "Terminate" and not spec.topology.aset(vm.availability_set).scale_set:
-            return f"VM {_vm(spec, i)} was deleted under Terminate {e.event_id}, but it is in no scale set"
+        unfit = _eviction_unfit(spec, e.event_type, i)
+        if unfit:
+            return f"VM {_vm(spec, i)} was evicted under {e.event_type} {e.event_id}, but it is {unfit}"
+    return None
+
+
+def _eviction_unfit(spec: Spec, event_type: str, i: int) -> str | None:
+    """Why VM `i` cannot be evicted by an event of `event_type` ("not a Spot VM" for a Preempt, R36;
+    "in no scale set" for a Terminate, R37), or None."""
+    vm = spec.topology.vms[i]
+    if event_type == "Preempt" and not vm.spot:
+        return "not a Spot VM"
+    if event_type == "Terminate" and not spec.topology.aset(vm.availability_set).scale_set:
+        return "in no scale set"
     return None
 
 

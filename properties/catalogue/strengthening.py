@@ -21,7 +21,7 @@ from vmspec.model.state import (
     STARTED_STATUS,
     USER_SOURCE,
 )
-from vmspec.properties.catalogue.registry import ALWAYS, _host, _slices, _vm, prop
+from vmspec.properties.catalogue.registry import ALWAYS, _eviction_unfit, _host, _slices, _vm, prop
 
 _IN_FLIGHT_STARTED = ("started", "frozen", "rebooting", "recovered")  # host phases under a Started event
 
@@ -154,12 +154,12 @@ def user_event_is_a_reboot(spec: Spec, s: State) -> str | None:
 def eviction_names_its_kind_of_vm(spec: Spec, s: State) -> str | None:
     """A Preempt names only Spot VMs (R36), a Terminate only VMs of a scale set (R37)."""
     for e in s.events:
+        if not e.eviction:
+            continue
         for i in e.resources:
-            vm = spec.topology.vms[i]
-            if e.event_type == "Preempt" and not vm.spot:
-                return f"Preempt {e.event_id} names {_vm(spec, i)}, which is not a Spot VM"
-            if e.event_type == "Terminate" and not spec.topology.aset(vm.availability_set).scale_set:
-                return f"Terminate {e.event_id} names {_vm(spec, i)}, which is in no scale set"
+            unfit = _eviction_unfit(spec, e.event_type, i)
+            if unfit:
+                return f"{e.event_type} {e.event_id} names {_vm(spec, i)}, which is {unfit}"
     return None
 
 
