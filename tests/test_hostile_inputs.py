@@ -637,10 +637,16 @@ def test_signals_end_the_run_with_one_line_and_no_partial_file(tmp_path, sig, st
     assert sorted(p.name for p in tmp_path.iterdir()) == [], "a partial file was left behind"
 
 
-# A Timer thread started just before the console script's `entry` sends the signal while entry
-# imports every command's modules (hundreds of milliseconds), before any command runs.
-_EARLY = ("import os, signal, sys, threading; from vmspec.properties.cli.launch import entry; "
-          "sys.argv[1:] = ['rules']; threading.Timer({delay}, os.kill, (os.getpid(), signal.{sig})).start(); entry()")
+# A thread started just before the console script's `entry` waits until entry has taken the
+# signals over (a loaded machine may hold the main thread back longer than the delay), then sends
+# the signal while entry imports every command's modules (hundreds of milliseconds), before any
+# command runs.
+_EARLY = ("import os, signal, sys, threading, time; from vmspec.properties.cli import launch; "
+          "sys.argv[1:] = ['rules']\n"
+          "def send():\n"
+          "    while signal.getsignal(signal.{sig}) is not launch._quit: time.sleep(0.0005)\n"
+          "    time.sleep({delay}); os.kill(os.getpid(), signal.{sig})\n"
+          "threading.Thread(target=send, daemon=True).start(); launch.entry()")
 
 
 @pytest.mark.parametrize("sig, status, words", [
