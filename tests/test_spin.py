@@ -156,6 +156,16 @@ def test_liveness_mutant_violates_what_the_explorer_finds(name):
     assert set(lv.counterexamples) >= {p for p in m.breaks if p in promela.LIVENESS}
     for c in lv.counterexamples.values():
         assert c.engine == "spin" and replay(c).reproduced, c.message
+    # pan -i shortened each lasso within its budget, to the lengths pinned (the explorer's are 4; 9, 9; 9, 11)
+    assert not lv.shortening_cut
+    assert all(kept <= first for first, kept in lv.shortened.values())
+    assert {p: len(c) for p, c in lv.counterexamples.items()} == SHORTENED[name]
+
+
+# SPIN's lassos after pan -i (the nested depth-first search first found 25; 23, 13; 18, 15 steps)
+SHORTENED = {"waits_for_approval": {"every_host_patched": 6},
+             "resume_forgotten": {"every_host_patched": 9, "frozen_vm_resumes": 9},
+             "resync_never_runs": {"every_host_patched": 9, "frozen_vm_resumes": 12}}
 
 
 @needs_spin

@@ -96,12 +96,13 @@ class Compiled:
 
 
 def compile_model(model: Model | LivenessModel, directory: Path | None = None, *, bitstate: bool = False,
-                  swarm: bool = False, cores: int = 1) -> Compiled:
+                  swarm: bool = False, cores: int = 1, shorten: bool = False) -> Compiled:
     """Write the model, generate pan with `spin -o2 -a` and compile it (with `bitstate`, SPIN's
     supertrace: one bit array instead of a state table, for configurations beyond exhaustive reach;
     with `swarm`, a bitstate depth-first pan whose runs each draw a hash function and a transition
     order from their seed; with `cores` > 1, SPIN's multi-core breadth-first search; a liveness
-    model for SPIN's nested depth-first search of acceptance cycles)."""
+    model for SPIN's nested depth-first search of acceptance cycles, and with `shorten` for its
+    search of shorter ones, `pan -i`, which revisits a state reached by a shorter path)."""
     spin, cc = tools()
     started = time.perf_counter()
     # optimise mid-sized models only: small ones search in well under a second, and a huge model's
@@ -112,7 +113,8 @@ def compile_model(model: Model | LivenessModel, directory: Path | None = None, *
         bitstate, base = True, tuple(f for f in base if f != "-DBFS") + ("-DPERMUTED",)
     elif cores > 1:
         base = tuple("-DBFS_PAR" if f == "-DBFS" else f for f in base)
-    flags = ("-O2" if optimise else "-O0", *base) + (("-DBITSTATE",) if bitstate else ())
+    flags = ("-O2" if optimise else "-O0", *base) + (("-DBITSTATE",) if bitstate else ()) + \
+        (("-DREACH",) if shorten else ())
     if directory is None:
         digest = hashlib.sha256((" ".join(flags) + "\n" + model.text).encode()).hexdigest()[:16]
         directory = Path(tempfile.gettempdir()) / f"vmspec-spin-{os.getuid()}-{digest}"
@@ -264,7 +266,11 @@ class Liveness:
     runs: int = 0
     seconds: float = 0.0
     compile_seconds: float = 0.0
+    shortened: dict[str, tuple[int, int]] = field(default_factory=dict)  # property -> steps first found, kept
+    shortening_cut: list[str] = field(default_factory=list)  # properties whose shortening ran out of time
 
+
+SHORTEN_SECONDS = 20.0  # the budget of each search for a shorter acceptance cycle (wall seconds)
 
 _LIVE_ERROR = re.compile(r"pan:1: (acceptance cycle|assertion violated)")
 
@@ -322,22 +328,54 @@ def liveness(spec: Spec, *, config: str = "?", mutant: str | None = None,
             continue
         assert prop is not None
         try:
-            out.counterexamples[prop] = _lasso(spec, c, env, prop, config, mutant, settings, text)
+            first = _lasso(spec, c, env, prop, config, mutant, settings, text)
+            out.counterexamples[prop] = first
+            short, cut = _shorter_lasso(spec, c, env, prop, config, mutant, settings, depth, bits, out)
+            if short is not None and len(short) < len(first):
+                out.counterexamples[prop] = short
+            out.shortened[prop] = (len(first), len(out.counterexamples[prop]))
+            if cut:
+                out.shortening_cut.append(prop)
         except SpinDisagreement as exc:
+            out.counterexamples.pop(prop, None)
             out.undecided[prop] = "SPIN and the Python model disagree: " + str(exc)
     out.seconds = time.perf_counter() - started
     return out
 
 
+def _shorter_lasso(spec: Spec, c: Compiled, env: dict, prop: str, config: str, mutant: str | None,
+                   settings: dict, depth: int, bits: int, out: Liveness) -> tuple[cx.Counterexample | None, bool]:
+    """A shorter acceptance cycle for the obligation of `env` than the nested depth-first search's
+    first, by pan's iterative shortening (`-i`: each cycle found lowers the depth bound, and a
+    state is searched again when reached by a shorter path), within `SHORTEN_SECONDS`; and whether
+    the budget cut it.  The lasso is the last and shortest it wrote, replayed like the first."""
+    r = compile_model(c.model, c.directory / "shorten", shorten=True)
+    out.compile_seconds += r.compile_seconds
+    proc = subprocess.Popen([str(r.pan), "-a", "-i", f"-m{depth}", f"-w{bits}", f"-t{_suffix()}"], cwd=r.directory,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        text, _ = proc.communicate(timeout=SHORTEN_SECONDS)
+        cut = False
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+        text, _ = proc.communicate()
+        cut = True
+    out.runs += 1
+    if "pan: wrote" not in text:
+        return None, cut
+    return _lasso(spec, r, env, prop, config, mutant, settings, text), cut
+
+
 def _lasso(spec: Spec, c: Compiled, env: dict, prop: str, config: str, mutant: str | None,
            settings: dict, first: str) -> cx.Counterexample:
-    """SPIN's acceptance cycle as the explorer's counterexample, replayed through the Python model."""
+    """SPIN's acceptance cycle (the last trail pan wrote) as the explorer's counterexample,
+    replayed through the Python model."""
     model = c.model
-    wrote = re.search(r"pan: wrote (\S+)", first)
-    if wrote is None:
+    wrote = re.findall(r"pan: wrote (\S+)", first)
+    if not wrote:
         raise SpinDisagreement("SPIN reports an acceptance cycle but wrote no trail")
-    text = _run([str(c.pan), "-r", wrote.group(1), "-n", REPLAY_HASH], c.directory, "pan", env)
-    (c.directory / wrote.group(1)).unlink(missing_ok=True)
+    text = _run([str(c.pan), "-r", wrote[-1], "-n", REPLAY_HASH], c.directory, "pan", env)
+    (c.directory / wrote[-1]).unlink(missing_ok=True)
     stutter = len(model.instances)
     prefix: list[int] = []
     cycle: list[int] | None = None
@@ -580,6 +618,9 @@ def summary(result: SpinResult) -> str:
     if result.live is not None:
         text += (f"; liveness under weak fairness: {result.live.runs} acceptance-cycle searches, at most "
                  f"{result.live.states:,} states with the never claim, {result.live.seconds:.2f} s")
+        for prop, (first, kept) in sorted(result.live.shortened.items()):
+            text += (f"; {prop}'s lasso shortened by pan -i from {first} to {kept} steps"
+                     + (f" (cut by its {SHORTEN_SECONDS:.0f} s budget)" if prop in result.live.shortening_cut else ""))
     if result.not_checked:
         text += "; not checked by this run: " + ", ".join(result.not_checked)
     return text
