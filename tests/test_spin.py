@@ -16,6 +16,7 @@ from test_mutants_explore import PINS
 from test_naive_count import PINNED, SET_WIDE
 
 from vmspec.model import ACTIONS, CONFIGS, SMALL, TINY, UNSAFE_SHARED_HOST, Spec
+from vmspec.model.topology import VM, AvailabilitySet, Host, Topology
 from vmspec.properties.catalogue.mutants import MUTANTS, mutant
 from vmspec.properties.catalogue.registry import REGISTRY
 from vmspec.properties.cli.main import main
@@ -246,6 +247,43 @@ def test_group_events_have_the_explorers_verdicts_under_weak_fairness():
     spec = CONFIGS["SET_WIDE"].spec()
     r = spin.search(spec, config="SET_WIDE", compiled=compiled("SET_WIDE"), live=compiled_live("SET_WIDE"))
     e = explore(spec, config="SET_WIDE", symmetry=False)
+    assert {(v.property, v.status) for v in spin.verdicts(r)} == {(v.property, v.status) for v in explore_verdicts(e)}
+
+
+def _two_hosts_of_one_update_domain(u0: str = "in_place", u1: str = "in_place", *, spot: bool = False,
+                                    spare: bool = False) -> Topology:
+    aset = AvailabilitySet("as0", update_domains=2, fault_domains=2, scale_set=spot)
+    hosts = (Host("spare"),) if spare else ()
+    return Topology((aset,), hosts + (Host("h0", update=u0), Host("h1", update=u1)),
+                    (VM("vm0", "as0", 0, 0, "h0", spot=spot), VM("vm1", "as0", 0, 1, "h1")))
+
+
+# R30 with the other parameters the encoding reads an event's hosts for (tens of thousands of states each):
+# a Freeze of two hosts, a mixed pair under R22, hardware failures and user restarts, evictions, live
+# migration's Reboots, Redeploys
+_WIDE = CONFIGS["SET_WIDE"].params
+GROUP_MIXES = {
+    "freeze": Spec(_two_hosts_of_one_update_domain(), _WIDE),
+    "mixed_r22": Spec(_two_hosts_of_one_update_domain("in_place", "reboot"), replace(_WIDE, resources_one_update_domain=True)),
+    "failures_users": Spec(_two_hosts_of_one_update_domain("reboot", "reboot"),
+                           replace(_WIDE, hardware_failures=True, user_events=True)),
+    "evictions": Spec(_two_hosts_of_one_update_domain("reboot", "reboot", spot=True),
+                      replace(CONFIGS["SPOT_SCALE_SET"].params, multi_host_events=True, resources_one_update_domain=False)),
+    "live_migration": Spec(_two_hosts_of_one_update_domain("reboot", "reboot", spare=True),
+                           replace(CONFIGS["LIVE_MIGRATION"].params, multi_host_events=True)),
+    "redeploy": Spec(_two_hosts_of_one_update_domain("reboot", "reboot", spare=True),
+                     replace(_WIDE, allow_redeploy=True, recovery_gap=0)),
+}
+
+
+@needs_spin
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(GROUP_MIXES))
+def test_group_events_with_other_parameters_agree_with_the_explorer(name):
+    spec = GROUP_MIXES[name]
+    r = spin.search(spec, config=name)
+    e = explore(spec, config=name, symmetry=False)
+    assert (r.states, r.transitions, r.depth) == (e.states, e.transitions, e.depth)
     assert {(v.property, v.status) for v in spin.verdicts(r)} == {(v.property, v.status) for v in explore_verdicts(e)}
 
 
