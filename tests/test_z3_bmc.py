@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections import deque
 
 import pytest
+import z3
 
 from vmspec.model import CONFIGS, Spec
 from vmspec.properties.catalogue.mutants import MUTANTS
 from vmspec.properties.catalogue.registry import ALWAYS, DEADLOCK, STATE, TRANSITION, by_name
 from vmspec.properties.engines.z3 import props as P
-from vmspec.properties.engines.z3.bmc import bmc
+from vmspec.properties.engines.z3.bmc import Unrolling, bmc, next_state
 from vmspec.properties.engines.z3.concrete_mutants import SliceGuardDropped
 from vmspec.properties.engines.z3.encode import ENCODINGS, Encoding, encoding_for
 from vmspec.properties.evidence.counterexample import Counterexample, replay, spec_for
@@ -110,6 +111,31 @@ def test_stop_when_ends_at_the_headline():
             stop_when={"start_after_notbefore_or_approval"})
     assert r["start_after_notbefore_or_approval"].depth == 2
     assert r["freeze_within_bound"].depth is None and r["freeze_within_bound"].max_depth == 2
+
+
+def test_terms_moved_to_a_depth_are_the_terms_built_there():
+    """Each step, property and deadlock check is built once and moved to depth k by substituting
+    depth k's variables: the terms are exactly those building them at depth k gives."""
+    enc = encoding_for(CONFIGS["UNSAFE_SHARED_HOST"].spec())
+    u = Unrolling(enc)
+    for _ in range(3):
+        u.extend()
+    for k in (1, 2):
+        s, t, a = u.states[k], u.states[k + 1], u.choices[k]
+        insts = enc.instances(s)
+        built = z3.And([a >= 0, a < len(insts)] + [z3.Implies(a == j, x.guard) for j, x in enumerate(insts)]
+                       + [next_state(s, t, a, insts)])
+        assert u.constraints[k + 1].eq(built)
+        assert not u.constraints[k].eq(built)  # the comparison sees a step at the wrong depth
+    s, before = u.states[3], u.states[2]
+    insts = enc.instances(before)
+    j = next(j for j, x in enumerate(insts) if x.name == "time_passes")
+    step = P.StepInfo(u.choices[2] == j, insts[j].dt)
+    for name, f in P.STATE_FORMULAS.items():
+        assert u.violation(name).eq(z3.Not(f(enc, s))), name
+    for name, f in P.TRANSITION_FORMULAS.items():
+        assert u.violation(name).eq(z3.Not(f(enc, before, s, step))), name
+    assert u.violation(P.DEADLOCK_FREE).eq(z3.Not(enc.enabled(s)))
 
 
 def test_encoding_rejects_unencodable_host_names():

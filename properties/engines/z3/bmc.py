@@ -2,7 +2,14 @@
 state, depth by depth, until a property fails or the bound is reached.
 
 Depths are tried in increasing order, so the first violation found is at the minimal
-depth: the same length as a breadth-first shortest counterexample.  Each violation is
+depth: the same length as a breadth-first shortest counterexample.  At each depth one query
+asks whether any pending property fails; each property the solver's model violates is split
+off with that model as its trace, and the rest are asked again until none fails.  Each query
+goes to a fresh solver that simplifies first (the initial state's values propagated, the
+next-state equations solved away): on AZURE_DEFAULT at depth 3 that is a few seconds where
+one incremental solver with a query per property took about twenty (notes/performance.md).
+The terms of a step, a property and the deadlock check are built once, over the first
+states, and moved to each depth by substitution.  Each violation is
 decoded (`decode`), replayed through the Python model and re-judged by the Python
 predicate; a step the model refuses, a successor that differs or a predicate that holds
 after all is an `EngineDisagreement`, reported as such and never turned into a verdict.
@@ -11,6 +18,7 @@ after all is an `EngineDisagreement`, reported as such and never turned into a v
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import z3
@@ -43,61 +51,111 @@ def next_state(s: SymState, t: SymState, a: z3.ArithRef, insts: list[Instance]) 
     return z3.And(eqs)
 
 
+def _variables(s: SymState) -> list[z3.ExprRef]:
+    return [x for x in _leaves(s) if z3.is_const(x) and x.decl().kind() == z3.Z3_OP_UNINTERPRETED]
+
+
+def solver_for_bmc() -> z3.Solver:
+    """A fresh solver that simplifies before it searches: the initial state's values are
+    propagated and the next-state equations solved away (`solve-eqs`), so a query sees the
+    few terms the chosen actions leave open rather than every field of every state."""
+    return z3.Then("simplify", "propagate-values", "solve-eqs", "simplify", "smt").solver()
+
+
 @dataclass
 class Unrolling:
-    """The initial state and `depth` copies of the transition relation in one solver."""
+    """The initial state and `depth` copies of the transition relation, as constraints.
+
+    The terms of one step (its guards and next state, each property, the deadlock check) are
+    the same at every depth but for the variables they speak of: each is built once over the
+    first states (`states[0]`, `states[1]`, `choices[0]`) and moved to depth k by substituting
+    the variables of depth k (`z3.substitute`, in Z3, simultaneously), which gives the very
+    terms building them at depth k would (`tests/test_z3_bmc.py` compares them)."""
 
     enc: Encoding
-    solver: z3.Solver = field(init=False)
+    constraints: list[z3.BoolRef] = field(init=False)
     states: list[SymState] = field(init=False)
     choices: list[z3.ArithRef] = field(init=False)
-    instances: list[list[Instance]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.solver = z3.Solver()
         self.states = [self.enc.variables("s0")]
-        self.choices, self.instances = [], []
-        self.solver.add(state_eq(self.states[0], self.enc.concrete(self.enc.spec.initial_state())))
+        self.choices = []
+        self.constraints = [state_eq(self.states[0], self.enc.concrete(self.enc.spec.initial_state()))]
+        self._templates: dict[tuple, z3.ExprRef] = {}
+        self._pairs: dict[tuple[int, int], list[tuple[z3.ExprRef, z3.ExprRef]]] = {}
 
     @property
     def depth(self) -> int:
         return len(self.choices)
 
+    def _moved(self, key: tuple, k: int, width: int, build: Callable[[], z3.ExprRef]) -> z3.ExprRef:
+        """The term `build` makes over the first `width` states (and, for 2, the first choice),
+        built once, moved to start at state k."""
+        term = self._templates.get(key)
+        if term is None:
+            term = self._templates[key] = build()
+        if k == 0:
+            return term
+        pairs = self._pairs.get((k, width))
+        if pairs is None:
+            old = [v for n in range(width) for v in _variables(self.states[n])] + self.choices[:width - 1]
+            new = [v for n in range(width) for v in _variables(self.states[k + n])] + self.choices[k:k + width - 1]
+            pairs = self._pairs[k, width] = list(zip(old, new))
+        return z3.substitute(term, *pairs)
+
     def extend(self) -> None:
         """Add one step: an action choice `a_k` and, per action instance, guard and effect."""
         k = self.depth
-        s, t = self.states[k], self.enc.variables(f"s{k + 1}")
-        insts = self.enc.instances(s)
-        a = z3.Int(f"a{k}")
-        self.solver.add(a >= 0, a < len(insts))
-        for j, inst in enumerate(insts):
-            self.solver.add(z3.Implies(a == j, inst.guard))
-        self.solver.add(next_state(s, t, a, insts))
-        self.states.append(t)
-        self.choices.append(a)
-        self.instances.append(insts)
+        self.states.append(self.enc.variables(f"s{k + 1}"))
+        self.choices.append(z3.Int(f"a{k}"))
+        self.constraints.append(self._moved(("step",), k, 2, self._step))  # type: ignore[arg-type]
+
+    def _step(self) -> z3.BoolRef:
+        s, t, a = self.states[0], self.states[1], self.choices[0]
+        insts = self.instances(0)
+        return z3.And([a >= 0, a < len(insts)] + [z3.Implies(a == j, inst.guard) for j, inst in enumerate(insts)]
+                      + [next_state(s, t, a, insts)])
+
+    def instances(self, k: int) -> list[Instance]:
+        """The action instances out of state k (built for the first state once; for another only
+        to decode a trace)."""
+        return self.enc.instances(self.states[k])
 
     def step_info(self, k: int) -> P.StepInfo:
         """Whether step k (from state k to k+1) is time_passes, and its seconds."""
-        insts = self.instances[k]
+        insts = self.instances(k)
         j = next(j for j, inst in enumerate(insts) if inst.name == "time_passes")
         return P.StepInfo(self.choices[k] == j, insts[j].dt)  # type: ignore[arg-type]
 
     def violation(self, prop: str) -> z3.BoolRef | None:
         """The property fails at the last state (or on the last step); None when it cannot yet."""
-        enc, k = self.enc, self.depth
+        enc, k, first = self.enc, self.depth, self.states[0]
         if prop in P.STATE_FORMULAS:
-            return z3.Not(P.STATE_FORMULAS[prop](enc, self.states[k]))
+            return z3.Not(self._moved(("state", prop), k, 1, lambda: P.STATE_FORMULAS[prop](enc, first)))
         if prop in P.TRANSITION_FORMULAS:
             if k == 0:
                 return None
-            return z3.Not(P.TRANSITION_FORMULAS[prop](enc, self.states[k - 1], self.states[k], self.step_info(k - 1)))
+            return z3.Not(self._moved(("transition", prop), k - 1, 2, lambda: P.TRANSITION_FORMULAS[prop](
+                enc, first, self.states[1], self.step_info(0))))
         if prop == P.DEADLOCK_FREE:
-            return z3.Not(enc.enabled(self.states[k]))
+            return z3.Not(self._moved(("deadlock",), k, 1, lambda: enc.enabled(first)))
         raise KeyError(f"property {prop!r} has no Z3 encoding")
 
+    def check(self, goal: z3.BoolRef, timeout_ms: int = 0) -> tuple[z3.CheckSatResult, z3.ModelRef | None, str]:
+        """Whether some path of the current depth satisfies `goal`: the answer, a model when
+        sat, Z3's reason when unknown."""
+        solver = solver_for_bmc()
+        if timeout_ms:
+            solver.set("timeout", timeout_ms)
+        solver.add(*self.constraints)
+        solver.add(goal)
+        answer = solver.check()
+        if answer == z3.sat:
+            return answer, solver.model(), ""
+        return answer, None, solver.reason_unknown() if answer == z3.unknown else ""
+
     def trace(self, model: z3.ModelRef) -> DecodedTrace:
-        chosen = [self.instances[k][model.eval(a, model_completion=True).as_long()] for k, a in enumerate(self.choices)]
+        chosen = [self.instances(k)[model.eval(a, model_completion=True).as_long()] for k, a in enumerate(self.choices)]
         return decode_trace(self.enc, model, self.states, chosen)
 
 
@@ -139,25 +197,27 @@ def bmc(
         if p.kind != ALWAYS or not P.encoded(name):
             raise KeyError(f"{name} is not an always-property with a Z3 encoding")
     u = Unrolling(enc)
-    if timeout_ms:
-        u.solver.set("timeout", timeout_ms)
     results = {n: BmcResult(n, by_name(n).rule, None, max_depth) for n in properties}
     pending = list(properties)
     started = time.perf_counter()
     while True:
-        for name in list(pending):
-            phi = u.violation(name)
-            if phi is None:
-                continue
-            probe = z3.Bool(f"violates.{name}.{u.depth}")  # an assumption, so learnt lemmas survive
-            u.solver.add(z3.Implies(probe, phi))
-            answer = u.solver.check(probe)
-            model = u.solver.model() if answer == z3.sat else None
+        # One query per depth asks whether any pending property fails there; each property the
+        # model violates is split off (its trace is that model's), and the rest asked again.
+        live = [(name, phi) for name in pending if (phi := u.violation(name)) is not None]
+        while live:
+            answer, model, reason = u.check(z3.Or([phi for _, phi in live]), timeout_ms)
             if answer == z3.unknown:
-                raise UnknownResult(f"bmc {name} at depth {u.depth}: {u.solver.reason_unknown()}")
-            if answer == z3.sat:
+                raise UnknownResult(f"bmc {', '.join(n for n, _ in live)} at depth {u.depth}: {reason}")
+            if answer == z3.unsat:
+                break
+            assert model is not None
+            hit = [n for n, phi in live if z3.is_true(model.eval(phi, model_completion=True))]
+            if not hit:
+                raise UnknownResult(f"bmc at depth {u.depth}: Z3's model violates none of the properties it was asked for")
+            for name in hit:
                 pending.remove(name)
-                _record(enc, results[name], u, model, config)  # type: ignore[arg-type]
+                _record(enc, results[name], u, model, config)
+            live = [(n, phi) for n, phi in live if n not in hit]
         if depth_seconds is not None:
             depth_seconds.append(round(time.perf_counter() - started - sum(depth_seconds), 4))
         done = stop_when is not None and all(results[n].depth is not None for n in stop_when if n in results)
