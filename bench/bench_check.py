@@ -1,7 +1,9 @@
 """`vmspec check` end to end, stage by stage: one JSON line per stage with wall and CPU time, then a
 total line.  Each stage runs exactly as `vmspec check` runs it (the same `STAGES`, the same options).
 
-Run: python bench/bench_check.py [--config NAME] [--profile P] [--seed S] [--whole [--jobs N]]
+Run: python bench/bench_check.py [--config NAME] [--profile P] [--seed S] [--stage NAME] [--whole [--jobs N]]
+
+`--stage NAME` (repeatable) runs only the stages named.
 
 `--whole` runs `vmspec check`'s own `run` once end to end instead (with `--jobs` processes, by
 default as the command line would: two where two cores are available) and prints its wall time
@@ -27,6 +29,8 @@ def main() -> None:
     ap.add_argument("--profile", default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--whole", action="store_true", help="run vmspec check's own run once, end to end")
+    ap.add_argument("--stage", action="append", default=None, choices=[s.name for s in STAGES],
+                    help="run only this stage (repeatable)")
     ap.add_argument("--jobs", type=int, default=None)
     args = ap.parse_args()
     cfg = CONFIGS[args.config]
@@ -50,6 +54,8 @@ def main() -> None:
         return
     total_wall = total_cpu = 0.0
     for stage in STAGES:
+        if args.stage and stage.name not in args.stage:
+            continue
         with Clock() as clock:
             result = stage.run(target, opts)
         total_wall, total_cpu = total_wall + clock.wall_s, total_cpu + clock.cpu_s

@@ -55,6 +55,23 @@ def _variables(s: SymState) -> list[z3.ExprRef]:
     return [x for x in _leaves(s) if z3.is_const(x) and x.decl().kind() == z3.Z3_OP_UNINTERPRETED]
 
 
+class Shift:
+    """A simultaneous substitution of variables (`z3.substitute`), its arrays built once: the
+    same substitution is applied to every term moved to one depth."""
+
+    def __init__(self, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> None:
+        for a, b in pairs:
+            if not a.sort().eq(b.sort()):
+                raise TypeError(f"substituting {b} of sort {b.sort()} for {a} of sort {a.sort()}")
+        self.pairs, self.n = pairs, len(pairs)  # the terms are kept alive with the arrays naming them
+        self.old = (z3.Ast * self.n)(*(a.as_ast() for a, _ in pairs))
+        self.new = (z3.Ast * self.n)(*(b.as_ast() for _, b in pairs))
+
+    def __call__(self, term: z3.ExprRef) -> z3.ExprRef:
+        ctx = term.ctx
+        return z3.z3._to_expr_ref(z3.Z3_substitute(ctx.ref(), term.as_ast(), self.n, self.old, self.new), ctx)
+
+
 def solver_for_bmc() -> z3.Solver:
     """A fresh solver that simplifies before it searches: the initial state's values are
     propagated and the next-state equations solved away (`solve-eqs`), so a query sees the
@@ -82,7 +99,7 @@ class Unrolling:
         self.choices = []
         self.constraints = [state_eq(self.states[0], self.enc.concrete(self.enc.spec.initial_state()))]
         self._templates: dict[tuple, z3.ExprRef] = {}
-        self._pairs: dict[tuple[int, int], list[tuple[z3.ExprRef, z3.ExprRef]]] = {}
+        self._shifts: dict[tuple[int, int], Shift] = {}
 
     @property
     def depth(self) -> int:
@@ -96,12 +113,12 @@ class Unrolling:
             term = self._templates[key] = build()
         if k == 0:
             return term
-        pairs = self._pairs.get((k, width))
-        if pairs is None:
+        shift = self._shifts.get((k, width))
+        if shift is None:
             old = [v for n in range(width) for v in _variables(self.states[n])] + self.choices[:width - 1]
             new = [v for n in range(width) for v in _variables(self.states[k + n])] + self.choices[k:k + width - 1]
-            pairs = self._pairs[k, width] = list(zip(old, new))
-        return z3.substitute(term, *pairs)
+            shift = self._shifts[k, width] = Shift(list(zip(old, new)))
+        return shift(term)
 
     def extend(self) -> None:
         """Add one step: an action choice `a_k` and, per action instance, guard and effect."""
@@ -188,10 +205,17 @@ def _python_message(enc: Encoding, prop: str, path: list, trace: DecodedTrace) -
 def bmc(
     enc: Encoding, properties: list[str], *, max_depth: int, config: str, timeout_ms: int = 0,
     stop_when: set[str] | None = None, depth_seconds: list[float] | None = None,
+    parts: dict[str, float] | None = None,
 ) -> dict[str, BmcResult]:
     """Check `properties` at depths 0..max_depth; each stops at its first (minimal) violation.
     The run ends early once every property in `stop_when` is violated (the others then
-    hold up to that depth).  `depth_seconds`, when given, receives the time of each depth."""
+    hold up to that depth).  `depth_seconds`, when given, receives the time of each depth;
+    `parts` the CPU seconds spent building terms in Python (`build`), in Z3's queries
+    (`solve`) and decoding and replaying counterexamples (`replay`)."""
+    spent = parts if parts is not None else {}
+    for key in ("build", "solve", "replay"):
+        spent.setdefault(key, 0.0)
+    clock = time.process_time
     for name in properties:
         p = by_name(name)
         if p.kind != ALWAYS or not P.encoded(name):
@@ -203,9 +227,13 @@ def bmc(
     while True:
         # One query per depth asks whether any pending property fails there; each property the
         # model violates is split off (its trace is that model's), and the rest asked again.
+        mark = clock()
         live = [(name, phi) for name in pending if (phi := u.violation(name)) is not None]
+        spent["build"] += clock() - mark
         while live:
+            mark = clock()
             answer, model, reason = u.check(z3.Or([phi for _, phi in live]), timeout_ms)
+            spent["solve"] += clock() - mark
             if answer == z3.unknown:
                 raise UnknownResult(f"bmc {', '.join(n for n, _ in live)} at depth {u.depth}: {reason}")
             if answer == z3.unsat:
@@ -214,16 +242,20 @@ def bmc(
             hit = [n for n, phi in live if z3.is_true(model.eval(phi, model_completion=True))]
             if not hit:
                 raise UnknownResult(f"bmc at depth {u.depth}: Z3's model violates none of the properties it was asked for")
+            mark = clock()
             for name in hit:
                 pending.remove(name)
                 _record(enc, results[name], u, model, config)
+            spent["replay"] += clock() - mark
             live = [(n, phi) for n, phi in live if n not in hit]
         if depth_seconds is not None:
             depth_seconds.append(round(time.perf_counter() - started - sum(depth_seconds), 4))
         done = stop_when is not None and all(results[n].depth is not None for n in stop_when if n in results)
         if not pending or u.depth >= max_depth or done:
             break
+        mark = clock()
         u.extend()
+        spent["build"] += clock() - mark
     for r in results.values():
         if r.depth is None:
             r.max_depth = u.depth

@@ -569,17 +569,28 @@ class Encoding:
     def terminate_order_allows(self, s: SymState, h: int) -> z3.BoolRef:
         """R37 (`Spec.terminate_order_allows`): a Terminate approved before its NotBefore waits while another
         Terminate naming a VM of its scale set is Scheduled, unapproved, with its NotBefore ahead."""
-        e, aset = s.slots[h], self.spec.vm_aset
+        e = s.slots[h]
         early = z3.And(e.etype == TERMINATE, e.not_before_in != 0)
         blocking = []
         for k, x in enumerate(s.slots):
             if k == h:
                 continue
-            shared = z3.Or([z3.And(e.resources[i], x.resources[j]) for i in range(self.n_vms)
-                            for j in range(self.n_vms) if aset[i] == aset[j]] or [z3.BoolVal(False)])
+            shared = self.share_a_set(s, h, k)
             blocking.append(z3.And(x.present, x.etype == TERMINATE, self.is_status(x, SCHEDULED), z3.Not(x.approved),
                                    x.not_before_in != 0, shared))
         return z3.Not(z3.And(early, z3.Or(blocking or [z3.BoolVal(False)])))
+
+    def share_a_set(self, s: SymState, h: int, k: int) -> z3.BoolRef:
+        """The events of slots `h` and `k` name VMs of one availability set: per set, whether each
+        names a VM of it, built once per state (one term per set and pair of slots, where a term
+        per pair of VMs of a set would grow with its square)."""
+        cached = self._per_state.get(("tenants", id(s)))
+        if cached is None or cached[0] is not s:
+            sets = sorted(set(self.spec.vm_aset))
+            cached = (s, [[self.names_tenant(e, x) for x in sets] for e in s.slots])
+            self._per_state["tenants", id(s)] = cached
+        named = cached[1]
+        return z3.Or([z3.And(a, b) for a, b in zip(named[h], named[k])] or [z3.BoolVal(False)])
 
     def platform_cancel_event(self, s: SymState, h: int) -> tuple[z3.BoolRef, SymState]:
         e = s.slots[h]

@@ -591,7 +591,7 @@ def gone_only_by_started_eviction(enc: Encoding, s: SymState, t: SymState, st: S
 def terminate_waits_for_pending_terminates(enc: Encoding, s: SymState, t: SymState, st: StepInfo) -> z3.BoolRef:
     """R37: a Terminate started before its NotBefore found no other Terminate of its scale set Scheduled,
     unapproved and with its NotBefore ahead."""
-    aset, c = enc.spec.vm_aset, []
+    c = []
     sched, started = enc.status_ix(SCHEDULED), enc.status_ix(STARTED_STATUS)
     for h, (a, b) in enumerate(zip(s.slots, t.slots)):
         early = z3.And(_evs(enc, a, SCHEDULED), _same_id(a, b), b.status == started, a.etype == TERMINATE,
@@ -599,8 +599,7 @@ def terminate_waits_for_pending_terminates(enc: Encoding, s: SymState, t: SymSta
         for k, x in enumerate(s.slots):
             if k == h:
                 continue
-            shared = _any([z3.And(a.resources[i], x.resources[j]) for i in range(enc.n_vms) for j in range(enc.n_vms)
-                           if aset[i] == aset[j]])
+            shared = enc.share_a_set(s, h, k)
             pending = z3.And(x.present, x.etype == TERMINATE, x.status == sched, z3.Not(x.approved),
                              x.not_before_in > 0, shared)
             c.append(z3.Not(z3.And(early, pending)))
