@@ -283,6 +283,8 @@ class Gen:
         for h, x in enumerate(s0.hosts):
             out += [("bool", f"hp{h}", int(x.patched)), ("bool", f"hn{h}", int(x.needs_reboot)),
                     ("byte", f"hph{h}", PH[x.phase]), ("byte", f"hr{h}", x.rounds), ("byte", f"hrm{h}", 0)]
+            if self.m("event_id_changes_on_start"):  # the removed EventIds renamed at start (`host#round'`)
+                out.append(("byte", f"hrp{h}", 0))
         for h in range(self.H):  # the host's event slot (all zero while it has none)
             out += [("bool", f"eo{h}", 0), ("byte", f"et{h}", 0), ("int", f"er{h}", 0), ("byte", f"es{h}", 0),
                     ("short", f"enb{h}", 0), ("short", f"eno{h}", 0), ("short", f"edu{h}", 0),
@@ -290,6 +292,8 @@ class Gen:
                     ("bool", f"esr{h}", 0)]
             if self.multi:  # R30: the other hosts the event names the VMs of
                 out.append(("int", f"eh{h}", 0))
+            if self.m("event_id_changes_on_start"):  # the event was renamed at its start (`host#round'`)
+                out.append(("bool", f"ep{h}", 0))
         for i, v in enumerate(s0.vms):
             out += [("byte", f"vs{i}", ST[v.status]), ("byte", f"vh{i}", v.host), ("byte", f"vm{i}", v.memory),
                     ("short", f"vsn{i}", NONE), ("short", f"vf{i}", NONE), ("short", f"vl{i}", v.clock_lag),
@@ -504,8 +508,29 @@ class Gen:
             f"if :: {named(i) if named else self.bit(res, i)} -> vs{i} = {ST[REBOOTING]};{move.format(i=i)} vm{i} = {BLANK}; vsn{i} = {NONE}; "
             f"vf{i} = {NONE}; vl{i} = 0; vu{i} = {NONE} :: else -> skip fi;" for i in range(self.V))
 
+    def eid_round(self, h: int, pre: str = "") -> str:
+        """The round the EventId of slot `h`'s event names: the host's current round (`host#rounds`), or
+        always 1 where EventIds are reused (the mutant `event_id_reused`)."""
+        return "1" if self.m("event_id_reused") else f"{pre}hr{h}"
+
+    def same_id(self, h: int) -> str:
+        """Slot `h` holds an event with the same EventId before and after the step (it existed in both)."""
+        renamed = f" && ep{h} == p_ep{h}" if self.m("event_id_changes_on_start") else ""
+        return f"hr{h} == p_hr{h}{renamed}"
+
+    def id_removed(self, h: int) -> str:
+        """The EventId of slot `h`'s event is among the removed ones."""
+        bit = f"(1 << ({self.eid_round(h)} - 1))"
+        if self.m("event_id_changes_on_start"):
+            return f"(((ep{h} -> hrp{h} : hrm{h}) & {bit}) != 0)"
+        return f"((hrm{h} & {bit}) != 0)"
+
     def remove_event(self, h: int) -> str:
-        return (f"hrm{h} = hrm{h} | (1 << (hr{h} - 1)); eo{h} = 0; et{h} = 0; er{h} = 0; es{h} = 0; enb{h} = 0; "
+        bit = f"(1 << ({self.eid_round(h)} - 1))"
+        removed = f"hrm{h} = hrm{h} | {bit}; "
+        if self.m("event_id_changes_on_start"):  # a renamed event leaves the document under its new EventId
+            removed = f"if :: ep{h} -> hrp{h} = hrp{h} | {bit} :: else -> hrm{h} = hrm{h} | {bit} fi; ep{h} = 0; "
+        return (f"{removed}eo{h} = 0; et{h} = 0; er{h} = 0; es{h} = 0; enb{h} = 0; "
                 f"eno{h} = 0; edu{h} = 0; eap{h} = 0; eby{h} = 0; eta{h} = 0; esr{h} = 0; {self.set_phases(h, 'idle')}; "
                 + (f"eh{h} = 0; " if self.multi else "") + "inc++")
 
@@ -596,6 +621,8 @@ class Gen:
                         eff += f"; enb{h} = {NONE}"
                     if not self.m("incarnation_not_bumped"):
                         eff += "; inc++"
+                    if self.m("event_id_changes_on_start"):  # renamed: the old EventId leaves the document
+                        eff += f"; ep{h} = 1; hrm{h} = hrm{h} | (1 << (hr{h} - 1))"
                     out.append((Instance(n, h), " && ".join(guard), eff))
                 elif n == "platform_cancel_event":
                     out.append((Instance(n, h), f"eo{h} && es{h} == 0 && hr{h} < {MAX_ROUNDS - 1}",
@@ -929,7 +956,7 @@ def _rgk(g: Gen, act: str) -> str:
     for h in range(g.H):
         held = _or([f"(p_er{h} & {b(i)} && p_ru{g.aset[i]} != {NONE} && p_rl{g.aset[i]} > 0 && "
                     f"p_ru{g.aset[i]} != {g.ud[i]})" for i in range(g.V)])
-        terms.append(f"!(p_eo{h} && p_es{h} == 0 && eo{h} && hr{h} == p_hr{h} && es{h} == 1 && {held})")
+        terms.append(f"!(p_eo{h} && p_es{h} == 0 && eo{h} && {g.same_id(h)} && es{h} == 1 && {held})")
     return _and(terms)
 
 
@@ -998,8 +1025,8 @@ def _inse(g: Gen, act: str) -> str:
 
 @enc("start_after_notbefore_or_approval")
 def _sanoa(g: Gen, act: str) -> str:
-    return _hosts(g, "!(p_eo{h} && p_es{h} == 0 && eo{h} && hr{h} == p_hr{h} && es{h} == 1 && p_enb{h} != 0 && "
-                     "!p_eap{h})")
+    return _and([f"!(p_eo{h} && p_es{h} == 0 && eo{h} && {g.same_id(h)} && es{h} == 1 && p_enb{h} != 0 && "
+                 f"!p_eap{h})" for h in range(g.H)])
 
 
 @enc("notice_at_least_minimum")
@@ -1008,14 +1035,14 @@ def _nalm(g: Gen, act: str) -> str:
     for h in range(g.H):
         need = " : ".join(f"(et{h} == {TY[t]} -> {g.p.required_notice(t)}" for t in g.types[:-1])
         need = f"{need} : {g.p.required_notice(g.types[-1])}" + ")" * (len(g.types) - 1)
-        terms.append(f"!(eo{h} && !(p_eo{h} && p_hr{h} == hr{h}) && es{h} == 0 && (eno{h} < {need} || "
+        terms.append(f"!(eo{h} && !(p_eo{h} && {g.same_id(h)}) && es{h} == 0 && (eno{h} < {need} || "
                      f"enb{h} != eno{h}))")
     return _and(terms)
 
 
 @enc("incarnation_tracks_changes")
 def _itc(g: Gen, act: str) -> str:
-    same = _and([f"(eo{h} == p_eo{h} && (!eo{h} || (hr{h} == p_hr{h} && et{h} == p_et{h} && er{h} == p_er{h} && "
+    same = _and([f"(eo{h} == p_eo{h} && (!eo{h} || ({g.same_id(h)} && et{h} == p_et{h} && er{h} == p_er{h} && "
                  f"es{h} == p_es{h} && eno{h} == p_eno{h} && edu{h} == p_edu{h} && esr{h} == p_esr{h})))"
                  for h in range(g.H)])
     return f"(({same} && inc == p_inc) || (!{same} && inc > p_inc))"
@@ -1030,7 +1057,7 @@ def _osos(g: Gen, act: str) -> str:
 def _el(g: Gen, act: str) -> str:
     terms = []
     for h in range(g.H):
-        same = f"(p_eo{h} && p_hr{h} == hr{h})"
+        same = f"(p_eo{h} && {g.same_id(h)})"
         terms.append(f"(!eo{h} || ((es{h} == 0) == (enb{h} != {NONE}) && (({same}) || es{h} == 0 || {_unplanned(h)}) "
                      f"&& (!{same} || (!(p_es{h} == 1 && es{h} == 0) && p_et{h} == et{h} && p_er{h} == er{h} && "
                      f"p_esr{h} == esr{h}))))")
@@ -1039,7 +1066,7 @@ def _el(g: Gen, act: str) -> str:
 
 @enc("removed_event_never_returns")
 def _renr(g: Gen, act: str) -> str:
-    return _hosts(g, "(!eo{h} || hr{h} == 0 || (hrm{h} & (1 << (hr{h} - 1))) == 0)")
+    return _and([f"(!eo{h} || hr{h} == 0 || !{g.id_removed(h)})" for h in range(g.H)])
 
 
 @enc("finished_event_removed")
@@ -1205,7 +1232,12 @@ def _seos(g: Gen, act: str) -> str:
 
 @enc("event_ids_current")
 def _eic(g: Gen, act: str) -> str:
-    return _hosts(g, f"(!eo{{h}} || hr{{h}} >= 1) && (hrm{{h}} >> hr{{h}}) == 0 && hr{{h}} <= {MAX_ROUNDS}")
+    renamed = g.m("event_id_changes_on_start")
+    # the event's EventId names its host's round (not a reused or renamed one), and every removed EventId
+    # an announced round (a renamed one never is)
+    return _and([f"(!eo{h} || (hr{h} >= 1 && {g.eid_round(h)} == hr{h}{f' && !ep{h}' if renamed else ''})) && "
+                 f"(hrm{h} >> hr{h}) == 0 && {f'hrp{h} == 0 && ' if renamed else ''}hr{h} <= {MAX_ROUNDS}"
+                 for h in range(g.H)])
 
 
 @enc("unsynced_clock_on_finished_host")
@@ -1313,7 +1345,7 @@ def _twfpt(g: Gen, act: str) -> str:
     for h in range(g.H):
         others = [f"(p_eo{k} && p_et{k} == {t} && p_es{k} == 0 && !p_eap{k} && p_enb{k} != 0 && "
                   f"{g.shares_a_set(f'p_er{h}', f'p_er{k}')})" for k in range(g.H) if k != h]
-        terms.append(f"!(p_eo{h} && p_es{h} == 0 && eo{h} && hr{h} == p_hr{h} && es{h} == 1 && et{h} == {t} && "
+        terms.append(f"!(p_eo{h} && p_es{h} == 0 && eo{h} && {g.same_id(h)} && es{h} == 1 && et{h} == {t} && "
                      f"p_enb{h} != 0 && {_or(others)})")
     return _and(terms)
 
@@ -1340,8 +1372,9 @@ NOT_ENCODED_PROPERTIES.update({p.name: "SPIN's invalid end state (a blocked do l
 
 
 # The mutants whose Promela variant the generator writes (`Gen.m` marks where each differs); the
-# others keep more than one event per host, or EventIds that are not `host#round`, which the
-# host-slot encoding cannot represent.
+# others (completed_event_left, completed_status_published) leave a finished event in the document, so
+# that a host re-announced later has two events at once, which one slot per host cannot hold
+# (notes/spin.md, "What is refused").
 ENCODED_MUTANTS: frozenset[str] = frozenset({
     "slice_guard_dropped", "reboot_sliced_like_freeze", "resources_span_update_domains", "recovery_gap_ignored",
     "redeploy_to_any_patched_host", "no_watchdog", "memory_reset_on_resume", "stale_memory_at_resume",
@@ -1351,7 +1384,7 @@ ENCODED_MUTANTS: frozenset[str] = frozenset({
     "notbefore_kept_when_started", "pause_timer_kept_after_resume", "maintenance_disguised_as_failure",
     "failure_rebooted_as_maintenance", "resume_forgotten", "first_tenant_releases", "maintenance_as_user_event",
     "live_migration_loses_memory", "preempt_regular_vm", "gone_vm_still_on_host", "terminate_ignores_pending",
-    "group_spans_slices",
+    "group_spans_slices", "event_id_reused", "event_id_changes_on_start",
 })
 
 
