@@ -337,8 +337,10 @@ class Gen:
 
     def scratch(self) -> list[str]:
         """Declarations of the scratch variables, zero between steps: the time step, the Redeploy target
-        and (R30) the hosts and Resources of a group being announced."""
-        return ["short dt = 0;", "byte tg = 0;"] + (["int gm = 0;", "int gr = 0;"] if self.multi else [])
+        and (R30) the hosts and Resources of a group being announced, and the VMs and EventSource of the
+        event a host action reads."""
+        return ["short dt = 0;", "byte tg = 0;"] + (["int gm = 0;", "int gr = 0;", "int nm = 0;", "bool ns = 0;"]
+                                                    if self.multi else [])
 
     # R30: the event of a host is in its own slot, or, for an event of several hosts, in the slot of the
     # host it was announced for; these read the event covering a host (`State.event_of_host`)
@@ -364,25 +366,25 @@ class Gen:
         return _or([f"({self.covers(k, x)} && {cond(k)})" for k in self.slots(x)]) if self.multi \
             else f"eo{x} && {cond(x)}"
 
-    def named_on(self, k: int, x: int, i: int) -> str:
-        """VM `i` is impacted through host `x` by the event in slot `k` (`Spec.named_on`: all it names,
-        or, for an event of several hosts, those on `x`)."""
-        named = self.bit(f"er{k}", i)
+    def on_event(self, x: int, cond: Callable[[int], str] | None,
+                 effect: Callable[[Callable[[int], str], str], str]) -> tuple[str, str]:
+        """(guard, effect) of a host action on the event covering host `x`: `cond` its condition on the
+        event's slot; `effect(named, source)` what it does, given the condition that it impacts VM `i`
+        (`Spec.named_on`: every VM the event names, or, for an event of several hosts, those on `x`) and
+        the event's EventSource bit.  With events of several hosts, the covering slot's VMs and source
+        are first copied into scratch variables (`nm`, `ns`), so the effect is written once."""
+        test = (lambda k: "") if cond is None else (lambda k: f" && {cond(k)}")
         if not self.multi:
-            return named
-        return f"({named} && (eh{k} == 0 || vh{i} == {x}))" if k == x else f"({named} && vh{i} == {x})"
-
-    def on_event(self, x: int, cond: str | Callable[[int], str] | None, effect: Callable[[int], str]
-                 ) -> tuple[str, str]:
-        """(guard, effect) of a host action on the event covering host `x`: `cond` its condition on
-        the event's slot, `effect` what it does given the slot."""
-        test = (lambda k: "") if cond is None else (lambda k: f" && {cond(k)}") if callable(cond) \
-            else (lambda k: f" && {cond}")
-        if not self.multi:
-            return f"eo{x}{test(x)}", effect(x)
+            return f"eo{x}{test(x)}", effect(lambda i: self.bit(f"er{x}", i), f"esr{x}")
         ks = self.slots(x)
+        on_x = " | ".join(f"(vh{i} == {x} -> {b(i)} : 0)" for i in range(self.V)) or "0"
+        pick = [f"nm = {on_x};"]  # the VMs on x
+        pick.append("if " + " ".join(
+            f":: {self.covers(k, x)}{test(k)} -> nm = "
+            + (f"(eh{x} == 0 -> er{x} : (er{x} & nm))" if k == x else f"(er{k} & nm)") + f"; ns = esr{k}"
+            for k in ks) + " fi;")
         return (_or([f"({self.covers(k, x)}{test(k)})" for k in ks]),
-                "if " + " ".join(f":: {self.covers(k, x)}{test(k)} ->\n{effect(k)}" for k in ks) + " fi")
+                "\n".join(pick) + "\n" + effect(lambda i: self.bit("nm", i), "ns") + ";\nnm = 0; ns = 0")
 
     def set_phases(self, h: int, phase: str) -> str:
         """Every host of the event in slot `h` moves to `phase` (`Spec._set_phases`)."""
@@ -494,9 +496,10 @@ class Gen:
         return "".join(f"if :: {k != h and 1 or 0} && {self.target_ok(k, moving)} -> tg = {k} :: else -> "
                        for k in range(self.H)) + "skip" + " fi" * self.H + ";"
 
-    def applies_update(self, h: int, k: int | None = None) -> str:
-        """A restart patches host `h` unless its event (in slot `k`, by default `h`'s) is a user's request (R35)."""
-        return f"if :: !esr{h if k is None else k} -> hp{h} = 1; hn{h} = 0 :: else -> skip fi"
+    def applies_update(self, h: int, source: str | None = None) -> str:
+        """A restart patches host `h` unless its event (whose EventSource bit is `source`, by default
+        `h`'s slot's) is a user's request (R35)."""
+        return f"if :: !{source or f'esr{h}'} -> hp{h} = 1; hn{h} = 0 :: else -> skip fi"
 
     def notice(self, typ: str) -> int:
         """`Spec.announced_notice`."""
@@ -628,14 +631,14 @@ class Gen:
                     out.append((Instance(n, h), f"eo{h} && es{h} == 0 && hr{h} < {MAX_ROUNDS - 1}",
                                 self.remove_event(h)))
                 elif n == "host_freeze":
-                    def freeze(k: int, h: int = h) -> str:
+                    def freeze(named: Callable[[int], str], source: str, h: int = h) -> str:
                         lines = []
                         for i in range(V):
                             one = f"vs{i} = {ST[FROZEN]}; vsn{i} = vm{i}; vf{i} = 0"
                             if self.m("memory_wiped_at_freeze"):
                                 one = (f"if :: vs{i} == {ST[RUNNING]} -> vm{i} = {BLANK}; vsn{i} = {BLANK} "
                                        f":: else -> vsn{i} = vm{i} fi; vs{i} = {ST[FROZEN]}; vf{i} = 0")
-                            lines.append(f"if :: {self.named_on(k, h, i)} -> {one} :: else -> skip fi;")
+                            lines.append(f"if :: {named(i)} -> {one} :: else -> skip fi;")
                         if self.m("migrate_under_freeze") and H >= 2:  # every frozen VM on the host moves on
                             lines += [f"if :: vs{i} == {ST[FROZEN]} && vh{i} == {h} -> vh{i} = {(h + 1) % H} "
                                       ":: else -> skip fi;" for i in range(V)]
@@ -669,8 +672,8 @@ class Gen:
                 elif n == "host_reboot":
                     guard, eff = self.on_event(
                         h, lambda k: f"et{k} == {TY['Reboot']}",
-                        lambda k, h=h: self.restart_vms(f"er{k}", named=lambda j: self.named_on(k, h, j))
-                        + f"\nhph{h} = {PH['rebooting']}; " + self.applies_update(h, k))
+                        lambda named, source, h=h: self.restart_vms("", named=named)
+                        + f"\nhph{h} = {PH['rebooting']}; " + self.applies_update(h, source))
                     out.append((Instance(n, h), f"hph{h} == {PH['started']} && {guard}", eff))
                 elif n == "host_redeploy":
                     if not p.allow_redeploy:
@@ -692,14 +695,14 @@ class Gen:
                                 self.pick_target(h, f"er{h}") + "\n" + "\n".join(moved)
                                 + f"\nhph{h} = {PH['recovered']}"))
                 elif n == "host_boot_vms":
-                    def boot(k: int, h: int = h) -> str:
-                        eff = "\n".join(f"if :: {self.named_on(k, h, i)} -> vs{i} = {ST[RUNNING]}; vsn{i} = {NONE}; "
+                    def boot(named: Callable[[int], str], source: str, h: int = h) -> str:
+                        eff = "\n".join(f"if :: {named(i)} -> vs{i} = {ST[RUNNING]}; vsn{i} = {NONE}; "
                                         f"vf{i} = {NONE}; vl{i} = 0; vu{i} = {NONE} :: else -> skip fi;"
                                         for i in range(V))
                         if self.gap:
                             for a_ in range(self.A):
                                 members = [i for i in range(V) if self.aset[i] == a_]
-                                chain = "".join(f"if :: {self.named_on(k, h, i)} -> ru{a_} = {self.ud[i]}; "
+                                chain = "".join(f"if :: {named(i)} -> ru{a_} = {self.ud[i]}; "
                                                 f"rl{a_} = {self.gap} :: else -> " for i in members)
                                 if members:
                                     eff += "\n" + chain + "skip" + " fi" * len(members) + ";"
@@ -1327,6 +1330,8 @@ def _gobse(g: Gen, act: str) -> str:
     # ordered by EventId (`host#round`: by host name, one event per host slot)
     order = sorted(range(g.H), key=lambda h: g.spec.host_names[h] + "#")
     gone = ST[GONE]
+    if not g.evict:  # no event is ever a Preempt or a Terminate: no VM may become gone, nor come back
+        return _vms(g, f"((p_vs{{i}} == {gone}) == (vs{{i}} == {gone}))")
     terms = []
     for i in range(g.V):
         kinds = [TY[t] for t, mask in (("Preempt", g.spot), ("Terminate", g.scale_set)) if mask & b(i)]
@@ -1340,6 +1345,8 @@ def _gobse(g: Gen, act: str) -> str:
 
 @enc("terminate_waits_for_pending_terminates")
 def _twfpt(g: Gen, act: str) -> str:
+    if g.p.terminate_timeout is None:  # no Terminate is ever announced (`user_delete_vm` is not generated)
+        return "true"
     t = TY["Terminate"]
     terms = []
     for h in range(g.H):
