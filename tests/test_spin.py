@@ -36,28 +36,21 @@ except spin.SpinMissing:
 # CI installs spin (.ci/run): there a missing spin is a failure, elsewhere a skip
 needs_spin = pytest.mark.skipif(not HAVE_SPIN and not os.environ.get("CI"), reason="spin or gcc not installed")
 
-_compiled: dict[tuple[str, str | None], spin.Compiled] = {}
+_compiled: dict[tuple[bool, str, str | None], spin.Compiled] = {}
 
 
-def compiled(config: str, mutant_name: str | None = None) -> spin.Compiled:
-    """pan for a configuration (and mutant), compiled once per session."""
-    key = (config, mutant_name)
+def compiled(config: str, mutant_name: str | None = None, *, live: bool = False) -> spin.Compiled:
+    """pan for a configuration (and mutant), or with `live` its liveness model's, compiled once per session."""
+    key = (live, config, mutant_name)
     if key not in _compiled:
         spec = _spec(config, mutant_name)
-        _compiled[key] = spin.compile_model(promela.generate(spec, mutant_name, config=config))
+        generate = promela.generate_liveness if live else promela.generate
+        _compiled[key] = spin.compile_model(generate(spec, mutant_name, config=config))
     return _compiled[key]
 
 
-_compiled_live: dict[tuple[str, str | None], spin.Compiled] = {}
-
-
 def compiled_live(config: str, mutant_name: str | None = None) -> spin.Compiled:
-    """The liveness model's pan for a configuration (and mutant), compiled once per session."""
-    key = (config, mutant_name)
-    if key not in _compiled_live:
-        spec = _spec(config, mutant_name)
-        _compiled_live[key] = spin.compile_model(promela.generate_liveness(spec, mutant_name, config=config))
-    return _compiled_live[key]
+    return compiled(config, mutant_name, live=True)
 
 
 def _spec(config: str, mutant_name: str | None) -> Spec:

@@ -143,6 +143,17 @@ def _run(cmd: list[str], cwd: Path, what: str, env: dict | None = None) -> str:
     return proc.stdout + proc.stderr
 
 
+def _run_for(args: list[str], cwd: Path, env: dict, seconds: float | None) -> tuple[str, bool]:
+    """pan's output, and whether it was interrupted: with `seconds`, pan gets SIGINT when the budget
+    runs out, after which it prints its figures (and keeps the trails it wrote)."""
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        return proc.communicate(timeout=seconds)[0], False
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+        return proc.communicate()[0], True
+
+
 @dataclass
 class PanRun:
     states: int
@@ -175,12 +186,7 @@ def _pan(c: Compiled, off: set[int], deadlock: bool, hash_bits: int, seconds: fl
         (["-k3"] if c.bitstate else []) + ([] if deadlock else ["-E"]) + ([f"-u{c.cores}"] if c.cores > 1 else []) + \
         list(extra) + [f"-t{suffix}"]
     started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=c.directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    try:
-        out, _ = proc.communicate(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate()
+    out = _run_for(args, c.directory, env, seconds)[0]  # interrupted: pan says so in its output
     seconds = time.perf_counter() - started
     nums = {k: int(m.group(1)) if (m := rx.search(out)) else 0 for k, rx in _NUM.items()}
     errors: list[tuple[str, str | None]] = []
@@ -351,15 +357,8 @@ def _shorter_lasso(spec: Spec, c: Compiled, env: dict, prop: str, config: str, m
     the budget cut it.  The lasso is the last and shortest it wrote, replayed like the first."""
     r = compile_model(c.model, c.directory / "shorten", shorten=True)
     out.compile_seconds += r.compile_seconds
-    proc = subprocess.Popen([str(r.pan), "-a", "-i", f"-m{depth}", f"-w{bits}", f"-t{_suffix()}"], cwd=r.directory,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    try:
-        text, _ = proc.communicate(timeout=SHORTEN_SECONDS)
-        cut = False
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGINT)
-        text, _ = proc.communicate()
-        cut = True
+    text, cut = _run_for([str(r.pan), "-a", "-i", f"-m{depth}", f"-w{bits}", f"-t{_suffix()}"], r.directory, env,
+                         SHORTEN_SECONDS)
     out.runs += 1
     if "pan: wrote" not in text:
         return None, cut
